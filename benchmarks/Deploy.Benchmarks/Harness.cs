@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Deploy.Benchmarks;
+
+/// <summary>One measured case: our operation or a reference tool, with its median over several runs.</summary>
+public sealed record Measurement(string Suite, string Case, string Subject, double MedianMs, double[] RunsMs, string? Note = null);
+
+/// <summary>
+/// Runs cases, takes medians (at least 5 runs after a warm-up), prints a table with ratios to the reference,
+/// and writes benchmarks/results/latest.json (and a per-suite file).
+/// </summary>
+public sealed class Harness
+{
+    private readonly List<Measurement> _results = [];
+
+    public int Runs { get; init; } = 5;
+
+    public IReadOnlyList<Measurement> Results => _results;
+
+    /// <summary>Measures <paramref name="run"/>; <paramref name="setup"/> runs before each run, untimed.</summary>
+    public async Task<Measurement> MeasureAsync(string suite, string @case, string subject, Func<Task> run, Func<Task>? setup = null, int? runs = null, bool warmUp = true)
+    {
+        if (warmUp)
+        {
+            if (setup is not null)
+            {
+                await setup();
+            }
+
+            await run();
+        }
+
+        var times = new List<double>();
+        for (var i = 0; i < (runs ?? Runs); i++)
+        {
+            if (setup is not null)
+            {
+                await setup();
+            }
+
+            var sw = Stopwatch.StartNew();
+            await run();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+
+        var sorted = times.Order().ToArray();
+        var m = new Measurement(suite, @case, subject, sorted[sorted.Length / 2], times.ToArray());
+        _results.Add(m);
+        Console.WriteLine($"  {suite}/{@case}/{subject}: median {m.MedianMs:0.0} ms  [{string.Join(", ", times.Select(t => t.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))}]");
+        return m;
+    }
+
+    /// <summary>Records an externally measured value (e.g. peak memory in MB).</summary>
+    public void Record(Measurement m) => _results.Add(m);
+
+    /// <summary>Prints the table: per case, each subject's median and its ratio to <paramref name="ours"/>.</summary>
+    public void PrintTable(string ours)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{"suite/case",-40} {"subject",-28} {"median",12} {"ours/this",10}");
+        foreach (var group in _results.GroupBy(r => (r.Suite, r.Case)))
+        {
+            var mine = group.FirstOrDefault(r => r.Subject == ours);
+            foreach (var r in group)
+            {
+                var ratio = mine is null || r.MedianMs == 0 ? "" : (mine.MedianMs / r.MedianMs).ToString("0.00x", System.Globalization.CultureInfo.InvariantCulture);
+                Console.WriteLine($"{group.Key.Suite + "/" + group.Key.Case,-40} {r.Subject,-28} {r.MedianMs,10:0.0} ms {ratio,10}");
+            }
+        }
+    }
+
+    /// <summary>Writes results as JSON to benchmarks/results/latest.json and benchmarks/results/{suite}.json.</summary>
+    public async Task WriteAsync(string resultsDirectory, string suite)
+    {
+        Directory.CreateDirectory(resultsDirectory);
+        var json = JsonSerializer.Serialize(new { machine = Environment.MachineName, cores = Environment.ProcessorCount, results = _results }, new JsonSerializerOptions { WriteIndented = true });
+        await File.WriteAllTextAsync(Path.Combine(resultsDirectory, "latest.json"), json);
+        await File.WriteAllTextAsync(Path.Combine(resultsDirectory, suite + ".json"), json);
+    }
+}

@@ -1,0 +1,20 @@
+using Deploy.Benchmarks;
+
+// Usage: dotnet run -c Release --project benchmarks/Deploy.Benchmarks -- <suite>
+// Each suite runs our operation and the reference tool on the same data in one run and prints the ratios.
+var suites = new Dictionary<string, Func<Harness, Task>>(StringComparer.OrdinalIgnoreCase)
+{
+};
+
+if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))
+{
+    Console.WriteLine($"usage: Deploy.Benchmarks <{string.Join('|', suites.Keys)}>");
+    return 1;
+}
+
+var harness = new Harness();
+await suite(harness);
+harness.PrintTable("Deploy SDK");
+var results = Path.Combine(AppContext.BaseDirectory, "../../../../results");
+await harness.WriteAsync(Path.GetFullPath(results), args[0]);
+return 0;

@@ -1,0 +1,95 @@
+namespace Deploy.Core.Errors;
+
+/// <summary>
+/// What went wrong, in terms a caller can act on. Codes are grouped by area (hundreds) and are stable:
+/// tools may switch on them and print them; never renumber an existing code.
+/// </summary>
+public enum DeployErrorCode
+{
+    /// <summary>An error that has no more specific code.</summary>
+    Unknown = 0,
+
+    // ---- 1xx: input and configuration ----
+    /// <summary>An argument or option value is invalid.</summary>
+    InvalidArgument = 100,
+    /// <summary>A configuration file (inventory, target, version.json...) is malformed or has a wrong field.</summary>
+    InvalidConfiguration = 101,
+    /// <summary>A referenced local file or directory does not exist.</summary>
+    LocalPathNotFound = 102,
+    /// <summary>An input file is larger than the limit for its kind.</summary>
+    InputTooLarge = 103,
+    /// <summary>The operation was cancelled by the caller.</summary>
+    Cancelled = 104,
+
+    // ---- 2xx: hosts and transport ----
+    /// <summary>The host could not be reached (DNS, refused, network, transport dropped).</summary>
+    HostUnreachable = 200,
+    /// <summary>The host refused the credentials.</summary>
+    AuthenticationFailed = 201,
+    /// <summary>The host presented a key that is not in known_hosts (and accepting new keys was not asked for).</summary>
+    HostKeyUnknown = 202,
+    /// <summary>The host presented a key that differs from the one in known_hosts.</summary>
+    HostKeyMismatch = 203,
+    /// <summary>An operation did not finish within its time limit.</summary>
+    Timeout = 204,
+    /// <summary>A command ran and exited non-zero.</summary>
+    CommandFailed = 205,
+    /// <summary>A path on the target does not exist.</summary>
+    RemotePathNotFound = 206,
+    /// <summary>A file transfer failed or was cut off.</summary>
+    TransferFailed = 207,
+    /// <summary>A file operation on the target failed (permissions, disk full, not a directory...).</summary>
+    RemoteIoFailed = 208,
+    /// <summary>A fleet rollout stopped because too many hosts failed.</summary>
+    RolloutAborted = 209,
+    /// <summary>A required program is missing on the target (tar, docker, systemctl...).</summary>
+    ToolMissing = 210,
+
+    // ---- 3xx: packages ----
+    /// <summary>A package or its version.json is malformed.</summary>
+    PackageInvalid = 300,
+    /// <summary>A file does not match the package manifest (missing, extra, changed).</summary>
+    ManifestMismatch = 301,
+    /// <summary>The package signature is missing, invalid, or not from a trusted key.</summary>
+    SignatureInvalid = 302,
+    /// <summary>An archive entry is unsafe to extract (path traversal, link escape, device, setuid, bomb...).</summary>
+    UnsafeArchiveEntry = 303,
+    /// <summary>The package does not support the host's operating system.</summary>
+    OsReleaseMismatch = 304,
+    /// <summary>Background processes of the tool are running and force was not given.</summary>
+    ProcessesRunning = 305,
+    /// <summary>An install step failed; the previous install is intact.</summary>
+    InstallFailed = 306,
+    /// <summary>The package type has no registered installer strategy.</summary>
+    UnknownPackageType = 307,
+
+    // ---- 4xx: deployment sequence, state, journal ----
+    /// <summary>Another apply holds the target lock.</summary>
+    LockHeld = 400,
+    /// <summary>A lock was found whose holder is gone; it is reported, never silently taken.</summary>
+    StaleLock = 401,
+    /// <summary>The state file or journal on the target cannot be read.</summary>
+    StateCorrupt = 402,
+    /// <summary>A component model is invalid (cycle in dependencies, duplicate target paths...).</summary>
+    ModelInvalid = 403,
+    /// <summary>A service action (install, startup, runtime, remove) failed.</summary>
+    ServiceFailed = 404,
+
+    // ---- 5xx: docker ----
+    /// <summary>No Docker engine, or no compose flavour, on the host.</summary>
+    DockerUnavailable = 500,
+    /// <summary>An image archive is malformed.</summary>
+    ImageArchiveInvalid = 501,
+    /// <summary>A compose file or .systemconfig cannot be parsed or edited safely.</summary>
+    ComposeFileInvalid = 502,
+    /// <summary>After an update the containers did not run the expected images or did not stay up.</summary>
+    VerificationFailed = 503,
+    /// <summary>A rollback itself failed; manual attention is needed.</summary>
+    RollbackFailed = 504,
+
+    // ---- 6xx: kubernetes ----
+    /// <summary>The kubeconfig is malformed or names a missing context.</summary>
+    KubeConfigInvalid = 600,
+    /// <summary>The API server answered with an error status.</summary>
+    KubeApiError = 601,
+}

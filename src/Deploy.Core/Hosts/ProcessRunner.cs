@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Text;
+using Deploy.Core.Errors;
+using Microsoft.Extensions.Logging;
+
+namespace Deploy.Core.Hosts;
+
+/// <summary>
+/// Runs one local process for a <see cref="CommandSpec"/>: feeds stdin, streams stdout/stderr line by line to the
+/// callback and the logger while capturing them, enforces the timeout and cancellation by killing the process tree.
+/// Shared by <see cref="LocalHost"/> and transports that drive a local client program (ssh, docker).
+/// </summary>
+internal sealed class ProcessRunner
+{
+    private readonly ProcessStartInfo _psi;
+    private readonly CommandSpec _command;
+    private readonly string _hostName;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly object _emitLock = new();
+
+    public ProcessRunner(ProcessStartInfo psi, CommandSpec command, string hostName, ILogger logger, TimeProvider time)
+    {
+        _psi = psi;
+        _command = command;
+        _hostName = hostName;
+        _logger = logger;
+        _time = time;
+    }
+
+    public async Task<CommandResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var display = _command.Display;
+        HostLog.CommandStarting(_logger, _hostName, display);
+        var start = _time.GetTimestamp();
+        using var process = new Process { StartInfo = _psi };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new DeployException(DeployErrorCode.ToolMissing, $"Could not start '{_command.Argv[0]}' on {_hostName}: {e.Message}", e)
+            {
+                Host = _hostName,
+                Command = display,
+            };
+        }
+
+        using var timeoutCts = _command.Timeout is { } t ? new CancellationTokenSource(t, _time) : new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        var stdoutTask = PumpAsync(process.StandardOutput, OutputStream.StandardOutput, stdout);
+        var stderrTask = PumpAsync(process.StandardError, OutputStream.StandardError, stderr);
+        var stdinTask = FeedAsync(process, linked.Token);
+        try
+        {
+            await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            await Task.WhenAll(stdoutTask, stderrTask).ConfigureAwait(false);
+            await stdinTask.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            Kill(process);
+            await Task.WhenAll(stdoutTask, stderrTask).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+            if (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new DeployException(DeployErrorCode.Timeout, $"Command did not finish within {_command.Timeout}: {display}") { Host = _hostName, Command = display };
+            }
+
+            throw;
+        }
+
+        var result = new CommandResult(display, process.ExitCode, stdout.ToString(), stderr.ToString(), _time.GetElapsedTime(start)) { Host = _hostName };
+        HostLog.CommandFinished(_logger, _hostName, display, result.ExitCode, result.Duration.TotalMilliseconds);
+        return result;
+    }
+
+    private async Task FeedAsync(Process process, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_command.StandardInput is { } input)
+            {
+                await input.CopyToAsync(process.StandardInput.BaseStream, cancellationToken).ConfigureAwait(false);
+            }
+
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The process exited without reading all of its input: its exit code tells what happened.
+        }
+    }
+
+    private async Task PumpAsync(StreamReader reader, OutputStream stream, StringBuilder capture)
+    {
+        // Capture is exact (no added or lost newline); the callback gets whole lines, one at a time.
+        var buffer = new char[8192];
+        var partial = new StringBuilder();
+        int read;
+        while ((read = await reader.ReadAsync(buffer.AsMemory()).ConfigureAwait(false)) > 0)
+        {
+            if (_command.CaptureOutput)
+            {
+                capture.Append(buffer, 0, read);
+            }
+
+            var lineStart = 0;
+            for (var i = 0; i < read; i++)
+            {
+                if (buffer[i] == '\n')
+                {
+                    partial.Append(buffer, lineStart, i - lineStart);
+                    Emit(stream, partial);
+                    lineStart = i + 1;
+                }
+            }
+
+            partial.Append(buffer, lineStart, read - lineStart);
+        }
+
+        if (partial.Length > 0)
+        {
+            Emit(stream, partial);
+        }
+    }
+
+    private void Emit(OutputStream stream, StringBuilder partial)
+    {
+        var line = partial.ToString().TrimEnd('\r');
+        partial.Clear();
+        lock (_emitLock)
+        {
+            _command.OnOutput?.Invoke(new OutputLine(stream, line));
+        }
+
+        HostLog.OutputLine(_logger, _hostName, line);
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+}
