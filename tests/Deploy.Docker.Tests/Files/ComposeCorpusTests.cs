@@ -73,7 +73,7 @@ public class ComposeCorpusTests
             .Where(r => r.SameRepository(repo))
             .ToList();
         updatedSites.Should().NotBeEmpty().And.OnlyContain(r => r.Tag == Targets.Single(t => t.Reference.Repository == repo).Reference.Tag && r.Digest == null);
-        plan.Services.Should().Contain(s => s.NewReference.StartsWith(repo, StringComparison.Ordinal));
+        plan.Services.Should().Contain(s => ImageReference.Parse(s.NewReference).SameRepository(repo));
     }
 
     [Fact]
