@@ -1,0 +1,53 @@
+using Deploy.Core.Hosts;
+using Deploy.Docker.Engine;
+
+namespace Deploy.Docker.Tests.Engine;
+
+[Trait("Category", "Integration")]
+public class DockerEngineTests
+{
+    [Fact]
+    public async Task Detect_finds_the_engine_and_the_installed_compose_flavour()
+    {
+        var engine = new DockerEngine(new LocalHost());
+        var info = await engine.DetectAsync();
+        info.ServerVersion.Should().NotBeNullOrEmpty();
+        var hasV2 = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("docker", "compose version") { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        await hasV2.WaitForExitAsync();
+        info.Compose.Should().Be(hasV2.ExitCode == 0 ? ComposeFlavor.V2Plugin : ComposeFlavor.V1Standalone);
+        info.ComposeVersion.Should().MatchRegex(@"^v?\d+\.\d+");
+    }
+
+    [Fact]
+    public async Task Load_streams_a_gzipped_archive_and_reports_references_and_progress()
+    {
+        using var images = new DockerImages();
+        var reference = $"encoo/rpa-service:4.2.0-{images.Id}";
+        var id = images.Import(reference);
+        var archive = images.Save(reference, "rpa.tar.gz");
+        var engine = new DockerEngine(new LocalHost());
+        var reports = new List<LoadProgress>();
+
+        var result = await engine.LoadAsync(archive, new SyncProgress<LoadProgress>(reports.Add));
+
+        result.References.Should().Equal(reference);
+        (await engine.GetImageIdAsync(reference)).Should().Be(id);
+        reports.Should().NotBeEmpty();
+        reports[^1].BytesSent.Should().Be(new FileInfo(archive).Length);
+        (await engine.ListImagesAsync(reference)).Should().ContainSingle().Which.Id.Should().Be(id);
+    }
+
+    [Fact]
+    public async Task Load_of_a_corrupt_archive_is_an_archive_error()
+    {
+        using var images = new DockerImages();
+        var path = images.Temp.WriteFile("bad.tar", "not an image archive");
+        var act = () => new DockerEngine(new LocalHost()).LoadAsync(path);
+        (await act.Should().ThrowAsync<Deploy.Core.Errors.DeployException>()).Which.Code.Should().Be(Deploy.Core.Errors.DeployErrorCode.ImageArchiveInvalid);
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
