@@ -89,29 +89,54 @@ public sealed class DockerEngine
     }
 
     /// <summary>
-    /// Loads an image archive (<c>.tar</c> or gzipped) from the local machine by streaming it into
-    /// <c>docker load</c>'s standard input — the engine decompresses gzip itself, so no decompressed copy is ever
-    /// written. Mirrors <c>docker load &lt; archive</c>.
+    /// Loads an image archive (<c>.tar</c> or gzipped) from the local machine; the engine decompresses gzip itself, so
+    /// no decompressed copy is ever written. On a <see cref="LocalHost"/> the docker CLI reads the file directly
+    /// (<c>docker load -i archive</c>: no extra copy; progress is reported at start and end). On any other host the
+    /// file is streamed into <c>docker load</c>'s standard input (<see cref="LoadAsync(Stream, string, long?, IProgress{LoadProgress}?, CancellationToken)"/>)
+    /// with byte progress.
     /// </summary>
     public async Task<LoadResult> LoadAsync(string archivePath, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(archivePath);
-        FileStream file;
-        try
+        var full = Path.GetFullPath(archivePath);
+        if (!File.Exists(full))
         {
-            file = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new DeployException(DeployErrorCode.LocalPathNotFound, $"The image archive '{archivePath}' does not exist.", e) { Path = archivePath };
+            throw new DeployException(DeployErrorCode.LocalPathNotFound, $"The image archive '{archivePath}' does not exist.") { Path = archivePath };
         }
 
-        var total = file.Length;
-        Stream input = progress is null ? file : new ProgressStream(file, sent => progress.Report(new LoadProgress(archivePath, sent, total)));
+        if (_host is LocalHost)
+        {
+            var total = new FileInfo(full).Length;
+            progress?.Report(new LoadProgress(archivePath, 0, total));
+            var result = await _host.RunAsync(CommandSpec.Of("docker", "load", "-i", full), cancellationToken).ConfigureAwait(false);
+            var loaded = Loaded(archivePath, result);
+            progress?.Report(new LoadProgress(archivePath, total, total));
+            return loaded;
+        }
+
+        // No FileStream buffer: the copy below reads 1 MiB chunks straight into the transport.
+        var file = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+        await using (file.ConfigureAwait(false))
+        {
+            return await LoadAsync(file, archivePath, file.Length, progress, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Loads an image archive read from <paramref name="archive"/> (plain or gzipped tar) by streaming it into
+    /// <c>docker load</c>'s standard input on the host (<c>docker load &lt; archive</c>), reporting bytes sent.
+    /// <paramref name="name"/> names the archive in progress, logs and errors.
+    /// </summary>
+    public async Task<LoadResult> LoadAsync(Stream archive, string name, long? length = null, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        ArgumentNullException.ThrowIfNull(name);
+        var total = length ?? (archive.CanSeek ? archive.Length : -1);
+        var input = new ProgressStream(archive, progress is null ? null : sent => progress.Report(new LoadProgress(name, sent, total)), leaveOpen: true);
         await using (input.ConfigureAwait(false))
         {
             var result = await _host.RunAsync(CommandSpec.Of("docker", "load") with { StandardInput = input }, cancellationToken).ConfigureAwait(false);
-            return Loaded(archivePath, result);
+            return Loaded(name, result);
         }
     }
 

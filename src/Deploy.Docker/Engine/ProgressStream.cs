@@ -1,8 +1,10 @@
 namespace Deploy.Docker.Engine;
 
 /// <summary>A read-only pass-through stream that reports how many bytes were read.</summary>
-internal sealed class ProgressStream(Stream inner, Action<long> onRead) : Stream
+internal sealed class ProgressStream(Stream inner, Action<long>? onRead, bool leaveOpen = false) : Stream
 {
+    // Large chunks keep the pipe to `docker load` full with few system calls.
+    private const int CopyBufferSize = 1 << 20;
     private long _total;
 
     public override bool CanRead => true;
@@ -25,6 +27,25 @@ internal sealed class ProgressStream(Stream inner, Action<long> onRead) : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(bufferSize, CopyBufferSize));
+        try
+        {
+            int n;
+            while ((n = await inner.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                Count(n);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     public override void Flush()
     {
     }
@@ -37,7 +58,7 @@ internal sealed class ProgressStream(Stream inner, Action<long> onRead) : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && !leaveOpen)
         {
             inner.Dispose();
         }
@@ -50,7 +71,7 @@ internal sealed class ProgressStream(Stream inner, Action<long> onRead) : Stream
         if (n > 0)
         {
             _total += n;
-            onRead(_total);
+            onRead?.Invoke(_total);
         }
 
         return n;

@@ -38,6 +38,25 @@ public class DockerEngineTests
     }
 
     [Fact]
+    public async Task Load_from_a_stream_pipes_it_into_docker_load_with_byte_progress()
+    {
+        using var images = new DockerImages();
+        var reference = $"encoo/vicode-service:2.4.0-{images.Id}";
+        var id = images.Import(reference);
+        var archive = images.Save(reference, "vicode.tar.gz");
+        var engine = new DockerEngine(new LocalHost());
+        var reports = new List<LoadProgress>();
+        await using var stream = File.OpenRead(archive);
+
+        var result = await engine.LoadAsync(stream, "vicode.tar.gz", stream.Length, new SyncProgress<LoadProgress>(reports.Add));
+
+        result.References.Should().Equal(reference);
+        (await engine.GetImageIdAsync(reference)).Should().Be(id);
+        reports.Select(r => r.BytesSent).Should().BeInAscendingOrder().And.HaveCountGreaterThan(1);
+        reports[^1].BytesSent.Should().Be(stream.Length);
+    }
+
+    [Fact]
     public async Task Load_of_a_corrupt_archive_is_an_archive_error()
     {
         using var images = new DockerImages();
