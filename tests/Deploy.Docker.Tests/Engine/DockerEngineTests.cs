@@ -19,7 +19,28 @@ public class DockerEngineTests
     }
 
     [Fact]
-    public async Task Load_streams_a_gzipped_archive_and_reports_references_and_progress()
+    public async Task Detect_without_docker_cli_says_docker_is_unavailable()
+    {
+        var act = () => new DockerEngine(new RenamingHost("docker", "docker-compose")).DetectAsync();
+        var error = (await act.Should().ThrowAsync<Deploy.Core.Errors.DeployException>()).Which;
+        error.Code.Should().Be(Deploy.Core.Errors.DeployErrorCode.DockerUnavailable);
+        error.Message.Should().Contain("docker CLI is not installed");
+    }
+
+    [Fact]
+    public async Task Detect_without_any_compose_flavour_names_both()
+    {
+        var hasV2 = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("docker", "compose version") { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        await hasV2.WaitForExitAsync();
+        hasV2.ExitCode.Should().NotBe(0, "this test relies on the docker compose v2 plugin being absent here");
+        var act = () => new DockerEngine(new RenamingHost("docker-compose")).DetectAsync();
+        var error = (await act.Should().ThrowAsync<Deploy.Core.Errors.DeployException>()).Which;
+        error.Code.Should().Be(Deploy.Core.Errors.DeployErrorCode.DockerUnavailable);
+        error.Message.Should().Contain("docker compose").And.Contain("docker-compose");
+    }
+
+    [Fact]
+    public async Task Load_of_a_gzipped_archive_reports_references_and_progress()
     {
         using var images = new DockerImages();
         var reference = $"encoo/rpa-service:4.2.0-{images.Id}";
