@@ -2,15 +2,19 @@ using Deploy.Core.Hosts;
 
 namespace Deploy.Docker.Tests.Engine;
 
-/// <summary>A local host on which some programs are "not installed": their argv[0] is renamed to a missing program.</summary>
+/// <summary>A local host on which some programs are "not installed": their argv[0] is renamed to a missing program.
+/// <c>"docker compose"</c> in the list hides the compose plugin only.</summary>
 internal sealed class RenamingHost(params string[] missing) : IHost
 {
     private readonly LocalHost _inner = new();
 
-    public string Name => "local-without-" + string.Join("-", missing);
+    public string Name => "local-without-" + string.Join("-", missing).Replace(' ', '-');
 
     public Task<CommandResult> RunAsync(CommandSpec command, CancellationToken cancellationToken = default)
-        => _inner.RunAsync(missing.Contains(command.Argv[0]) ? command with { Argv = ["deploy-test-missing-" + command.Argv[0], .. command.Argv.Skip(1)] } : command, cancellationToken);
+    {
+        var plugin = command.Argv.Count > 1 && command.Argv[0] == "docker" && command.Argv[1] == "compose" && missing.Contains("docker compose");
+        return _inner.RunAsync(plugin || missing.Contains(command.Argv[0]) ? command with { Argv = ["deploy-test-missing-" + command.Argv[0], .. command.Argv.Skip(1)] } : command, cancellationToken);
+    }
 
     public Task<RemoteFileInfo?> StatAsync(string path, CancellationToken cancellationToken = default) => _inner.StatAsync(path, cancellationToken);
 
