@@ -144,7 +144,7 @@ internal static class RemoteScripts
     /// <summary>
     /// Upload. $1 = bookkeeping directory (<c>.../.deploy-up-ID</c>); stdin = a tar stream for <c>-C /</c> whose first
     /// entry is <c>$1/list</c> (NUL-separated pairs: temp path, destination) followed by the files at their temp
-    /// paths (beside their destinations). After the whole stream arrived, each temp is renamed onto its
+    /// paths (beside their destinations) and a last, empty <c>$1/done</c> entry that marks the stream complete. After the whole stream arrived, each temp is renamed onto its
     /// destination (atomic per file). On failure the temps are removed; if this script is killed outright, the
     /// next upload to the same bookkeeping directory parent removes them (the owner pid is recorded).
     /// </summary>
@@ -158,9 +158,18 @@ internal static class RemoteScripts
             xargs -0 -n 2 sh -c 'rm -f -- "$1"' sh < "$1/list"
           fi
         }
+        alive() {
+          [ -n "$1" ] || return 1
+          if [ -d /proc/self ]; then
+            IFS= read -r st < "/proc/$1/stat" 2>/dev/null || return 1
+            st=${st##*) }; [ "${st%% *}" != Z ]
+          else
+            kill -0 "$1" 2>/dev/null
+          fi
+        }
         for o in "$u"/.deploy-up-*; do
           [ -d "$o" ] && [ "$o" != "$b" ] || continue
-          IFS= read -r op < "$o/pid" 2>/dev/null && [ -n "$op" ] && kill -0 "$op" 2>/dev/null && continue
+          IFS= read -r op < "$o/pid" 2>/dev/null && alive "$op" && continue
           unlist "$o"; rm -rf -- "$o"
         done
         mkdir -p -- "$b" && printf '%s\n' "$$" > "$b/pid" || exit 1
@@ -168,6 +177,7 @@ internal static class RemoteScripts
         trap '[ -n "$ok" ] || unlist "$b"; rm -rf -- "$b"' EXIT
         trap 'exit 1' HUP INT TERM PIPE
         tar -x -p --no-same-owner -f - -C / || exit 2
+        [ -f "$b/done" ] || { echo "the upload stream was cut off before its end" >&2; exit 2; }
         if command -v perl >/dev/null 2>&1; then
           perl -e '$/="\0"; open(L,"<",$ARGV[0]) or die "no list: $!\n"; while(defined(my $t=<L>)){ defined(my $d=<L>) or last; chop $t; chop $d; rename($t,$d) or die "cannot place $d: $!\n"; }' "$b/list" || exit 3
         else

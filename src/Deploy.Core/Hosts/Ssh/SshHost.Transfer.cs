@@ -114,39 +114,46 @@ public sealed partial class SshHost
     private static long WriteTar(Stream stdin, string bookkeeping, byte[] manifest, List<(FileUpload File, string Target, long Size)> items, string[] temps, long total, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         long sent = 0;
-        using (var buffered = new BufferedStream(stdin, 1 << 20))
+        var buffered = new BufferedStream(stdin, 1 << 20);
+        var writer = new TarWriter(buffered, TarEntryFormat.Pax, leaveOpen: true);
+        try
         {
-            using (var writer = new TarWriter(buffered, TarEntryFormat.Pax, leaveOpen: true))
+            using var list = new MemoryStream(manifest, writable: false);
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, PosixPath.Combine(bookkeeping, "list").TrimStart('/'))
             {
-                using var list = new MemoryStream(manifest, writable: false);
-                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, PosixPath.Combine(bookkeeping, "list").TrimStart('/'))
-                {
-                    DataStream = list,
-                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                });
+                DataStream = list,
+                Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
 
-                for (var i = 0; i < items.Count; i++)
+            for (var i = 0; i < items.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var (file, target, _) = items[i];
+                using var source = new FileStream(file.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+                var entry = new PaxTarEntry(TarEntryType.RegularFile, temps[i].TrimStart('/'))
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var (file, target, _) = items[i];
-                    using var source = new FileStream(file.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-                    var entry = new PaxTarEntry(TarEntryType.RegularFile, temps[i].TrimStart('/'))
-                    {
-                        DataStream = source,
-                        Mode = file.Mode ?? File.GetUnixFileMode(source.SafeFileHandle),
-                        ModificationTime = file.ModifiedTime ?? File.GetLastWriteTimeUtc(source.SafeFileHandle),
-                    };
-                    writer.WriteEntry(entry);
-                    sent += source.Length;
-                    progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, target));
-                }
+                    DataStream = source,
+                    Mode = file.Mode ?? File.GetUnixFileMode(source.SafeFileHandle),
+                    ModificationTime = file.ModifiedTime ?? File.GetLastWriteTimeUtc(source.SafeFileHandle),
+                };
+                writer.WriteEntry(entry);
+                sent += source.Length;
+                progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, target));
             }
 
+            // The commit mark: the remote side places files only if the stream got this far.
+            cancellationToken.ThrowIfCancellationRequested();
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, PosixPath.Combine(bookkeeping, "done").TrimStart('/')) { Mode = UnixFileMode.UserRead });
+            writer.Dispose();
             buffered.Flush();
+            return sent;
         }
-
-        stdin.Close();
-        return sent;
+        finally
+        {
+            // On failure the writer is abandoned, not disposed: disposing would end the archive properly. Closing the
+            // pipe mid-stream makes the remote tar fail (or find no commit mark), so nothing is placed.
+            stdin.Close();
+        }
     }
 
     private async Task<Stream> OpenReadOnceAsync(string path, CancellationToken cancellationToken)
