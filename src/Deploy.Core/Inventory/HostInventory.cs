@@ -21,6 +21,11 @@ namespace Deploy.Core.Inventory;
 ///   zone-a:  { selector: { zone: a } }            # every host labelled zone=a
 ///   prod:    { children: [web], hosts: [db-1] }   # nested groups
 /// </code>
+/// Host fields: <c>address</c>, <c>port</c>, <c>user</c>, <c>identity_file</c>, <c>known_hosts_file</c>,
+/// <c>proxy_jump</c>, <c>connect_timeout</c> (seconds), <c>accept_new_host_keys</c>, <c>ssh_config</c>,
+/// <c>connection</c> (<c>ssh</c> or <c>local</c>), <c>root</c> (local only), <c>labels</c>, <c>vars</c>; all but the
+/// last two may also appear under <c>defaults:</c> except <c>address</c>. Group fields: <c>hosts</c>, <c>children</c>,
+/// <c>selector</c>, <c>vars</c>. Unknown fields and wrong types are errors naming the file, line and field.
 /// Every inventory also has a host named <c>local</c> (this machine): implicit unless declared, and not part of
 /// <c>all</c> unless declared. Variable precedence, lowest to highest: global <c>vars</c>, then group
 /// <c>vars</c> (a child group over its parents; among groups at the same depth, the one declared later), then

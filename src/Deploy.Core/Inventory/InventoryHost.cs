@@ -23,6 +23,21 @@ public sealed record InventoryHost(string Name)
     /// <summary>The known_hosts file (absolute) host keys are checked against; <c>null</c> for the user's default.</summary>
     public string? KnownHostsFile { get; init; }
 
+    /// <summary>Jump host(s) to connect through (<c>proxy_jump:</c>, ssh <c>-J</c> syntax such as
+    /// <c>admin@bastion:2222</c>); <c>null</c> for a direct connection.</summary>
+    public string? ProxyJump { get; init; }
+
+    /// <summary>The TCP connect timeout (<c>connect_timeout:</c>, in seconds); <c>null</c> for the transport's default.</summary>
+    public TimeSpan? ConnectTimeout { get; init; }
+
+    /// <summary>Whether an unknown host key is added to known_hosts on first contact (<c>accept_new_host_keys: true</c>)
+    /// instead of refused. A changed key is always refused. <value>The default is <c>false</c>.</value></summary>
+    public bool AcceptNewHostKeys { get; init; }
+
+    /// <summary>The ssh client configuration file (<c>ssh_config:</c>, absolute; <c>/dev/null</c> ignores the user's
+    /// <c>~/.ssh/config</c>); <c>null</c> for ssh's default.</summary>
+    public string? SshConfigFile { get; init; }
+
     /// <summary>How the host is reached. <value>The default is <see cref="HostConnection.Ssh"/>.</value></summary>
     public HostConnection Connection { get; init; }
 

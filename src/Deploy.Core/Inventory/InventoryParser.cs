@@ -14,7 +14,7 @@ namespace Deploy.Core.Inventory;
 internal sealed partial class InventoryParser
 {
     private static readonly string[] TopFields = ["vars", "defaults", "hosts", "groups"];
-    private static readonly string[] ConnectionFields = ["address", "port", "user", "identity_file", "known_hosts_file", "connection", "root"];
+    private static readonly string[] ConnectionFields = ["address", "port", "user", "identity_file", "known_hosts_file", "proxy_jump", "connect_timeout", "accept_new_host_keys", "ssh_config", "connection", "root"];
     private static readonly string[] DefaultFields = ConnectionFields[1..];
     private static readonly string[] HostFields = [.. ConnectionFields, "labels", "vars"];
     private static readonly string[] GroupFields = ["hosts", "children", "selector", "vars"];
@@ -93,6 +93,10 @@ internal sealed partial class InventoryParser
                 User = defaults?.User,
                 IdentityFile = defaults?.IdentityFile,
                 KnownHostsFile = defaults?.KnownHostsFile,
+                ProxyJump = defaults?.ProxyJump,
+                ConnectTimeout = defaults?.ConnectTimeout,
+                AcceptNewHostKeys = defaults?.AcceptNewHostKeys ?? false,
+                SshConfigFile = defaults?.SshConfigFile,
                 Connection = name == HostInventory.LocalHostName ? HostConnection.Local : defaults?.Connection ?? HostConnection.Ssh,
                 RootDirectory = defaults?.RootDirectory,
                 Line = (int)keyNode.Start.Line,
@@ -153,6 +157,41 @@ internal sealed partial class InventoryParser
         if (Get(map, "known_hosts_file") is { } knownHosts)
         {
             host = host with { KnownHostsFile = ResolvePath(RequiredString(knownHosts, field + ".known_hosts_file")) };
+        }
+
+        if (Get(map, "proxy_jump") is { } jump)
+        {
+            host = host with { ProxyJump = RequiredString(jump, field + ".proxy_jump") };
+        }
+
+        if (Get(map, "connect_timeout") is { } connectTimeout)
+        {
+            var text = Scalar(connectTimeout, field + ".connect_timeout");
+            if (!double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0 || seconds > 3600)
+            {
+                throw Error(connectTimeout.Start, field + ".connect_timeout", $"expected a number of seconds above 0 and at most 3600, found '{text}'.");
+            }
+
+            host = host with { ConnectTimeout = TimeSpan.FromSeconds(seconds) };
+        }
+
+        if (Get(map, "accept_new_host_keys") is { } acceptNew)
+        {
+            var text = Scalar(acceptNew, field + ".accept_new_host_keys");
+            host = host with
+            {
+                AcceptNewHostKeys = text switch
+                {
+                    "true" or "yes" => true,
+                    "false" or "no" => false,
+                    _ => throw Error(acceptNew.Start, field + ".accept_new_host_keys", $"expected true or false, found '{text}'."),
+                },
+            };
+        }
+
+        if (Get(map, "ssh_config") is { } sshConfig)
+        {
+            host = host with { SshConfigFile = ResolvePath(RequiredString(sshConfig, field + ".ssh_config")) };
         }
 
         if (Get(map, "connection") is { } connection)

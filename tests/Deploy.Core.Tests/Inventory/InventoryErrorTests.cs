@@ -60,6 +60,8 @@ public class InventoryErrorTests
     [InlineData("defaults:\n  address: 1.2.3.4\n", "defaults.address", 2)]
     [InlineData("hosts:\n  a:\n    root: /tmp/x\n", "hosts.a.root", 3)]
     [InlineData("hosts:\n  a:\n    user: ''\n", "hosts.a.user", 3)]
+    [InlineData("hosts:\n  a:\n    connect_timeout: soon\n", "hosts.a.connect_timeout", 3)]
+    [InlineData("defaults:\n  accept_new_host_keys: maybe\n", "defaults.accept_new_host_keys", 2)]
     public void Wrong_fields_name_the_line_and_field(string yaml, string field, int line)
     {
         var e = Fails(yaml);

@@ -16,6 +16,7 @@ public class InventoryParsingTests
           port: 2222
           identity_file: keys/id_ed25519
           known_hosts_file: /etc/deploy/known_hosts
+          connect_timeout: 2.5
         hosts:
           web-1:
             address: 10.0.0.11
@@ -26,6 +27,9 @@ public class InventoryParsingTests
             user: admin
             labels: { role: web, zone: b }
             vars: { log_level: debug }
+            proxy_jump: admin@bastion:2222
+            accept_new_host_keys: yes
+            ssh_config: /dev/null
           db-1:
             address: 10.0.0.21
             labels: { role: db, zone: a }
@@ -61,12 +65,19 @@ public class InventoryParsingTests
         web1.IdentityFile.Should().Be("/srv/inv/keys/id_ed25519");
         web1.KnownHostsFile.Should().Be("/etc/deploy/known_hosts");
         web1.Connection.Should().Be(HostConnection.Ssh);
+        web1.ConnectTimeout.Should().Be(TimeSpan.FromSeconds(2.5));
+        web1.ProxyJump.Should().BeNull();
+        web1.AcceptNewHostKeys.Should().BeFalse();
         web1.Labels.Should().Equal(new Dictionary<string, string> { ["role"] = "web", ["zone"] = "a" });
 
         var web2 = inv.GetHost("web-2");
         web2.Port.Should().Be(22);
         web2.User.Should().Be("admin");
-        web2.Line.Should().Be(14);
+        web2.Line.Should().Be(15);
+        web2.ProxyJump.Should().Be("admin@bastion:2222");
+        web2.AcceptNewHostKeys.Should().BeTrue();
+        web2.SshConfigFile.Should().Be("/dev/null");
+        web2.ConnectTimeout.Should().Be(TimeSpan.FromSeconds(2.5));
     }
 
     [Fact]
