@@ -73,6 +73,15 @@ public sealed class HostInventory
         return new HostInventory("<local>", [local], [], InventoryHost.Empty);
     }
 
+    /// <summary>Returns a copy whose implicit <c>local</c> host is rooted in <paramref name="rootDirectory"/> (see
+    /// <see cref="Hosts.LocalHostOptions.RootDirectory"/>). A <c>local</c> host declared in the file is left alone.</summary>
+    public HostInventory WithLocalRoot(string rootDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(rootDirectory);
+        var hosts = Hosts.Select(h => h.IsImplicit ? h with { RootDirectory = Path.GetFullPath(rootDirectory) } : h).ToList();
+        return new HostInventory(Source, hosts, Groups, Vars);
+    }
+
     /// <summary>Reads an inventory file. Throws <see cref="DeployErrorCode.LocalPathNotFound"/> when it does not
     /// exist and <see cref="DeployErrorCode.InvalidConfiguration"/> (naming the file, line and field) when it is
     /// malformed.</summary>

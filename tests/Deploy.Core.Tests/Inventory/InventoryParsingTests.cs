@@ -168,6 +168,14 @@ public class InventoryParsingTests
     }
 
     [Fact]
+    public void WithLocalRoot_roots_the_implicit_local_host_only()
+    {
+        Load().WithLocalRoot("/tmp/sbx").GetHost("local").RootDirectory.Should().Be("/tmp/sbx");
+        var declared = HostInventory.Parse("hosts:\n  local: { root: /srv/mine }\n").WithLocalRoot("/tmp/sbx");
+        declared.GetHost("local").RootDirectory.Should().Be("/srv/mine");
+    }
+
+    [Fact]
     public void LocalOnly_is_the_embedded_default()
     {
         var inv = HostInventory.LocalOnly("/tmp/sbx");
