@@ -1,4 +1,5 @@
 using Deploy.Core.Hosts;
+using Deploy.Core.Hosts.Ssh;
 using Microsoft.Extensions.Logging;
 
 namespace Deploy.Core.Inventory;
@@ -7,12 +8,18 @@ namespace Deploy.Core.Inventory;
 public sealed record InventoryHostFactoryOptions
 {
     /// <summary>
-    /// Creates the host for an SSH inventory entry. This is the seam for the transport: the default uses the
-    /// system OpenSSH client; set it to use another transport (or to add options such as ProxyJump).
-    /// <value>The default is <c>null</c>: SSH hosts cannot be created and <see cref="InventoryHostFactory.Create"/>
-    /// throws <see cref="Errors.DeployErrorCode.InvalidConfiguration"/> for them.</value>
+    /// Creates the host for an SSH inventory entry: the seam for another transport (an SSH.NET one, a test
+    /// double). <value>The default is <c>null</c>: an <see cref="SshHost"/> on the system OpenSSH client with the
+    /// options of <see cref="InventoryHostFactory.ToSshHostOptions"/>, adjusted by <see cref="ConfigureSsh"/>.</value>
     /// </summary>
     public Func<InventoryHost, IHost>? CreateSshHost { get; init; }
+
+    /// <summary>
+    /// Adjusts the <see cref="SshHostOptions"/> built from an inventory entry before the default
+    /// <see cref="SshHost"/> is created (e.g. a ControlMaster directory, extra <c>-o</c> options, retries).
+    /// <value>The default is <c>null</c>: the options as the inventory gives them.</value>
+    /// </summary>
+    public Func<InventoryHost, SshHostOptions, SshHostOptions>? ConfigureSsh { get; init; }
 
     /// <summary>Where hosts get their loggers. <value>The default is <c>null</c>: no logging.</value></summary>
     public ILoggerFactory? LoggerFactory { get; init; }

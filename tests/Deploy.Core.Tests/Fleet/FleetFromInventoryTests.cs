@@ -1,6 +1,7 @@
 using Deploy.Core.Errors;
 using Deploy.Core.Fleet;
 using Deploy.Core.Hosts;
+using Deploy.Core.Hosts.Ssh;
 using Deploy.Core.Inventory;
 using Deploy.Testing;
 
@@ -52,12 +53,35 @@ public sealed class FleetFromInventoryTests : IDisposable
     }
 
     [Fact]
-    public void Without_a_transport_ssh_hosts_are_a_configuration_error()
+    public async Task By_default_ssh_hosts_become_SshHosts_with_the_inventory_connection_settings()
     {
-        var act = () => HostFleet.FromInventory(Inventory(), "all", new InventoryHostFactory());
-        var e = act.Should().Throw<DeployException>().Which;
-        e.Code.Should().Be(DeployErrorCode.InvalidConfiguration);
-        e.Host.Should().Be("remote");
+        var inventory = HostInventory.Parse("""
+            defaults: { known_hosts_file: /etc/kh, connect_timeout: 3, ssh_config: /dev/null }
+            hosts:
+              remote: { address: 10.9.9.9, user: deploy, port: 2200, identity_file: /keys/id, proxy_jump: admin@bastion, accept_new_host_keys: true }
+              plain: { address: 10.9.9.10 }
+            """);
+        var options = InventoryHostFactory.ToSshHostOptions(inventory.GetHost("remote"));
+        options.Address.Should().Be("10.9.9.9");
+        options.Port.Should().Be(2200);
+        options.User.Should().Be("deploy");
+        options.IdentityFile.Should().Be("/keys/id");
+        options.KnownHostsFile.Should().Be("/etc/kh");
+        options.ProxyJump.Should().Be("admin@bastion");
+        options.ConnectTimeout.Should().Be(TimeSpan.FromSeconds(3));
+        options.ConfigFile.Should().Be("/dev/null");
+        options.HostKeyPolicy.Should().Be(HostKeyPolicy.AcceptNew);
+
+        var plain = InventoryHostFactory.ToSshHostOptions(inventory.GetHost("plain"));
+        plain.Port.Should().Be(22);
+        plain.HostKeyPolicy.Should().Be(HostKeyPolicy.Strict, "host keys are checked unless the inventory says otherwise");
+
+        SshHostOptions? configured = null;
+        var factory = new InventoryHostFactory(new InventoryHostFactoryOptions { ConfigureSsh = (h, o) => configured = o with { MaxSessions = 2 } });
+        await using var host = factory.Create(inventory.GetHost("remote"));
+        host.Should().BeOfType<SshHost>();
+        host.Name.Should().Be("deploy@10.9.9.9:2200");
+        configured!.MaxSessions.Should().Be(2);
     }
 
     [Fact]
