@@ -152,4 +152,38 @@ public sealed class FleetSshIntegrationTests : IClassFixture<FiveSshServersFixtu
         var act = () => result.ThrowOnFailure();
         act.Should().Throw<DeployException>().Which.Code.Should().Be(DeployErrorCode.RolloutAborted);
     }
+
+    [Fact]
+    public async Task Fail_fast_over_ssh_cancels_the_commands_still_running_on_other_hosts()
+    {
+        var marker = "fleet-ff-" + Guid.NewGuid().ToString("N")[..12];
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        await using var fleet = await FleetAsync(new FleetOptions { MaxParallelism = 5, FailureMode = FleetFailureMode.FailFast });
+
+        var result = await fleet.RunAsync((host, ctx, ct) => host.RunAsync(
+            ctx.Name == "node-2" ? CommandSpec.Of("sh", "-c", "sleep 1; exit 5") : CommandSpec.Of("sh", "-c", "sleep 60", marker), ct).ThrowOnFailure());
+
+        sw.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30));
+        result["node-2"].Status.Should().Be(FleetHostStatus.Failed);
+        result.Cancelled.Select(h => h.Name).Should().Equal("node-1", "node-3", "node-4", "node-5");
+        result.Aborted.Should().BeTrue();
+
+        // The remote commands are gone too, not just abandoned by the client.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string left;
+        do
+        {
+            var ps = await new LocalHost().RunAsync(CommandSpec.Of("ps", "-eo", "args"));
+            left = string.Join("\n", ps.StandardOutput.Split('\n').Where(l => l.Contains(marker, StringComparison.Ordinal) && !l.Contains("ps -eo", StringComparison.Ordinal)));
+            if (left.Length == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        left.Should().BeEmpty();
+    }
 }
