@@ -145,6 +145,9 @@ public static class SequencePlanner
             {
                 d.Raise(ComponentAction.Restart, "target restart: " + string.Join("; ", targetReasons));
             }
+
+            // Every restarting RestartEvent=Target component leads the restart, whatever started it.
+            primary = decisions.Where(d => d.Desired?.RestartEvent == RestartEvent.Target && d.Restarts).ToList();
         }
 
         var steps = BuildSteps(decisions, primary, removed, transfers, deletions);
