@@ -174,7 +174,7 @@ public static class SequencePlanner
 
         var ordered = decisions.Where(d => d.Desired is not null).ToList(); // dependency order
         var secondary = ordered.Where(d => !primary.Contains(d)).ToList();
-        var removedDecisions = decisions.Where(d => d.Desired is null).ToList();
+        var removedDecisions = decisions.Where(d => d.Desired is null).Reverse().ToList(); // reverse start order
 
         // 1. Stop all previously configured runtime services of every stopping component.
         var stopping = primary.AsEnumerable().Reverse()
