@@ -43,7 +43,7 @@ public sealed class FaultInjectionTests
         var recovery = await box.ApplyAsync(target);
 
         recovery.ResumedPlan.Should().NotBeNull("the journal carries the interrupted apply");
-        recovery.Plan.IsEmpty.Should().BeTrue("the resumed plan brought the target to the desired state");
+        recovery.Plan.Decisions.Single(d => d.Component == "DataConnection").Reasons.Should().Contain("completing an interrupted restart");
         (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
         File.ReadAllText(box.TargetFile("/opt/exos/exos-data.conf")).Should().Be("loglevel=debug\n");
         File.ReadAllText(box.TargetFile("/etc/exos-data.conf")).Should().Be("loglevel=debug\n", "new files never stay with old services: the startup ran");
@@ -73,5 +73,51 @@ public sealed class FaultInjectionTests
             e.Code == Errors.DeployErrorCode.LockHeld && e.Message.Contains("pid 4242 of ci on build-server-7"));
         await store.ReleaseLockAsync(other);
         (await box.ApplyAsync(box.Target().Build())).ServiceActions.Should().Contain("stop Types runtime#0");
+    }
+}
+
+public sealed class ServiceFailureTests
+{
+    [Fact]
+    public async Task Failing_startup_stops_the_apply_and_the_fixed_definition_completes_it_on_the_next_apply()
+    {
+        await using var box = new SequenceSandbox();
+        await box.ApplyAsync(box.Target().Build());
+        box.WriteSource("types/types.py", "new content");
+
+        var failing = async () => await box.ApplyAsync(box.Target(typesServices: false, typesExtra: c => c.Startup("echo broken >&2; exit 3").Runtime(SequenceSandbox.Runtime("Types"))).Build());
+
+        var error = (await failing.Should().ThrowAsync<Errors.DeployException>()).Which;
+        error.Code.Should().Be(Errors.DeployErrorCode.ServiceFailed);
+        error.ExitCode.Should().Be(3);
+        error.Message.Should().Contain("Types startup#0 exited with 3: broken");
+        (await box.IsRunningAsync("Types")).Should().BeFalse("Types was stopped before its startup failed");
+
+        var fixedResult = await box.ApplyAsync(box.Target().Build());
+
+        fixedResult.ResumedPlan.Should().NotBeNull();
+        fixedResult.ServiceActions.Should().Equal("stop Types runtime#0", "run Types startup#0", "start Types runtime#0");
+        File.ReadAllText(box.TargetFile("/home/user/types/types.py")).Should().Be("new content");
+        (await box.IsRunningAsync("Types")).Should().BeTrue();
+        (await box.PlanAsync(box.Target().Build())).IsEmpty.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Failing_service_with_ErrorHandling_Continue_is_reported_and_the_apply_goes_on()
+    {
+        await using var box = new SequenceSandbox();
+        var warnings = new List<string>();
+        var progress = new Collect(e => { if (e.Kind == SequenceEventKind.Warning) { warnings.Add(e.Message); } });
+
+        var result = await box.ApplyAsync(box.Target(typesExtra: c => c.Startup("exit 4").WithErrorHandling(ErrorHandling.Continue)).Build(), progress: progress);
+
+        warnings.Should().ContainSingle().Which.Should().Contain("Types startup#1 exited with 4");
+        result.ServiceActions.Should().Contain("start Types runtime#0");
+        (await box.IsRunningAsync("Types")).Should().BeTrue();
+    }
+
+    private sealed class Collect(Action<SequenceProgress> a) : IProgress<SequenceProgress>
+    {
+        public void Report(SequenceProgress value) => a(value);
     }
 }

@@ -53,6 +53,18 @@ public sealed class SequenceSandbox : IAsyncDisposable
         return File.Exists(path) ? File.ReadAllLines(path) : [];
     }
 
+    /// <summary>Runtime services write their line asynchronously: wait until the log has <paramref name="lines"/> lines.</summary>
+    public async Task<string[]> OrderLogAsync(int lines)
+    {
+        var sw = Stopwatch.StartNew();
+        while (OrderLog().Length < lines && sw.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+
+        return OrderLog();
+    }
+
     public void ClearOrderLog() => File.Delete(TargetFile("/var/log/order.log"));
 
     public static string Mark(string component, string kind) => $"mkdir -p \"$DEPLOY_ROOT/var/log\" && echo '{component} {kind}' >> \"$DEPLOY_ROOT/var/log/order.log\"";

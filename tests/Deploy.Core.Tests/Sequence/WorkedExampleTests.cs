@@ -51,7 +51,7 @@ public sealed class WorkedExampleTests : IAsyncLifetime
         // The seed: the Types component is stopped, types.py is transferred, its startup scripts run, its runtime starts.
         result.ServiceActions.Should().Equal("stop Types runtime#0", "run Types startup#0", "start Types runtime#0");
         result.FilesTransferred.Should().Be(1);
-        _box.OrderLog().Should().Equal("Types startup", "Types runtime");
+        (await _box.OrderLogAsync(2)).Should().Equal("Types startup", "Types runtime");
         File.ReadAllText(_box.TargetFile("/home/user/types/types.py")).Should().Be(new string('u', 133));
         (await _box.IsRunningAsync("Types")).Should().BeTrue();
         (await _box.IsRunningAsync("DataConnection")).Should().BeTrue();

@@ -85,17 +85,18 @@ public sealed partial class SequenceApplier
         try
         {
             Plan? resumed = null;
+            var planOptions = options.Plan;
             var journal = await _store.ReadJournalAsync(cancellationToken).ConfigureAwait(false);
             if (journal is not null)
             {
                 resumed = journal.Plan;
                 Log.Resuming(_logger, journal.Plan.Target, journal.CompletedSteps, journal.Plan.Steps.Count);
-                progress?.Report(new SequenceProgress(SequenceEventKind.Resuming, $"completing an interrupted apply: {journal.CompletedSteps} of {journal.Plan.Steps.Count} steps were done") { StepCount = journal.Plan.Steps.Count });
-                await ExecuteAsync(journal.Plan, journal.CompletedSteps, run, options.Observer, cancellationToken).ConfigureAwait(false);
+                progress?.Report(new SequenceProgress(SequenceEventKind.Resuming, $"completing an interrupted apply ({journal.CompletedSteps} of {journal.Plan.Steps.Count} steps were done)") { StepCount = journal.Plan.Steps.Count });
+                planOptions = planOptions with { Interrupted = journal.Plan };
             }
 
             var state = (await _store.ReadAsync(cancellationToken).ConfigureAwait(false)).State;
-            var plan = SequencePlanner.Plan(desired, state, options.Plan);
+            var plan = SequencePlanner.Plan(desired, state, planOptions);
             if (!plan.IsEmpty)
             {
                 await _store.WriteJournalAsync(plan, cancellationToken).ConfigureAwait(false);

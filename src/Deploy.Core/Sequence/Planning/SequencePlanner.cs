@@ -28,6 +28,12 @@ public static class SequencePlanner
     {
         ArgumentNullException.ThrowIfNull(desired);
         options ??= new PlanOptions();
+        var interrupted = options.Interrupted;
+        if (interrupted is not null && recorded is not null)
+        {
+            recorded = ForgetTransferred(recorded, interrupted);
+        }
+
         var mode = desired.Definition.CompareMode;
         var recordedByName = (recorded?.Components ?? []).ToDictionary(c => c.Name, StringComparer.Ordinal);
         var stateChanged = recorded is null;
@@ -38,6 +44,15 @@ public static class SequencePlanner
         if (options.InitialStart)
         {
             targetReasons.Add("initial start of the target");
+        }
+
+        if (interrupted is not null)
+        {
+            stateChanged = true;
+            if (interrupted.TargetRestartReasons.Count > 0)
+            {
+                targetReasons.Add("completing an interrupted target restart");
+            }
         }
 
         // Target configuration and target files.
@@ -84,6 +99,12 @@ public static class SequencePlanner
                     : desiredByPath![change.Path].ChangeEvent;
                 var reason = FileReason(change, ce);
                 d.Raise(ce switch { ChangeEvent.Reinstall => ComponentAction.Reinstall, ChangeEvent.Restart => ComponentAction.Restart, _ => ComponentAction.Update }, reason);
+            }
+
+            var forced = interrupted?.Decisions.FirstOrDefault(x => x.Component == c.Name)?.Action;
+            if (forced is ComponentAction.Restart or ComponentAction.Reinstall || (forced == ComponentAction.Install && d.Recorded is not null))
+            {
+                d.Raise(forced == ComponentAction.Restart ? ComponentAction.Restart : ComponentAction.Reinstall, $"completing an interrupted {forced.Value.ToString().ToLowerInvariant()}");
             }
 
             if (d.Recorded is null)
@@ -286,6 +307,22 @@ public static class SequencePlanner
         }
     }
 
+    private static TargetState ForgetTransferred(TargetState recorded, Plan interrupted)
+    {
+        var sent = interrupted.Steps.Where(s => s.Kind == StepKind.TransferFiles).SelectMany(s => s.Files!).Select(f => f.TargetPath).ToHashSet(StringComparer.Ordinal);
+        if (sent.Count == 0)
+        {
+            return recorded;
+        }
+
+        // What the target holds at those paths is unknown (old or new): forget it, so the file is sent again.
+        return recorded with
+        {
+            Files = recorded.Files.Where(f => !sent.Contains(f.Entry.Path)).ToList(),
+            Components = recorded.Components.Select(c => c with { Files = c.Files.Where(f => !sent.Contains(f.Entry.Path)).ToList() }).ToList(),
+        };
+    }
+
     private static TargetState BuildState(DesiredTarget desired) => new()
     {
         Target = desired.Definition.Name,
@@ -398,10 +435,13 @@ public static class SequencePlanner
             if (Rank(action) > Rank(Action))
             {
                 Action = action;
+                Decisive = reason;
             }
         }
 
-        public string Why() => $"{Name} {Action.ToString().ToLowerInvariant()}: {string.Join("; ", Reasons.Take(3))}{(Reasons.Count > 3 ? "; ..." : "")}";
+        public string Decisive { get; private set; } = "";
+
+        public string Why() => $"{Name} {Action.ToString().ToLowerInvariant()}: {Decisive}{(Reasons.Count > 1 ? $" (+{Reasons.Count - 1} more)" : "")}";
 
         private static int Rank(ComponentAction a) => a switch
         {
