@@ -92,7 +92,7 @@ public static class TargetYaml
 
             comp = comp with
             {
-                Files = comp.Files.Concat(Files(c.Files, field)).ToList(),
+                Files = comp.Files.Concat(Files(c.Files, field + ".files")).ToList(),
                 Services = comp.Services.Concat((c.Services ?? []).Select((s, j) => new Service(Enum<ServiceKind>(s.Type, $"{field}.services[{j}].type") ?? throw Bad($"{field}.services[{j}].type", "required"), s.Command ?? throw Bad($"{field}.services[{j}].command", "required"))
                 {
                     WorkingDirectory = s.WorkingDirectory,
