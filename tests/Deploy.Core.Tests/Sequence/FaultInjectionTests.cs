@@ -45,8 +45,8 @@ public sealed class FaultInjectionTests
         recovery.ResumedPlan.Should().NotBeNull("the journal carries the interrupted apply");
         recovery.Plan.Decisions.Single(d => d.Component == "DataConnection").Reasons.Should().Contain("completing an interrupted restart");
         (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
-        File.ReadAllText(box.TargetFile("/opt/exos/exos-data.conf")).Should().Be("loglevel=debug\n");
-        File.ReadAllText(box.TargetFile("/etc/exos-data.conf")).Should().Be("loglevel=debug\n", "new files never stay with old services: the startup ran");
+        File.ReadAllText(box.TargetFile(box.T("/opt/exos/exos-data.conf"))).Should().Be("loglevel=debug\n");
+        File.ReadAllText(box.TargetFile(box.T("/etc/exos-data.conf"))).Should().Be("loglevel=debug\n", "new files never stay with old services: the startup ran");
         foreach (var c in new[] { "DataConnection", "Types", "Logger" })
         {
             (await box.IsRunningAsync(c)).Should().BeTrue(c + " runs after recovery");
@@ -85,7 +85,7 @@ public sealed class ServiceFailureTests
         await box.ApplyAsync(box.Target().Build());
         box.WriteSource("types/types.py", "new content");
 
-        var failing = async () => await box.ApplyAsync(box.Target(typesServices: false, typesExtra: c => c.Startup("echo broken >&2; exit 3").Runtime(SequenceSandbox.Runtime("Types"))).Build());
+        var failing = async () => await box.ApplyAsync(box.Target(typesServices: false, typesExtra: c => c.Startup("echo broken >&2; exit 3").Runtime(box.Runtime("Types"))).Build());
 
         var error = (await failing.Should().ThrowAsync<Errors.DeployException>()).Which;
         error.Code.Should().Be(Errors.DeployErrorCode.ServiceFailed);
@@ -97,7 +97,7 @@ public sealed class ServiceFailureTests
 
         fixedResult.ResumedPlan.Should().NotBeNull();
         fixedResult.ServiceActions.Should().Equal("stop Types runtime#0", "run Types startup#0", "start Types runtime#0");
-        File.ReadAllText(box.TargetFile("/home/user/types/types.py")).Should().Be("new content");
+        File.ReadAllText(box.TargetFile(box.T("/home/user/types/types.py"))).Should().Be("new content");
         (await box.IsRunningAsync("Types")).Should().BeTrue();
         (await box.PlanAsync(box.Target().Build())).IsEmpty.Should().BeTrue();
     }

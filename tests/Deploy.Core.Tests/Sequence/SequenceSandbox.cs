@@ -16,10 +16,25 @@ public sealed class SequenceSandbox : IAsyncDisposable
 {
     private readonly TempDirectory _dir = new("deploy-seq");
 
-    public SequenceSandbox()
+    /// <summary>On a rooted LocalHost (<paramref name="ssh"/> null), target paths are sandboxed through DEPLOY_ROOT;
+    /// on an SSH host (the test sshd on this machine) they are prefixed with a temp directory.</summary>
+    public SequenceSandbox(SshServer? ssh = null)
     {
         Source = _dir.Combine("src");
-        Host = LocalHost.Rooted(_dir.Combine("target"));
+        if (ssh is null)
+        {
+            Host = LocalHost.Rooted(_dir.Combine("target"));
+            Prefix = "";
+            RootVar = "$DEPLOY_ROOT";
+        }
+        else
+        {
+            Host = ssh.CreateHost();
+            Prefix = _dir.Combine("target");
+            Directory.CreateDirectory(Prefix);
+            RootVar = Prefix;
+        }
+
         Directory.CreateDirectory(Source);
         WriteSource("types/types.py", new string('t', 120));
         WriteSource("data/exos-data.conf", "loglevel=info\n");
@@ -29,13 +44,20 @@ public sealed class SequenceSandbox : IAsyncDisposable
 
     public string Source { get; }
 
-    public LocalHost Host { get; }
+    public IHost Host { get; }
 
-    public string Root => Host.RootDirectory!;
+    /// <summary>Prepended to every target path (empty on the rooted LocalHost).</summary>
+    public string Prefix { get; }
+
+    /// <summary>What service commands prepend to absolute paths.</summary>
+    public string RootVar { get; }
+
+    /// <summary>The target path for a logical path like /opt/types/types.py.</summary>
+    public string T(string path) => Prefix + path;
 
     public InstantTimeProvider Time { get; } = new();
 
-    public string StateDirectory => "/var/lib/deploy-sequence/plc";
+    public string StateDirectory => T("/var/lib/deploy-sequence/plc");
 
     public string WriteSource(string relative, string content)
     {
@@ -45,11 +67,12 @@ public sealed class SequenceSandbox : IAsyncDisposable
         return path;
     }
 
-    public string TargetFile(string path) => Host.MapPath(path);
+    /// <summary>The local path of a target path (the SSH target is this machine).</summary>
+    public string TargetFile(string path) => Host is LocalHost l ? l.MapPath(path) : path;
 
     public string[] OrderLog()
     {
-        var path = TargetFile("/var/log/order.log");
+        var path = TargetFile(T("/var/log/order.log"));
         return File.Exists(path) ? File.ReadAllLines(path) : [];
     }
 
@@ -65,11 +88,11 @@ public sealed class SequenceSandbox : IAsyncDisposable
         return OrderLog();
     }
 
-    public void ClearOrderLog() => File.Delete(TargetFile("/var/log/order.log"));
+    public void ClearOrderLog() => File.Delete(TargetFile(T("/var/log/order.log")));
 
-    public static string Mark(string component, string kind) => $"mkdir -p \"$DEPLOY_ROOT/var/log\" && echo '{component} {kind}' >> \"$DEPLOY_ROOT/var/log/order.log\"";
+    public string Mark(string component, string kind) => $"mkdir -p \"{RootVar}/var/log\" && echo '{component} {kind}' >> \"{RootVar}/var/log/order.log\"";
 
-    public static string Runtime(string component) => Mark(component, "runtime") + " && exec sleep 600";
+    public string Runtime(string component) => Mark(component, "runtime") + " && exec sleep 600";
 
     public TargetBuilder Target(string logLevel = "info", Action<ComponentBuilder>? dataExtra = null, Action<ComponentBuilder>? typesExtra = null, bool typesServices = true)
         => TargetBuilder.Create("plc")
@@ -77,29 +100,29 @@ public sealed class SequenceSandbox : IAsyncDisposable
             .WithConfiguration("logLevel", logLevel)
             .AddComponent("DataConnection", c =>
             {
-                c.AddFile(Path.Combine(Source, "data/exos-data.conf"), "/opt/exos/exos-data.conf", ChangeEvent.Restart)
-                 .AddFile(Path.Combine(Source, "data/exos-api.conf"), "/opt/exos/exos-api.conf", ChangeEvent.Restart)
+                c.AddFile(Path.Combine(Source, "data/exos-data.conf"), T("/opt/exos/exos-data.conf"), ChangeEvent.Restart)
+                 .AddFile(Path.Combine(Source, "data/exos-api.conf"), T("/opt/exos/exos-api.conf"), ChangeEvent.Restart)
                  .WithRestartEvent(RestartEvent.Target)
                  .WithStartupTimeout(TimeSpan.FromSeconds(5))
-                 .Startup(Mark("DataConnection", "startup") + " && mkdir -p \"$DEPLOY_ROOT/etc\" && cp exos-api.conf exos-data.conf \"$DEPLOY_ROOT/etc/\"", "/opt/exos")
-                 .Runtime(Runtime("DataConnection"), "/opt/exos");
+                 .Startup(Mark("DataConnection", "startup") + $" && mkdir -p \"{RootVar}/etc\" && cp exos-api.conf exos-data.conf \"{RootVar}/etc/\"", T("/opt/exos"))
+                 .Runtime(Runtime("DataConnection"), T("/opt/exos"));
                 dataExtra?.Invoke(c);
             })
             .AddComponent("Types", c =>
             {
-                c.AddFile(Path.Combine(Source, "types/types.py"), "/opt/types/types.py", ChangeEvent.Restart);
+                c.AddFile(Path.Combine(Source, "types/types.py"), T("/opt/types/types.py"), ChangeEvent.Restart);
                 if (typesServices)
                 {
-                    c.Startup(Mark("Types", "startup") + " && mkdir -p \"$DEPLOY_ROOT/home/user/types\" && cp types.py \"$DEPLOY_ROOT/home/user/types/\"", "/opt/types")
-                     .Runtime(Runtime("Types"), "/opt/types");
+                    c.Startup(Mark("Types", "startup") + $" && mkdir -p \"{RootVar}/home/user/types\" && cp types.py \"{RootVar}/home/user/types/\"", T("/opt/types"))
+                     .Runtime(Runtime("Types"), T("/opt/types"));
                 }
 
                 typesExtra?.Invoke(c);
             })
             .AddComponent("Logger", c => c
-                .AddFile(Path.Combine(Source, "logger/logger.sh"), "/opt/logger/logger.sh", ChangeEvent.Restart)
-                .Startup(Mark("Logger", "startup"), "/opt/logger")
-                .Runtime(Runtime("Logger"), "/opt/logger"));
+                .AddFile(Path.Combine(Source, "logger/logger.sh"), T("/opt/logger/logger.sh"), ChangeEvent.Restart)
+                .Startup(Mark("Logger", "startup"), T("/opt/logger"))
+                .Runtime(Runtime("Logger"), T("/opt/logger")));
 
     public SequenceApplier Applier(IServiceManager? services = null)
         => SequenceApplier.ForHost(Host, Target().Build(), new SequenceApplierOptions { TimeProvider = Time }, services);

@@ -1,11 +1,32 @@
 using Deploy.Core.Sequence;
+using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Sequence;
 
 /// <summary>The two worked examples of the exOS deployment-sequence document, on a rooted LocalHost.</summary>
-public sealed class WorkedExampleTests : IAsyncLifetime
+public sealed class WorkedExampleLocalTests : WorkedExampleTests
 {
-    private readonly SequenceSandbox _box = new();
+    public WorkedExampleLocalTests()
+        : base(new SequenceSandbox())
+    {
+    }
+}
+
+/// <summary>The same examples on a real SSH host (the test sshd on 127.0.0.1).</summary>
+[Trait("Category", "Integration")]
+public sealed class WorkedExampleSshTests : WorkedExampleTests, IClassFixture<SshServerFixture>
+{
+    public WorkedExampleSshTests(SshServerFixture ssh)
+        : base(new SequenceSandbox(ssh.Server))
+    {
+    }
+}
+
+public abstract class WorkedExampleTests : IAsyncLifetime
+{
+    private readonly SequenceSandbox _box;
+
+    protected WorkedExampleTests(SequenceSandbox box) => _box = box;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -22,8 +43,8 @@ public sealed class WorkedExampleTests : IAsyncLifetime
         result.ServiceActions.Should().Equal(
             "run DataConnection startup#0", "run Types startup#0", "run Logger startup#0",
             "start DataConnection runtime#0", "wait 5000 ms (StartupTimeout)", "start Types runtime#0", "start Logger runtime#0");
-        File.ReadAllText(_box.TargetFile("/home/user/types/types.py")).Should().HaveLength(120);
-        File.ReadAllText(_box.TargetFile("/etc/exos-data.conf")).Should().Be("loglevel=info\n");
+        File.ReadAllText(_box.TargetFile(_box.T("/home/user/types/types.py"))).Should().HaveLength(120);
+        File.ReadAllText(_box.TargetFile(_box.T("/etc/exos-data.conf"))).Should().Be("loglevel=info\n");
         (await _box.IsRunningAsync("DataConnection")).Should().BeTrue();
         (await _box.IsRunningAsync("Types")).Should().BeTrue();
         (await _box.IsRunningAsync("Logger")).Should().BeTrue();
@@ -40,7 +61,7 @@ public sealed class WorkedExampleTests : IAsyncLifetime
         var plan = await _box.PlanAsync(target);
         plan.Decisions.Single(d => d.Component == "Types").Action.Should().Be(ComponentAction.Restart);
         plan.Decisions.Single(d => d.Component == "Types").Reasons.Should().ContainSingle()
-            .Which.Should().StartWith("/opt/types/types.py changed (size 120 -> 133").And.EndWith("ChangeEvent=Restart");
+            .Which.Should().StartWith(_box.T("/opt/types/types.py") + " changed (size 120 -> 133").And.EndWith("ChangeEvent=Restart");
         plan.Decisions.Where(d => d.Component != "Types").Should().OnlyContain(d => d.Action == ComponentAction.None);
         plan.Steps.Select(s => s.Kind).Should().Equal(
             StepKind.StopService, StepKind.TransferFiles, StepKind.RunService, StepKind.StartService, StepKind.CommitState);
@@ -52,7 +73,7 @@ public sealed class WorkedExampleTests : IAsyncLifetime
         result.ServiceActions.Should().Equal("stop Types runtime#0", "run Types startup#0", "start Types runtime#0");
         result.FilesTransferred.Should().Be(1);
         (await _box.OrderLogAsync(2)).Should().Equal("Types startup", "Types runtime");
-        File.ReadAllText(_box.TargetFile("/home/user/types/types.py")).Should().Be(new string('u', 133));
+        File.ReadAllText(_box.TargetFile(_box.T("/home/user/types/types.py"))).Should().Be(new string('u', 133));
         (await _box.IsRunningAsync("Types")).Should().BeTrue();
         (await _box.IsRunningAsync("DataConnection")).Should().BeTrue();
         _box.Time.Delays.Should().ContainSingle("only the first deploy waited for the StartupTimeout");
@@ -86,10 +107,10 @@ public sealed class WorkedExampleTests : IAsyncLifetime
             "start Types runtime#0",
             "start Logger runtime#0");
         result.Plan.Steps.Select(s => s.Kind).Should().ContainInOrder(StepKind.StopService, StepKind.TransferFiles, StepKind.RunService);
-        result.Plan.Steps.Single(s => s.Kind == StepKind.TransferFiles).Files!.Select(f => f.TargetPath).Should().Equal("/opt/exos/exos-data.conf");
+        result.Plan.Steps.Single(s => s.Kind == StepKind.TransferFiles).Files!.Select(f => f.TargetPath).Should().Equal(_box.T("/opt/exos/exos-data.conf"));
         _box.Time.Delays.Should().Contain(TimeSpan.FromSeconds(5));
         _box.OrderLog().Take(3).Should().Equal("DataConnection startup", "Types startup", "Logger startup");
-        File.ReadAllText(_box.TargetFile("/etc/exos-data.conf")).Should().Be("loglevel=debug\n");
+        File.ReadAllText(_box.TargetFile(_box.T("/etc/exos-data.conf"))).Should().Be("loglevel=debug\n");
         File.ReadAllText(_box.TargetFile(_box.StateDirectory + "/run/DataConnection/runtime-0.pid")).Should().NotBe(dataPid);
         foreach (var c in new[] { "DataConnection", "Types", "Logger" })
         {
