@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Deploy.Core.Hosts;
+using Deploy.Core.Hosts.Ssh;
 using Deploy.Docker.Updates;
 
 namespace Deploy.Cli;
@@ -23,23 +24,25 @@ internal static class DockerCommands
         var dir = new Option<string>("--dir") { Description = "The deployment directory on the target, e.g. /console/consolev4pvt-4.1.150431", Required = true };
         var archives = new Argument<string[]>("archives") { Description = "Image archives (docker save output, .tar or .tar.gz)", Arity = ArgumentArity.OneOrMore };
         var script = new Option<string?>("--restart-script") { Description = "Restart with the deployment's own script (e.g. deploy.sh, run as 'deploy.sh restart') instead of compose up -d" };
-        var host = new Option<string?>("--host") { Description = "The target: 'local' (default)" };
+        var host = new Option<string?>("--host") { Description = "The target: 'local' (default) or [user@]address[:port] over SSH (system OpenSSH, known_hosts checked)" };
+        var identity = new Option<string?>("--identity", "-i") { Description = "SSH private key file" };
         var settle = new Option<int>("--settle-seconds") { Description = "How long new containers must stay up", DefaultValueFactory = _ => 10 };
-        var command = new Command(name, description) { dir, archives, script, host, settle };
+        var command = new Command(name, description) { dir, archives, script, host, identity, settle };
         command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(
             apply,
             parse.GetValue(dir)!,
             parse.GetValue(archives)!,
             parse.GetValue(script),
             parse.GetValue(host),
+            parse.GetValue(identity),
             parse.GetValue(settle),
             ct)));
         return command;
     }
 
-    private static async Task<int> RunAsync(bool apply, string dir, string[] archives, string? script, string? hostName, int settle, CancellationToken ct)
+    private static async Task<int> RunAsync(bool apply, string dir, string[] archives, string? script, string? hostName, string? identity, int settle, CancellationToken ct)
     {
-        await using var host = CreateHost(hostName);
+        await using var host = CreateHost(hostName, identity);
         var options = new ImageUpdateOptions
         {
             Directory = dir,
@@ -72,13 +75,25 @@ internal static class DockerCommands
         return 0;
     }
 
-    private static IHost CreateHost(string? name)
+    private static IHost CreateHost(string? name, string? identity)
     {
         if (name is null or "local" or "localhost")
         {
             return new LocalHost();
         }
 
-        throw new Deploy.Core.Errors.DeployException(Deploy.Core.Errors.DeployErrorCode.InvalidArgument, $"Unknown host '{name}'.");
+        // [user@]address[:port]
+        var at = name.LastIndexOf('@');
+        var user = at > 0 ? name[..at] : null;
+        var address = at > 0 ? name[(at + 1)..] : name;
+        var port = 22;
+        var colon = address.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(address[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p))
+        {
+            port = p;
+            address = address[..colon];
+        }
+
+        return new SshHost(new SshHostOptions { Address = address, Port = port, User = user, IdentityFile = identity });
     }
 }
