@@ -128,7 +128,7 @@ public sealed class ImageUpdate
         {
             throw new DeployException(DeployErrorCode.Cancelled, $"The update was cancelled at step '{current?.Name}'; its journal stays in {context.BackupRoot} and the next run rolls it back.", e) { Host = _host.Name, Path = _options.Directory };
         }
-        catch (Exception e) when (done.Count > 0 && (e is DeployException or IOException))
+        catch (Exception e) when (done.Count > 0 && e is not OperationCanceledException)
         {
             DockerLog.RollingBack(_logger, _host.Name, current?.Name ?? "", e.Message);
             progress?.Report($"{current?.Name} failed; rolling back...");
@@ -146,7 +146,7 @@ public sealed class ImageUpdate
                 throw new DeployException(DeployErrorCode.RollbackFailed, $"The update failed at step '{current?.Name}' ({e.Message}) and the rollback failed too ({rollback.Message}). The original files are in {context.BackupDirectory}; the journal {UpdateContext.PendingPath(_options)} lists them.", rollback) { Host = _host.Name, Path = context.BackupDirectory };
             }
 
-            var code = e is DeployException d ? d.Code : DeployErrorCode.RemoteIoFailed;
+            var code = e switch { DeployException d => d.Code, IOException => DeployErrorCode.RemoteIoFailed, _ => DeployErrorCode.Unknown };
             throw new DeployException(code, $"The update failed at step '{current?.Name}': {e.Message} It was rolled back: the files are restored and the services run their previous images.", e) { Host = _host.Name, Path = _options.Directory };
         }
     }

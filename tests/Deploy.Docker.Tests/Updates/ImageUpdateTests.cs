@@ -123,6 +123,80 @@ public class ImageUpdateTests
         before.Keys.Should().BeEquivalentTo(d.Snapshot().Keys);
     }
 
+    [Theory]
+    [InlineData("backup", null)]
+    [InlineData("load", "backup")]
+    [InlineData("edit", "load")]
+    [InlineData("restart", "edit")]
+    public async Task Update_cancelled_before_any_step_is_finished_by_the_next_run(string step, string? journalStep)
+    {
+        using var images = new DockerImages();
+        var d = new ConsoleDeployment(images);
+        d.Start();
+        var (_, newWebId, webArchive) = NewImage(images, $"encoo/console-web-v4-pvt:4.1.76383-{images.Id}", "web.tar.gz");
+        await using var host = new LocalHost();
+        using var cts = new CancellationTokenSource();
+        var options = Options(d, webArchive);
+        var interrupted = new ImageUpdate(host, options with
+        {
+            BeforeStep = (s, _) =>
+            {
+                if (s == step)
+                {
+                    cts.Cancel();
+                }
+
+                return Task.CompletedTask;
+            },
+        });
+
+        var act = () => interrupted.UpdateAsync(cancellationToken: cts.Token);
+
+        (await act.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.Cancelled);
+        d.Containers(d.RootProject, "console-web").Single().Image.Should().Be(d.OldWebId, "nothing was restarted yet");
+
+        var result = await new ImageUpdate(host, options).UpdateAsync();
+
+        if (journalStep is null)
+        {
+            result.Recovered.Should().BeNull("nothing was recorded before the first step");
+        }
+        else
+        {
+            result.Recovered!.InterruptedAt.Should().Be(journalStep);
+        }
+
+        d.Containers(d.RootProject, "console-web").Single().Should().Match<(string Id, string Image, string State)>(c => c.Image == newWebId && c.State == "running");
+        d.Read("docker-compose.service.yml").Should().Contain($"4.1.76383-{images.Id}");
+    }
+
+    [Fact]
+    public async Task Unexpected_exception_at_a_step_boundary_rolls_back_in_process()
+    {
+        using var images = new DockerImages();
+        var d = new ConsoleDeployment(images);
+        d.Start();
+        var (_, _, webArchive) = NewImage(images, $"encoo/console-web-v4-pvt:4.1.76383-{images.Id}", "web.tar.gz");
+        var before = d.Snapshot();
+        await using var host = new LocalHost();
+        var update = new ImageUpdate(host, Options(d, webArchive) with
+        {
+            BeforeStep = (s, _) => s == "verify" ? throw new InvalidOperationException("injected fault") : Task.CompletedTask,
+        });
+
+        var act = () => update.UpdateAsync();
+
+        var error = (await act.Should().ThrowAsync<DeployException>()).Which;
+        error.Message.Should().Contain("injected fault").And.Contain("rolled back");
+        foreach (var (file, bytes) in before)
+        {
+            File.ReadAllBytes(Path.Combine(d.Directory, file)).Should().Equal(bytes);
+        }
+
+        d.Containers(d.RootProject, "console-web").Single().Should().Match<(string Id, string Image, string State)>(c => c.Image == d.OldWebId && c.State == "running");
+        File.Exists(Path.Combine(d.Directory, ".deploy-backup", "pending.json")).Should().BeFalse();
+    }
+
     [Fact]
     public async Task Recover_with_nothing_pending_returns_null_and_changes_nothing()
     {
