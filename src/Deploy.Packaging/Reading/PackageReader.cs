@@ -163,11 +163,9 @@ public sealed class PackageReader
 
         var want = manifest.Files.FirstOrDefault(f => f.Path == PackageLayout.PayloadArchive)
             ?? throw new DeployException(DeployErrorCode.ManifestMismatch, $"{PackageLayout.PayloadArchive} is not in the manifest (extra file).") { Path = PackageLayout.PayloadArchive };
-        if (item.Length != want.Size)
-        {
-            throw new DeployException(DeployErrorCode.UnsafeArchiveEntry, $"Refusing {PackageLayout.PayloadArchive}: it declares {item.Length} bytes but the manifest says {want.Size}.") { Path = PackageLayout.PayloadArchive };
-        }
-
+        // A payload whose size differs from the manifest is still read: the inner entries, each checked against the
+        // manifest (and bounded by its sizes), say which file changed; the final hash comparison catches the rest.
+        _ = want;
         var hashing = new HashingReadStream(item.Data ?? Stream.Null);
         await using (hashing.ConfigureAwait(false))
         {

@@ -19,6 +19,7 @@ internal sealed class ReadAheadStream : Stream
     private int _currentLength;
     private int _currentPos;
     private bool _eof;
+    private bool _disposed;
 
     public ReadAheadStream(Stream inner)
     {
@@ -95,6 +96,12 @@ internal sealed class ReadAheadStream : Stream
 
     public override async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         await _cts.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -117,8 +124,9 @@ internal sealed class ReadAheadStream : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && !_disposed)
         {
+            _disposed = true;
             _cts.Cancel();
             _inner.Dispose();
         }
