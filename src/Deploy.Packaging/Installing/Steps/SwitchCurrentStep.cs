@@ -1,3 +1,5 @@
+using Deploy.Core.Hosts;
+
 namespace Deploy.Packaging.Installing.Steps;
 
 /// <summary>Points the <c>current</c> symlink at the new release (one atomic rename). Rollback points it back at
@@ -12,7 +14,22 @@ public sealed class SwitchCurrentStep(bool restartOnRollback) : IInstallStep
     public Task ApplyAsync(InstallContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.Host.CreateSymlinkAsync(context.CurrentLink, "releases/" + context.ReleaseName, cancellationToken);
+        return PointAsync(context, context.ReleaseName, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>ln -sfn</c> to a temporary name, then <c>mv -T</c> over <c>current</c>: rename(2) replaces the link
+    /// atomically, so readers see the old release or the new one. (IHost.CreateSymlinkAsync on LocalHost cannot
+    /// replace a link that points at a directory: File.Move follows the link.)
+    /// </summary>
+    internal static async Task PointAsync(InstallContext context, string release, CancellationToken cancellationToken)
+    {
+        await TargetShell.RunAsync(
+            context.Host,
+            "ln -sfn -- \"releases/$2\" \"$R$1.deploy-tmp\" && mv -Tf -- \"$R$1.deploy-tmp\" \"$R$1\"",
+            [context.CurrentLink, release],
+            null,
+            cancellationToken).ThrowOnFailure().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -25,7 +42,7 @@ public sealed class SwitchCurrentStep(bool restartOnRollback) : IInstallStep
             return;
         }
 
-        await context.Host.CreateSymlinkAsync(context.CurrentLink, "releases/" + context.PreviousRelease, cancellationToken).ConfigureAwait(false);
+        await PointAsync(context, context.PreviousRelease, cancellationToken).ConfigureAwait(false);
         if (restartOnRollback)
         {
             // Best effort: the previous tool was running before; bring it back.
