@@ -13,7 +13,7 @@ public interface IInstallStep
     /// <summary>Does the step.</summary>
     Task ApplyAsync(InstallContext context, CancellationToken cancellationToken);
 
-    /// <summary>Undoes the step (only called after <see cref="ApplyAsync"/> completed).</summary>
+    /// <summary>Undoes the step: after it completed, or after it failed half-way (so it must tolerate partial work).</summary>
     Task RollbackAsync(InstallContext context, CancellationToken cancellationToken);
 
     /// <summary>Drops what was kept for a rollback, once every step succeeded.</summary>

@@ -97,7 +97,8 @@ public sealed class PackageInstaller
             catch (Exception e) when (e is DeployException or IOException or UnauthorizedAccessException or OperationCanceledException)
             {
                 Logging.StepFailed(_logger, e, step.Name, _host.Name);
-                await RollbackAsync(context, done, CancellationToken.None).ConfigureAwait(false);
+                // The failed step may have half-applied: its rollback runs first (rollbacks tolerate partial work).
+                await RollbackAsync(context, [.. done, step], CancellationToken.None).ConfigureAwait(false);
                 await InstallJournal.DeleteAsync(_host, root, CancellationToken.None).ConfigureAwait(false);
                 if (e is OperationCanceledException)
                 {
@@ -146,10 +147,10 @@ public sealed class PackageInstaller
         var steps = strategy.CreateSteps(context);
         var done = steps.Where(s => journal.CompletedSteps.Contains(s.Name)).ToList();
 
-        // The step that was running when the crash came may have half-applied: undo it too where that is safe
-        // (staging is always safe to remove).
+        // The step that was running when the crash came may have half-applied: undo it too (rollbacks tolerate
+        // partial work).
         var running = steps.FirstOrDefault(s => !journal.CompletedSteps.Contains(s.Name));
-        if (running is Steps.StageFilesStep)
+        if (running is not null)
         {
             done.Add(running);
         }

@@ -161,11 +161,10 @@ public sealed class PackageReader
             throw new DeployException(DeployErrorCode.PackageInvalid, $"{PackageLayout.PayloadArchive} comes before {PackageManifest.FileName}; the manifest must precede the payload (PackageBuilder writes it so).") { Path = PackageLayout.PayloadArchive };
         }
 
-        var want = manifest.Files.FirstOrDefault(f => f.Path == PackageLayout.PayloadArchive)
+        _ = manifest.Files.FirstOrDefault(f => f.Path == PackageLayout.PayloadArchive)
             ?? throw new DeployException(DeployErrorCode.ManifestMismatch, $"{PackageLayout.PayloadArchive} is not in the manifest (extra file).") { Path = PackageLayout.PayloadArchive };
         // A payload whose size differs from the manifest is still read: the inner entries, each checked against the
         // manifest (and bounded by its sizes), say which file changed; the final hash comparison catches the rest.
-        _ = want;
         var hashing = new HashingReadStream(item.Data ?? Stream.Null);
         await using (hashing.ConfigureAwait(false))
         {
