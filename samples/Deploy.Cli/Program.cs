@@ -4,5 +4,6 @@ using Deploy.Cli;
 // `deploy`: a sample console app built on the Deploy SDK. Each area registers its verbs here.
 var root = new RootCommand("deploy — install, upgrade and verify software on private servers with the Deploy SDK");
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(PackageCommands.Create());
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
