@@ -113,7 +113,7 @@ find_pids() {
     for d in /proc/[0-9]*; do
         pid=${d#/proc/}
         [ "$pid" = "$$" ] && continue
-        cmd=$(tr '\000' ' ' < "$d/cmdline" 2>/dev/null) || continue
+        cmd=$( (tr '\000' ' ' < "$d/cmdline") 2>/dev/null ) || continue
         case "$cmd" in *"$R$ROOT/"*) echo "$pid" ;; esac
     done
 }
@@ -124,7 +124,7 @@ if [ "$DO_PROCESSES" = 1 ]; then
     if [ -n "$PIDS" ]; then
         if [ "$FORCE" != 1 ]; then
             echo "install: error: background processes of the tool are running:" >&2
-            for p in $PIDS; do printf '  %s %s\n' "$p" "$(tr '\000' ' ' < /proc/$p/cmdline 2>/dev/null)" >&2; done
+            for p in $PIDS; do printf '  %s %s\n' "$p" "$( (tr '\000' ' ' < /proc/$p/cmdline) 2>/dev/null )" >&2; done
             echo "stop them and run ./install again, or run ./install -f to stop them automatically" >&2
             exit 1
         fi
