@@ -22,11 +22,16 @@ public sealed class StageFilesStep : IInstallStep
         await host.RemoveAsync(staging, recursive: true, cancellationToken).ConfigureAwait(false);
         await host.CreateDirectoryAsync(staging, null, cancellationToken).ConfigureAwait(false);
         var uploads = new List<FileUpload>();
+        // Folders that hold something are created by the bulk upload itself (one round trip over SSH); only empty
+        // folders, or folders with an unusual mode, need a call of their own.
+        var parents = new HashSet<string>(package.Manifest.Payload.Select(e => PosixPath.GetDirectoryName("/" + e.Path)), StringComparer.Ordinal);
         foreach (var e in package.Manifest.Payload)
         {
             var target = staging + "/" + e.Path;
             switch (e.Kind)
             {
+                case ManifestEntryKind.Directory when parents.Contains("/" + e.Path) && e.Mode == 0b111_101_101:
+                    break;
                 case ManifestEntryKind.Directory:
                     await host.CreateDirectoryAsync(target, (UnixFileMode)e.Mode, cancellationToken).ConfigureAwait(false);
                     break;
