@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using Deploy.Core.Errors;
+using Deploy.Core.Hosts;
+using Deploy.Core.Hosts.Ssh;
+using Deploy.Testing;
+
+namespace Deploy.Core.Tests.Hosts.Ssh;
+
+[Trait("Category", "Integration")]
+public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDisposable
+{
+    private readonly SshServer _server;
+    private readonly TempDirectory _local = new("ssh-up-src");
+    private readonly TempDirectory _remote = new("ssh-up-dst");
+
+    public SshHostUploadTests(SshServerFixture fixture) => _server = fixture.Server;
+
+    public void Dispose()
+    {
+        _local.Dispose();
+        _remote.Dispose();
+    }
+
+    [Fact]
+    public async Task Upload_places_every_file_with_its_mode_and_full_precision_mtime()
+    {
+        await using var host = _server.CreateHost();
+        var files = new List<FileUpload>();
+        var expected = new Dictionary<string, (byte[] Bytes, UnixFileMode Mode, DateTime Mtime)>();
+        var random = new Random(11);
+        var names = HostileNames.FileNames.Select(n => (string)n[0]).ToArray();
+        for (var i = 0; i < 60; i++)
+        {
+            var bytes = new byte[random.Next(0, 200_000)];
+            random.NextBytes(bytes);
+            var local = _local.Combine("f" + i);
+            await File.WriteAllBytesAsync(local, bytes);
+            var mode = i % 3 == 0 ? (UnixFileMode)Convert.ToInt32("755", 8) : i % 3 == 1 ? (UnixFileMode)Convert.ToInt32("600", 8) : (UnixFileMode)Convert.ToInt32("4711", 8);
+            File.SetUnixFileMode(local, mode);
+            var mtime = new DateTime(2020, 5, 6, 7, 8, 9, DateTimeKind.Utc).AddTicks(1_234_567 + i);
+            File.SetLastWriteTimeUtc(local, mtime);
+            var target = $"{_remote.Path}/{names[i % names.Length]}/sub {i}/{names[(i + 3) % names.Length]}.{i}";
+            files.Add(new FileUpload(local, target));
+            expected[target] = (bytes, mode, mtime);
+        }
+
+        var reports = new List<TransferProgress>();
+        var summary = await host.UploadAsync(files, new SyncProgress(reports.Add));
+
+        summary.Files.Should().Be(60);
+        summary.Bytes.Should().Be(expected.Values.Sum(v => (long)v.Bytes.Length));
+        reports.Should().HaveCount(60);
+        reports[^1].FilesDone.Should().Be(60);
+        foreach (var (target, (bytes, mode, mtime)) in expected)
+        {
+            File.ReadAllBytes(target).Should().Equal(bytes, target);
+            File.GetUnixFileMode(target).Should().Be(mode, target);
+            File.GetLastWriteTimeUtc(target).Should().Be(mtime, target);
+        }
+
+        TempFilesUnder(_remote.Path).Should().BeEmpty();
+        Directory.EnumerateFileSystemEntries(_remote.Path, "pwned", SearchOption.AllDirectories).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Upload_overrides_mode_and_time_and_replaces_existing_files()
+    {
+        await using var host = _server.CreateHost();
+        var local = _local.WriteFile("a.txt", "new");
+        var target = _remote.Path + "/app/a.txt";
+        Directory.CreateDirectory(_remote.Path + "/app");
+        File.WriteAllText(target, "old");
+        var when = new DateTimeOffset(2001, 9, 9, 1, 46, 40, TimeSpan.Zero).AddTicks(42);
+
+        await host.UploadAsync([new FileUpload(local, target) { Mode = UnixFileMode.UserRead, ModifiedTime = when }]);
+
+        File.ReadAllText(target).Should().Be("new");
+        File.GetUnixFileMode(target).Should().Be(UnixFileMode.UserRead);
+        new DateTimeOffset(File.GetLastWriteTimeUtc(target)).Should().Be(when);
+    }
+
+    [Fact]
+    public async Task Upload_of_a_missing_local_file_fails_before_sending_anything()
+    {
+        await using var host = _server.CreateHost();
+
+        var act = () => host.UploadAsync([new FileUpload(_local.Combine("missing"), _remote.Path + "/x")]);
+
+        var e = (await act.Should().ThrowAsync<DeployException>()).Which;
+        e.Code.Should().Be(DeployErrorCode.LocalPathNotFound);
+        e.Path.Should().Be(_local.Combine("missing"));
+    }
+
+    [Fact]
+    public async Task Upload_onto_a_directory_fails_cleanly_without_temp_files()
+    {
+        await using var host = _server.CreateHost();
+        Directory.CreateDirectory(_remote.Path + "/dir/taken/inner");
+        var local = _local.WriteFile("a", "a");
+
+        var act = () => host.UploadAsync([new FileUpload(local, _remote.Path + "/dir/taken")]);
+
+        (await act.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.TransferFailed);
+        TempFilesUnder(_remote.Path).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public async Task Connection_killed_mid_upload_leaves_no_partial_file_at_any_destination(int retries)
+    {
+        await using var host = _server.CreateHost(o => o with { RetryAttempts = retries, RetryDelay = TimeSpan.FromMilliseconds(200), RemoteTempDirectory = _remote.Path + "/bk" });
+        await host.RunAsync(CommandSpec.Of("mkdir", "-p", _remote.Path + "/bk"));
+        var files = new List<FileUpload>();
+        var content = new byte[4_000_000];
+        new Random(5).NextBytes(content);
+        for (var i = 0; i < 60; i++)
+        {
+            var local = _local.Combine("big" + i);
+            content[0] = (byte)i;
+            await File.WriteAllBytesAsync(local, content);
+            files.Add(new FileUpload(local, $"{_remote.Path}/dst/中文 {i}.bin"));
+        }
+
+        var killed = 0;
+        var progress = new SyncProgress(p =>
+        {
+            if (p.FilesDone == 20 && Interlocked.Exchange(ref killed, 1) == 0)
+            {
+                _server.KillAllConnections();
+            }
+        });
+
+        DeployException? error = null;
+        try
+        {
+            await host.UploadAsync(files, progress);
+        }
+        catch (DeployException e)
+        {
+            error = e;
+        }
+
+        killed.Should().Be(1);
+        if (retries == 0)
+        {
+            error.Should().NotBeNull("the transfer was cut and no retry was allowed");
+            error!.Code.Should().BeOneOf(DeployErrorCode.HostUnreachable, DeployErrorCode.TransferFailed);
+        }
+        else
+        {
+            error.Should().BeNull("the upload is idempotent and retried on a new connection");
+        }
+
+        // Whatever is at a destination path is complete.
+        for (var i = 0; i < files.Count; i++)
+        {
+            var target = files[i].TargetPath;
+            if (File.Exists(target))
+            {
+                var bytes = File.ReadAllBytes(target);
+                bytes.Length.Should().Be(content.Length, target);
+                bytes[0].Should().Be((byte)i);
+            }
+            else
+            {
+                retries.Should().Be(0, $"{target} must exist after a successful retry");
+            }
+        }
+
+        if (retries == 0)
+        {
+            files.Where(f => File.Exists(f.TargetPath)).Should().BeEmpty("files are placed only after the whole stream arrived");
+
+            // The cut upload cleans up after itself, or the next upload does.
+            await host.UploadAsync([new FileUpload(files[0].LocalPath, _remote.Path + "/after.bin")]);
+        }
+
+        await WaitUntilAsync(() => !TempFilesUnder(_remote.Path).Any());
+        TempFilesUnder(_remote.Path).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Next_upload_removes_the_temp_files_of_an_upload_that_was_killed_outright()
+    {
+        await using var host = _server.CreateHost(o => o with { RemoteTempDirectory = _remote.Path + "/bk" });
+        var stale = _remote.Path + "/bk/.deploy-up-deadbeef0000";
+        Directory.CreateDirectory(stale);
+        Directory.CreateDirectory(_remote.Path + "/app");
+        var orphan = _remote.Path + "/app/.deploy-tmp-deadbeef0000-0";
+        File.WriteAllText(orphan, "partial");
+        File.WriteAllText(stale + "/list", orphan + "\0" + _remote.Path + "/app/file\0");
+        using (var dead = Process.Start("true")!)
+        {
+            await dead.WaitForExitAsync();
+            File.WriteAllText(stale + "/pid", dead.Id + "\n");
+        }
+
+        await host.UploadAsync([new FileUpload(_local.WriteFile("n", "n"), _remote.Path + "/app/new")]);
+
+        File.Exists(orphan).Should().BeFalse();
+        Directory.Exists(stale).Should().BeFalse();
+        File.Exists(_remote.Path + "/app/file").Should().BeFalse();
+        File.ReadAllText(_remote.Path + "/app/new").Should().Be("n");
+    }
+
+    [Fact]
+    public async Task Cancelled_upload_leaves_no_partial_file()
+    {
+        await using var host = _server.CreateHost(o => o with { RemoteTempDirectory = _remote.Path + "/bk" });
+        await host.RunAsync(CommandSpec.Of("mkdir", "-p", _remote.Path + "/bk"));
+        var content = new byte[4_000_000];
+        var files = Enumerable.Range(0, 40).Select(i =>
+        {
+            var local = _local.Combine("c" + i);
+            File.WriteAllBytes(local, content);
+            return new FileUpload(local, $"{_remote.Path}/cancel/{i}");
+        }).ToList();
+        using var cts = new CancellationTokenSource();
+
+        var act = () => host.UploadAsync(files, new SyncProgress(p =>
+        {
+            if (p.FilesDone == 10)
+            {
+                cts.Cancel();
+            }
+        }), cts.Token);
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+        files.Where(f => File.Exists(f.TargetPath)).Should().BeEmpty();
+        await WaitUntilAsync(() => !TempFilesUnder(_remote.Path).Any());
+        TempFilesUnder(_remote.Path).Should().BeEmpty();
+    }
+
+    private static IEnumerable<string> TempFilesUnder(string root)
+        => Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f).StartsWith(".deploy-", StringComparison.Ordinal) || f.Contains("/.deploy-up-", StringComparison.Ordinal));
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition() && sw.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(100);
+        }
+    }
+
+    private sealed class SyncProgress(Action<TransferProgress> report) : IProgress<TransferProgress>
+    {
+        public void Report(TransferProgress value) => report(value);
+    }
+}
