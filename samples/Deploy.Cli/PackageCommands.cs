@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Inventory;
 using Deploy.Packaging.Building;
 using Deploy.Packaging.Installing;
 using Deploy.Packaging.Reading;
@@ -135,13 +136,20 @@ internal static class PackageCommands
     {
         var pkg = new Argument<string>("package") { Description = "The package" };
         var root = new Option<string?>("--root") { Description = "Install into a sandbox folder (a LocalHost rooted there) instead of /" };
+        var hostName = new Option<string?>("--host") { Description = "Install on this inventory host (over SSH unless it is local)" };
+        var inventory = new Option<string?>("--inventory", "-i") { Description = "Inventory YAML file for --host (default: only the local host)" };
         var force = new Option<bool>("--force", "-f") { Description = "Stop the tool's running background processes instead of refusing" };
         var trust = TrustOption();
         var venv = new Option<string?>("--venv") { Description = "The virtualenv for wheels (default /opt/rdb/venv)" };
-        var command = new Command("install", "The rdb ./install [-f]: verify, check os_release and processes, stage, switch, restart") { pkg, root, force, trust, venv };
+        var command = new Command("install", "The rdb ./install [-f]: verify, check os_release and processes, stage, switch, restart") { pkg, root, hostName, inventory, force, trust, venv };
         command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
         {
-            await using IHost host = parse.GetValue(root) is { } r ? LocalHost.Rooted(r) : new LocalHost();
+            if (parse.GetValue(root) is not null && parse.GetValue(hostName) is not null)
+            {
+                throw new DeployException(DeployErrorCode.InvalidArgument, "Give --host or --root, not both.");
+            }
+
+            await using var host = await OpenHostAsync(parse.GetValue(root), parse.GetValue(hostName), parse.GetValue(inventory), ct).ConfigureAwait(false);
             var options = new PackageInstallOptions { Read = await ReadOptionsAsync(parse.GetValue(trust), ct).ConfigureAwait(false) };
             if (parse.GetValue(venv) is { } v)
             {
@@ -165,6 +173,22 @@ internal static class PackageCommands
             return 0;
         }));
         return command;
+    }
+
+    private static async Task<IHost> OpenHostAsync(string? root, string? hostName, string? inventoryPath, CancellationToken ct)
+    {
+        if (root is not null)
+        {
+            return LocalHost.Rooted(root);
+        }
+
+        if (hostName is null)
+        {
+            return new LocalHost();
+        }
+
+        var inventory = inventoryPath is null ? HostInventory.LocalOnly() : await HostInventory.LoadAsync(inventoryPath, ct).ConfigureAwait(false);
+        return new InventoryHostFactory().Create(inventory.GetHost(hostName));
     }
 
     private static Command KeyGen()
