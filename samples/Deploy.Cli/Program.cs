@@ -5,5 +5,6 @@ using Deploy.Cli;
 var root = new RootCommand("deploy — install, upgrade and verify software on private servers with the Deploy SDK");
 root.Subcommands.Add(DemoCommand.Create());
 foreach (var c in FleetCommands.Create()) { root.Subcommands.Add(c); }
+foreach (var c in SequenceCommands.Create()) { root.Subcommands.Add(c); }
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

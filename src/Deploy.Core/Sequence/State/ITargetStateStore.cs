@@ -1,0 +1,48 @@
+namespace Deploy.Core.Sequence;
+
+/// <summary>
+/// Where the sequence engine keeps its records on a target: the state of the last completed apply, the journal of
+/// an apply in progress, and the lock. <see cref="HostStateStore"/> keeps them in files on an
+/// <see cref="Hosts.IHost"/>; another backend (e.g. a Kubernetes ConfigMap) can implement the same contract.
+/// </summary>
+public interface ITargetStateStore
+{
+    /// <summary>Reads the state, whether a journal exists, and the lock holder, in as few round trips as possible.</summary>
+    Task<TargetSnapshot> ReadAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Records the state atomically.</summary>
+    Task WriteStateAsync(TargetState state, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the journal; <c>null</c> when there is none.</summary>
+    Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Starts a journal for <paramref name="plan"/> (no step completed).</summary>
+    Task WriteJournalAsync(Plan plan, CancellationToken cancellationToken = default);
+
+    /// <summary>Records that the first <paramref name="completedSteps"/> steps of the journaled plan are done.</summary>
+    Task WriteJournalProgressAsync(int completedSteps, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the journal (after the state is recorded).</summary>
+    Task DeleteJournalAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes the lock for <paramref name="holder"/>. Throws <see cref="Errors.DeployErrorCode.LockHeld"/> naming the
+    /// holder when another apply holds it, or <see cref="Errors.DeployErrorCode.StaleLock"/> when its holder is gone
+    /// (unless <paramref name="breakStale"/> is set, which takes a stale lock over explicitly).
+    /// </summary>
+    Task AcquireLockAsync(LockHolder holder, bool breakStale, CancellationToken cancellationToken = default);
+
+    /// <summary>Releases the lock if <paramref name="holder"/> holds it.</summary>
+    Task ReleaseLockAsync(LockHolder holder, CancellationToken cancellationToken = default);
+}
+
+/// <summary>What <see cref="ITargetStateStore.ReadAsync"/> found.</summary>
+/// <param name="State">The recorded state, or <c>null</c> when nothing was deployed.</param>
+/// <param name="HasJournal">Whether an interrupted apply left a journal.</param>
+/// <param name="Lock">The lock holder, when the target is locked.</param>
+public sealed record TargetSnapshot(TargetState? State, bool HasJournal, LockHolder? Lock);
+
+/// <summary>An interrupted (or running) apply: its plan and how many steps completed.</summary>
+/// <param name="Plan">The plan.</param>
+/// <param name="CompletedSteps">Steps known to be complete.</param>
+public sealed record Journal(Plan Plan, int CompletedSteps);
