@@ -7,6 +7,7 @@ var suites = new Dictionary<string, Func<Harness, Task>>(StringComparer.OrdinalI
     ["package"] = PackageBenchmarks.RunAsync,
     ["docker"] = DockerBenchmarks.RunAsync,
     ["fleet"] = FleetBenchmarks.RunAsync,
+    ["sequence"] = SequenceBenchmarks.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))
