@@ -19,7 +19,7 @@ public sealed class DockerImages : IDisposable
         var root = Temp.Combine("rootfs");
         Directory.CreateDirectory(Path.Combine(root, "bin"));
         File.Copy("/bin/busybox", Path.Combine(root, "bin", "busybox"));
-        foreach (var applet in new[] { "sh", "sleep", "true", "false", "echo", "cat", "ls", "wget" })
+        foreach (var applet in new[] { "sh", "sleep", "true", "false", "echo", "cat", "ls", "wget", "touch", "test" })
         {
             File.CreateSymbolicLink(Path.Combine(root, "bin", applet), "busybox");
         }

@@ -10,7 +10,7 @@ namespace Deploy.Docker.Tests.Updates;
 /// </summary>
 public sealed class ConsoleDeployment : IDisposable
 {
-    public ConsoleDeployment(DockerImages images, bool crlfComposeFiles = false)
+    public ConsoleDeployment(DockerImages images, bool crlfComposeFiles = false, bool healthcheck = false)
     {
         Images = images;
         CrlfComposeFiles = crlfComposeFiles;
@@ -18,7 +18,7 @@ public sealed class ConsoleDeployment : IDisposable
         OldWeb = $"encoo/console-web-v4-pvt:4.1.1-{id}";
         OldVicode = $"encoo/vicode-service:2.3.0-{id}";
         Infra = $"encoo/infra-redis:1.0-{id}";
-        OldWebId = images.Import(OldWeb);
+        OldWebId = healthcheck ? images.Import(OldWeb, HealthyCmd) : images.Import(OldWeb);
         OldVicodeId = images.Import(OldVicode);
         InfraId = images.Import(Infra);
 
@@ -47,7 +47,7 @@ public sealed class ConsoleDeployment : IDisposable
               console-web:
                 <<: *defaults
                 image: "{OldWeb}"   # 控制台前端
-                container_name: {RootProject}-console-web
+                container_name: {RootProject}-console-web{(healthcheck ? HealthcheckYaml : "")}
 
             """);
         var nl = "\n";
@@ -78,6 +78,12 @@ public sealed class ConsoleDeployment : IDisposable
             """);
         Write("vicode/.systemconfig", $"# vicode{nl}VICODE_SERVICE_TAG=2.3.0-{id}{nl}");
     }
+
+    /// <summary>A CMD that makes the healthcheck pass (it creates /ok); plain <c>sleep</c> never becomes healthy.</summary>
+    public const string HealthyCmd = "[\"sh\",\"-c\",\"touch /ok; exec sleep 3600\"]";
+
+    private const string HealthcheckYaml =
+        "\n    healthcheck:\n      test: [\"CMD\", \"test\", \"-e\", \"/ok\"]\n      interval: 1s\n      timeout: 1s\n      retries: 2";
 
     public DockerImages Images { get; }
 

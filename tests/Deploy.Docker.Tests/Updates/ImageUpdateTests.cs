@@ -198,6 +198,31 @@ public class ImageUpdateTests
     }
 
     [Fact]
+    public async Task Healthcheck_decides_unhealthy_new_image_is_rolled_back_healthy_one_is_kept()
+    {
+        using var images = new DockerImages();
+        var d = new ConsoleDeployment(images, healthcheck: true);
+        d.Start();
+        d.Read("docker-compose.service.yml").Should().Contain("healthcheck:");
+        await using var host = new LocalHost();
+
+        // Runs, but never creates /ok: the healthcheck turns unhealthy.
+        var (_, _, sickArchive) = NewImage(images, $"encoo/console-web-v4-pvt:4.1.76383-{images.Id}", "sick.tar.gz");
+        var act = () => new ImageUpdate(host, Options(d, sickArchive)).UpdateAsync();
+
+        var error = (await act.Should().ThrowAsync<DeployException>()).Which;
+        error.Code.Should().Be(DeployErrorCode.VerificationFailed);
+        error.Message.Should().Contain("unhealthy");
+        d.Containers(d.RootProject, "console-web").Single().Image.Should().Be(d.OldWebId);
+
+        var (_, healthyId, healthyArchive) = NewImage(images, $"encoo/console-web-v4-pvt:4.1.76400-{images.Id}", "healthy.tar.gz", ConsoleDeployment.HealthyCmd);
+        await new ImageUpdate(host, Options(d, healthyArchive)).UpdateAsync();
+
+        var state = DockerImages.Run("docker", "inspect", "--format", "{{.Image}} {{.State.Health.Status}}", $"{d.RootProject}-console-web").Trim();
+        state.Should().Be($"{healthyId} healthy");
+    }
+
+    [Fact]
     public async Task Recover_with_nothing_pending_returns_null_and_changes_nothing()
     {
         using var images = new DockerImages();
