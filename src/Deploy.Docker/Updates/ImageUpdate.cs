@@ -1,6 +1,7 @@
 using System.Globalization;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Sequence;
 using Deploy.Docker.Archives;
 using Deploy.Docker.Engine;
 using Deploy.Docker.Updates.Steps;
@@ -90,7 +91,32 @@ public sealed class ImageUpdate
     public async Task<ImageUpdateResult> ApplyAsync(ImageUpdatePlan plan, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var recovered = await RecoverAsync(cancellationToken).ConfigureAwait(false);
+        return await LockedAsync(() => ApplyLockedAsync(plan, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> holding the deployment's lock (<c>.deploy-backup/control/lock</c>, shared with the
+    /// sequence engine's lock format): a second update of the same deployment gets <see cref="DeployErrorCode.LockHeld"/>;
+    /// a lock left by a killed run on this machine is taken over, since its journal is rolled back next.
+    /// </summary>
+    private async Task<T> LockedAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
+    {
+        var store = new HostStateStore(_host, PosixPath.Combine(_options.Directory, _options.BackupDirectoryName), _time);
+        var holder = LockHolder.ForCurrentProcess(_time);
+        await store.AcquireLockAsync(holder, breakStale: true, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        finally
+        {
+            await store.ReleaseLockAsync(holder, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ImageUpdateResult> ApplyLockedAsync(ImageUpdatePlan plan, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var recovered = await RecoverLockedAsync(cancellationToken).ConfigureAwait(false);
         if (recovered is not null)
         {
             progress?.Report($"Rolled back the interrupted update {recovered.UpdateId} (it had reached '{recovered.InterruptedAt}').");
@@ -155,7 +181,10 @@ public sealed class ImageUpdate
     /// Rolls back an interrupted update found on the target (restores its backed-up files, restarts its services on
     /// them and checks they run their previous images); <c>null</c> when none is pending.
     /// </summary>
-    public async Task<RecoveryResult?> RecoverAsync(CancellationToken cancellationToken = default)
+    public Task<RecoveryResult?> RecoverAsync(CancellationToken cancellationToken = default)
+        => LockedAsync(() => RecoverLockedAsync(cancellationToken), cancellationToken);
+
+    private async Task<RecoveryResult?> RecoverLockedAsync(CancellationToken cancellationToken)
     {
         var journal = await UpdateContext.ReadPendingAsync(_host, _options, cancellationToken).ConfigureAwait(false);
         if (journal is null)

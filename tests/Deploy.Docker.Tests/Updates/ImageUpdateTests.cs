@@ -223,6 +223,23 @@ public class ImageUpdateTests
     }
 
     [Fact]
+    public async Task Second_update_of_a_deployment_being_updated_gets_lock_held()
+    {
+        using var temp = new Deploy.Testing.TempDirectory();
+        await using var host = new LocalHost();
+        var store = new Deploy.Core.Sequence.HostStateStore(host, Path.Combine(temp.Path, ".deploy-backup"));
+        var holder = Deploy.Core.Sequence.LockHolder.ForCurrentProcess(TimeProvider.System);
+        await store.AcquireLockAsync(holder, breakStale: false);
+        var update = new ImageUpdate(host, new ImageUpdateOptions { Directory = temp.Path, Archives = ["unused.tar"] });
+
+        var act = () => update.ApplyAsync(new ImageUpdatePlan(temp.Path, [], [], [], []));
+
+        (await act.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.LockHeld);
+        await store.ReleaseLockAsync(holder);
+        (await update.RecoverAsync()).Should().BeNull("once released, the lock is free");
+    }
+
+    [Fact]
     public async Task Recover_with_nothing_pending_returns_null_and_changes_nothing()
     {
         using var images = new DockerImages();
