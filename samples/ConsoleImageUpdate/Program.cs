@@ -84,7 +84,7 @@ try
     Console.Write(plan.ToText());
     Console.WriteLine();
     var result = await update.ApplyAsync(plan, new Progress<string>(s => Console.WriteLine("  " + s)));
-    foreach (var (service, container) in result.Containers)
+    foreach (var (service, container) in result.Containers.Select(c => (c.Service, c.Container)))
     {
         Console.WriteLine($"Verified: {service} ({container}) runs {newRef}.");
     }

@@ -66,7 +66,7 @@ internal static class DockerCommands
 
         var result = await update.ApplyAsync(plan, new Progress<string>(line => Console.WriteLine($"  {line}")), ct).ConfigureAwait(false);
         Console.WriteLine($"Updated and verified on {host.Name}:");
-        foreach (var (service, container) in result.Containers)
+        foreach (var (service, container) in result.Containers.Select(c => (c.Service, c.Container)))
         {
             Console.WriteLine($"  {service}: {container} runs the new image");
         }

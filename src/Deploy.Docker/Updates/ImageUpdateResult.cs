@@ -9,6 +9,6 @@ namespace Deploy.Docker.Updates;
 public sealed record ImageUpdateResult(
     ImageUpdatePlan Plan,
     IReadOnlyList<string> LoadedReferences,
-    IReadOnlyList<(string Service, string Container)> Containers,
+    IReadOnlyList<VerifiedContainer> Containers,
     string BackupDirectory,
     RecoveryResult? Recovered);

@@ -38,11 +38,11 @@ internal static class ServiceOperations
 
     /// <summary>Waits until every service's containers run the expected image (new, or old when <paramref name="previous"/>)
     /// and stay up, unchanged and healthy, for the settle time.</summary>
-    public static async Task<List<(string Service, string Container)>> VerifyAsync(UpdateContext context, bool previous, CancellationToken cancellationToken)
+    public static async Task<List<VerifiedContainer>> VerifyAsync(UpdateContext context, bool previous, CancellationToken cancellationToken)
     {
         var options = context.Options;
         var deadline = context.Time.GetUtcNow() + options.VerifyTimeout;
-        var verified = new List<(string, string)>();
+        var verified = new List<VerifiedContainer>();
         var snapshots = new Dictionary<string, ContainerState>(StringComparer.Ordinal);
         foreach (var service in context.Journal.Services.DistinctBy(s => (s.ProjectName, s.Service)))
         {
@@ -61,7 +61,7 @@ internal static class ServiceOperations
                     foreach (var c in containers)
                     {
                         snapshots[c.Id] = c;
-                        verified.Add((service.Service, c.Name));
+                        verified.Add(new VerifiedContainer(service.Service, c.Name));
                     }
 
                     break;

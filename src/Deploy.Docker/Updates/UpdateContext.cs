@@ -26,7 +26,7 @@ internal sealed class UpdateContext(IHost host, DockerEngine engine, ImageUpdate
 
     public List<string> LoadedReferences { get; } = [];
 
-    public List<(string Service, string Container)> VerifiedContainers { get; } = [];
+    public List<VerifiedContainer> VerifiedContainers { get; } = [];
 
     public string BackupRoot => PosixPath.Combine(Options.Directory, Options.BackupDirectoryName);
 

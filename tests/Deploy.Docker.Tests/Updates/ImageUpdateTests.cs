@@ -240,6 +240,22 @@ public class ImageUpdateTests
     }
 
     [Fact]
+    public async Task Malformed_archive_stops_the_update_before_anything_changes()
+    {
+        using var images = new DockerImages();
+        var d = new ConsoleDeployment(images);
+        var before = d.Snapshot();
+        var bad = images.Temp.WriteFile("console-web-v4-pvt-4.1.76383.tar.gz", "this is not a docker save archive");
+        await using var host = new LocalHost();
+
+        var act = () => new ImageUpdate(host, Options(d, bad)).UpdateAsync();
+
+        (await act.Should().ThrowAsync<DeployException>()).Which.Should().Match<DeployException>(e => e.Code == DeployErrorCode.ImageArchiveInvalid && e.Path == bad);
+        d.Snapshot().Should().BeEquivalentTo(before);
+        Directory.Exists(Path.Combine(d.Directory, ".deploy-backup")).Should().BeFalse("no backup, journal or lock was made");
+    }
+
+    [Fact]
     public async Task Recover_with_nothing_pending_returns_null_and_changes_nothing()
     {
         using var images = new DockerImages();
