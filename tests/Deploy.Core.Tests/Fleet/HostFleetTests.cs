@@ -250,7 +250,7 @@ public sealed class HostFleetTests : IDisposable
             }
         }, cancellationToken: cts.Token);
 
-        await Task.Delay(300);
+        await Task.Delay(500);
         await cts.CancelAsync();
         var act = async () => await run;
         await act.Should().ThrowAsync<OperationCanceledException>();

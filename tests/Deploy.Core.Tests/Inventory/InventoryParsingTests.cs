@@ -193,6 +193,22 @@ public class InventoryParsingTests
     }
 
     [Fact]
+    public async Task The_sample_inventory_parses_and_selects_as_documented()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(dir!.FullName, "Deploy.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var inv = await HostInventory.LoadAsync(Path.Combine(dir.FullName, "samples", "Deploy.Cli", "fleet-inventory.example.yaml"));
+        inv.Select("web").Select(h => h.Name).Should().Equal("sandbox-1", "sandbox-2", "sandbox-3");
+        inv.Select("prod:&zone=b").Select(h => h.Name).Should().Equal("sandbox-2", "sandbox-4");
+        inv.ResolveVars("sandbox-4").Should().Contain("app_dir", "/srv/db").And.Contain("release", "1.1");
+        inv.ResolveVars("sandbox-1").Should().Contain("http_port", "8080").And.Contain("release", "1.1");
+    }
+
+    [Fact]
     public async Task LoadAsync_of_a_missing_file_says_so()
     {
         var act = () => HostInventory.LoadAsync("/nonexistent/inv.yaml");

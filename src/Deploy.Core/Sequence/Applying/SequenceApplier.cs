@@ -8,10 +8,11 @@ namespace Deploy.Core.Sequence;
 
 /// <summary>
 /// Applies plans to one target: the side-effect half of the sequence engine. An apply reads the target's records
-/// (one round trip when nothing changed), and when there is work: takes the lock, completes any interrupted
-/// apply from its journal, plans, journals the plan, executes it step by step (recording progress after each step),
-/// records the new state, deletes the journal and releases the lock. Killed at any point, the next apply finishes
-/// the journaled plan first, so a target never stays with new files and old services.
+/// (one round trip when nothing changed), and when there is work: takes the lock, reads the journal of an
+/// interrupted apply if there is one, plans (a recovery plan completes the interrupted one with the current
+/// definitions: its files are sent again, its components restarted or reinstalled again), journals the plan,
+/// executes it step by step, records the new state, deletes the journal and releases the lock. Killed at any point,
+/// the next apply completes the interrupted one, so a target never stays with new files and old services.
 /// </summary>
 public sealed partial class SequenceApplier
 {
@@ -86,21 +87,22 @@ public sealed partial class SequenceApplier
         {
             Plan? resumed = null;
             var planOptions = options.Plan;
-            var journal = await _store.ReadJournalAsync(cancellationToken).ConfigureAwait(false);
+            // Read again under the lock: another apply may have finished since the first read.
+            var current = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var journal = current.HasJournal ? await _store.ReadJournalAsync(cancellationToken).ConfigureAwait(false) : null;
             if (journal is not null)
             {
                 resumed = journal.Plan;
-                Log.Resuming(_logger, journal.Plan.Target, journal.CompletedSteps, journal.Plan.Steps.Count);
-                progress?.Report(new SequenceProgress(SequenceEventKind.Resuming, $"completing an interrupted apply ({journal.CompletedSteps} of {journal.Plan.Steps.Count} steps were done)") { StepCount = journal.Plan.Steps.Count });
+                Log.Resuming(_logger, journal.Plan.Target, journal.Plan.Steps.Count);
+                progress?.Report(new SequenceProgress(SequenceEventKind.Resuming, $"completing an interrupted apply of {journal.Plan.Steps.Count} steps") { StepCount = journal.Plan.Steps.Count });
                 planOptions = planOptions with { Interrupted = journal.Plan };
             }
 
-            var state = (await _store.ReadAsync(cancellationToken).ConfigureAwait(false)).State;
-            var plan = SequencePlanner.Plan(desired, state, planOptions);
+            var plan = SequencePlanner.Plan(desired, current.State, planOptions);
             if (!plan.IsEmpty)
             {
                 await _store.WriteJournalAsync(plan, cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(plan, 0, run, options.Observer, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(plan, run, options.Observer, cancellationToken).ConfigureAwait(false);
             }
 
             return new ApplyResult(plan, resumed, run.Actions, run.Files, run.Bytes);
@@ -112,9 +114,9 @@ public sealed partial class SequenceApplier
         }
     }
 
-    private async Task ExecuteAsync(Plan plan, int from, Run run, ISequenceStepObserver? observer, CancellationToken cancellationToken)
+    private async Task ExecuteAsync(Plan plan, Run run, ISequenceStepObserver? observer, CancellationToken cancellationToken)
     {
-        for (var i = from; i < plan.Steps.Count; i++)
+        for (var i = 0; i < plan.Steps.Count; i++)
         {
             var step = plan.Steps[i];
             if (observer is not null)
@@ -134,10 +136,6 @@ public sealed partial class SequenceApplier
             if (step.Kind == StepKind.CommitState)
             {
                 await _store.DeleteJournalAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await _store.WriteJournalProgressAsync(i + 1, cancellationToken).ConfigureAwait(false);
             }
 
             run.Progress?.Report(new SequenceProgress(SequenceEventKind.StepCompleted, $"[{i + 1}/{plan.Steps.Count}] done: {step.Describe()}") { Step = step, StepCount = plan.Steps.Count });
@@ -237,8 +235,8 @@ public sealed partial class SequenceApplier
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "{Target}: completing an interrupted apply ({Done} of {Total} steps were done)")]
-        public static partial void Resuming(ILogger logger, string target, int done, int total);
+        [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "{Target}: completing an interrupted apply of {Total} steps")]
+        public static partial void Resuming(ILogger logger, string target, int total);
 
         [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "{Target} [{Index}/{Count}] {Step} -- {Reason}")]
         public static partial void Step(ILogger logger, string target, int index, int count, string step, string reason);

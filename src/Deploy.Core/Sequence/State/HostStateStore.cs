@@ -8,7 +8,7 @@ namespace Deploy.Core.Sequence;
 
 /// <summary>
 /// Keeps state, journal and lock as files in <c>{stateDirectory}/control</c> on an <see cref="IHost"/>:
-/// <c>state.json</c>, <c>journal.json</c> + <c>journal.progress</c>, and <c>lock</c> (a symlink whose target text
+/// <c>state.json</c>, <c>journal.json</c>, and <c>lock</c> (a symlink whose target text
 /// names the holder: created atomically with <c>ln -s</c>, read back in the same listing). <see cref="ReadAsync"/>
 /// costs one round trip (one listing of the control directory) when the state file's size and full-precision
 /// mtime match the cached copy, so a no-op apply never downloads the state.
@@ -17,7 +17,6 @@ public sealed class HostStateStore : ITargetStateStore
 {
     private const string StateFile = "state.json";
     private const string JournalFile = "journal.json";
-    private const string ProgressFile = "journal.progress";
     private const string LockFile = "lock";
 
     private readonly IHost _host;
@@ -110,40 +109,21 @@ public sealed class HostStateStore : ITargetStateStore
             return null;
         }
 
-        var plan = Plan.FromJson(await _host.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false));
-        var progressPath = PosixPath.Combine(_control, ProgressFile);
-        var done = 0;
-        if (await _host.ExistsAsync(progressPath, cancellationToken).ConfigureAwait(false))
-        {
-            var text = (await _host.ReadAllTextAsync(progressPath, cancellationToken).ConfigureAwait(false)).Trim();
-            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out done) || done < 0 || done > plan.Steps.Count)
-            {
-                throw new DeployException(DeployErrorCode.StateCorrupt, $"The journal progress on {_host.Name} is malformed ('{text}').") { Host = _host.Name, Path = progressPath };
-            }
-        }
-
-        return new Journal(plan, done);
+        return new Journal(Plan.FromJson(await _host.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)));
     }
 
     /// <inheritdoc />
     public async Task WriteJournalAsync(Plan plan, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        await WriteJournalProgressAsync(0, cancellationToken).ConfigureAwait(false);
-        await _host.WriteAllTextAsync(PosixPath.Combine(_control, JournalFile), plan.ToJson(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        // The new state is left out: a recovery plans afresh from the recorded state and the current definitions.
+        var slim = plan with { NewState = new TargetState { Target = plan.Target } };
+        await _host.WriteAllTextAsync(PosixPath.Combine(_control, JournalFile), slim.ToJson(), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public Task WriteJournalProgressAsync(int completedSteps, CancellationToken cancellationToken = default)
-        => _host.WriteAllTextAsync(PosixPath.Combine(_control, ProgressFile), completedSteps.ToString(CultureInfo.InvariantCulture), cancellationToken: cancellationToken);
-
-    /// <inheritdoc />
-    public async Task DeleteJournalAsync(CancellationToken cancellationToken = default)
-    {
-        // The plan goes first: a journal without progress means "start from step 0", never "done".
-        await _host.RemoveAsync(PosixPath.Combine(_control, JournalFile), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await _host.RemoveAsync(PosixPath.Combine(_control, ProgressFile), cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
+    public Task DeleteJournalAsync(CancellationToken cancellationToken = default)
+        => _host.RemoveAsync(PosixPath.Combine(_control, JournalFile), cancellationToken: cancellationToken);
 
     /// <inheritdoc />
     public async Task AcquireLockAsync(LockHolder holder, bool breakStale, CancellationToken cancellationToken = default)

@@ -16,11 +16,11 @@ public interface ITargetStateStore
     /// <summary>Reads the journal; <c>null</c> when there is none.</summary>
     Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Starts a journal for <paramref name="plan"/> (no step completed).</summary>
+    /// <summary>
+    /// Records that <paramref name="plan"/> is being applied (its decisions, restart reasons and the paths it
+    /// transfers: what a later apply needs to complete it). Written before the first step changes anything.
+    /// </summary>
     Task WriteJournalAsync(Plan plan, CancellationToken cancellationToken = default);
-
-    /// <summary>Records that the first <paramref name="completedSteps"/> steps of the journaled plan are done.</summary>
-    Task WriteJournalProgressAsync(int completedSteps, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the journal (after the state is recorded).</summary>
     Task DeleteJournalAsync(CancellationToken cancellationToken = default);
@@ -42,7 +42,6 @@ public interface ITargetStateStore
 /// <param name="Lock">The lock holder, when the target is locked.</param>
 public sealed record TargetSnapshot(TargetState? State, bool HasJournal, LockHolder? Lock);
 
-/// <summary>An interrupted (or running) apply: its plan and how many steps completed.</summary>
+/// <summary>An interrupted (or running) apply: its plan (without the new state, which the journal does not keep).</summary>
 /// <param name="Plan">The plan.</param>
-/// <param name="CompletedSteps">Steps known to be complete.</param>
-public sealed record Journal(Plan Plan, int CompletedSteps);
+public sealed record Journal(Plan Plan);
