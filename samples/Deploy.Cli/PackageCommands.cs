@@ -156,7 +156,7 @@ internal static class PackageCommands
                 options = options with { VirtualEnv = v };
             }
 
-            var progress = new Progress<InstallProgress>(p => Console.WriteLine($"==> {p.Step}"));
+            var progress = new StepPrinter();
             var target = parse.GetValue(pkg)!;
             if (Directory.Exists(target))
             {
@@ -214,4 +214,10 @@ internal static class PackageCommands
         SignatureStatus.SignedByUnknownKey => $"signed by key {s.KeyId} (intact; pass --trust to require a known publisher)",
         _ => "unsigned",
     };
+
+    /// <summary>Prints each install step as it starts, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class StepPrinter : IProgress<InstallProgress>
+    {
+        public void Report(InstallProgress value) => Console.WriteLine($"==> {value.Step}");
+    }
 }

@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.IO.Compression;
+using Deploy.Packaging.IO;
 
 namespace Deploy.Packaging.Building;
 
@@ -18,6 +18,8 @@ internal sealed class ParallelGzipStream : Stream
     private readonly int _maxInFlight;
     private readonly bool _leaveOpen;
     private readonly Queue<Task<Chunk>> _pending = new();
+    private readonly BufferPool _inputs;
+    private readonly BufferPool _outputs;
     private byte[] _block;
     private int _filled;
     private bool _store;
@@ -32,9 +34,11 @@ internal sealed class ParallelGzipStream : Stream
         _inner = inner;
         _level = Math.Clamp(level, 0, 9);
         _blockSize = blockSize;
-        _maxInFlight = 2 * (parallelism > 0 ? parallelism : Environment.ProcessorCount);
+        _maxInFlight = (parallelism > 0 ? parallelism : Environment.ProcessorCount) + 1;
         _leaveOpen = leaveOpen;
-        _block = ArrayPool<byte>.Shared.Rent(blockSize);
+        _inputs = new BufferPool(blockSize, _maxInFlight + 1);
+        _outputs = new BufferPool(blockSize + (blockSize / 128) + 4096, _maxInFlight + 1);
+        _block = _inputs.Rent();
     }
 
     /// <summary>When set, following bytes are stored rather than compressed (for content that is already
@@ -104,7 +108,7 @@ internal sealed class ParallelGzipStream : Stream
         if (!_anyMember)
         {
             // An empty input still gives a valid (empty) gzip file.
-            _pending.Enqueue(Task.FromResult(Compress([], 0, _level, store: true)));
+            _pending.Enqueue(Task.FromResult(Compress([], 0, _level, store: true, _outputs)));
         }
 
         while (_pending.Count > 0)
@@ -114,7 +118,7 @@ internal sealed class ParallelGzipStream : Stream
 
         await _inner.FlushAsync(cancellationToken).ConfigureAwait(false);
         _completed = true;
-        ArrayPool<byte>.Shared.Return(_block);
+        _inputs.Return(_block);
         _block = [];
     }
 
@@ -128,7 +132,7 @@ internal sealed class ParallelGzipStream : Stream
                 try
                 {
                     var chunk = await t.ConfigureAwait(false);
-                    ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                    _outputs.Return(chunk.Buffer);
                 }
                 catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException)
                 {
@@ -170,21 +174,23 @@ internal sealed class ParallelGzipStream : Stream
         var length = _filled;
         var store = _store;
         var level = _level;
+        var inputs = _inputs;
+        var outputs = _outputs;
         _pending.Enqueue(Task.Run(
             () =>
             {
                 try
                 {
-                    return Compress(block, length, level, store);
+                    return Compress(block, length, level, store, outputs);
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(block);
+                    inputs.Return(block);
                 }
             },
             cancellationToken));
         _anyMember = true;
-        _block = ArrayPool<byte>.Shared.Rent(_blockSize);
+        _block = _inputs.Rent();
         _filled = 0;
         while (_pending.Count >= _maxInFlight)
         {
@@ -201,18 +207,18 @@ internal sealed class ParallelGzipStream : Stream
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(chunk.Buffer);
+            _outputs.Return(chunk.Buffer);
         }
     }
 
-    private static Chunk Compress(byte[] block, int length, int level, bool store)
+    private static Chunk Compress(byte[] block, int length, int level, bool store, BufferPool outputs)
     {
-        if (!store && level > 0 && length >= 128 * 1024 && LooksIncompressible(block.AsSpan(0, 64 * 1024)))
+        if (!store && level > 0 && length >= 128 * 1024 && LooksIncompressible(block.AsSpan(0, 60 * 1024)))
         {
             store = true;
         }
 
-        var output = ArrayPool<byte>.Shared.Rent(length + (length / 128) + 4096);
+        var output = outputs.Rent();
         using var ms = new MemoryStream(output, 0, output.Length, writable: true, publiclyVisible: true);
         using (var gz = CreateGzip(ms, store ? 0 : level))
         {
@@ -225,21 +231,15 @@ internal sealed class ParallelGzipStream : Stream
     /// <summary>A fast probe: if the first 64 KiB barely shrink at level 1, the block is stored.</summary>
     private static bool LooksIncompressible(ReadOnlySpan<byte> sample)
     {
-        var scratch = ArrayPool<byte>.Shared.Rent(sample.Length + 4096);
-        try
+        // Below the large object heap threshold: a short-lived gen0 array, not a pooled one.
+        var scratch = new byte[sample.Length + 4096];
+        using var ms = new MemoryStream(scratch, 0, scratch.Length, writable: true, publiclyVisible: true);
+        using (var d = new DeflateStream(ms, CompressionLevel.Fastest, leaveOpen: true))
         {
-            using var ms = new MemoryStream(scratch, 0, scratch.Length, writable: true, publiclyVisible: true);
-            using (var d = new DeflateStream(ms, CompressionLevel.Fastest, leaveOpen: true))
-            {
-                d.Write(sample);
-            }
+            d.Write(sample);
+        }
 
-            return ms.Position > sample.Length * 97L / 100;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(scratch);
-        }
+        return ms.Position > sample.Length * 97L / 100;
     }
 
     private static GZipStream CreateGzip(Stream output, int level)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 
 namespace Deploy.Packaging.Building;
@@ -7,6 +6,10 @@ namespace Deploy.Packaging.Building;
 /// as it passes so a file is read exactly once.</summary>
 internal sealed class TarStreamWriter(Stream output, long mtime)
 {
+    // One buffer for the writer's life: awaits resume on other threads, where a pooled array would be returned
+    // into another thread's cache.
+    private readonly byte[] _buffer = new byte[1 << 20];
+
     public async Task WriteDirectoryAsync(string name, int mode, CancellationToken cancellationToken)
         => await output.WriteAsync(TarHeaders.Build(name.TrimEnd('/') + "/", TarHeaders.Directory, mode, 0, mtime), cancellationToken).ConfigureAwait(false);
 
@@ -26,8 +29,7 @@ internal sealed class TarStreamWriter(Stream output, long mtime)
     {
         await output.WriteAsync(TarHeaders.Build(name, TarHeaders.Regular, mode, length, mtime), cancellationToken).ConfigureAwait(false);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
+        var buffer = _buffer;
         {
             var remaining = length;
             while (remaining > 0)
@@ -42,10 +44,6 @@ internal sealed class TarStreamWriter(Stream output, long mtime)
                 await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
                 remaining -= n;
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         await output.WriteAsync(new byte[TarHeaders.Pad(length)], cancellationToken).ConfigureAwait(false);

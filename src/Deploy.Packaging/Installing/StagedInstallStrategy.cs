@@ -23,11 +23,19 @@ public sealed record StagedInstallStrategy(LauncherProfile Profile) : IPackageIn
     /// <inheritdoc />
     public LauncherProfile? Launcher => Profile;
 
-    /// <inheritdoc />
+    /// <summary>Processes whose command line contains the install root (<c>/opt/rdb/agent/</c>): the tool's
+    /// daemons run from its folder.</summary>
     public IReadOnlyList<ProcessQuery> BackgroundProcesses(InstallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return Profile.CheckProcesses ? [ProcessQuery.ByCommandLine(context.InstallRoot + "/")] : [];
+        if (!Profile.CheckProcesses)
+        {
+            return [];
+        }
+
+        // Processes show real paths in their command lines: on a sandboxed LocalHost that is the mapped path.
+        var root = context.Host is LocalHost local ? local.MapPath(context.InstallRoot) : context.InstallRoot;
+        return [ProcessQuery.ByCommandLine(root + "/")];
     }
 
     /// <inheritdoc />

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using Deploy.Core.Errors;
 using Deploy.Packaging.Model;
@@ -21,8 +20,7 @@ internal sealed class LayerExtractor(ExtractionLimits limits, string label, stri
         var expectedByPath = expected?.ToDictionary(e => e.Path, StringComparer.Ordinal);
         var observed = new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);
         var directories = new List<(string Path, int Mode)>();
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
+        var buffer = new byte[1 << 20];
         {
             while (await source.NextAsync(cancellationToken).ConfigureAwait(false) is { } item)
             {
@@ -118,10 +116,6 @@ internal sealed class LayerExtractor(ExtractionLimits limits, string label, stri
             }
 
             await source.DrainAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         if (expectedByPath is not null)

@@ -56,6 +56,19 @@ public sealed class PackageReader
 
     private async Task<VerifiedPackage> ReadAsync(string packagePath, string? directory, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ReadCoreAsync(packagePath, directory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            // A corrupt gzip stream (bad CRC, truncated member) or a truncated tar.
+            throw new DeployException(DeployErrorCode.PackageInvalid, $"'{Path.GetFileName(packagePath)}' is corrupt or truncated: {e.Message}", e) { Path = packagePath };
+        }
+    }
+
+    private async Task<VerifiedPackage> ReadCoreAsync(string packagePath, string? directory, CancellationToken cancellationToken)
+    {
         ArgumentException.ThrowIfNullOrEmpty(packagePath);
         if (!File.Exists(packagePath))
         {

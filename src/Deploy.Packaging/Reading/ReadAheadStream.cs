@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Threading.Channels;
+using Deploy.Packaging.IO;
 
 namespace Deploy.Packaging.Reading;
 
@@ -15,6 +15,7 @@ internal sealed class ReadAheadStream : Stream
     private readonly Channel<(byte[] Buffer, int Length)> _channel = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
     private readonly CancellationTokenSource _cts = new();
     private readonly Task _producer;
+    private readonly BufferPool _pool = new(ChunkSize, 6);
     private byte[]? _current;
     private int _currentLength;
     private int _currentPos;
@@ -58,7 +59,7 @@ internal sealed class ReadAheadStream : Stream
         {
             if (_current is not null)
             {
-                ArrayPool<byte>.Shared.Return(_current);
+                _pool.Return(_current);
                 _current = null;
             }
 
@@ -114,7 +115,7 @@ internal sealed class ReadAheadStream : Stream
 
         while (_channel.Reader.TryRead(out var chunk))
         {
-            ArrayPool<byte>.Shared.Return(chunk.Buffer);
+            _pool.Return(chunk.Buffer);
         }
 
         await _inner.DisposeAsync().ConfigureAwait(false);
@@ -141,7 +142,7 @@ internal sealed class ReadAheadStream : Stream
         {
             while (true)
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+                var buffer = _pool.Rent();
                 var filled = 0;
                 while (filled < ChunkSize)
                 {
@@ -156,7 +157,7 @@ internal sealed class ReadAheadStream : Stream
 
                 if (filled == 0)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    _pool.Return(buffer);
                     break;
                 }
 

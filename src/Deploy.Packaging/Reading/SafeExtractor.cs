@@ -52,6 +52,11 @@ public sealed class SafeExtractor
             Directory.Move(temp, dest);
             return entries;
         }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            Directory.Delete(temp, recursive: true);
+            throw new DeployException(DeployErrorCode.PackageInvalid, $"'{Path.GetFileName(archivePath)}' is corrupt or truncated: {e.Message}", e) { Path = archivePath };
+        }
         catch
         {
             if (Directory.Exists(temp))

@@ -279,4 +279,32 @@ public class PackageVerificationTests
         using var rsa = RSA.Create(2048);
         ((Action)(() => TrustedKey.FromPem(rsa.ExportSubjectPublicKeyInfoPem()))).Should().Throw<DeployException>().Where(e => e.Code == DeployErrorCode.InvalidConfiguration);
     }
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.9)]
+    public async Task A_truncated_package_is_reported_as_invalid(double keep)
+    {
+        var (dir, pkg) = await BuildAsync();
+        using var _ = dir;
+        var bytes = await File.ReadAllBytesAsync(pkg);
+        await File.WriteAllBytesAsync(pkg, bytes[..(int)(bytes.Length * keep)]);
+
+        var act = () => new PackageReader().ExtractAsync(pkg, dir.Combine("x"));
+
+        (await act.Should().ThrowAsync<DeployException>()).Where(e => e.Code == DeployErrorCode.PackageInvalid || e.Code == DeployErrorCode.ManifestMismatch);
+        Directory.Exists(dir.Combine("x")).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Extracting_onto_an_existing_folder_is_refused()
+    {
+        var (dir, pkg) = await BuildAsync();
+        using var _ = dir;
+        Directory.CreateDirectory(dir.Combine("x"));
+
+        var act = () => new PackageReader().ExtractAsync(pkg, dir.Combine("x"));
+
+        (await act.Should().ThrowAsync<DeployException>()).Where(e => e.Code == DeployErrorCode.InvalidArgument);
+    }
 }
