@@ -42,7 +42,7 @@ public sealed class FaultInjectionTests
 
         var recovery = await box.ApplyAsync(target);
 
-        recovery.ResumedPlan.Should().NotBeNull("the journal carries the interrupted apply");
+        recovery.Resumed.Should().NotBeNull("the journal carries the interrupted apply");
         recovery.Plan.Decisions.Single(d => d.Component == "DataConnection").Reasons.Should().Contain("completing an interrupted restart");
         (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
         File.ReadAllText(box.TargetFile(box.T("/opt/exos/exos-data.conf"))).Should().Be("loglevel=debug\n");
@@ -95,7 +95,7 @@ public sealed class ServiceFailureTests
 
         var fixedResult = await box.ApplyAsync(box.Target().Build());
 
-        fixedResult.ResumedPlan.Should().NotBeNull();
+        fixedResult.Resumed.Should().NotBeNull();
         fixedResult.ServiceActions.Should().Equal("stop Types runtime#0", "run Types startup#0", "start Types runtime#0");
         File.ReadAllText(box.TargetFile(box.T("/home/user/types/types.py"))).Should().Be("new content");
         (await box.IsRunningAsync("Types")).Should().BeTrue();

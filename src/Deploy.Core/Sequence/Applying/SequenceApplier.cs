@@ -70,9 +70,10 @@ public sealed partial class SequenceApplier
         ArgumentNullException.ThrowIfNull(desired);
         options ??= new ApplyOptions();
         var snapshot = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
+        Plan? quick = null;
         if (!snapshot.HasJournal && snapshot.Lock is null)
         {
-            var quick = SequencePlanner.Plan(desired, snapshot.State, options.Plan);
+            quick = SequencePlanner.Plan(desired, snapshot.State, options.Plan);
             if (quick.IsEmpty)
             {
                 progress?.Report(new SequenceProgress(SequenceEventKind.UpToDate, $"{desired.Definition.Name} is up to date"));
@@ -85,23 +86,26 @@ public sealed partial class SequenceApplier
         var run = new Run(progress);
         try
         {
-            Plan? resumed = null;
+            Journal? resumed = null;
             var planOptions = options.Plan;
             // Read again under the lock: another apply may have finished since the first read.
             var current = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
             var journal = current.HasJournal ? await _store.ReadJournalAsync(cancellationToken).ConfigureAwait(false) : null;
             if (journal is not null)
             {
-                resumed = journal.Plan;
-                Log.Resuming(_logger, journal.Plan.Target, journal.Plan.Steps.Count);
-                progress?.Report(new SequenceProgress(SequenceEventKind.Resuming, $"completing an interrupted apply of {journal.Plan.Steps.Count} steps") { StepCount = journal.Plan.Steps.Count });
-                planOptions = planOptions with { Interrupted = journal.Plan };
+                resumed = journal;
+                Log.Resuming(_logger, journal.Target, journal.StepCount);
+                progress?.Report(new SequenceProgress(SequenceEventKind.Resuming, $"completing an interrupted apply of {journal.StepCount} steps") { StepCount = journal.StepCount });
+                planOptions = planOptions with { Interrupted = journal };
             }
 
-            var plan = SequencePlanner.Plan(desired, current.State, planOptions);
+            // Same state object (the store's cache validated it) and no journal: the first plan still holds.
+            var plan = quick is not null && journal is null && ReferenceEquals(current.State, snapshot.State)
+                ? quick
+                : SequencePlanner.Plan(desired, current.State, planOptions);
             if (!plan.IsEmpty)
             {
-                await _store.WriteJournalAsync(plan, cancellationToken).ConfigureAwait(false);
+                await _store.WriteJournalAsync(Journal.Of(plan), cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(plan, run, options.Observer, cancellationToken).ConfigureAwait(false);
             }
 

@@ -109,16 +109,34 @@ public sealed class HostStateStore : ITargetStateStore
             return null;
         }
 
-        return new Journal(Plan.FromJson(await _host.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)));
+        var json = await _host.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return JsonSerializer.Deserialize<Journal>(json, StateJson.Options) ?? throw new JsonException("null journal");
+        }
+        catch (JsonException e)
+        {
+            throw new DeployException(DeployErrorCode.StateCorrupt, $"The journal on {_host.Name} is malformed: {e.Message}. Inspect the target, then delete {path} to start afresh.", e) { Host = _host.Name, Path = path };
+        }
     }
 
     /// <inheritdoc />
-    public async Task WriteJournalAsync(Plan plan, CancellationToken cancellationToken = default)
+    public async Task WriteJournalAsync(Journal journal, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        // The new state is left out: a recovery plans afresh from the recorded state and the current definitions.
-        var slim = plan with { NewState = new TargetState { Target = plan.Target } };
-        await _host.WriteAllTextAsync(PosixPath.Combine(_control, JournalFile), slim.ToJson(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(journal);
+        var json = JsonSerializer.Serialize(journal, StateJson.Options);
+        var path = PosixPath.Combine(_control, JournalFile);
+        if (json.Length > 16 * 1024)
+        {
+            await _host.WriteAllTextAsync(path, json, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Small journals travel as an argument of one command (a cheap round trip on SSH hosts): temp, sync, rename.
+        await _host.RunScriptAsync(
+            "p=\"${DEPLOY_ROOT:-}$1\"; mkdir -p \"${p%/*}\" && printf '%s' \"$2\" > \"$p.tmp\" && sync \"$p.tmp\" 2>/dev/null; mv -f \"$p.tmp\" \"$p\"",
+            [path, json],
+            cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
