@@ -1,4 +1,5 @@
 using Deploy.Core.Sequence;
+using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Sequence;
 
@@ -119,5 +120,62 @@ public sealed class ServiceFailureTests
     private sealed class Collect(Action<SequenceProgress> a) : IProgress<SequenceProgress>
     {
         public void Report(SequenceProgress value) => a(value);
+    }
+}
+
+/// <summary>The SSH connection is cut (every sshd connection process killed) at a step boundary.</summary>
+[Trait("Category", "Integration")]
+public sealed class SshDropTests(SshServerFixture ssh) : IClassFixture<SshServerFixture>
+{
+    private sealed class DropAt(int index, SshServer server) : ISequenceStepObserver
+    {
+        public int Dropped { get; private set; }
+
+        public ValueTask BeforeStepAsync(PlanStep step, CancellationToken cancellationToken)
+        {
+            if (step.Index == index)
+            {
+                Dropped = server.KillAllConnections();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask AfterStepAsync(PlanStep step, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(11)]
+    public async Task Dropped_ssh_connection_at_a_step_boundary_leaves_a_target_the_next_apply_makes_consistent(int step)
+    {
+        await using var box = new SequenceSandbox(ssh.Server);
+        await box.ApplyAsync(box.Target().Build());
+        box.WriteSource("data/exos-data.conf", "loglevel=debug\n");
+        var target = box.Target().Build();
+        var drop = new DropAt(step, ssh.Server);
+
+        try
+        {
+            await box.ApplyAsync(target, new ApplyOptions { Observer = drop });
+        }
+        catch (Errors.DeployException e) when (e.Code is Errors.DeployErrorCode.HostUnreachable or Errors.DeployErrorCode.CommandFailed or Errors.DeployErrorCode.TransferFailed or Errors.DeployErrorCode.RemoteIoFailed or Errors.DeployErrorCode.ServiceFailed)
+        {
+            // The cut may surface as a transport error (non-idempotent command) or be retried transparently.
+        }
+
+        await box.ApplyAsync(target);
+
+        drop.Dropped.Should().BeGreaterThan(0);
+        (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
+        File.ReadAllText(box.TargetFile(box.T("/etc/exos-data.conf"))).Should().Be("loglevel=debug\n");
+        foreach (var c in new[] { "DataConnection", "Types", "Logger" })
+        {
+            (await box.IsRunningAsync(c)).Should().BeTrue(c + " runs");
+        }
     }
 }
