@@ -31,26 +31,8 @@ public static class SequenceBenchmarks
         string[] rsync = ["-a", "-e", $"ssh -p {server.Port} -i {server.IdentityFile} -o UserKnownHostsFile={server.KnownHostsFile} -o StrictHostKeyChecking=yes -F /dev/null -o ControlMaster=auto -o ControlPath={control} -o ControlPersist=120", source + "/", $"{server.User}@{server.Address}:{rsyncTarget}"];
         await Run("mkdir", "-p", rsyncTarget); // warm the rsync control master below
 
-        async Task Ours() => await applier.ApplyAsync(await DesiredTarget.ScanAsync(target));
+        async Task Ours() => await applier.ApplyAsync(target);
         async Task Rsync() => await Run("rsync", rsync);
-
-        if (Environment.GetEnvironmentVariable("SEQ_PROFILE") == "1")
-        {
-            var sw = Stopwatch.StartNew();
-            var d = await DesiredTarget.ScanAsync(target);
-            Console.WriteLine($"scan {sw.ElapsedMilliseconds} ms"); sw.Restart();
-            var p = SequencePlanner.Plan(d, null);
-            Console.WriteLine($"plan {sw.ElapsedMilliseconds} ms"); sw.Restart();
-            var json = p.ToJson();
-            Console.WriteLine($"json {json.Length} {sw.ElapsedMilliseconds} ms"); sw.Restart();
-            await host.UploadAsync(p.Steps[0].Files!.Select(f => new Deploy.Core.Hosts.FileUpload(f.LocalPath, f.TargetPath)).ToList());
-            Console.WriteLine($"upload {sw.ElapsedMilliseconds} ms"); sw.Restart();
-            await Clean(remote + "/ours");
-            var prog = new Progress<SequenceProgress>(e => { if (e.Kind == SequenceEventKind.StepStarted) { Console.WriteLine($"  {DateTime.UtcNow:HH:mm:ss.fff} {e.Message}"); } });
-            await applier.ApplyAsync(d, null, prog);
-            Console.WriteLine($"apply {sw.ElapsedMilliseconds} ms"); sw.Restart();
-            return;
-        }
 
         Console.WriteLine($"sequence: {FileCount} files, {Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1e6:0.0} MB, sshd on port {server.Port}");
         await harness.MeasureAsync("sequence", "first deploy", "Deploy SDK", Ours, setup: () => Clean(remote + "/ours"), runs: 3);

@@ -1,6 +1,6 @@
 namespace Deploy.Core.Sequence;
 
-/// <summary>Options for one <see cref="SequenceApplier.ApplyAsync"/>.</summary>
+/// <summary>Options for one apply (<see cref="SequenceApplier"/>).</summary>
 public sealed record ApplyOptions
 {
     /// <summary>Planner options (e.g. <see cref="PlanOptions.InitialStart"/>).</summary>

@@ -64,12 +64,37 @@ public sealed partial class SequenceApplier
         return SequencePlanner.Plan(desired, snapshot.State, options);
     }
 
+    /// <summary>
+    /// Scans <paramref name="target"/>'s local files while reading the target's records (the two overlap), then
+    /// applies as <see cref="ApplyAsync(DesiredTarget, ApplyOptions?, IProgress{SequenceProgress}?, CancellationToken)"/>.
+    /// </summary>
+    public async Task<ApplyResult> ApplyAsync(TargetDefinition target, ApplyOptions? options = null, IProgress<SequenceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var scan = DesiredTarget.ScanAsync(target, cancellationToken);
+        var read = _store.ReadAsync(cancellationToken);
+        try
+        {
+            await Task.WhenAll(scan, read).ConfigureAwait(false);
+        }
+        catch (Exception) when (scan.IsFaulted && read.IsCompletedSuccessfully)
+        {
+            await scan.ConfigureAwait(false); // the scan's own exception, not an aggregate
+        }
+
+        return await ApplyCoreAsync(await scan.ConfigureAwait(false), await read.ConfigureAwait(false), options ?? new ApplyOptions(), progress, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Brings the target to <paramref name="desired"/>.</summary>
     public async Task<ApplyResult> ApplyAsync(DesiredTarget desired, ApplyOptions? options = null, IProgress<SequenceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(desired);
-        options ??= new ApplyOptions();
         var snapshot = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return await ApplyCoreAsync(desired, snapshot, options ?? new ApplyOptions(), progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ApplyResult> ApplyCoreAsync(DesiredTarget desired, TargetSnapshot snapshot, ApplyOptions options, IProgress<SequenceProgress>? progress, CancellationToken cancellationToken)
+    {
         Plan? quick = null;
         if (!snapshot.HasJournal && snapshot.Lock is null)
         {
@@ -184,6 +209,13 @@ public sealed partial class SequenceApplier
             case StepKind.TransferFiles:
                 var files = step.Files!;
                 var uploads = files.Select(f => new FileUpload(f.LocalPath, f.TargetPath) { Mode = f.Mode, ModifiedTime = new DateTimeOffset(f.ModifiedUtcTicks, TimeSpan.Zero) }).ToList();
+                // The new state rides along under a staging name; the commit step only renames it (one cheap command).
+                var staged = plan.Steps.Any(s => s.Kind == StepKind.CommitState) ? await _store.StageStateAsync(plan.NewState, cancellationToken).ConfigureAwait(false) : null;
+                if (staged is not null)
+                {
+                    uploads.Add(staged);
+                }
+
                 var reporter = run.Progress is null ? null : new Progress<TransferProgress>(p => run.Progress.Report(new SequenceProgress(SequenceEventKind.Transfer, $"{p.FilesDone}/{p.FilesTotal} files, {p.BytesDone}/{p.BytesTotal} bytes")
                 {
                     Step = step,
@@ -194,8 +226,9 @@ public sealed partial class SequenceApplier
                     BytesTotal = p.BytesTotal,
                 }));
                 var summary = await _transport.UploadAsync(uploads, reporter, cancellationToken).ConfigureAwait(false);
-                run.Files += summary.Files;
-                run.Bytes += summary.Bytes;
+                run.Files += files.Count;
+                run.Bytes += files.Sum(f => f.Size);
+                run.StateStaged = staged is not null;
                 break;
             case StepKind.DeleteFiles:
                 await _transport.RemoveAsync(step.Paths!, cancellationToken).ConfigureAwait(false);
@@ -203,6 +236,10 @@ public sealed partial class SequenceApplier
             case StepKind.WaitStartupTimeout:
                 run.Actions.Add(step.Describe());
                 await Task.Delay(TimeSpan.FromMilliseconds(step.DelayMs), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                break;
+            case StepKind.CommitState when run.StateStaged:
+                await _store.CommitStagedStateAsync(cancellationToken).ConfigureAwait(false);
+                run.StateStaged = false;
                 break;
             case StepKind.CommitState:
                 await _store.WriteStateAsync(plan.NewState, cancellationToken).ConfigureAwait(false);
@@ -235,6 +272,8 @@ public sealed partial class SequenceApplier
         public int Files { get; set; }
 
         public long Bytes { get; set; }
+
+        public bool StateStaged { get; set; }
     }
 
     private static partial class Log

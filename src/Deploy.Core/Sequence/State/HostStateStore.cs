@@ -17,6 +17,7 @@ public sealed class HostStateStore : ITargetStateStore
 {
     private const string StateFile = "state.json";
     private const string JournalFile = "journal.json";
+    private const string StagedFile = "state.next.json";
     private const string LockFile = "lock";
 
     private readonly IHost _host;
@@ -24,6 +25,7 @@ public sealed class HostStateStore : ITargetStateStore
     private readonly TimeProvider _time;
     private readonly string? _cacheFile;
     private (long Size, long Ticks, TargetState State)? _cache;
+    private (string LocalFile, long Size, long Ticks, TargetState State, string Json)? _staged;
     private long _lastTicks;
 
     /// <summary>Creates the store.</summary>
@@ -98,6 +100,43 @@ public sealed class HostStateStore : ITargetStateStore
         _lastTicks = ticks;
         await _host.WriteAllBytesAsync(PosixPath.Combine(_control, StateFile), bytes, new FileWriteOptions { ModifiedTime = new DateTimeOffset(ticks, TimeSpan.Zero) }, cancellationToken).ConfigureAwait(false);
         await RememberAsync(bytes.Length, ticks, state, json, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<FileUpload?> StageStateAsync(TargetState state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var json = JsonSerializer.Serialize(state, StateJson.Options);
+        var bytes = new UTF8Encoding(false).GetBytes(json);
+        var ticks = Math.Max(_time.GetUtcNow().UtcTicks, _lastTicks + 1);
+        _lastTicks = ticks;
+        var local = Path.Combine(Path.GetTempPath(), "deploy-state-" + Guid.NewGuid().ToString("N")[..12] + ".json");
+        await File.WriteAllBytesAsync(local, bytes, cancellationToken).ConfigureAwait(false);
+        if (_staged is { } old)
+        {
+            File.Delete(old.LocalFile);
+        }
+
+        _staged = (local, bytes.Length, ticks, state, json);
+        return new FileUpload(local, PosixPath.Combine(_control, StagedFile))
+        {
+            Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+            ModifiedTime = new DateTimeOffset(ticks, TimeSpan.Zero),
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task CommitStagedStateAsync(CancellationToken cancellationToken = default)
+    {
+        var staged = _staged ?? throw new InvalidOperationException("No state was staged.");
+        // rename(2) keeps the mtime we chose, so the cache stays valid without a stat.
+        await _host.RunScriptAsync(
+            "r=\"${DEPLOY_ROOT:-}\"; mv -f \"$r$1\" \"$r$2\"",
+            [PosixPath.Combine(_control, StagedFile), PosixPath.Combine(_control, StateFile)],
+            cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        _staged = null;
+        File.Delete(staged.LocalFile);
+        await RememberAsync(staged.Size, staged.Ticks, staged.State, staged.Json, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -13,6 +13,16 @@ public interface ITargetStateStore
     /// <summary>Records the state atomically.</summary>
     Task WriteStateAsync(TargetState state, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Prepares <paramref name="state"/> to travel with the bulk file transfer: returns the upload (to a staging
+    /// name that no reader looks at) or <c>null</c> when this store cannot stage. <see cref="CommitStagedStateAsync"/>
+    /// later makes it the state in one cheap, atomic step.
+    /// </summary>
+    Task<Hosts.FileUpload?> StageStateAsync(TargetState state, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes the state staged by <see cref="StageStateAsync"/> (and transferred) the recorded state.</summary>
+    Task CommitStagedStateAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Reads the journal; <c>null</c> when there is none.</summary>
     Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default);
 
