@@ -162,7 +162,7 @@ public sealed partial class SequenceApplier
                 await observer.AfterStepAsync(step, cancellationToken).ConfigureAwait(false);
             }
 
-            if (step.Kind == StepKind.CommitState)
+            if (step.Kind == StepKind.CommitState && !run.JournalClosed)
             {
                 await _store.DeleteJournalAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -240,6 +240,7 @@ public sealed partial class SequenceApplier
             case StepKind.CommitState when run.StateStaged:
                 await _store.CommitStagedStateAsync(cancellationToken).ConfigureAwait(false);
                 run.StateStaged = false;
+                run.JournalClosed = true;
                 break;
             case StepKind.CommitState:
                 await _store.WriteStateAsync(plan.NewState, cancellationToken).ConfigureAwait(false);
@@ -274,6 +275,8 @@ public sealed partial class SequenceApplier
         public long Bytes { get; set; }
 
         public bool StateStaged { get; set; }
+
+        public bool JournalClosed { get; set; }
     }
 
     private static partial class Log

@@ -131,8 +131,8 @@ public sealed class HostStateStore : ITargetStateStore
         var staged = _staged ?? throw new InvalidOperationException("No state was staged.");
         // rename(2) keeps the mtime we chose, so the cache stays valid without a stat.
         await _host.RunScriptAsync(
-            "r=\"${DEPLOY_ROOT:-}\"; mv -f \"$r$1\" \"$r$2\"",
-            [PosixPath.Combine(_control, StagedFile), PosixPath.Combine(_control, StateFile)],
+            "r=\"${DEPLOY_ROOT:-}\"; mv -f \"$r$1\" \"$r$2\" && rm -f \"$r$3\"",
+            [PosixPath.Combine(_control, StagedFile), PosixPath.Combine(_control, StateFile), PosixPath.Combine(_control, JournalFile)],
             cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
         _staged = null;
         File.Delete(staged.LocalFile);

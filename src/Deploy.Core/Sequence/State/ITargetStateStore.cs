@@ -20,7 +20,8 @@ public interface ITargetStateStore
     /// </summary>
     Task<Hosts.FileUpload?> StageStateAsync(TargetState state, CancellationToken cancellationToken = default);
 
-    /// <summary>Makes the state staged by <see cref="StageStateAsync"/> (and transferred) the recorded state.</summary>
+    /// <summary>Makes the state staged by <see cref="StageStateAsync"/> (and transferred) the recorded state and
+    /// deletes the journal, in one step.</summary>
     Task CommitStagedStateAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Reads the journal; <c>null</c> when there is none.</summary>
