@@ -36,6 +36,9 @@ public static class SequenceBenchmarks
 
         Console.WriteLine($"sequence: {FileCount} files, {Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1e6:0.0} MB, sshd on port {server.Port}");
         await harness.MeasureAsync("sequence", "first deploy", "Deploy SDK", Ours, setup: () => Clean(remote + "/ours"), runs: 3);
+        // The bulk transfer alone (SshHost.UploadAsync, no plan/journal/state), to tell transport from engine overhead.
+        var raw = (await DesiredTarget.ScanAsync(target)).Components[0].Files.Select(f => new Deploy.Core.Hosts.FileUpload(f.LocalPath, remote + "/raw/app" + f.Entry.Path[ours.Length..])).ToList();
+        await harness.MeasureAsync("sequence", "first deploy", "SshHost.UploadAsync only", () => host.UploadAsync(raw), setup: () => Clean(remote + "/raw"), runs: 3);
         await harness.MeasureAsync("sequence", "first deploy", "rsync -a", Rsync, setup: async () => { await Clean(remote + "/rsync"); Directory.CreateDirectory(remote + "/rsync"); }, runs: 3);
 
         await Ours();
