@@ -31,12 +31,15 @@ public static class SequenceBenchmarks
         string[] rsync = ["-a", "-e", $"ssh -p {server.Port} -i {server.IdentityFile} -o UserKnownHostsFile={server.KnownHostsFile} -o StrictHostKeyChecking=yes -F /dev/null -o ControlMaster=auto -o ControlPath={control} -o ControlPersist=120", source + "/", $"{server.User}@{server.Address}:{rsyncTarget}"];
         await Run("mkdir", "-p", rsyncTarget); // warm the rsync control master below
 
-        async Task Ours() => await applier.ApplyAsync(await DesiredTarget.ScanAsync(target));
+        async Task Ours() => await applier.ApplyAsync(target);
         async Task Rsync() => await Run("rsync", rsync);
 
         Console.WriteLine($"sequence: {FileCount} files, {Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1e6:0.0} MB, sshd on port {server.Port}");
         await harness.MeasureAsync("sequence", "first deploy", "Deploy SDK", Ours, setup: () => Clean(remote + "/ours"), runs: 3);
-        await harness.MeasureAsync("sequence", "first deploy", "rsync -a", Rsync, setup: () => Clean(remote + "/rsync"), runs: 3);
+        // The bulk transfer alone (SshHost.UploadAsync, no plan/journal/state), to tell transport from engine overhead.
+        var raw = (await DesiredTarget.ScanAsync(target)).Components[0].Files.Select(f => new Deploy.Core.Hosts.FileUpload(f.LocalPath, remote + "/raw/app" + f.Entry.Path[ours.Length..])).ToList();
+        await harness.MeasureAsync("sequence", "first deploy", "SshHost.UploadAsync only", () => host.UploadAsync(raw), setup: () => Clean(remote + "/raw"), runs: 3);
+        await harness.MeasureAsync("sequence", "first deploy", "rsync -a", Rsync, setup: async () => { await Clean(remote + "/rsync"); Directory.CreateDirectory(remote + "/rsync"); }, runs: 3);
 
         await Ours();
         await Rsync();

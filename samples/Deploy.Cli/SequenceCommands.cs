@@ -64,8 +64,8 @@ internal static class SequenceCommands
             }
         });
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var result = await applier.ApplyAsync(await DesiredTarget.ScanAsync(target, ct).ConfigureAwait(false), options, progress, ct).ConfigureAwait(false);
-        Console.WriteLine($"Applied {target.Name}: {result.Plan.Steps.Count} steps, {result.FilesTransferred} files ({result.BytesTransferred} bytes) transferred, {result.ServiceActions.Count} service actions in {started.Elapsed.TotalMilliseconds:0} ms{(result.ResumedPlan is null ? "" : " (an interrupted apply was completed first)")}");
+        var result = await applier.ApplyAsync(target, options, progress, ct).ConfigureAwait(false);
+        Console.WriteLine($"Applied {target.Name}: {result.Plan.Steps.Count} steps, {result.FilesTransferred} files ({result.BytesTransferred} bytes) transferred, {result.ServiceActions.Count} service actions in {started.Elapsed.TotalMilliseconds:0} ms{(result.Resumed is null ? "" : " (an interrupted apply was completed first)")}");
         return result;
     }
 

@@ -30,9 +30,9 @@ public static class ManifestScanner
         var rootLength = root.FullName.TrimEnd('/').Length + 1;
         foreach (var f in root.EnumerateFiles("*", options))
         {
-            if (f.LinkTarget is not null)
+            if ((f.Attributes & FileAttributes.ReparsePoint) != 0)
             {
-                continue;
+                continue; // a symlink (the cached attributes say so; LinkTarget would cost a readlink per file)
             }
 
             var rel = f.FullName[rootLength..];

@@ -1,4 +1,5 @@
 using Deploy.Core.Sequence;
+using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Sequence;
 
@@ -42,8 +43,16 @@ public sealed class FaultInjectionTests
 
         var recovery = await box.ApplyAsync(target);
 
-        recovery.ResumedPlan.Should().NotBeNull("the journal carries the interrupted apply");
-        recovery.Plan.Decisions.Single(d => d.Component == "DataConnection").Reasons.Should().Contain("completing an interrupted restart");
+        if (after && step == 11)
+        {
+            recovery.Resumed.Should().BeNull("the commit renamed the state and closed the journal in one step");
+            recovery.Plan.IsEmpty.Should().BeTrue();
+        }
+        else
+        {
+            recovery.Resumed.Should().NotBeNull("the journal carries the interrupted apply");
+            recovery.Plan.Decisions.Single(d => d.Component == "DataConnection").Reasons.Should().Contain("completing an interrupted restart");
+        }
         (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
         File.ReadAllText(box.TargetFile(box.T("/opt/exos/exos-data.conf"))).Should().Be("loglevel=debug\n");
         File.ReadAllText(box.TargetFile(box.T("/etc/exos-data.conf"))).Should().Be("loglevel=debug\n", "new files never stay with old services: the startup ran");
@@ -95,7 +104,7 @@ public sealed class ServiceFailureTests
 
         var fixedResult = await box.ApplyAsync(box.Target().Build());
 
-        fixedResult.ResumedPlan.Should().NotBeNull();
+        fixedResult.Resumed.Should().NotBeNull();
         fixedResult.ServiceActions.Should().Equal("stop Types runtime#0", "run Types startup#0", "start Types runtime#0");
         File.ReadAllText(box.TargetFile(box.T("/home/user/types/types.py"))).Should().Be("new content");
         (await box.IsRunningAsync("Types")).Should().BeTrue();
@@ -119,5 +128,62 @@ public sealed class ServiceFailureTests
     private sealed class Collect(Action<SequenceProgress> a) : IProgress<SequenceProgress>
     {
         public void Report(SequenceProgress value) => a(value);
+    }
+}
+
+/// <summary>The SSH connection is cut (every sshd connection process killed) at a step boundary.</summary>
+[Trait("Category", "Integration")]
+public sealed class SshDropTests(SshServerFixture ssh) : IClassFixture<SshServerFixture>
+{
+    private sealed class DropAt(int index, SshServer server) : ISequenceStepObserver
+    {
+        public int Dropped { get; private set; }
+
+        public ValueTask BeforeStepAsync(PlanStep step, CancellationToken cancellationToken)
+        {
+            if (step.Index == index)
+            {
+                Dropped = server.KillAllConnections();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask AfterStepAsync(PlanStep step, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(11)]
+    public async Task Dropped_ssh_connection_at_a_step_boundary_leaves_a_target_the_next_apply_makes_consistent(int step)
+    {
+        await using var box = new SequenceSandbox(ssh.Server);
+        await box.ApplyAsync(box.Target().Build());
+        box.WriteSource("data/exos-data.conf", "loglevel=debug\n");
+        var target = box.Target().Build();
+        var drop = new DropAt(step, ssh.Server);
+
+        try
+        {
+            await box.ApplyAsync(target, new ApplyOptions { Observer = drop });
+        }
+        catch (Errors.DeployException e) when (e.Code is Errors.DeployErrorCode.HostUnreachable or Errors.DeployErrorCode.CommandFailed or Errors.DeployErrorCode.TransferFailed or Errors.DeployErrorCode.RemoteIoFailed or Errors.DeployErrorCode.ServiceFailed)
+        {
+            // The cut may surface as a transport error (non-idempotent command) or be retried transparently.
+        }
+
+        await box.ApplyAsync(target);
+
+        drop.Dropped.Should().BeGreaterThan(0);
+        (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
+        File.ReadAllText(box.TargetFile(box.T("/etc/exos-data.conf"))).Should().Be("loglevel=debug\n");
+        foreach (var c in new[] { "DataConnection", "Types", "Logger" })
+        {
+            (await box.IsRunningAsync(c)).Should().BeTrue(c + " runs");
+        }
     }
 }

@@ -66,7 +66,7 @@ public sealed class KillTests
 
             var result = await applier.ApplyAsync(desired, new ApplyOptions { BreakStaleLock = true });
 
-            result.ResumedPlan.Should().NotBeNull();
+            result.Resumed.Should().NotBeNull();
             result.Plan.Decisions.Single(d => d.Component == "App").Action.Should().Be(ComponentAction.Restart);
             File.ReadAllText(host.MapPath("/tmp/started-with")).Should().Be("v2-longer");
             (await new ProcessSupervisor(host, doc.Definition.EffectiveStateDirectory).IsRunningAsync(new ServiceRef("App", new Service(ServiceKind.Runtime, "x"), 0))).Should().BeTrue();

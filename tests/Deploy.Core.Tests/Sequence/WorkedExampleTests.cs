@@ -54,6 +54,7 @@ public abstract class WorkedExampleTests : IAsyncLifetime
     public async Task Types_py_changed_with_ChangeEvent_Restart_restarts_only_the_Types_component_in_the_seed_order()
     {
         await _box.ApplyAsync(_box.Target().Build());
+        (await _box.OrderLogAsync(6)).Should().HaveCount(6, "the first deploy's runtime services have written their line");
         _box.ClearOrderLog();
         _box.WriteSource("types/types.py", new string('u', 133));
 
@@ -84,6 +85,7 @@ public abstract class WorkedExampleTests : IAsyncLifetime
     {
         await _box.ApplyAsync(_box.Target().Build());
         var dataPid = File.ReadAllText(_box.TargetFile(_box.StateDirectory + "/run/DataConnection/runtime-0.pid"));
+        (await _box.OrderLogAsync(6)).Should().HaveCount(6, "the first deploy's runtime services have written their line");
         _box.ClearOrderLog();
         _box.WriteSource("data/exos-data.conf", "loglevel=debug\n");
 

@@ -1,6 +1,6 @@
 namespace Deploy.Core.Sequence;
 
-/// <summary>Options for one <see cref="SequenceApplier.ApplyAsync"/>.</summary>
+/// <summary>Options for one apply (<see cref="SequenceApplier"/>).</summary>
 public sealed record ApplyOptions
 {
     /// <summary>Planner options (e.g. <see cref="PlanOptions.InitialStart"/>).</summary>
@@ -28,8 +28,8 @@ public sealed record SequenceApplierOptions
 
 /// <summary>What an apply did.</summary>
 /// <param name="Plan">The plan computed and applied (empty when the target was up to date).</param>
-/// <param name="ResumedPlan">An interrupted plan that was completed first, if any.</param>
+/// <param name="Resumed">The journal of an interrupted apply that this apply completed, if any.</param>
 /// <param name="ServiceActions">Service actions executed, in order (<c>stop Types runtime#0</c>, <c>run Types startup#0</c>, <c>wait 5000 ms (StartupTimeout)</c>...).</param>
 /// <param name="FilesTransferred">Files sent.</param>
 /// <param name="BytesTransferred">Bytes sent.</param>
-public sealed record ApplyResult(Plan Plan, Plan? ResumedPlan, IReadOnlyList<string> ServiceActions, int FilesTransferred, long BytesTransferred);
+public sealed record ApplyResult(Plan Plan, Journal? Resumed, IReadOnlyList<string> ServiceActions, int FilesTransferred, long BytesTransferred);

@@ -64,15 +64,41 @@ public sealed partial class SequenceApplier
         return SequencePlanner.Plan(desired, snapshot.State, options);
     }
 
+    /// <summary>
+    /// Scans <paramref name="target"/>'s local files while reading the target's records (the two overlap), then
+    /// applies as <see cref="ApplyAsync(DesiredTarget, ApplyOptions?, IProgress{SequenceProgress}?, CancellationToken)"/>.
+    /// </summary>
+    public async Task<ApplyResult> ApplyAsync(TargetDefinition target, ApplyOptions? options = null, IProgress<SequenceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var scan = DesiredTarget.ScanAsync(target, cancellationToken);
+        var read = _store.ReadAsync(cancellationToken);
+        try
+        {
+            await Task.WhenAll(scan, read).ConfigureAwait(false);
+        }
+        catch (Exception) when (scan.IsFaulted && read.IsCompletedSuccessfully)
+        {
+            await scan.ConfigureAwait(false); // the scan's own exception, not an aggregate
+        }
+
+        return await ApplyCoreAsync(await scan.ConfigureAwait(false), await read.ConfigureAwait(false), options ?? new ApplyOptions(), progress, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Brings the target to <paramref name="desired"/>.</summary>
     public async Task<ApplyResult> ApplyAsync(DesiredTarget desired, ApplyOptions? options = null, IProgress<SequenceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(desired);
-        options ??= new ApplyOptions();
         var snapshot = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return await ApplyCoreAsync(desired, snapshot, options ?? new ApplyOptions(), progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ApplyResult> ApplyCoreAsync(DesiredTarget desired, TargetSnapshot snapshot, ApplyOptions options, IProgress<SequenceProgress>? progress, CancellationToken cancellationToken)
+    {
+        Plan? quick = null;
         if (!snapshot.HasJournal && snapshot.Lock is null)
         {
-            var quick = SequencePlanner.Plan(desired, snapshot.State, options.Plan);
+            quick = SequencePlanner.Plan(desired, snapshot.State, options.Plan);
             if (quick.IsEmpty)
             {
                 progress?.Report(new SequenceProgress(SequenceEventKind.UpToDate, $"{desired.Definition.Name} is up to date"));
@@ -85,23 +111,26 @@ public sealed partial class SequenceApplier
         var run = new Run(progress);
         try
         {
-            Plan? resumed = null;
+            Journal? resumed = null;
             var planOptions = options.Plan;
             // Read again under the lock: another apply may have finished since the first read.
             var current = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
             var journal = current.HasJournal ? await _store.ReadJournalAsync(cancellationToken).ConfigureAwait(false) : null;
             if (journal is not null)
             {
-                resumed = journal.Plan;
-                Log.Resuming(_logger, journal.Plan.Target, journal.Plan.Steps.Count);
-                progress?.Report(new SequenceProgress(SequenceEventKind.Resuming, $"completing an interrupted apply of {journal.Plan.Steps.Count} steps") { StepCount = journal.Plan.Steps.Count });
-                planOptions = planOptions with { Interrupted = journal.Plan };
+                resumed = journal;
+                Log.Resuming(_logger, journal.Target, journal.StepCount);
+                progress?.Report(new SequenceProgress(SequenceEventKind.Resuming, $"completing an interrupted apply of {journal.StepCount} steps") { StepCount = journal.StepCount });
+                planOptions = planOptions with { Interrupted = journal };
             }
 
-            var plan = SequencePlanner.Plan(desired, current.State, planOptions);
+            // Same state object (the store's cache validated it) and no journal: the first plan still holds.
+            var plan = quick is not null && journal is null && ReferenceEquals(current.State, snapshot.State)
+                ? quick
+                : SequencePlanner.Plan(desired, current.State, planOptions);
             if (!plan.IsEmpty)
             {
-                await _store.WriteJournalAsync(plan, cancellationToken).ConfigureAwait(false);
+                await _store.WriteJournalAsync(Journal.Of(plan), cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(plan, run, options.Observer, cancellationToken).ConfigureAwait(false);
             }
 
@@ -133,7 +162,7 @@ public sealed partial class SequenceApplier
                 await observer.AfterStepAsync(step, cancellationToken).ConfigureAwait(false);
             }
 
-            if (step.Kind == StepKind.CommitState)
+            if (step.Kind == StepKind.CommitState && !run.JournalClosed)
             {
                 await _store.DeleteJournalAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -180,6 +209,13 @@ public sealed partial class SequenceApplier
             case StepKind.TransferFiles:
                 var files = step.Files!;
                 var uploads = files.Select(f => new FileUpload(f.LocalPath, f.TargetPath) { Mode = f.Mode, ModifiedTime = new DateTimeOffset(f.ModifiedUtcTicks, TimeSpan.Zero) }).ToList();
+                // The new state rides along under a staging name; the commit step only renames it (one cheap command).
+                var staged = plan.Steps.Any(s => s.Kind == StepKind.CommitState) ? await _store.StageStateAsync(plan.NewState, cancellationToken).ConfigureAwait(false) : null;
+                if (staged is not null)
+                {
+                    uploads.Add(staged);
+                }
+
                 var reporter = run.Progress is null ? null : new Progress<TransferProgress>(p => run.Progress.Report(new SequenceProgress(SequenceEventKind.Transfer, $"{p.FilesDone}/{p.FilesTotal} files, {p.BytesDone}/{p.BytesTotal} bytes")
                 {
                     Step = step,
@@ -190,8 +226,9 @@ public sealed partial class SequenceApplier
                     BytesTotal = p.BytesTotal,
                 }));
                 var summary = await _transport.UploadAsync(uploads, reporter, cancellationToken).ConfigureAwait(false);
-                run.Files += summary.Files;
-                run.Bytes += summary.Bytes;
+                run.Files += files.Count;
+                run.Bytes += files.Sum(f => f.Size);
+                run.StateStaged = staged is not null;
                 break;
             case StepKind.DeleteFiles:
                 await _transport.RemoveAsync(step.Paths!, cancellationToken).ConfigureAwait(false);
@@ -199,6 +236,11 @@ public sealed partial class SequenceApplier
             case StepKind.WaitStartupTimeout:
                 run.Actions.Add(step.Describe());
                 await Task.Delay(TimeSpan.FromMilliseconds(step.DelayMs), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                break;
+            case StepKind.CommitState when run.StateStaged:
+                await _store.CommitStagedStateAsync(cancellationToken).ConfigureAwait(false);
+                run.StateStaged = false;
+                run.JournalClosed = true;
                 break;
             case StepKind.CommitState:
                 await _store.WriteStateAsync(plan.NewState, cancellationToken).ConfigureAwait(false);
@@ -231,6 +273,10 @@ public sealed partial class SequenceApplier
         public int Files { get; set; }
 
         public long Bytes { get; set; }
+
+        public bool StateStaged { get; set; }
+
+        public bool JournalClosed { get; set; }
     }
 
     private static partial class Log

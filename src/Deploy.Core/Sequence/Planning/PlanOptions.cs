@@ -16,5 +16,5 @@ public sealed record PlanOptions
     /// installing gets at least that action again, and an interrupted target restart is repeated. So a target never
     /// keeps new files with old (or stopped) services, and a definition fixed after a failing service is used at once.
     /// </summary>
-    public Plan? Interrupted { get; init; }
+    public Journal? Interrupted { get; init; }
 }

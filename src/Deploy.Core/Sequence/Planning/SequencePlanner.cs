@@ -307,9 +307,9 @@ public static class SequencePlanner
         }
     }
 
-    private static TargetState ForgetTransferred(TargetState recorded, Plan interrupted)
+    private static TargetState ForgetTransferred(TargetState recorded, Journal interrupted)
     {
-        var sent = interrupted.Steps.Where(s => s.Kind == StepKind.TransferFiles).SelectMany(s => s.Files!).Select(f => f.TargetPath).ToHashSet(StringComparer.Ordinal);
+        var sent = interrupted.TransferredPaths.ToHashSet(StringComparer.Ordinal);
         if (sent.Count == 0)
         {
             return recorded;

@@ -17,6 +17,7 @@ public sealed class HostStateStore : ITargetStateStore
 {
     private const string StateFile = "state.json";
     private const string JournalFile = "journal.json";
+    private const string StagedFile = "state.next.json";
     private const string LockFile = "lock";
 
     private readonly IHost _host;
@@ -24,6 +25,7 @@ public sealed class HostStateStore : ITargetStateStore
     private readonly TimeProvider _time;
     private readonly string? _cacheFile;
     private (long Size, long Ticks, TargetState State)? _cache;
+    private (string LocalFile, long Size, long Ticks, TargetState State, string Json)? _staged;
     private long _lastTicks;
 
     /// <summary>Creates the store.</summary>
@@ -101,6 +103,43 @@ public sealed class HostStateStore : ITargetStateStore
     }
 
     /// <inheritdoc />
+    public async Task<FileUpload?> StageStateAsync(TargetState state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var json = JsonSerializer.Serialize(state, StateJson.Options);
+        var bytes = new UTF8Encoding(false).GetBytes(json);
+        var ticks = Math.Max(_time.GetUtcNow().UtcTicks, _lastTicks + 1);
+        _lastTicks = ticks;
+        var local = Path.Combine(Path.GetTempPath(), "deploy-state-" + Guid.NewGuid().ToString("N")[..12] + ".json");
+        await File.WriteAllBytesAsync(local, bytes, cancellationToken).ConfigureAwait(false);
+        if (_staged is { } old)
+        {
+            File.Delete(old.LocalFile);
+        }
+
+        _staged = (local, bytes.Length, ticks, state, json);
+        return new FileUpload(local, PosixPath.Combine(_control, StagedFile))
+        {
+            Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+            ModifiedTime = new DateTimeOffset(ticks, TimeSpan.Zero),
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task CommitStagedStateAsync(CancellationToken cancellationToken = default)
+    {
+        var staged = _staged ?? throw new InvalidOperationException("No state was staged.");
+        // rename(2) keeps the mtime we chose, so the cache stays valid without a stat.
+        await _host.RunScriptAsync(
+            "r=\"${DEPLOY_ROOT:-}\"; mv -f \"$r$1\" \"$r$2\" && rm -f \"$r$3\"",
+            [PosixPath.Combine(_control, StagedFile), PosixPath.Combine(_control, StateFile), PosixPath.Combine(_control, JournalFile)],
+            cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        _staged = null;
+        File.Delete(staged.LocalFile);
+        await RememberAsync(staged.Size, staged.Ticks, staged.State, staged.Json, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default)
     {
         var path = PosixPath.Combine(_control, JournalFile);
@@ -109,16 +148,34 @@ public sealed class HostStateStore : ITargetStateStore
             return null;
         }
 
-        return new Journal(Plan.FromJson(await _host.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)));
+        var json = await _host.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return JsonSerializer.Deserialize<Journal>(json, StateJson.Options) ?? throw new JsonException("null journal");
+        }
+        catch (JsonException e)
+        {
+            throw new DeployException(DeployErrorCode.StateCorrupt, $"The journal on {_host.Name} is malformed: {e.Message}. Inspect the target, then delete {path} to start afresh.", e) { Host = _host.Name, Path = path };
+        }
     }
 
     /// <inheritdoc />
-    public async Task WriteJournalAsync(Plan plan, CancellationToken cancellationToken = default)
+    public async Task WriteJournalAsync(Journal journal, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        // The new state is left out: a recovery plans afresh from the recorded state and the current definitions.
-        var slim = plan with { NewState = new TargetState { Target = plan.Target } };
-        await _host.WriteAllTextAsync(PosixPath.Combine(_control, JournalFile), slim.ToJson(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(journal);
+        var json = JsonSerializer.Serialize(journal, StateJson.Options);
+        var path = PosixPath.Combine(_control, JournalFile);
+        if (json.Length > 16 * 1024)
+        {
+            await _host.WriteAllTextAsync(path, json, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Small journals travel as an argument of one command (a cheap round trip on SSH hosts): temp, sync, rename.
+        await _host.RunScriptAsync(
+            "p=\"${DEPLOY_ROOT:-}$1\"; mkdir -p \"${p%/*}\" && printf '%s' \"$2\" > \"$p.tmp\" && sync \"$p.tmp\" 2>/dev/null; mv -f \"$p.tmp\" \"$p\"",
+            [path, json],
+            cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
