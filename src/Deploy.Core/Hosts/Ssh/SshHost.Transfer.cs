@@ -46,6 +46,9 @@ public sealed partial class SshHost
         return new TransferSummary(items.Count, bytes, elapsed);
     }
 
+    /// <summary>Tests: forces <c>py</c> (python3 sets exact times) or <c>pl</c> (pax headers carry them, perl renames).</summary>
+    internal void ForceUploadMode(string mode) => _uploadMode = mode;
+
     private async Task<long> UploadOnceAsync(List<(FileUpload File, string Target, long Size)> items, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
@@ -55,11 +58,16 @@ public sealed partial class SshHost
         for (var i = 0; i < items.Count; i++)
         {
             temps[i] = PosixPath.Combine(PosixPath.GetDirectoryName(items[i].Target), ".deploy-tmp-" + id + "-" + i.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
-            manifest.Append(temps[i]).Append('\0').Append(items[i].Target).Append('\0');
+            var mtime = items[i].File.ModifiedTime ?? new DateTimeOffset(File.GetLastWriteTimeUtc(items[i].File.LocalPath));
+            var nanoseconds = (mtime.UtcDateTime - DateTime.UnixEpoch).Ticks * 100;
+            manifest.Append(temps[i]).Append('\0').Append(items[i].Target).Append('\0').Append(nanoseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\0');
         }
 
+        _uploadMode ??= (await ScriptAsync(RemoteScripts.UploadMode, [], idempotent: true, cancellationToken).ConfigureAwait(false)).StandardOutput.Trim();
+        var exactTimesInTar = _uploadMode != "py";
+
         var job = AgentSession.NewJobId();
-        using var process = await StartChannelAsync(job, CommandLine.Join(["exec", "/bin/sh", "-c", RemoteScripts.Upload, "sh", bookkeeping]), cancellationToken).ConfigureAwait(false);
+        using var process = await StartChannelAsync(job, CommandLine.Join(["exec", "/bin/sh", "-c", RemoteScripts.Upload, "sh", bookkeeping, exactTimesInTar ? "pl" : "py"]), cancellationToken).ConfigureAwait(false);
         var stderrTask = process.StandardError.ReadToEndAsync(CancellationToken.None);
         var stdoutTask = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         long total = items.Sum(x => x.Size);
@@ -68,7 +76,7 @@ public sealed partial class SshHost
         {
             try
             {
-                sent = await Task.Run(() => WriteTar(process.StandardInput.BaseStream, bookkeeping, Encoding.UTF8.GetBytes(manifest.ToString()), items, temps, total, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+                sent = await Task.Run(() => WriteTar(process.StandardInput.BaseStream, bookkeeping, Encoding.UTF8.GetBytes(manifest.ToString()), items, temps, total, exactTimesInTar, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
             catch (IOException)
             {
@@ -110,7 +118,7 @@ public sealed partial class SshHost
         return sent;
     }
 
-    private static long WriteTar(Stream stdin, string bookkeeping, byte[] manifest, List<(FileUpload File, string Target, long Size)> items, string[] temps, long total, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    private static long WriteTar(Stream stdin, string bookkeeping, byte[] manifest, List<(FileUpload File, string Target, long Size)> items, string[] temps, long total, bool exactTimes, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         long sent = 0;
         var writer = new PaxArchiveWriter(stdin);
@@ -137,7 +145,7 @@ public sealed partial class SshHost
                 var info = new FileInfo(file.LocalPath);
                 using var source = File.OpenHandle(file.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
                 var length = info.Length;
-                writer.WriteFile(temps[i].TrimStart('/'), file.Mode ?? info.UnixFileMode, file.ModifiedTime ?? new DateTimeOffset(info.LastWriteTimeUtc), length, source, file.LocalPath);
+                writer.WriteFile(temps[i].TrimStart('/'), file.Mode ?? info.UnixFileMode, file.ModifiedTime ?? new DateTimeOffset(info.LastWriteTimeUtc), length, source, file.LocalPath, exactTimes);
                 sent += length;
                 progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, target));
             }

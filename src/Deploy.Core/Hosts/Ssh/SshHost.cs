@@ -36,6 +36,7 @@ public sealed partial class SshHost : IHost
     private readonly bool _ownsControlDirectory;
     private volatile string? _controlPath;
     private volatile bool _masterSuspect;
+    private string? _uploadMode;
     private int _sessionIds;
     private int _disposed;
 
