@@ -104,8 +104,16 @@ internal static class RemoteScripts
         exec chown -h -- "$2" "$1"
         """;
 
-    /// <summary>Prints <c>py</c> when python3 is available (exact times set in bulk), else <c>pl</c>.</summary>
-    public const string UploadMode = "if command -v python3 >/dev/null 2>&1; then echo py; else echo pl; fi";
+    /// <summary>
+    /// Prints the python3 interpreter to set exact times in bulk (a system one first: version-manager shims such as
+    /// pyenv's cost 100+ ms per start), else <c>pl</c>.
+    /// </summary>
+    public const string UploadMode = """
+        for p in /usr/bin/python3 /usr/libexec/platform-python /bin/python3 /usr/local/bin/python3; do
+          if [ -x "$p" ]; then echo "$p"; exit 0; fi
+        done
+        command -v python3 || echo pl
+        """;
 
     /// <summary>Prints os-release.</summary>
     public const string OsRelease = "cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null || true";
@@ -145,7 +153,7 @@ internal static class RemoteScripts
         """;
 
     /// <summary>
-    /// Upload. $1 = bookkeeping directory (<c>.../.deploy-up-ID</c>), $2 = <c>py</c> when python3 sets the exact times
+    /// Upload. $1 = bookkeeping directory (<c>.../.deploy-up-ID</c>), $2 = the python3 interpreter that sets the exact times
     /// (the tar then carries whole seconds only), else <c>pl</c> (pax headers carry them); stdin = a tar stream for
     /// <c>-C /</c> whose first entry is <c>$1/list</c> (NUL-separated triples: temp path, destination, mtime in ns) followed by the files at their temp
     /// paths (beside their destinations) and a last, empty <c>$1/done</c> entry that marks the stream complete. After the whole stream arrived, each temp is renamed onto its
@@ -182,8 +190,8 @@ internal static class RemoteScripts
         trap 'exit 1' HUP INT TERM PIPE
         tar -x -p --no-same-owner -f - -C / || exit 2
         [ -f "$b/done" ] || { echo "the upload stream was cut off before its end" >&2; exit 2; }
-        if [ "$m" = py ]; then
-          python3 -c 'import os, sys
+        if [ "$m" != pl ]; then
+          "$m" -c 'import os, sys
         d = open(sys.argv[1], "rb").read().split(b"\0")
         for i in range(0, len(d) - 2, 3):
             n = int(d[i + 2])

@@ -46,7 +46,7 @@ public sealed partial class SshHost
         return new TransferSummary(items.Count, bytes, elapsed);
     }
 
-    /// <summary>Tests: forces <c>py</c> (python3 sets exact times) or <c>pl</c> (pax headers carry them, perl renames).</summary>
+    /// <summary>Tests: forces a python3 interpreter path (it sets exact times) or <c>pl</c> (pax headers carry them, perl renames).</summary>
     internal void ForceUploadMode(string mode) => _uploadMode = mode;
 
     private async Task<long> UploadOnceAsync(List<(FileUpload File, string Target, long Size)> items, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
@@ -64,10 +64,10 @@ public sealed partial class SshHost
         }
 
         _uploadMode ??= (await ScriptAsync(RemoteScripts.UploadMode, [], idempotent: true, cancellationToken).ConfigureAwait(false)).StandardOutput.Trim();
-        var exactTimesInTar = _uploadMode != "py";
+        var exactTimesInTar = _uploadMode is not { Length: > 0 } m || m == "pl";
 
         var job = AgentSession.NewJobId();
-        using var process = await StartChannelAsync(job, CommandLine.Join(["exec", "/bin/sh", "-c", RemoteScripts.Upload, "sh", bookkeeping, exactTimesInTar ? "pl" : "py"]), cancellationToken).ConfigureAwait(false);
+        using var process = await StartChannelAsync(job, CommandLine.Join(["exec", "/bin/sh", "-c", RemoteScripts.Upload, "sh", bookkeeping, exactTimesInTar ? "pl" : _uploadMode!]), cancellationToken).ConfigureAwait(false);
         var stderrTask = process.StandardError.ReadToEndAsync(CancellationToken.None);
         var stdoutTask = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         long total = items.Sum(x => x.Size);

@@ -22,7 +22,7 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     [Theory]
-    [InlineData("py")]
+    [InlineData("python3")]
     [InlineData("pl")]
     public async Task Upload_places_every_file_with_its_mode_and_full_precision_mtime(string uploadMode)
     {
