@@ -5,6 +5,10 @@ using Deploy.Benchmarks;
 var suites = new Dictionary<string, Func<Harness, Task>>(StringComparer.OrdinalIgnoreCase)
 {
     ["ssh"] = SshBenchmarks.RunAsync,
+    ["package"] = PackageBenchmarks.RunAsync,
+    ["docker"] = DockerBenchmarks.RunAsync,
+    ["fleet"] = FleetBenchmarks.RunAsync,
+    ["sequence"] = SequenceBenchmarks.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

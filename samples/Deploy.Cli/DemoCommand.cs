@@ -1,18 +1,20 @@
 using System.CommandLine;
 using Deploy.Core.Hosts;
+using Deploy.Core.Sequence;
 
 namespace Deploy.Cli;
 
 /// <summary>
-/// `deploy demo`: the embedded default. Deploys a small file tree to /opt/demo-app on a LocalHost rooted in a temp
-/// directory (no servers, no root), runs its service, and shows what happened.
+/// `deploy demo`: the embedded default. Deploys a small app to /opt/demo-app on a LocalHost rooted in a temp
+/// directory (no servers, no root) through the deployment-sequence engine: shows the plan, applies it (install,
+/// startup, runtime service), changes one file and shows the incremental redeploy, then a no-op apply.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
         var keep = new Option<bool>("--keep") { Description = "Keep the sandbox directory afterwards and print its path" };
-        var command = new Command("demo", "Deploy a small app to a sandboxed local host and run its service") { keep };
+        var command = new Command("demo", "Deploy a small app to a sandboxed local host with the deployment sequence, then redeploy one changed file") { keep };
         command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse.GetValue(keep), ct)));
         return command;
     }
@@ -21,42 +23,38 @@ internal static class DemoCommand
     {
         var sandbox = Path.Combine(Path.GetTempPath(), "deploy-demo-" + Guid.NewGuid().ToString("N")[..8]);
         var source = Path.Combine(sandbox, "_source");
+        await using var host = LocalHost.Rooted(Path.Combine(sandbox, "target"));
+        TargetDefinition Target() => TargetBuilder.Create("demo")
+            .WithConfiguration("logLevel", "info")
+            .AddComponent("demo-app", c => c
+                .AddFile(Path.Combine(source, "bin"), "/opt/demo-app/bin", ChangeEvent.Reinstall)
+                .AddFile(Path.Combine(source, "conf", "app.conf"), "/opt/demo-app/conf/app.conf", ChangeEvent.Restart)
+                .Install("chmod +x bin/service.sh", "/opt/demo-app")
+                .Startup("sh bin/service.sh 世界", "/opt/demo-app")
+                .Runtime("exec sleep 3600", "/opt/demo-app"))
+            .Build();
         try
         {
             WriteDemoApp(source);
-            await using var host = LocalHost.Rooted(Path.Combine(sandbox, "target"));
-            Console.WriteLine($"Target: {host.Name} (sandbox {host.RootDirectory})");
-
             var os = await host.GetOsReleaseAsync(ct).ConfigureAwait(false);
-            Console.WriteLine($"Target OS: {os.PrettyName} (ID={os.Id})");
+            Console.WriteLine($"Target: {host.Name} (sandbox {host.RootDirectory}), OS {os.PrettyName}");
 
-            var uploads = Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories)
-                .Select(f => new FileUpload(f, "/opt/demo-app/" + Path.GetRelativePath(source, f).Replace('\\', '/')))
-                .ToList();
-            var summary = await host.UploadAsync(uploads, cancellationToken: ct).ConfigureAwait(false);
-            Console.WriteLine($"Uploaded {summary.Files} files ({summary.Bytes} bytes) to /opt/demo-app in {summary.Duration.TotalMilliseconds:0} ms");
+            await ShowAndApplyAsync(host, Target(), "first deploy", ct).ConfigureAwait(false);
+            Console.WriteLine($"  service said: {File.ReadAllText(host.MapPath("/opt/demo-app/service.log")).Trim()}");
 
-            var result = await host.RunAsync(
-                CommandSpec.Of("sh", "bin/service.sh", "世界") with
-                {
-                    WorkingDirectory = "/opt/demo-app",
-                    OnOutput = line => Console.WriteLine($"  service| {line.Text}"),
-                },
-                ct).ThrowOnFailure().ConfigureAwait(false);
-            Console.WriteLine($"Service exited {result.ExitCode} in {result.Duration.TotalMilliseconds:0} ms");
+            File.WriteAllText(Path.Combine(source, "conf", "app.conf"), "greeting=\"hello again\"\nlog_level=debug\n");
+            await ShowAndApplyAsync(host, Target(), "app.conf changed (ChangeEvent=Restart)", ct).ConfigureAwait(false);
+            Console.WriteLine($"  service said: {File.ReadAllText(host.MapPath("/opt/demo-app/service.log")).Trim()}");
 
-            var tree = await host.ListTreeAsync("/opt/demo-app", ct).ConfigureAwait(false);
-            Console.WriteLine("Deployed tree:");
-            foreach (var entry in tree.OrderBy(e => e.Path, StringComparer.Ordinal))
-            {
-                Console.WriteLine($"  {entry.Kind,-9} {entry.Size,8} {entry.Path}");
-            }
-
-            Console.WriteLine("Demo finished: the app is deployed and its service ran.");
+            await ShowAndApplyAsync(host, Target(), "nothing changed", ct).ConfigureAwait(false);
+            Console.WriteLine("Demo finished: deployed, redeployed one file incrementally, and a no-op apply did nothing.");
             return 0;
         }
         finally
         {
+            // Stop the runtime service and remove the component: applying a target without components.
+            await SequenceApplier.ForHost(host, Target() with { Components = [] })
+                .ApplyAsync(await DesiredTarget.ScanAsync(Target() with { Components = [] }, CancellationToken.None).ConfigureAwait(false), cancellationToken: CancellationToken.None).ConfigureAwait(false);
             if (keep)
             {
                 Console.WriteLine($"Sandbox kept at {sandbox}");
@@ -68,6 +66,15 @@ internal static class DemoCommand
         }
     }
 
+    private static async Task ShowAndApplyAsync(IHost host, TargetDefinition target, string title, CancellationToken ct)
+    {
+        Console.WriteLine($"== {title}: plan");
+        var plan = await SequenceApplier.ForHost(host, target).PlanAsync(await DesiredTarget.ScanAsync(target, ct).ConfigureAwait(false), cancellationToken: ct).ConfigureAwait(false);
+        Console.Write(plan.ToText());
+        Console.WriteLine($"== {title}: apply");
+        await SequenceCommands.ApplyAsync(host, target, new ApplyOptions(), quiet: true, ct).ConfigureAwait(false);
+    }
+
     private static void WriteDemoApp(string dir)
     {
         Directory.CreateDirectory(Path.Combine(dir, "bin"));
@@ -77,8 +84,7 @@ internal static class DemoCommand
             #!/bin/sh
             set -eu
             . ./conf/app.conf
-            echo "$greeting, $1 (log level $log_level)"
-            echo "started at $(date -u +%Y-%m-%dT%H:%M:%SZ)" > service.log
+            echo "$greeting, $1 (log level $log_level)" > service.log
             """.Replace("\r", ""));
     }
 }

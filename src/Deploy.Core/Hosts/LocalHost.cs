@@ -308,7 +308,8 @@ public sealed class LocalHost : IHost
         {
             Directory.CreateDirectory(Path.GetDirectoryName(real)!);
             File.CreateSymbolicLink(tmp, target);
-            File.Move(tmp, real, overwrite: true);
+            // rename(2) replaces an existing link even when it points to a directory (File.Move would follow it).
+            Native.Posix.Rename(tmp, real);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -167,6 +167,19 @@ public class LocalHostTests : IDisposable
     }
 
     [Fact]
+    public async Task A_symlink_to_a_directory_is_switched_atomically_to_another_directory()
+    {
+        await _host.CreateDirectoryAsync("/opt/app/releases/1");
+        await _host.CreateDirectoryAsync("/opt/app/releases/2");
+        await _host.CreateSymlinkAsync("/opt/app/current", "releases/1");
+
+        await _host.CreateSymlinkAsync("/opt/app/current", "releases/2");
+
+        (await _host.StatAsync("/opt/app/current"))!.LinkTarget.Should().Be("releases/2");
+        Directory.Exists(_sandbox.Combine("opt", "app", "releases", "1", "2")).Should().BeFalse("the new link must not land inside the old target");
+    }
+
+    [Fact]
     public async Task OpenRead_of_a_missing_file_names_the_path()
     {
         var act = () => _host.OpenReadAsync("/nope/missing.txt");

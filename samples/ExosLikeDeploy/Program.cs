@@ -1,0 +1,52 @@
+using Deploy.Core.Hosts;
+using Deploy.Core.Sequence;
+
+// The exOS deployment sequence end to end, in a sandbox (a LocalHost rooted in a temp directory):
+// 1. first deploy of exos/target.yaml (one component imported from a real-format .exospkg);
+// 2. worked example 1: types.py changes (ChangeEvent=Restart) -> only Types restarts;
+// 3. worked example 2: exos-data.conf changes on DataConnection (RestartEvent=Target, StartupTimeout 2 s)
+//    -> the whole target restarts, the others' runtime services start after the timeout;
+// 4. a no-op apply; 5. cleanup by applying a target without components (stop, remove, delete).
+var work = Path.Combine(Path.GetTempPath(), "exos-like-" + Guid.NewGuid().ToString("N")[..8]);
+var source = Path.Combine(work, "exos");
+CopyTree(Path.Combine(AppContext.BaseDirectory, "exos"), source);
+await using var host = LocalHost.Rooted(Path.Combine(work, "target"));
+var yaml = Path.Combine(source, "target.yaml");
+try
+{
+    await Step("1. first deploy", TargetYaml.Load(yaml).Definition);
+    File.WriteAllText(Path.Combine(source, "Types/Linux/types.py"), "import time\nprint(\"types v2 with more\")\n");
+    await Step("2. types.py changed (ChangeEvent=Restart)", TargetYaml.Load(yaml).Definition);
+    File.WriteAllText(Path.Combine(source, "DataConnection/exos-data.conf"), "loglevel=debug\n");
+    await Step("3. exos-data.conf changed (RestartEvent=Target, StartupTimeout=2s)", TargetYaml.Load(yaml).Definition);
+    await Step("4. nothing changed", TargetYaml.Load(yaml).Definition);
+    Console.WriteLine($"/etc/exos-data.conf on the target: {File.ReadAllText(host.MapPath("/etc/exos-data.conf")).Trim()}");
+}
+finally
+{
+    await Step("5. cleanup: no components", TargetYaml.Load(yaml).Definition with { Components = [] });
+    Directory.Delete(work, recursive: true);
+}
+
+return 0;
+
+async Task Step(string title, TargetDefinition target)
+{
+    Console.WriteLine($"== {title}");
+    var applier = SequenceApplier.ForHost(host, target);
+    var desired = await DesiredTarget.ScanAsync(target);
+    var plan = await applier.PlanAsync(desired);
+    Console.Write(plan.ToText());
+    var result = await applier.ApplyAsync(desired);
+    Console.WriteLine($"   applied: {result.FilesTransferred} files, service actions: {string.Join(" | ", result.ServiceActions)}");
+}
+
+static void CopyTree(string from, string to)
+{
+    foreach (var f in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+    {
+        var dest = Path.Combine(to, Path.GetRelativePath(from, f));
+        Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+        File.Copy(f, dest);
+    }
+}

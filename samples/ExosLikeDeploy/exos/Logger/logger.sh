@@ -1,0 +1,2 @@
+echo logger up
+exec sleep 3600

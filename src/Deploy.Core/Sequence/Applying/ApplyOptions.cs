@@ -1,0 +1,35 @@
+namespace Deploy.Core.Sequence;
+
+/// <summary>Options for one apply (<see cref="SequenceApplier"/>).</summary>
+public sealed record ApplyOptions
+{
+    /// <summary>Planner options (e.g. <see cref="PlanOptions.InitialStart"/>).</summary>
+    public PlanOptions Plan { get; init; } = new();
+
+    /// <summary>
+    /// Take over a lock whose holder provably no longer exists (same machine, process gone). <value>The default is
+    /// <c>false</c>: a stale lock is reported with <see cref="Errors.DeployErrorCode.StaleLock"/>.</value>
+    /// </summary>
+    public bool BreakStaleLock { get; init; }
+
+    /// <summary>Called around every step (fault injection, custom reporting).</summary>
+    public ISequenceStepObserver? Observer { get; init; }
+}
+
+/// <summary>Options for a <see cref="SequenceApplier"/>.</summary>
+public sealed record SequenceApplierOptions
+{
+    /// <summary>The clock for StartupTimeout waits and lock times; <value>the default is <see cref="TimeProvider.System"/></value>.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>A local directory caching the target's state across processes; <c>null</c> for memory only.</summary>
+    public string? StateCacheDirectory { get; init; }
+}
+
+/// <summary>What an apply did.</summary>
+/// <param name="Plan">The plan computed and applied (empty when the target was up to date).</param>
+/// <param name="Resumed">The journal of an interrupted apply that this apply completed, if any.</param>
+/// <param name="ServiceActions">Service actions executed, in order (<c>stop Types runtime#0</c>, <c>run Types startup#0</c>, <c>wait 5000 ms (StartupTimeout)</c>...).</param>
+/// <param name="FilesTransferred">Files sent.</param>
+/// <param name="BytesTransferred">Bytes sent.</param>
+public sealed record ApplyResult(Plan Plan, Journal? Resumed, IReadOnlyList<string> ServiceActions, int FilesTransferred, long BytesTransferred);

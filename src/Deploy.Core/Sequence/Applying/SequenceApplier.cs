@@ -1,0 +1,293 @@
+using Deploy.Core.Errors;
+using Deploy.Core.Hosts;
+using Deploy.Core.Sync;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Deploy.Core.Sequence;
+
+/// <summary>
+/// Applies plans to one target: the side-effect half of the sequence engine. An apply reads the target's records
+/// (one round trip when nothing changed), and when there is work: takes the lock, reads the journal of an
+/// interrupted apply if there is one, plans (a recovery plan completes the interrupted one with the current
+/// definitions: its files are sent again, its components restarted or reinstalled again), journals the plan,
+/// executes it step by step, records the new state, deletes the journal and releases the lock. Killed at any point,
+/// the next apply completes the interrupted one, so a target never stays with new files and old services.
+/// </summary>
+public sealed partial class SequenceApplier
+{
+    private readonly ITargetStateStore _store;
+    private readonly IServiceManager _services;
+    private readonly IFileTransport _transport;
+    private readonly SequenceApplierOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates an applier from its three parts (state store, service manager, file transport).</summary>
+    public SequenceApplier(ITargetStateStore store, IServiceManager services, IFileTransport transport, SequenceApplierOptions? options = null, ILogger<SequenceApplier>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(transport);
+        _store = store;
+        _services = services;
+        _transport = transport;
+        _options = options ?? new SequenceApplierOptions();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>
+    /// An applier for <paramref name="target"/> on <paramref name="host"/>: state in the target's state directory,
+    /// the <see cref="ProcessSupervisor"/> (or <paramref name="services"/>), and the host's bulk upload.
+    /// </summary>
+    public static SequenceApplier ForHost(IHost host, TargetDefinition target, SequenceApplierOptions? options = null, IServiceManager? services = null, ILogger<SequenceApplier>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(target);
+        options ??= new SequenceApplierOptions();
+        var dir = target.EffectiveStateDirectory;
+        return new SequenceApplier(
+            new HostStateStore(host, dir, options.TimeProvider, options.StateCacheDirectory),
+            services ?? new ProcessSupervisor(host, dir),
+            new HostFileTransport(host),
+            options,
+            logger);
+    }
+
+    /// <summary>The service manager in use.</summary>
+    public IServiceManager Services => _services;
+
+    /// <summary>Reads the target's state and plans (a dry run: nothing on the target changes).</summary>
+    public async Task<Plan> PlanAsync(DesiredTarget desired, PlanOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        var snapshot = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return SequencePlanner.Plan(desired, snapshot.State, options);
+    }
+
+    /// <summary>
+    /// Scans <paramref name="target"/>'s local files while reading the target's records (the two overlap), then
+    /// applies as <see cref="ApplyAsync(DesiredTarget, ApplyOptions?, IProgress{SequenceProgress}?, CancellationToken)"/>.
+    /// </summary>
+    public async Task<ApplyResult> ApplyAsync(TargetDefinition target, ApplyOptions? options = null, IProgress<SequenceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var scan = DesiredTarget.ScanAsync(target, cancellationToken);
+        var read = _store.ReadAsync(cancellationToken);
+        try
+        {
+            await Task.WhenAll(scan, read).ConfigureAwait(false);
+        }
+        catch (Exception) when (scan.IsFaulted && read.IsCompletedSuccessfully)
+        {
+            await scan.ConfigureAwait(false); // the scan's own exception, not an aggregate
+        }
+
+        return await ApplyCoreAsync(await scan.ConfigureAwait(false), await read.ConfigureAwait(false), options ?? new ApplyOptions(), progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Brings the target to <paramref name="desired"/>.</summary>
+    public async Task<ApplyResult> ApplyAsync(DesiredTarget desired, ApplyOptions? options = null, IProgress<SequenceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        var snapshot = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return await ApplyCoreAsync(desired, snapshot, options ?? new ApplyOptions(), progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ApplyResult> ApplyCoreAsync(DesiredTarget desired, TargetSnapshot snapshot, ApplyOptions options, IProgress<SequenceProgress>? progress, CancellationToken cancellationToken)
+    {
+        Plan? quick = null;
+        if (!snapshot.HasJournal && snapshot.Lock is null)
+        {
+            quick = SequencePlanner.Plan(desired, snapshot.State, options.Plan);
+            if (quick.IsEmpty)
+            {
+                progress?.Report(new SequenceProgress(SequenceEventKind.UpToDate, $"{desired.Definition.Name} is up to date"));
+                return new ApplyResult(quick, null, [], 0, 0);
+            }
+        }
+
+        var holder = LockHolder.ForCurrentProcess(_options.TimeProvider);
+        await _store.AcquireLockAsync(holder, options.BreakStaleLock, cancellationToken).ConfigureAwait(false);
+        var run = new Run(progress);
+        try
+        {
+            Journal? resumed = null;
+            var planOptions = options.Plan;
+            // Read again under the lock: another apply may have finished since the first read.
+            var current = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var journal = current.HasJournal ? await _store.ReadJournalAsync(cancellationToken).ConfigureAwait(false) : null;
+            if (journal is not null)
+            {
+                resumed = journal;
+                Log.Resuming(_logger, journal.Target, journal.StepCount);
+                progress?.Report(new SequenceProgress(SequenceEventKind.Resuming, $"completing an interrupted apply of {journal.StepCount} steps") { StepCount = journal.StepCount });
+                planOptions = planOptions with { Interrupted = journal };
+            }
+
+            // Same state object (the store's cache validated it) and no journal: the first plan still holds.
+            var plan = quick is not null && journal is null && ReferenceEquals(current.State, snapshot.State)
+                ? quick
+                : SequencePlanner.Plan(desired, current.State, planOptions);
+            if (!plan.IsEmpty)
+            {
+                await _store.WriteJournalAsync(Journal.Of(plan), cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(plan, run, options.Observer, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new ApplyResult(plan, resumed, run.Actions, run.Files, run.Bytes);
+        }
+        finally
+        {
+            // Released on failure too: the journal, not the lock, carries an interrupted apply to the next run.
+            await _store.ReleaseLockAsync(holder, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ExecuteAsync(Plan plan, Run run, ISequenceStepObserver? observer, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < plan.Steps.Count; i++)
+        {
+            var step = plan.Steps[i];
+            if (observer is not null)
+            {
+                await observer.BeforeStepAsync(step, cancellationToken).ConfigureAwait(false);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            run.Progress?.Report(new SequenceProgress(SequenceEventKind.StepStarted, $"[{i + 1}/{plan.Steps.Count}] {step.Describe()}") { Step = step, StepCount = plan.Steps.Count });
+            Log.Step(_logger, plan.Target, i + 1, plan.Steps.Count, step.Describe(), step.Reason);
+            await ExecuteStepAsync(plan, step, run, cancellationToken).ConfigureAwait(false);
+            if (observer is not null)
+            {
+                await observer.AfterStepAsync(step, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (step.Kind == StepKind.CommitState && !run.JournalClosed)
+            {
+                await _store.DeleteJournalAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            run.Progress?.Report(new SequenceProgress(SequenceEventKind.StepCompleted, $"[{i + 1}/{plan.Steps.Count}] done: {step.Describe()}") { Step = step, StepCount = plan.Steps.Count });
+        }
+    }
+
+    private async Task ExecuteStepAsync(Plan plan, PlanStep step, Run run, CancellationToken cancellationToken)
+    {
+        switch (step.Kind)
+        {
+            case StepKind.StopService:
+                run.Actions.Add(step.Describe());
+                await _services.StopAsync(step.ServiceRef!, cancellationToken).ConfigureAwait(false);
+                break;
+            case StepKind.RunService:
+                run.Actions.Add(step.Describe());
+                var result = await _services.RunOnceAsync(step.ServiceRef!, cancellationToken).ConfigureAwait(false);
+                if (!result.Succeeded)
+                {
+                    Fail(step, run, $"{step.ServiceRef} exited with {result.ExitCode}: {Tail(result.StandardError.Length > 0 ? result.StandardError : result.StandardOutput)}", result.ExitCode, null);
+                }
+
+                break;
+            case StepKind.StartService:
+                run.Actions.Add(step.Describe());
+                try
+                {
+                    await _services.StartAsync(step.ServiceRef!, cancellationToken).ConfigureAwait(false);
+                }
+                catch (DeployException e) when (e.Code == DeployErrorCode.ServiceFailed)
+                {
+                    Fail(step, run, e.Message, e.ExitCode, e);
+                }
+
+                break;
+            case StepKind.CreateService:
+                await _services.CreateAsync(step.ServiceRef!, cancellationToken).ConfigureAwait(false);
+                break;
+            case StepKind.DeleteService:
+                await _services.DeleteAsync(step.ServiceRef!, cancellationToken).ConfigureAwait(false);
+                break;
+            case StepKind.TransferFiles:
+                var files = step.Files!;
+                var uploads = files.Select(f => new FileUpload(f.LocalPath, f.TargetPath) { Mode = f.Mode, ModifiedTime = new DateTimeOffset(f.ModifiedUtcTicks, TimeSpan.Zero) }).ToList();
+                // The new state rides along under a staging name; the commit step only renames it (one cheap command).
+                var staged = plan.Steps.Any(s => s.Kind == StepKind.CommitState) ? await _store.StageStateAsync(plan.NewState, cancellationToken).ConfigureAwait(false) : null;
+                if (staged is not null)
+                {
+                    uploads.Add(staged);
+                }
+
+                var reporter = run.Progress is null ? null : new Progress<TransferProgress>(p => run.Progress.Report(new SequenceProgress(SequenceEventKind.Transfer, $"{p.FilesDone}/{p.FilesTotal} files, {p.BytesDone}/{p.BytesTotal} bytes")
+                {
+                    Step = step,
+                    StepCount = plan.Steps.Count,
+                    FilesDone = p.FilesDone,
+                    FilesTotal = p.FilesTotal,
+                    BytesDone = p.BytesDone,
+                    BytesTotal = p.BytesTotal,
+                }));
+                var summary = await _transport.UploadAsync(uploads, reporter, cancellationToken).ConfigureAwait(false);
+                run.Files += files.Count;
+                run.Bytes += files.Sum(f => f.Size);
+                run.StateStaged = staged is not null;
+                break;
+            case StepKind.DeleteFiles:
+                await _transport.RemoveAsync(step.Paths!, cancellationToken).ConfigureAwait(false);
+                break;
+            case StepKind.WaitStartupTimeout:
+                run.Actions.Add(step.Describe());
+                await Task.Delay(TimeSpan.FromMilliseconds(step.DelayMs), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                break;
+            case StepKind.CommitState when run.StateStaged:
+                await _store.CommitStagedStateAsync(cancellationToken).ConfigureAwait(false);
+                run.StateStaged = false;
+                run.JournalClosed = true;
+                break;
+            case StepKind.CommitState:
+                await _store.WriteStateAsync(plan.NewState, cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                throw new DeployException(DeployErrorCode.StateCorrupt, $"Unknown plan step kind {step.Kind}.");
+        }
+    }
+
+    private void Fail(PlanStep step, Run run, string message, int? exitCode, Exception? inner)
+    {
+        if (step.ErrorHandling == ErrorHandling.Continue)
+        {
+            Log.ServiceFailedContinuing(_logger, message);
+            run.Progress?.Report(new SequenceProgress(SequenceEventKind.Warning, message + " (ErrorHandling=Continue)") { Step = step });
+            return;
+        }
+
+        throw new DeployException(DeployErrorCode.ServiceFailed, message + ". The journal keeps the apply: fix the cause and apply again to resume at this step.", inner) { ExitCode = exitCode, Command = step.Service?.Command };
+    }
+
+    private static string Tail(string text) => text.Length <= 1000 ? text.Trim() : "..." + text[^1000..].Trim();
+
+    private sealed class Run(IProgress<SequenceProgress>? progress)
+    {
+        public IProgress<SequenceProgress>? Progress { get; } = progress;
+
+        public List<string> Actions { get; } = [];
+
+        public int Files { get; set; }
+
+        public long Bytes { get; set; }
+
+        public bool StateStaged { get; set; }
+
+        public bool JournalClosed { get; set; }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "{Target}: completing an interrupted apply of {Total} steps")]
+        public static partial void Resuming(ILogger logger, string target, int total);
+
+        [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "{Target} [{Index}/{Count}] {Step} -- {Reason}")]
+        public static partial void Step(ILogger logger, string target, int index, int count, string step, string reason);
+
+        [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "{Message} (ErrorHandling=Continue)")]
+        public static partial void ServiceFailedContinuing(ILogger logger, string message);
+    }
+}

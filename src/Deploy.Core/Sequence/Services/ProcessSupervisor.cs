@@ -1,0 +1,111 @@
+using Deploy.Core.Errors;
+using Deploy.Core.Hosts;
+
+namespace Deploy.Core.Sequence;
+
+/// <summary>
+/// Services without an init system: each service is a script in <c>{stateDirectory}/services/{component}/</c>;
+/// runtime services run detached (<c>setsid</c>) with a pid file and a log in <c>{stateDirectory}/run/{component}/</c>;
+/// stopping sends SIGTERM to the process group, then SIGKILL after <see cref="StopTimeout"/>.
+/// </summary>
+public sealed class ProcessSupervisor : IServiceManager
+{
+    private const string Alive = "alive() { [ -n \"$1\" ] && kill -0 \"$1\" 2>/dev/null && [ \"$(sed 's/.*) //' /proc/\"$1\"/stat 2>/dev/null | cut -c1)\" != Z ]; }; ";
+
+    private readonly IHost _host;
+    private readonly string _stateDirectory;
+
+    /// <summary>Creates a supervisor keeping its files below <paramref name="stateDirectory"/>.</summary>
+    public ProcessSupervisor(IHost host, string stateDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        PosixPath.EnsureAbsolute(stateDirectory);
+        _host = host;
+        _stateDirectory = stateDirectory;
+    }
+
+    /// <summary>How long a runtime service gets to exit after SIGTERM; <value>the default is 5 seconds</value>.</summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The script path of a service.</summary>
+    public string ScriptPath(ServiceRef service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return PosixPath.Combine(_stateDirectory, "services", service.Component, service.Id + ".sh");
+    }
+
+    /// <summary>The pid file of a runtime service.</summary>
+    public string PidFile(ServiceRef service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return PosixPath.Combine(_stateDirectory, "run", service.Component, service.Id + ".pid");
+    }
+
+    /// <summary>The log file of a runtime service (stdout and stderr, appended).</summary>
+    public string LogFile(ServiceRef service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return PosixPath.Combine(_stateDirectory, "run", service.Component, service.Id + ".log");
+    }
+
+    /// <inheritdoc />
+    public Task CreateAsync(ServiceRef service, CancellationToken cancellationToken = default)
+        => _host.WriteAllTextAsync(ScriptPath(service), ServiceScript.Render(service), new FileWriteOptions { Mode = (UnixFileMode)0b111_101_101 }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task DeleteAsync(ServiceRef service, CancellationToken cancellationToken = default)
+        => _host.RemoveAsync(ScriptPath(service), cancellationToken: cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CommandResult> RunOnceAsync(ServiceRef service, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        // The definition travels with the plan, so a run-once service works even if its script was never created.
+        return _host.RunScriptAsync(ServiceScript.Render(service), cancellationToken: cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task StartAsync(ServiceRef service, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var r = await _host.RunScriptAsync(
+            Alive + """
+            r="${DEPLOY_ROOT:-}"; script="$r$1"; pidf="$r$2"; log="$r$3"
+            if [ -f "$pidf" ] && alive "$(cat "$pidf")"; then exit 0; fi
+            if [ ! -f "$script" ]; then mkdir -p "$(dirname "$script")" && printf '%s' "$4" > "$script" || exit 3; fi
+            mkdir -p "$(dirname "$pidf")" || exit 3
+            setsid /bin/sh "$script" >>"$log" 2>&1 </dev/null &
+            echo $! > "$pidf.tmp" && mv -f "$pidf.tmp" "$pidf"
+            """,
+            [ScriptPath(service), PidFile(service), LogFile(service), ServiceScript.Render(service)],
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!r.Succeeded)
+        {
+            throw new DeployException(DeployErrorCode.ServiceFailed, $"Could not start {service} on {_host.Name} (exit {r.ExitCode}): {r.StandardError.Trim()}") { Host = _host.Name, ExitCode = r.ExitCode };
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(ServiceRef service, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var tries = Math.Max(1, (int)(StopTimeout.TotalMilliseconds / 50));
+        await _host.RunScriptAsync(
+            Alive + """
+            pidf="${DEPLOY_ROOT:-}$1"; [ -f "$pidf" ] || exit 0
+            pid=$(cat "$pidf")
+            if alive "$pid"; then
+              kill -TERM -"$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+              i=0; while alive "$pid" && [ "$i" -lt "$2" ]; do sleep 0.05; i=$((i+1)); done
+              if alive "$pid"; then kill -KILL -"$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null; fi
+            fi
+            rm -f "$pidf"
+            """,
+            [PidFile(service), tries.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> IsRunningAsync(ServiceRef service, CancellationToken cancellationToken = default)
+        => (await _host.FindProcessesAsync(ProcessQuery.ByPidFile(PidFile(service)), cancellationToken).ConfigureAwait(false)).Count > 0;
+}

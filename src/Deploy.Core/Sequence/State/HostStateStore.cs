@@ -1,0 +1,282 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Deploy.Core.Errors;
+using Deploy.Core.Hosts;
+
+namespace Deploy.Core.Sequence;
+
+/// <summary>
+/// Keeps state, journal and lock as files in <c>{stateDirectory}/control</c> on an <see cref="IHost"/>:
+/// <c>state.json</c>, <c>journal.json</c>, and <c>lock</c> (a symlink whose target text
+/// names the holder: created atomically with <c>ln -s</c>, read back in the same listing). <see cref="ReadAsync"/>
+/// costs one round trip (one listing of the control directory) when the state file's size and full-precision
+/// mtime match the cached copy, so a no-op apply never downloads the state.
+/// </summary>
+public sealed class HostStateStore : ITargetStateStore
+{
+    private const string StateFile = "state.json";
+    private const string JournalFile = "journal.json";
+    private const string StagedFile = "state.next.json";
+    private const string LockFile = "lock";
+
+    private readonly IHost _host;
+    private readonly string _control;
+    private readonly TimeProvider _time;
+    private readonly string? _cacheFile;
+    private (long Size, long Ticks, TargetState State)? _cache;
+    private (string LocalFile, long Size, long Ticks, TargetState State, string Json)? _staged;
+    private long _lastTicks;
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="host">The target.</param>
+    /// <param name="stateDirectory">The target's state directory (absolute).</param>
+    /// <param name="timeProvider">Clock for state file times; <c>null</c> for the system clock.</param>
+    /// <param name="cacheDirectory">A local directory where the last read state is cached across processes; <c>null</c> for an in-memory cache only.</param>
+    public HostStateStore(IHost host, string stateDirectory, TimeProvider? timeProvider = null, string? cacheDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        PosixPath.EnsureAbsolute(stateDirectory);
+        _host = host;
+        _control = PosixPath.Combine(stateDirectory, "control");
+        _time = timeProvider ?? TimeProvider.System;
+        if (cacheDirectory is not null)
+        {
+            var key = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(host.Name + "\n" + _control)))[..24];
+            _cacheFile = Path.Combine(cacheDirectory, key + ".state.json");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<TargetSnapshot> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        var listing = await _host.ListTreeAsync(_control, cancellationToken).ConfigureAwait(false);
+        RemoteFileInfo? state = null;
+        var journal = false;
+        LockHolder? holder = null;
+        foreach (var e in listing)
+        {
+            switch (e.Path)
+            {
+                case StateFile:
+                    state = e;
+                    break;
+                case JournalFile:
+                    journal = true;
+                    break;
+                case LockFile when e.Kind == FileKind.Symlink:
+                    holder = LockHolder.Decode(e.LinkTarget ?? "");
+                    break;
+            }
+        }
+
+        if (state is null)
+        {
+            return new TargetSnapshot(null, journal, holder);
+        }
+
+        var ticks = state.ModifiedTime.UtcTicks;
+        var cached = _cache ?? await ReadLocalCacheAsync(cancellationToken).ConfigureAwait(false);
+        if (cached is { } c && c.Size == state.Size && c.Ticks == ticks)
+        {
+            _cache = c;
+            return new TargetSnapshot(c.State, journal, holder);
+        }
+
+        var json = await _host.ReadAllTextAsync(PosixPath.Combine(_control, StateFile), cancellationToken).ConfigureAwait(false);
+        var parsed = ParseState(json);
+        await RememberAsync(Encoding.UTF8.GetByteCount(json), ticks, parsed, json, cancellationToken).ConfigureAwait(false);
+        return new TargetSnapshot(parsed, journal, holder);
+    }
+
+    /// <inheritdoc />
+    public async Task WriteStateAsync(TargetState state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var json = JsonSerializer.Serialize(state, StateJson.Options);
+        var bytes = new UTF8Encoding(false).GetBytes(json);
+        // A strictly increasing mtime we choose ourselves: the cache can then be validated by one listing.
+        var ticks = Math.Max(_time.GetUtcNow().UtcTicks, _lastTicks + 1);
+        _lastTicks = ticks;
+        await _host.WriteAllBytesAsync(PosixPath.Combine(_control, StateFile), bytes, new FileWriteOptions { ModifiedTime = new DateTimeOffset(ticks, TimeSpan.Zero) }, cancellationToken).ConfigureAwait(false);
+        await RememberAsync(bytes.Length, ticks, state, json, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<FileUpload?> StageStateAsync(TargetState state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var json = JsonSerializer.Serialize(state, StateJson.Options);
+        var bytes = new UTF8Encoding(false).GetBytes(json);
+        var ticks = Math.Max(_time.GetUtcNow().UtcTicks, _lastTicks + 1);
+        _lastTicks = ticks;
+        var local = Path.Combine(Path.GetTempPath(), "deploy-state-" + Guid.NewGuid().ToString("N")[..12] + ".json");
+        await File.WriteAllBytesAsync(local, bytes, cancellationToken).ConfigureAwait(false);
+        if (_staged is { } old)
+        {
+            File.Delete(old.LocalFile);
+        }
+
+        _staged = (local, bytes.Length, ticks, state, json);
+        return new FileUpload(local, PosixPath.Combine(_control, StagedFile))
+        {
+            Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+            ModifiedTime = new DateTimeOffset(ticks, TimeSpan.Zero),
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task CommitStagedStateAsync(CancellationToken cancellationToken = default)
+    {
+        var staged = _staged ?? throw new InvalidOperationException("No state was staged.");
+        // rename(2) keeps the mtime we chose, so the cache stays valid without a stat.
+        await _host.RunScriptAsync(
+            "r=\"${DEPLOY_ROOT:-}\"; mv -f \"$r$1\" \"$r$2\" && rm -f \"$r$3\"",
+            [PosixPath.Combine(_control, StagedFile), PosixPath.Combine(_control, StateFile), PosixPath.Combine(_control, JournalFile)],
+            cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        _staged = null;
+        File.Delete(staged.LocalFile);
+        await RememberAsync(staged.Size, staged.Ticks, staged.State, staged.Json, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default)
+    {
+        var path = PosixPath.Combine(_control, JournalFile);
+        if (!await _host.ExistsAsync(path, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var json = await _host.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return JsonSerializer.Deserialize<Journal>(json, StateJson.Options) ?? throw new JsonException("null journal");
+        }
+        catch (JsonException e)
+        {
+            throw new DeployException(DeployErrorCode.StateCorrupt, $"The journal on {_host.Name} is malformed: {e.Message}. Inspect the target, then delete {path} to start afresh.", e) { Host = _host.Name, Path = path };
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task WriteJournalAsync(Journal journal, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journal);
+        var json = JsonSerializer.Serialize(journal, StateJson.Options);
+        var path = PosixPath.Combine(_control, JournalFile);
+        if (json.Length > 16 * 1024)
+        {
+            await _host.WriteAllTextAsync(path, json, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Small journals travel as an argument of one command (a cheap round trip on SSH hosts): temp, sync, rename.
+        await _host.RunScriptAsync(
+            "p=\"${DEPLOY_ROOT:-}$1\"; mkdir -p \"${p%/*}\" && printf '%s' \"$2\" > \"$p.tmp\" && sync \"$p.tmp\" 2>/dev/null; mv -f \"$p.tmp\" \"$p\"",
+            [path, json],
+            cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task DeleteJournalAsync(CancellationToken cancellationToken = default)
+        => _host.RemoveAsync(PosixPath.Combine(_control, JournalFile), cancellationToken: cancellationToken);
+
+    /// <inheritdoc />
+    public async Task AcquireLockAsync(LockHolder holder, bool breakStale, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(holder);
+        var path = PosixPath.Combine(_control, LockFile);
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            // ln -s is one symlink(2) call: it fails with EEXIST when the lock exists, so two applies never both win.
+            var r = await _host.RunScriptAsync(
+                "r=\"${DEPLOY_ROOT:-}\"; mkdir -p \"$r$1\" && ln -s -- \"$3\" \"$r$2\" 2>/dev/null",
+                [_control, path, holder.Encode()],
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (r.Succeeded)
+            {
+                return;
+            }
+
+            var current = await _host.StatAsync(path, cancellationToken).ConfigureAwait(false);
+            if (current?.Kind != FileKind.Symlink)
+            {
+                throw new DeployException(DeployErrorCode.RemoteIoFailed, $"Could not create the lock {path} on {_host.Name}: {r.StandardError.Trim()}") { Host = _host.Name, Path = path };
+            }
+
+            var other = LockHolder.Decode(current.LinkTarget ?? "");
+            if (!other.IsProvablyGone())
+            {
+                throw new DeployException(DeployErrorCode.LockHeld, $"Target {_host.Name} is locked by another apply: {other}. Wait for it to finish; if it is dead on another machine, remove {path} by hand.") { Host = _host.Name, Path = path };
+            }
+
+            if (!breakStale || attempt > 0)
+            {
+                throw new DeployException(DeployErrorCode.StaleLock, $"Target {_host.Name} has a stale lock: {other}, and that process no longer exists. The interrupted apply's journal will be resumed; run again with break-stale-lock to take the lock over.") { Host = _host.Name, Path = path };
+            }
+
+            await RemoveLockIfAsync(path, current.LinkTarget!, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task ReleaseLockAsync(LockHolder holder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(holder);
+        return RemoveLockIfAsync(PosixPath.Combine(_control, LockFile), holder.Encode(), cancellationToken);
+    }
+
+    private async Task RemoveLockIfAsync(string path, string expected, CancellationToken cancellationToken)
+        => await _host.RunScriptAsync(
+            "p=\"${DEPLOY_ROOT:-}$1\"; if [ \"$(readlink \"$p\")\" = \"$2\" ]; then rm -f \"$p\"; fi",
+            [path, expected],
+            cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+
+    private TargetState ParseState(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TargetState>(json, StateJson.Options) ?? throw new JsonException("null state");
+        }
+        catch (JsonException e)
+        {
+            throw new DeployException(DeployErrorCode.StateCorrupt, $"The state file on {_host.Name} is malformed: {e.Message}. Move it aside to redeploy everything.", e) { Host = _host.Name, Path = PosixPath.Combine(_control, StateFile) };
+        }
+    }
+
+    private async Task RememberAsync(long size, long ticks, TargetState state, string json, CancellationToken cancellationToken)
+    {
+        _cache = (size, ticks, state);
+        if (_cacheFile is null)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(_cacheFile)!);
+        var tmp = _cacheFile + ".tmp" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        await File.WriteAllTextAsync(tmp, string.Create(CultureInfo.InvariantCulture, $"{size} {ticks}\n") + json, cancellationToken).ConfigureAwait(false);
+        File.Move(tmp, _cacheFile, overwrite: true);
+    }
+
+    private async Task<(long Size, long Ticks, TargetState State)?> ReadLocalCacheAsync(CancellationToken cancellationToken)
+    {
+        if (_cacheFile is null || !File.Exists(_cacheFile))
+        {
+            return null;
+        }
+
+        try
+        {
+            var text = await File.ReadAllTextAsync(_cacheFile, cancellationToken).ConfigureAwait(false);
+            var nl = text.IndexOf('\n', StringComparison.Ordinal);
+            var head = text[..nl].Split(' ');
+            var state = JsonSerializer.Deserialize<TargetState>(text.AsSpan(nl + 1), StateJson.Options);
+            return state is null ? null : (long.Parse(head[0], CultureInfo.InvariantCulture), long.Parse(head[1], CultureInfo.InvariantCulture), state);
+        }
+        catch (Exception e) when (e is IOException or JsonException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return null; // a broken cache only costs one download
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using Deploy.Core.Hosts;
+
+namespace Deploy.Core.Sync;
+
+/// <summary>An <see cref="IFileTransport"/> over an <see cref="IHost"/>: <see cref="IHost.UploadAsync"/> for the
+/// bulk transfer, one <c>rm -f</c> command for deletions.</summary>
+public sealed class HostFileTransport : IFileTransport
+{
+    private readonly IHost _host;
+
+    /// <summary>Creates the transport.</summary>
+    public HostFileTransport(IHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        _host = host;
+    }
+
+    /// <inheritdoc />
+    public Task<TransferSummary> UploadAsync(IReadOnlyList<FileUpload> files, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+        => _host.UploadAsync(files, progress, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task RemoveAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        if (paths.Count == 0)
+        {
+            return;
+        }
+
+        // One round trip; paths arrive as arguments (never parsed by the shell) and are mapped into a sandbox root
+        // on a rooted LocalHost through DEPLOY_ROOT.
+        await _host.RunScriptAsync(
+            "r=\"${DEPLOY_ROOT:-}\"; for p in \"$@\"; do rm -f -- \"$r$p\" || exit 1; done",
+            paths,
+            cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+    }
+}

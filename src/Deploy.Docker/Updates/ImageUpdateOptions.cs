@@ -1,0 +1,39 @@
+namespace Deploy.Docker.Updates;
+
+/// <summary>What to update and how: the deployment directory on the target, the archives, how to restart, and how long to verify.</summary>
+public sealed record ImageUpdateOptions
+{
+    /// <summary>The console deployment directory on the target, e.g. <c>/console/consolev4pvt-4.1.150431</c>. Its
+    /// <c>vicode/</c> subdirectory, when present, is the low-code project and is updated too.</summary>
+    public required string Directory { get; init; }
+
+    /// <summary>Local paths of the image archives (<c>docker save</c> output, plain or gzipped).</summary>
+    public required IReadOnlyList<string> Archives { get; init; }
+
+    /// <summary>
+    /// The deployment's own restart script relative to <see cref="Directory"/> (e.g. <c>deploy.sh</c>), run with
+    /// <see cref="RestartArguments"/> in the deployment directory; <value><c>null</c> by default: the affected
+    /// services are recreated with <c>compose up -d --no-deps</c></value>.
+    /// </summary>
+    public string? RestartScript { get; init; }
+
+    /// <summary>Arguments of the restart script; <value>the default is <c>restart</c></value>.</summary>
+    public IReadOnlyList<string> RestartArguments { get; init; } = ["restart"];
+
+    /// <summary>How long the new containers must stay up, unchanged, after they first look healthy;
+    /// <value>the default is 5 seconds</value>.</summary>
+    public TimeSpan SettleTime { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long to wait for containers to run the new image (and be healthy); <value>the default is 2 minutes</value>.</summary>
+    public TimeSpan VerifyTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often container state is polled while verifying; <value>the default is 500 ms</value>.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The directory (under <see cref="Directory"/>) holding backups and the journal; <value>the default is
+    /// <c>.deploy-backup</c></value>.</summary>
+    public string BackupDirectoryName { get; init; } = ".deploy-backup";
+
+    /// <summary>Called before each step with its name (tests use it to interrupt an update at a step boundary).</summary>
+    internal Func<string, CancellationToken, Task>? BeforeStep { get; init; }
+}

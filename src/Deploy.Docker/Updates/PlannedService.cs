@@ -1,0 +1,10 @@
+namespace Deploy.Docker.Updates;
+
+/// <summary>A compose service whose image changes.</summary>
+/// <param name="ProjectDirectory">The compose project directory on the target.</param>
+/// <param name="ComposeFile">The compose file that defines the service.</param>
+/// <param name="Service">The service name.</param>
+/// <param name="OldReference">The effective image reference before the update.</param>
+/// <param name="NewReference">The image reference after the update.</param>
+/// <param name="NewImageId">The image ID the service's containers must run after the update.</param>
+public sealed record PlannedService(string ProjectDirectory, string ComposeFile, string Service, string OldReference, string NewReference, string NewImageId);

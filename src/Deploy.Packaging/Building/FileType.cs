@@ -1,0 +1,33 @@
+using System.Runtime.InteropServices;
+
+namespace Deploy.Packaging.Building;
+
+/// <summary>
+/// Tells regular files from FIFOs, sockets and devices, which .NET's FileInfo does not distinguish on Unix (and
+/// opening a FIFO to read it would block the build). Uses lstat from the runtime's own System.Native library.
+/// </summary>
+internal static class FileType
+{
+    private const int TypeMask = 0xF000;
+    private const int Regular = 0x8000;
+
+    public static bool IsRegularFile(string path)
+    {
+        var status = new byte[512];
+        if (NativeMethods.LStat(path, status) != 0)
+        {
+            return false;
+        }
+
+        var mode = BitConverter.ToInt32(status, 4);
+        return (mode & TypeMask) == Regular;
+    }
+
+    private static class NativeMethods
+    {
+        // FileStatus { int32 Flags; int32 Mode; ... } — Mode carries the S_IFMT bits (same values on every Unix).
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_LStat", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int LStat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] byte[] output);
+    }
+}

@@ -1,0 +1,21 @@
+using Deploy.Core.Hosts;
+using Deploy.Packaging.Reading;
+
+namespace Deploy.Packaging.Installing;
+
+/// <summary>What an install did.</summary>
+/// <param name="Package">The verified package.</param>
+/// <param name="InstallRoot">Where it went.</param>
+/// <param name="ReleaseName">The new release folder (now <c>current</c>).</param>
+/// <param name="PreviousRelease">The release it replaced, if any.</param>
+/// <param name="StoppedProcesses">Processes stopped because of force.</param>
+/// <param name="Steps">The steps run, in order.</param>
+/// <param name="RecoveredJournal">Whether an unfinished earlier install was rolled back first.</param>
+public sealed record InstallResult(
+    VerifiedPackage Package,
+    string InstallRoot,
+    string ReleaseName,
+    string? PreviousRelease,
+    IReadOnlyList<ProcessInfo> StoppedProcesses,
+    IReadOnlyList<string> Steps,
+    bool RecoveredJournal);

@@ -1,0 +1,41 @@
+using Deploy.Core.Hosts;
+
+namespace Deploy.Packaging.Installing.Steps;
+
+/// <summary>Restarts the tool from <c>current</c>: <see cref="PackageInstallOptions.RestartCommand"/>, or
+/// <c>sh tools/restart</c> when the release has that file (otherwise nothing to restart).</summary>
+public sealed class RestartToolStep : IInstallStep
+{
+    /// <inheritdoc />
+    public string Name => "restart";
+
+    /// <inheritdoc />
+    public async Task ApplyAsync(InstallContext context, CancellationToken cancellationToken)
+    {
+        var result = await RestartAsync(context, cancellationToken).ConfigureAwait(false);
+        result?.ThrowOnFailure();
+    }
+
+    /// <inheritdoc />
+    public Task RollbackAsync(InstallContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task CommitAsync(InstallContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    internal static async Task<CommandResult?> RestartAsync(InstallContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var host = context.Host;
+        if (context.Options.RestartCommand is { Count: > 0 } command)
+        {
+            return await host.RunAsync(new CommandSpec(command) { WorkingDirectory = context.CurrentLink, Timeout = TimeSpan.FromMinutes(10) }, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!await host.ExistsAsync(context.CurrentLink + "/tools/restart", cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return await host.RunAsync(new CommandSpec(["/bin/sh", "tools/restart"]) { WorkingDirectory = context.CurrentLink, Timeout = TimeSpan.FromMinutes(10) }, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,208 @@
+using System.Security.Cryptography;
+using Deploy.Core.Errors;
+using Deploy.Packaging.Model;
+
+namespace Deploy.Packaging.Reading;
+
+/// <summary>
+/// Extracts (or, without a destination, only hashes) one archive layer: every entry passes the
+/// <see cref="ArchiveEntryGuard"/>, and, when an expected manifest is given, must match it exactly (an extra,
+/// missing or changed entry fails; a size beyond the manifest is refused before any byte is read). Returns what was
+/// observed, as manifest entries.
+/// </summary>
+internal sealed class LayerExtractor(ExtractionLimits limits, string label, string? destination, IReadOnlyList<ManifestEntry>? expected)
+{
+    private const int Permissions = 0b111_111_111_111;
+
+    public async Task<IReadOnlyList<ManifestEntry>> RunAsync(ArchiveSource source, CancellationToken cancellationToken)
+    {
+        var guard = new ArchiveEntryGuard(limits, label);
+        var expectedByPath = expected?.ToDictionary(e => e.Path, StringComparer.Ordinal);
+        var observed = new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);
+        var directories = new List<(string Path, int Mode)>();
+        var buffer = new byte[1 << 20];
+        {
+            while (await source.NextAsync(cancellationToken).ConfigureAwait(false) is { } item)
+            {
+                var path = guard.Check(item);
+                if (path is null)
+                {
+                    continue;
+                }
+
+                ManifestEntry? want = null;
+                if (expectedByPath is not null)
+                {
+                    if (!expectedByPath.TryGetValue(path, out want))
+                    {
+                        throw Mismatch(path, $"'{path}' is in {label} but not in the manifest (extra file)");
+                    }
+
+                    var wantKind = item.Kind switch
+                    {
+                        ArchiveItemKind.Directory => ManifestEntryKind.Directory,
+                        ArchiveItemKind.Symlink => ManifestEntryKind.Symlink,
+                        _ => ManifestEntryKind.File,
+                    };
+                    if (want.Kind != wantKind)
+                    {
+                        throw Mismatch(path, $"'{path}' is a {wantKind} in {label} but a {want.Kind} in the manifest");
+                    }
+
+                    if (item.Kind == ArchiveItemKind.File && item.Length != want.Size)
+                    {
+                        throw new DeployException(
+                            DeployErrorCode.UnsafeArchiveEntry,
+                            $"Refusing entry '{path}' of '{label}': it declares {item.Length} bytes but the manifest says {want.Size}.")
+                        { Path = path };
+                    }
+
+                    if ((item.Mode & Permissions) != want.Mode && item.Kind != ArchiveItemKind.Symlink)
+                    {
+                        throw Mismatch(path, $"'{path}' has mode {Convert.ToString(item.Mode & Permissions, 8)} but the manifest says {Convert.ToString(want.Mode, 8)}");
+                    }
+                }
+
+                var real = destination is null ? null : Path.Combine(destination, path);
+                ManifestEntry entry;
+                switch (item.Kind)
+                {
+                    case ArchiveItemKind.Directory:
+                        if (real is not null)
+                        {
+                            Directory.CreateDirectory(real);
+                            directories.Add((real, item.Mode & Permissions));
+                        }
+
+                        entry = new ManifestEntry(path, ManifestEntryKind.Directory, 0, "", item.Mode & Permissions);
+                        break;
+                    case ArchiveItemKind.Symlink:
+                        if (real is not null)
+                        {
+                            EnsureParent(real);
+                            File.CreateSymbolicLink(real, item.LinkTarget!);
+                        }
+
+                        entry = new ManifestEntry(path, ManifestEntryKind.Symlink, 0, "", 0b111_111_111, item.LinkTarget);
+                        break;
+                    case ArchiveItemKind.HardLink:
+                        // Materialized as a copy: portable, and the copy cannot alias a file outside the root.
+                        var targetPath = observed[NormalizeTarget(item.LinkTarget!)];
+                        if (real is not null)
+                        {
+                            EnsureParent(real);
+                            File.Copy(Path.Combine(destination!, targetPath.Path), real);
+                            File.SetUnixFileMode(real, (UnixFileMode)(item.Mode & Permissions));
+                        }
+
+                        entry = targetPath with { Path = path, Mode = item.Mode & Permissions, LinkTarget = null };
+                        break;
+                    default:
+                        entry = await WriteFileAsync(item, path, real, buffer, cancellationToken).ConfigureAwait(false);
+                        break;
+                }
+
+                if (want is not null && entry.Kind == ManifestEntryKind.File && entry.Sha256 != want.Sha256)
+                {
+                    throw Mismatch(path, $"'{path}' differs from the manifest (sha256 {entry.Sha256}, expected {want.Sha256}): the file was changed");
+                }
+
+                if (want is not null && entry.Kind == ManifestEntryKind.Symlink && entry.LinkTarget != want.LinkTarget)
+                {
+                    throw Mismatch(path, $"symlink '{path}' points to '{entry.LinkTarget}' but the manifest says '{want.LinkTarget}'");
+                }
+
+                observed[path] = entry;
+            }
+
+            await source.DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (expectedByPath is not null)
+        {
+            var missing = expectedByPath.Keys.Where(k => !observed.ContainsKey(k)).Order(StringComparer.Ordinal).ToArray();
+            if (missing.Length > 0)
+            {
+                throw Mismatch(missing[0], $"{missing.Length} file(s) of the manifest are missing from {label}: {string.Join(", ", missing.Take(5))}");
+            }
+        }
+
+        // Directory modes last (deepest first), so a read-only directory does not block its own children.
+        foreach (var (dir, mode) in directories.OrderByDescending(d => d.Path.Length))
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)mode);
+        }
+
+        return observed.Values.OrderBy(e => e.Path, StringComparer.Ordinal).ToArray();
+    }
+
+    private static string NormalizeTarget(string name)
+        => string.Join('/', name.Split('/').Where(s => s.Length > 0 && s != "."));
+
+    private async Task<ManifestEntry> WriteFileAsync(ArchiveItem item, string path, string? real, byte[] buffer, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        FileStream? output = null;
+        if (real is not null)
+        {
+            EnsureParent(real);
+            output = new FileStream(real, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                BufferSize = 0,
+                PreallocationSize = item.Length,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+
+        try
+        {
+            var data = item.Data ?? Stream.Null;
+            long remaining = item.Length;
+            while (remaining > 0)
+            {
+                var n = await data.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    throw new DeployException(DeployErrorCode.PackageInvalid, $"Entry '{path}' of '{label}' is truncated: {remaining} of {item.Length} bytes are missing.") { Path = path };
+                }
+
+                hash.AppendData(buffer, 0, n);
+                if (output is not null)
+                {
+                    await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                }
+
+                remaining -= n;
+            }
+
+            // A zip entry can inflate to more than it declares: that is a bomb, not a file.
+            if (await data.ReadAsync(buffer.AsMemory(0, 1), cancellationToken).ConfigureAwait(false) > 0)
+            {
+                throw new DeployException(DeployErrorCode.UnsafeArchiveEntry, $"Refusing entry '{path}' of '{label}': its content is longer than the {item.Length} bytes it declares.") { Path = path };
+            }
+        }
+        finally
+        {
+            if (output is not null)
+            {
+                await output.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        var mode = item.Mode & Permissions;
+        if (real is not null)
+        {
+            File.SetUnixFileMode(real, (UnixFileMode)mode);
+        }
+
+        return new ManifestEntry(path, ManifestEntryKind.File, item.Length, Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant(), mode);
+    }
+
+    private static void EnsureParent(string real) => Directory.CreateDirectory(Path.GetDirectoryName(real)!);
+
+    private DeployException Mismatch(string path, string message)
+        => new(DeployErrorCode.ManifestMismatch, $"{message}.") { Path = path };
+}

@@ -1,0 +1,94 @@
+namespace Deploy.Packaging.Reading;
+
+/// <summary>A forward-only stream whose first bytes are read ahead (to detect a format) and then replayed.</summary>
+internal sealed class PeekStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly bool _ownsInner;
+    private readonly byte[] _head;
+    private int _headPos;
+
+    private PeekStream(Stream inner, byte[] head, bool ownsInner)
+    {
+        _inner = inner;
+        _ownsInner = ownsInner;
+        _head = head;
+    }
+
+    public static async Task<PeekStream> CreateAsync(Stream inner, int count, bool ownsInner, CancellationToken cancellationToken)
+    {
+        var buf = new byte[count];
+        var n = await inner.ReadAtLeastAsync(buf, count, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        return new PeekStream(inner, buf[..n], ownsInner);
+    }
+
+    public ReadOnlySpan<byte> Head => _head;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_headPos < _head.Length)
+        {
+            var n = Math.Min(buffer.Length, _head.Length - _headPos);
+            _head.AsSpan(_headPos, n).CopyTo(buffer);
+            _headPos += n;
+            return n;
+        }
+
+        return _inner.Read(buffer);
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_headPos < _head.Length)
+        {
+            return Read(buffer.Span);
+        }
+
+        return await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_ownsInner)
+        {
+            await _inner.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _ownsInner)
+        {
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

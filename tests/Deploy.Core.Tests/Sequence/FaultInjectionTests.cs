@@ -1,0 +1,189 @@
+using Deploy.Core.Sequence;
+using Deploy.Testing;
+
+namespace Deploy.Core.Tests.Sequence;
+
+/// <summary>The apply is killed at every step boundary in turn; the next apply must leave the target consistent.</summary>
+public sealed class FaultInjectionTests
+{
+    private sealed class CrashAt(int index, bool after) : ISequenceStepObserver
+    {
+        public ValueTask BeforeStepAsync(PlanStep step, CancellationToken cancellationToken)
+            => !after && step.Index == index ? throw new InvalidOperationException($"injected crash before step {index}") : ValueTask.CompletedTask;
+
+        public ValueTask AfterStepAsync(PlanStep step, CancellationToken cancellationToken)
+            => after && step.Index == index ? throw new InvalidOperationException($"injected crash after step {index}") : ValueTask.CompletedTask;
+    }
+
+    public static TheoryData<int, bool> Boundaries()
+    {
+        // The exos-data.conf change plan has 12 steps (3 stops, transfer, 3 startups, start, wait, 2 starts, commit).
+        var data = new TheoryData<int, bool>();
+        for (var i = 0; i < 12; i++)
+        {
+            data.Add(i, false);
+            data.Add(i, true);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Boundaries))]
+    public async Task Apply_killed_at_a_step_boundary_is_completed_by_the_next_apply(int step, bool after)
+    {
+        await using var box = new SequenceSandbox();
+        await box.ApplyAsync(box.Target().Build());
+        box.WriteSource("data/exos-data.conf", "loglevel=debug\n");
+        var target = box.Target().Build();
+        (await box.PlanAsync(target)).Steps.Should().HaveCount(12);
+
+        var crash = async () => await box.ApplyAsync(target, new ApplyOptions { Observer = new CrashAt(step, after) });
+        await crash.Should().ThrowAsync<InvalidOperationException>();
+
+        var recovery = await box.ApplyAsync(target);
+
+        if (after && step == 11)
+        {
+            recovery.Resumed.Should().BeNull("the commit renamed the state and closed the journal in one step");
+            recovery.Plan.IsEmpty.Should().BeTrue();
+        }
+        else
+        {
+            recovery.Resumed.Should().NotBeNull("the journal carries the interrupted apply");
+            recovery.Plan.Decisions.Single(d => d.Component == "DataConnection").Reasons.Should().Contain("completing an interrupted restart");
+        }
+        (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
+        File.ReadAllText(box.TargetFile(box.T("/opt/exos/exos-data.conf"))).Should().Be("loglevel=debug\n");
+        File.ReadAllText(box.TargetFile(box.T("/etc/exos-data.conf"))).Should().Be("loglevel=debug\n", "new files never stay with old services: the startup ran");
+        foreach (var c in new[] { "DataConnection", "Types", "Logger" })
+        {
+            (await box.IsRunningAsync(c)).Should().BeTrue(c + " runs after recovery");
+        }
+
+        File.Exists(box.TargetFile(box.StateDirectory + "/control/journal.json")).Should().BeFalse();
+        File.Exists(box.TargetFile(box.StateDirectory + "/control/lock")).Should().BeFalse();
+        new FileInfo(box.TargetFile(box.StateDirectory + "/control/lock")).LinkTarget.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Concurrent_apply_is_refused_with_the_holder_named()
+    {
+        await using var box = new SequenceSandbox();
+        await box.ApplyAsync(box.Target().Build());
+        var store = new HostStateStore(box.Host, box.StateDirectory);
+        var other = new LockHolder("build-server-7", 4242, "ci", DateTime.UnixEpoch.Ticks, "abc");
+        await store.AcquireLockAsync(other, breakStale: false);
+        box.WriteSource("types/types.py", "changed");
+
+        var act = async () => await box.ApplyAsync(box.Target().Build());
+
+        (await act.Should().ThrowAsync<Errors.DeployException>()).Which.Should().Match<Errors.DeployException>(e =>
+            e.Code == Errors.DeployErrorCode.LockHeld && e.Message.Contains("pid 4242 of ci on build-server-7"));
+        await store.ReleaseLockAsync(other);
+        (await box.ApplyAsync(box.Target().Build())).ServiceActions.Should().Contain("stop Types runtime#0");
+    }
+}
+
+public sealed class ServiceFailureTests
+{
+    [Fact]
+    public async Task Failing_startup_stops_the_apply_and_the_fixed_definition_completes_it_on_the_next_apply()
+    {
+        await using var box = new SequenceSandbox();
+        await box.ApplyAsync(box.Target().Build());
+        box.WriteSource("types/types.py", "new content");
+
+        var failing = async () => await box.ApplyAsync(box.Target(typesServices: false, typesExtra: c => c.Startup("echo broken >&2; exit 3").Runtime(box.Runtime("Types"))).Build());
+
+        var error = (await failing.Should().ThrowAsync<Errors.DeployException>()).Which;
+        error.Code.Should().Be(Errors.DeployErrorCode.ServiceFailed);
+        error.ExitCode.Should().Be(3);
+        error.Message.Should().Contain("Types startup#0 exited with 3: broken");
+        (await box.IsRunningAsync("Types")).Should().BeFalse("Types was stopped before its startup failed");
+
+        var fixedResult = await box.ApplyAsync(box.Target().Build());
+
+        fixedResult.Resumed.Should().NotBeNull();
+        fixedResult.ServiceActions.Should().Equal("stop Types runtime#0", "run Types startup#0", "start Types runtime#0");
+        File.ReadAllText(box.TargetFile(box.T("/home/user/types/types.py"))).Should().Be("new content");
+        (await box.IsRunningAsync("Types")).Should().BeTrue();
+        (await box.PlanAsync(box.Target().Build())).IsEmpty.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Failing_service_with_ErrorHandling_Continue_is_reported_and_the_apply_goes_on()
+    {
+        await using var box = new SequenceSandbox();
+        var warnings = new List<string>();
+        var progress = new Collect(e => { if (e.Kind == SequenceEventKind.Warning) { warnings.Add(e.Message); } });
+
+        var result = await box.ApplyAsync(box.Target(typesExtra: c => c.Startup("exit 4").WithErrorHandling(ErrorHandling.Continue)).Build(), progress: progress);
+
+        warnings.Should().ContainSingle().Which.Should().Contain("Types startup#1 exited with 4");
+        result.ServiceActions.Should().Contain("start Types runtime#0");
+        (await box.IsRunningAsync("Types")).Should().BeTrue();
+    }
+
+    private sealed class Collect(Action<SequenceProgress> a) : IProgress<SequenceProgress>
+    {
+        public void Report(SequenceProgress value) => a(value);
+    }
+}
+
+/// <summary>The SSH connection is cut (every sshd connection process killed) at a step boundary.</summary>
+[Trait("Category", "Integration")]
+public sealed class SshDropTests(SshServerFixture ssh) : IClassFixture<SshServerFixture>
+{
+    private sealed class DropAt(int index, SshServer server) : ISequenceStepObserver
+    {
+        public int Dropped { get; private set; }
+
+        public ValueTask BeforeStepAsync(PlanStep step, CancellationToken cancellationToken)
+        {
+            if (step.Index == index)
+            {
+                Dropped = server.KillAllConnections();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask AfterStepAsync(PlanStep step, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(11)]
+    public async Task Dropped_ssh_connection_at_a_step_boundary_leaves_a_target_the_next_apply_makes_consistent(int step)
+    {
+        await using var box = new SequenceSandbox(ssh.Server);
+        await box.ApplyAsync(box.Target().Build());
+        box.WriteSource("data/exos-data.conf", "loglevel=debug\n");
+        var target = box.Target().Build();
+        var drop = new DropAt(step, ssh.Server);
+
+        try
+        {
+            await box.ApplyAsync(target, new ApplyOptions { Observer = drop });
+        }
+        catch (Errors.DeployException e) when (e.Code is Errors.DeployErrorCode.HostUnreachable or Errors.DeployErrorCode.CommandFailed or Errors.DeployErrorCode.TransferFailed or Errors.DeployErrorCode.RemoteIoFailed or Errors.DeployErrorCode.ServiceFailed)
+        {
+            // The cut may surface as a transport error (non-idempotent command) or be retried transparently.
+        }
+
+        await box.ApplyAsync(target);
+
+        drop.Dropped.Should().BeGreaterThan(0);
+        (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
+        File.ReadAllText(box.TargetFile(box.T("/etc/exos-data.conf"))).Should().Be("loglevel=debug\n");
+        foreach (var c in new[] { "DataConnection", "Types", "Logger" })
+        {
+            (await box.IsRunningAsync(c)).Should().BeTrue(c + " runs");
+        }
+    }
+}

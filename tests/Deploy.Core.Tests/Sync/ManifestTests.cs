@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using Deploy.Core.Sync;
+using Deploy.Testing;
+
+namespace Deploy.Core.Tests.Sync;
+
+public sealed class ManifestTests
+{
+    private static readonly DateTime Second = new(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public async Task Scan_records_size_mode_and_full_precision_mtime_with_prefixed_keys()
+    {
+        using var dir = new TempDirectory();
+        var f = dir.WriteFile("a/b.txt", "hello");
+        File.SetLastWriteTimeUtc(f, Second.AddTicks(1234567));
+
+        var files = await ManifestScanner.ScanDirectoryAsync(dir.Path, "/opt/app");
+
+        var e = files.Single().Entry;
+        e.Path.Should().Be("/opt/app/a/b.txt");
+        e.Size.Should().Be(5);
+        e.ModifiedUtcTicks.Should().Be(Second.AddTicks(1234567).Ticks);
+        e.Sha256.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Same_size_rewrite_within_the_same_second_is_detected_in_quick_mode()
+    {
+        using var dir = new TempDirectory();
+        var f = dir.WriteFile("x.conf", "level=1");
+        File.SetLastWriteTimeUtc(f, Second.AddMilliseconds(100));
+        var before = new FileManifest((await ManifestScanner.ScanDirectoryAsync(dir.Path)).Select(s => s.Entry));
+
+        File.WriteAllText(f, "level=2");
+        File.SetLastWriteTimeUtc(f, Second.AddMilliseconds(400));
+        var after = new FileManifest((await ManifestScanner.ScanDirectoryAsync(dir.Path)).Select(s => s.Entry));
+
+        var diff = ManifestDiff.Compare(after, before, CompareMode.Quick);
+        diff.Changes.Should().ContainSingle().Which.Describe().Should().Be("mtime 2026-03-01T12:00:00.1000000Z -> 2026-03-01T12:00:00.4000000Z");
+    }
+
+    [Fact]
+    public async Task Identical_size_and_mtime_change_is_missed_in_quick_mode_and_found_in_checksum_mode()
+    {
+        using var dir = new TempDirectory();
+        var f = dir.WriteFile("x.conf", "level=1");
+        File.SetLastWriteTimeUtc(f, Second);
+        var quickBefore = Manifest(await ManifestScanner.ScanDirectoryAsync(dir.Path));
+        var sumBefore = Manifest(await ManifestScanner.ScanDirectoryAsync(dir.Path, mode: CompareMode.Checksum));
+
+        File.WriteAllText(f, "level=2");
+        File.SetLastWriteTimeUtc(f, Second); // same size, mtime restored exactly
+
+        ManifestDiff.Compare(Manifest(await ManifestScanner.ScanDirectoryAsync(dir.Path)), quickBefore, CompareMode.Quick).IsEmpty.Should().BeTrue("quick mode trusts size + mtime (documented)");
+        var sum = ManifestDiff.Compare(Manifest(await ManifestScanner.ScanDirectoryAsync(dir.Path, mode: CompareMode.Checksum)), sumBefore, CompareMode.Checksum);
+        sum.Changes.Should().ContainSingle().Which.Describe().Should().StartWith("sha256 ");
+    }
+
+    [Fact]
+    public void Diff_reports_added_modified_and_removed_files()
+    {
+        var old = new FileManifest([new FileEntry("a", 1, 1, UnixFileMode.UserRead), new FileEntry("b", 1, 1, UnixFileMode.UserRead)]);
+        var now = new FileManifest([new FileEntry("a", 2, 1, UnixFileMode.UserRead), new FileEntry("c", 1, 1, UnixFileMode.UserRead)]);
+
+        var diff = ManifestDiff.Compare(now, old);
+
+        diff.Changes.Select(c => (c.Kind, c.Path)).Should().BeEquivalentTo(new[] { (FileChangeKind.Modified, "a"), (FileChangeKind.Added, "c"), (FileChangeKind.Removed, "b") });
+        diff.Changes.Single(c => c.Path == "a").Describe().Should().Be("size 1 -> 2");
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public async Task Rsync_quick_check_misses_a_same_second_same_size_rewrite_that_our_manifest_sees()
+    {
+        using var dir = new TempDirectory();
+        var src = dir.WriteFile("src/x.conf", "level=1");
+        Directory.CreateDirectory(dir.Combine("dst"));
+        File.SetLastWriteTimeUtc(src, Second.AddMilliseconds(100));
+        await Rsync(dir.Combine("src") + "/", dir.Combine("dst") + "/");
+        var deployed = Manifest(await ManifestScanner.ScanDirectoryAsync(dir.Combine("src")));
+
+        File.WriteAllText(src, "level=2");
+        File.SetLastWriteTimeUtc(src, Second.AddMilliseconds(700));
+        await Rsync(dir.Combine("src") + "/", dir.Combine("dst") + "/");
+
+        File.ReadAllText(dir.Combine("dst/x.conf")).Should().Be("level=1", "rsync compares whole seconds on this rewrite");
+        ManifestDiff.Compare(Manifest(await ManifestScanner.ScanDirectoryAsync(dir.Combine("src"))), deployed).IsEmpty.Should().BeFalse();
+    }
+
+    private static FileManifest Manifest(IReadOnlyList<ScannedFile> files) => new(files.Select(f => f.Entry));
+
+    private static async Task Rsync(string from, string to)
+    {
+        using var p = Process.Start(new ProcessStartInfo("rsync", ["-a", from, to]) { RedirectStandardError = true })!;
+        await p.WaitForExitAsync();
+        p.ExitCode.Should().Be(0);
+    }
+}
