@@ -4,6 +4,7 @@ using Deploy.Benchmarks;
 // Each suite runs our operation and the reference tool on the same data in one run and prints the ratios.
 var suites = new Dictionary<string, Func<Harness, Task>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["ssh"] = SshBenchmarks.RunAsync,
     ["package"] = PackageBenchmarks.RunAsync,
     ["docker"] = DockerBenchmarks.RunAsync,
     ["fleet"] = FleetBenchmarks.RunAsync,

@@ -104,6 +104,17 @@ internal static class RemoteScripts
         exec chown -h -- "$2" "$1"
         """;
 
+    /// <summary>
+    /// Prints the python3 interpreter to set exact times in bulk (a system one first: version-manager shims such as
+    /// pyenv's cost 100+ ms per start), else <c>pl</c>.
+    /// </summary>
+    public const string UploadMode = """
+        for p in /usr/bin/python3 /usr/libexec/platform-python /bin/python3 /usr/local/bin/python3; do
+          if [ -x "$p" ]; then echo "$p"; exit 0; fi
+        done
+        command -v python3 || echo pl
+        """;
+
     /// <summary>Prints os-release.</summary>
     public const string OsRelease = "cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null || true";
 
@@ -142,20 +153,21 @@ internal static class RemoteScripts
         """;
 
     /// <summary>
-    /// Upload. $1 = bookkeeping directory (<c>.../.deploy-up-ID</c>); stdin = a tar stream for <c>-C /</c> whose first
-    /// entry is <c>$1/list</c> (NUL-separated pairs: temp path, destination) followed by the files at their temp
+    /// Upload. $1 = bookkeeping directory (<c>.../.deploy-up-ID</c>), $2 = the python3 interpreter that sets the exact times
+    /// (the tar then carries whole seconds only), else <c>pl</c> (pax headers carry them); stdin = a tar stream for
+    /// <c>-C /</c> whose first entry is <c>$1/list</c> (NUL-separated triples: temp path, destination, mtime in ns) followed by the files at their temp
     /// paths (beside their destinations) and a last, empty <c>$1/done</c> entry that marks the stream complete. After the whole stream arrived, each temp is renamed onto its
     /// destination (atomic per file). On failure the temps are removed; if this script is killed outright, the
     /// next upload to the same bookkeeping directory parent removes them (the owner pid is recorded).
     /// </summary>
     public const string Upload = """
-        b=$1; u=${b%/*}
+        b=$1; m=$2; u=${b%/*}
         unlist() {
           [ -f "$1/list" ] || return 0
           if command -v perl >/dev/null 2>&1; then
-            perl -e '$/="\0"; open(L,"<",$ARGV[0]) or exit 0; while(defined(my $t=<L>)){ my $d=<L>; chop $t; unlink $t; }' "$1/list"
+            perl -e '$/="\0"; open(L,"<",$ARGV[0]) or exit 0; while(defined(my $t=<L>)){ my $d=<L>; my $n=<L>; chop $t; unlink $t; }' "$1/list"
           else
-            xargs -0 -n 2 sh -c 'rm -f -- "$1"' sh < "$1/list"
+            xargs -0 -n 3 sh -c 'rm -f -- "$1"' sh < "$1/list"
           fi
         }
         alive() {
@@ -178,10 +190,17 @@ internal static class RemoteScripts
         trap 'exit 1' HUP INT TERM PIPE
         tar -x -p --no-same-owner -f - -C / || exit 2
         [ -f "$b/done" ] || { echo "the upload stream was cut off before its end" >&2; exit 2; }
-        if command -v perl >/dev/null 2>&1; then
-          perl -e '$/="\0"; open(L,"<",$ARGV[0]) or die "no list: $!\n"; while(defined(my $t=<L>)){ defined(my $d=<L>) or last; chop $t; chop $d; rename($t,$d) or die "cannot place $d: $!\n"; }' "$b/list" || exit 3
+        if [ "$m" != pl ]; then
+          "$m" -c 'import os, sys
+        d = open(sys.argv[1], "rb").read().split(b"\0")
+        for i in range(0, len(d) - 2, 3):
+            n = int(d[i + 2])
+            os.utime(d[i], ns=(n, n))
+            os.rename(d[i], d[i + 1])' "$b/list" || exit 3
+        elif command -v perl >/dev/null 2>&1; then
+          perl -e '$/="\0"; open(L,"<",$ARGV[0]) or die "no list: $!\n"; while(defined(my $t=<L>)){ defined(my $d=<L>) or last; my $n=<L>; chop $t; chop $d; rename($t,$d) or die "cannot place $d: $!\n"; }' "$b/list" || exit 3
         else
-          xargs -0 -n 2 mv -fT -- < "$b/list" || exit 3
+          xargs -0 -n 3 sh -c 'mv -fT -- "$1" "$2"' sh < "$b/list" || exit 3
         fi
         ok=1
         """;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Formats.Tar;
 using System.Text;
 using Deploy.Core.Errors;
 
@@ -47,6 +46,9 @@ public sealed partial class SshHost
         return new TransferSummary(items.Count, bytes, elapsed);
     }
 
+    /// <summary>Tests: forces a python3 interpreter path (it sets exact times) or <c>pl</c> (pax headers carry them, perl renames).</summary>
+    internal void ForceUploadMode(string mode) => _uploadMode = mode;
+
     private async Task<long> UploadOnceAsync(List<(FileUpload File, string Target, long Size)> items, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
@@ -56,11 +58,16 @@ public sealed partial class SshHost
         for (var i = 0; i < items.Count; i++)
         {
             temps[i] = PosixPath.Combine(PosixPath.GetDirectoryName(items[i].Target), ".deploy-tmp-" + id + "-" + i.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
-            manifest.Append(temps[i]).Append('\0').Append(items[i].Target).Append('\0');
+            var mtime = items[i].File.ModifiedTime ?? new DateTimeOffset(File.GetLastWriteTimeUtc(items[i].File.LocalPath));
+            var nanoseconds = (mtime.UtcDateTime - DateTime.UnixEpoch).Ticks * 100;
+            manifest.Append(temps[i]).Append('\0').Append(items[i].Target).Append('\0').Append(nanoseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\0');
         }
 
+        _uploadMode ??= (await ScriptAsync(RemoteScripts.UploadMode, [], idempotent: true, cancellationToken).ConfigureAwait(false)).StandardOutput.Trim();
+        var exactTimesInTar = _uploadMode is not { Length: > 0 } m || m == "pl";
+
         var job = AgentSession.NewJobId();
-        using var process = await StartChannelAsync(job, CommandLine.Join(["exec", "/bin/sh", "-c", RemoteScripts.Upload, "sh", bookkeeping]), cancellationToken).ConfigureAwait(false);
+        using var process = await StartChannelAsync(job, CommandLine.Join(["exec", "/bin/sh", "-c", RemoteScripts.Upload, "sh", bookkeeping, exactTimesInTar ? "pl" : _uploadMode!]), cancellationToken).ConfigureAwait(false);
         var stderrTask = process.StandardError.ReadToEndAsync(CancellationToken.None);
         var stdoutTask = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         long total = items.Sum(x => x.Size);
@@ -69,7 +76,7 @@ public sealed partial class SshHost
         {
             try
             {
-                sent = await Task.Run(() => WriteTar(process.StandardInput.BaseStream, bookkeeping, Encoding.UTF8.GetBytes(manifest.ToString()), items, temps, total, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+                sent = await Task.Run(() => WriteTar(process.StandardInput.BaseStream, bookkeeping, Encoding.UTF8.GetBytes(manifest.ToString()), items, temps, total, exactTimesInTar, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
             catch (IOException)
             {
@@ -111,47 +118,48 @@ public sealed partial class SshHost
         return sent;
     }
 
-    private static long WriteTar(Stream stdin, string bookkeeping, byte[] manifest, List<(FileUpload File, string Target, long Size)> items, string[] temps, long total, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    private static long WriteTar(Stream stdin, string bookkeeping, byte[] manifest, List<(FileUpload File, string Target, long Size)> items, string[] temps, long total, bool exactTimes, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         long sent = 0;
-        var buffered = new BufferedStream(stdin, 1 << 20);
-        var writer = new TarWriter(buffered, TarEntryFormat.Pax, leaveOpen: true);
+        var writer = new PaxArchiveWriter(stdin);
+        var now = DateTimeOffset.FromUnixTimeSeconds(0);
         try
         {
-            using var list = new MemoryStream(manifest, writable: false);
-            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, PosixPath.Combine(bookkeeping, "list").TrimStart('/'))
+            var listPath = PosixPath.Combine(bookkeeping, "list");
+            var listFile = Path.GetTempFileName();
+            try
             {
-                DataStream = list,
-                Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
+                File.WriteAllBytes(listFile, manifest);
+                using var list = File.OpenHandle(listFile);
+                writer.WriteFile(listPath.TrimStart('/'), UnixFileMode.UserRead | UnixFileMode.UserWrite, now, manifest.Length, list, listPath);
+            }
+            finally
+            {
+                File.Delete(listFile);
+            }
 
             for (var i = 0; i < items.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var (file, target, _) = items[i];
-                using var source = new FileStream(file.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-                var entry = new PaxTarEntry(TarEntryType.RegularFile, temps[i].TrimStart('/'))
-                {
-                    DataStream = source,
-                    Mode = file.Mode ?? File.GetUnixFileMode(source.SafeFileHandle),
-                    ModificationTime = file.ModifiedTime ?? File.GetLastWriteTimeUtc(source.SafeFileHandle),
-                };
-                writer.WriteEntry(entry);
-                sent += source.Length;
+                var info = new FileInfo(file.LocalPath);
+                using var source = File.OpenHandle(file.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+                var length = info.Length;
+                writer.WriteFile(temps[i].TrimStart('/'), file.Mode ?? info.UnixFileMode, file.ModifiedTime ?? new DateTimeOffset(info.LastWriteTimeUtc), length, source, file.LocalPath, exactTimes);
+                sent += length;
                 progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, target));
             }
 
             // The commit mark: the remote side places files only if the stream got this far.
             cancellationToken.ThrowIfCancellationRequested();
-            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, PosixPath.Combine(bookkeeping, "done").TrimStart('/')) { Mode = UnixFileMode.UserRead });
-            writer.Dispose();
-            buffered.Flush();
+            writer.WriteFile(PosixPath.Combine(bookkeeping, "done").TrimStart('/'), UnixFileMode.UserRead, now, 0, null, bookkeeping);
+            writer.Finish();
             return sent;
         }
         finally
         {
-            // On failure the writer is abandoned, not disposed: disposing would end the archive properly. Closing the
-            // pipe mid-stream makes the remote tar fail (or find no commit mark), so nothing is placed.
+            // On failure the archive is left without its end: the remote tar fails (or finds no commit mark), so
+            // nothing is placed.
             stdin.Close();
         }
     }

@@ -34,8 +34,9 @@ public sealed partial class SshHost : IHost
     private readonly ConcurrentBag<AgentSession> _idle = [];
     private readonly string _controlDirectory;
     private readonly bool _ownsControlDirectory;
-    private string? _controlPath;
-    private bool _masterSuspect;
+    private volatile string? _controlPath;
+    private volatile bool _masterSuspect;
+    private string? _uploadMode;
     private int _sessionIds;
     private int _disposed;
 
@@ -163,7 +164,7 @@ public sealed partial class SshHost : IHost
             {
                 _masterSuspect = true;
                 throw new SshTransportException(DeployErrorCode.HostUnreachable,
-                    $"The SSH connection to {Name} was lost while running a command; it may or may not have completed. {Tail(stderr)}".TrimEnd())
+                    $"The SSH connection to {Name} was lost while running a command; it may or may not have completed. {Redact(Tail(stderr), command.Secrets)}".TrimEnd())
                 { Host = Name, Command = display };
             }
 
@@ -408,6 +409,19 @@ public sealed partial class SshHost : IHost
 
         var text = stderr.ToString().Trim();
         return text.Length > 400 ? "..." + text[^400..] : text;
+    }
+
+    private static string Redact(string text, IReadOnlyList<string> secrets)
+    {
+        foreach (var secret in secrets)
+        {
+            if (!string.IsNullOrEmpty(secret))
+            {
+                text = text.Replace(secret, "***", StringComparison.Ordinal);
+            }
+        }
+
+        return text;
     }
 
     private static void TryDeleteFile(string path)

@@ -21,10 +21,13 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
         _remote.Dispose();
     }
 
-    [Fact]
-    public async Task Upload_places_every_file_with_its_mode_and_full_precision_mtime()
+    [Theory]
+    [InlineData("python3")]
+    [InlineData("pl")]
+    public async Task Upload_places_every_file_with_its_mode_and_full_precision_mtime(string uploadMode)
     {
         await using var host = _server.CreateHost();
+        host.ForceUploadMode(uploadMode);
         var files = new List<FileUpload>();
         var expected = new Dictionary<string, (byte[] Bytes, UnixFileMode Mode, DateTime Mtime)>();
         var random = new Random(11);

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using Deploy.Core.Hosts;
+using Deploy.Core.Hosts.Ssh;
+using Deploy.Testing;
+
+namespace Deploy.Benchmarks;
+
+/// <summary>
+/// Suite <c>ssh</c>: against one local sshd, 100 sequential commands through <see cref="SshHost"/> vs plain ssh
+/// (multiplexed over a ControlMaster, and a fresh connection each), and a 10,000-file (~45 MB) tree upload vs
+/// <c>tar c | ssh tar x</c>, <c>rsync -a</c> and <c>scp -r</c> over the same sshd.
+/// </summary>
+public static class SshBenchmarks
+{
+    private const string Suite = "ssh";
+    private const string Ours = "Deploy SDK";
+
+    public static async Task RunAsync(Harness harness)
+    {
+        await using var server = await SshServer.StartAsync();
+        using var work = new TempDirectory("bench-ssh");
+        var control = Path.Combine(server.Directory, "bm");
+        var common = new[]
+        {
+            "-F", "/dev/null", "-p", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-l", server.User,
+            "-i", server.IdentityFile, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+            "-o", "UserKnownHostsFile=" + server.KnownHostsFile, "-o", "StrictHostKeyChecking=yes", "-o", "Compression=no",
+        };
+        var mux = common.Concat(["-o", "ControlPath=" + control]).ToArray();
+
+        // scp spells the port -P and has no -l for the user.
+        var scpArgs = mux.Select(a => a == "-p" ? "-P" : a).Where((a, i) => a != "-l" && (i == 0 || mux[i - 1] != "-l")).Concat(["-o", "User=" + server.User]).ToArray();
+        await ExecAsync("ssh", [.. mux, "-o", "ControlMaster=yes", "-o", "ControlPersist=600", "-f", "-N", "127.0.0.1"]);
+        await using var host = server.CreateHost(o => o with { ExtraOptions = Environment.GetEnvironmentVariable("DEPLOY_BENCH_SSH_OPTION") is { Length: > 0 } extra ? [extra] : [] });
+        var cases = Environment.GetEnvironmentVariable("DEPLOY_BENCH_SSH_CASES") ?? "commands,upload";
+        try
+        {
+            if (cases.Contains("commands", StringComparison.Ordinal))
+            {
+                await MeasureCommandsAsync(harness, host, common, mux);
+            }
+
+            if (!cases.Contains("upload", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            var source = Path.Combine(work.Path, "src");
+            var (count, bytes) = GenerateTree(source);
+            Console.WriteLine($"ssh: upload of a {count}-file tree ({bytes / 1e6:0.0} MB)");
+            var relative = Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(source, f)).ToArray();
+            var run = 0;
+            string dest = "";
+            async Task Fresh()
+            {
+                dest = Path.Combine(work.Path, "dst-" + run++);
+                Directory.CreateDirectory(dest);
+                await WarmAsync(source);
+            }
+
+            if (cases.Contains("ab", StringComparison.Ordinal))
+            {
+                // Interleaved A/B runs, for investigating the upload on a noisy machine.
+                for (var i = 0; i < 8; i++)
+                {
+                    await Fresh();
+                    var sw = Stopwatch.StartNew();
+                    await host.UploadAsync(relative.Select(r => new FileUpload(Path.Combine(source, r), dest + "/" + r)).ToList());
+                    var ours = sw.Elapsed.TotalMilliseconds;
+                    await Fresh();
+                    sw.Restart();
+                    await ExecAsync("bash", ["-c", $"set -o pipefail; tar c -C {CommandLine.Quote(source)} . | ssh {string.Join(' ', mux.Select(CommandLine.Quote))} 127.0.0.1 tar x -C {CommandLine.Quote(dest)}"]);
+                    Console.WriteLine($"ab: ours {ours:0} ms, tar pipe {sw.Elapsed.TotalMilliseconds:0} ms");
+                }
+
+                return;
+            }
+
+            await harness.MeasureAsync(Suite, "upload 10k files", Ours, async () =>
+            {
+                var files = relative.Select(r => new FileUpload(Path.Combine(source, r), dest + "/" + r)).ToList();
+                await host.UploadAsync(files);
+            }, Fresh);
+            var sshCommand = "ssh " + string.Join(' ', mux.Select(CommandLine.Quote));
+            await harness.MeasureAsync(Suite, "upload 10k files", "tar c | ssh tar x", async () =>
+            {
+                await ExecAsync("bash", ["-c", $"set -o pipefail; tar c -C {CommandLine.Quote(source)} . | {sshCommand} 127.0.0.1 tar x -C {CommandLine.Quote(dest)}"]);
+            }, Fresh);
+            await harness.MeasureAsync(Suite, "upload 10k files", "rsync -a", async () =>
+            {
+                await ExecAsync("rsync", ["-a", "-e", sshCommand, source + "/", "127.0.0.1:" + dest + "/"]);
+            }, Fresh);
+            await harness.MeasureAsync(Suite, "upload 10k files", "scp -r", async () =>
+            {
+                await ExecAsync("scp", ["-q", "-r", .. scpArgs, source, "127.0.0.1:" + dest + "/"]);
+            }, Fresh, runs: 5);
+
+            Verify(source, Path.Combine(work.Path, "dst-1"), relative);
+        }
+        finally
+        {
+            await ExecAsync("ssh", [.. mux, "-O", "exit", "127.0.0.1"], check: false);
+        }
+    }
+
+    private static async Task MeasureCommandsAsync(Harness harness, SshHost host, string[] common, string[] mux)
+    {
+        Console.WriteLine("ssh: 100 sequential commands (true)");
+        await harness.MeasureAsync(Suite, "100 commands", Ours, async () =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                await host.RunAsync(CommandSpec.Of("true"));
+            }
+        });
+        await harness.MeasureAsync(Suite, "100 commands", "ssh (ControlMaster)", async () =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                await ExecAsync("ssh", [.. mux, "127.0.0.1", "true"]);
+            }
+        });
+
+        // A new connection per command costs 100x more: time 20 and scale to 100, or the suite takes many minutes.
+        var runs = new List<double>();
+        for (var r = 0; r < 5; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (var i = 0; i < 20; i++)
+            {
+                await ExecAsync("ssh", [.. common, "-o", "ControlPath=none", "127.0.0.1", "true"]);
+            }
+
+            runs.Add(sw.Elapsed.TotalMilliseconds * 5);
+        }
+
+        var sorted = runs.Order().ToArray();
+        harness.Record(new Measurement(Suite, "100 commands", "ssh (new connection each)", sorted[2], [.. runs], "20 commands per run, scaled x5"));
+        Console.WriteLine($"  {Suite}/100 commands/ssh (new connection each): median {sorted[2]:0.0} ms (20 per run, x5)");
+    }
+
+    /// <summary>10,000 files, ~45 MB: mostly small, some medium, a few large, over 200 directories.</summary>
+    private static (int Count, long Bytes) GenerateTree(string root)
+    {
+        var random = new Random(2024);
+        long total = 0;
+        var buffer = new byte[1 << 20];
+        random.NextBytes(buffer);
+        for (var i = 0; i < 10_000; i++)
+        {
+            var size = (i % 100) switch
+            {
+                < 70 => random.Next(0, 2_000),
+                < 95 => random.Next(2_000, 18_000),
+                _ => random.Next(15_000, 45_000),
+            };
+            var dir = Path.Combine(root, "d" + (i % 200), "s" + (i % 7));
+            Directory.CreateDirectory(dir);
+            var file = Path.Combine(dir, "f" + i + ".dat");
+            using (var fs = File.Create(file))
+            {
+                fs.Write(buffer, random.Next(0, buffer.Length - size), size);
+            }
+
+            File.SetUnixFileMode(file, i % 10 == 0 ? (UnixFileMode)0x1ED : (UnixFileMode)0x1A4);
+            total += size;
+        }
+
+        return (10_000, total);
+    }
+
+    private static async Task WarmAsync(string root)
+    {
+        var buffer = new byte[1 << 16];
+        foreach (var f in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+        {
+            await using var fs = File.OpenRead(f);
+            while (await fs.ReadAsync(buffer) > 0)
+            {
+            }
+        }
+    }
+
+    private static void Verify(string source, string dest, string[] relative)
+    {
+        foreach (var r in relative.Take(200))
+        {
+            var a = File.ReadAllBytes(Path.Combine(source, r));
+            var b = File.ReadAllBytes(Path.Combine(dest, r));
+            if (!a.AsSpan().SequenceEqual(b) || File.GetLastWriteTimeUtc(Path.Combine(source, r)) != File.GetLastWriteTimeUtc(Path.Combine(dest, r)))
+            {
+                throw new InvalidOperationException($"Upload verification failed for {r}");
+            }
+        }
+    }
+
+    private static async Task ExecAsync(string program, string[] args, bool check = true)
+    {
+        var psi = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        if (check && p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} exited with {p.ExitCode}: {await err}");
+        }
+    }
+}

@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Text;
+using Deploy.Core.Errors;
+using Microsoft.Win32.SafeHandles;
+
+namespace Deploy.Core.Hosts.Ssh;
+
+/// <summary>
+/// A lean, forward-only POSIX (ustar/pax) tar writer for uploads: regular files only. A pax extended header carries
+/// the exact modification time when asked, and the path when it fits neither the ustar name nor prefix+name. It streams file
+/// content from handles into one large buffer, doing a fraction of the per-entry work of a general tar writer;
+/// on 10,000 small files that difference is most of the client's cost. Dispose does NOT end the archive; call
+/// <see cref="Finish"/> (an archive cut off without its end blocks is what a failed upload must look like).
+/// </summary>
+internal sealed class PaxArchiveWriter
+{
+    private const int Block = 512;
+    private static readonly Encoding Utf8 = new UTF8Encoding(false);
+    private readonly Stream _output;
+    private readonly byte[] _buffer;
+    private int _used;
+
+    public PaxArchiveWriter(Stream output, int bufferSize = 1 << 20)
+    {
+        _output = output;
+        _buffer = new byte[bufferSize];
+    }
+
+    /// <summary>
+    /// Writes one regular file entry whose content is <paramref name="length"/> bytes of <paramref name="content"/>.
+    /// With <paramref name="exactTime"/> a pax header carries the full-precision time; without it (the receiver sets
+    /// exact times itself) the entry is a bare ustar header whenever the name fits, which halves the per-file overhead.
+    /// </summary>
+    public void WriteFile(string name, UnixFileMode mode, DateTimeOffset modified, long length, SafeFileHandle? content, string displayPath, bool exactTime = true)
+    {
+        var nameBytes = Utf8.GetBytes(name);
+        var split = SplitUstar(nameBytes);
+        var huge = length >= 8L * 1024 * 1024 * 1024;
+        if (exactTime || split < -1 || huge)
+        {
+            var records = new StringBuilder();
+            AppendRecord(records, "mtime", FormatTime(modified));
+            if (split < -1)
+            {
+                AppendRecord(records, "path", name);
+            }
+
+            if (huge)
+            {
+                AppendRecord(records, "size", length.ToString(CultureInfo.InvariantCulture));
+            }
+
+            var ext = Utf8.GetBytes(records.ToString());
+            WriteHeader(Encoding.ASCII.GetBytes("PaxHeader"), -1, (UnixFileMode)Convert.ToInt32("644", 8), ext.Length, 0, (byte)'x');
+            WritePadded(ext);
+        }
+
+        var seconds = Math.Max(0, modified.ToUnixTimeSeconds());
+        WriteHeader(split < -1 ? Encoding.ASCII.GetBytes("deploy-long-name") : nameBytes, split < -1 ? -1 : split, mode, huge ? 0 : length, seconds, (byte)'0');
+        if (content is not null)
+        {
+            CopyContent(content, length, displayPath);
+        }
+    }
+
+    /// <summary>
+    /// Where a name splits into the ustar prefix (155 bytes) and name (100 bytes) fields: -1 when it fits the name
+    /// field alone, the index of the separating '/' when it needs the prefix, -2 when it fits neither (pax path).
+    /// </summary>
+    private static int SplitUstar(byte[] name)
+    {
+        if (name.Length <= 100)
+        {
+            return -1;
+        }
+
+        for (var i = Math.Min(155, name.Length - 2); i > 0; i--)
+        {
+            if (name[i] == (byte)'/' && name.Length - i - 1 <= 100)
+            {
+                return i;
+            }
+        }
+
+        return -2;
+    }
+
+    /// <summary>Writes the end-of-archive blocks and flushes.</summary>
+    public void Finish()
+    {
+        Reserve(2 * Block);
+        _buffer.AsSpan(_used, 2 * Block).Clear();
+        _used += 2 * Block;
+        Flush();
+        _output.Flush();
+    }
+
+    private void CopyContent(SafeFileHandle content, long length, string displayPath)
+    {
+        long offset = 0;
+        while (offset < length)
+        {
+            if (_used == _buffer.Length)
+            {
+                Flush();
+            }
+
+            var want = (int)Math.Min(_buffer.Length - _used, length - offset);
+            var read = RandomAccess.Read(content, _buffer.AsSpan(_used, want), offset);
+            if (read == 0)
+            {
+                throw new DeployException(DeployErrorCode.TransferFailed, $"'{displayPath}' shrank while it was being uploaded; upload it again once it is stable.") { Path = displayPath };
+            }
+
+            _used += read;
+            offset += read;
+        }
+
+        var pad = (int)((Block - (length % Block)) % Block);
+        Reserve(pad);
+        _buffer.AsSpan(_used, pad).Clear();
+        _used += pad;
+    }
+
+    private void WriteHeader(byte[] name, int split, UnixFileMode mode, long size, long mtime, byte type)
+    {
+        Reserve(Block);
+        var h = _buffer.AsSpan(_used, Block);
+        h.Clear();
+        if (split < 0)
+        {
+            name.CopyTo(h);
+        }
+        else
+        {
+            name.AsSpan(split + 1).CopyTo(h);
+            name.AsSpan(0, split).CopyTo(h[345..]);
+        }
+
+        Octal(h.Slice(100, 8), (long)mode & 0xFFF);
+        Octal(h.Slice(108, 8), 0);
+        Octal(h.Slice(116, 8), 0);
+        Octal(h.Slice(124, 12), size < 8L * 1024 * 1024 * 1024 ? size : 0);
+        Octal(h.Slice(136, 12), Math.Min(mtime, 8589934591L));
+        h.Slice(148, 8).Fill((byte)' ');
+        h[156] = type;
+        "ustar\000"u8.CopyTo(h[257..]);
+        var sum = 0;
+        foreach (var b in h)
+        {
+            sum += b;
+        }
+
+        Octal(h.Slice(148, 7), sum);
+        _used += Block;
+    }
+
+    private void WritePadded(byte[] data)
+    {
+        var padded = (data.Length + Block - 1) / Block * Block;
+        Reserve(padded);
+        data.CopyTo(_buffer.AsSpan(_used));
+        _buffer.AsSpan(_used + data.Length, padded - data.Length).Clear();
+        _used += padded;
+    }
+
+    private void Reserve(int bytes)
+    {
+        if (_buffer.Length - _used < bytes)
+        {
+            Flush();
+        }
+
+        if (_buffer.Length < bytes)
+        {
+            throw new InvalidOperationException("A tar header is larger than the write buffer.");
+        }
+    }
+
+    private void Flush()
+    {
+        if (_used > 0)
+        {
+            _output.Write(_buffer, 0, _used);
+            _used = 0;
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> as zero-padded octal digits followed by NUL, filling the field.</summary>
+    private static void Octal(Span<byte> field, long value)
+    {
+        var digits = field.Length - 1;
+        for (var i = digits - 1; i >= 0; i--)
+        {
+            field[i] = (byte)('0' + (value & 7));
+            value >>= 3;
+        }
+
+        field[digits] = 0;
+    }
+
+    /// <summary>A pax record: <c>"LEN key=value\n"</c>, where LEN counts the whole record including itself.</summary>
+    private static void AppendRecord(StringBuilder records, string key, string value)
+    {
+        var body = Utf8.GetByteCount(key) + Utf8.GetByteCount(value) + 3;
+        var length = body + body.ToString(CultureInfo.InvariantCulture).Length;
+        if (length.ToString(CultureInfo.InvariantCulture).Length + body != length)
+        {
+            length++;
+        }
+
+        records.Append(length.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(key).Append('=').Append(value).Append('\n');
+    }
+
+    /// <summary>Seconds since the epoch with the exact 100 ns fraction, e.g. <c>1700000000.1234567</c>.</summary>
+    internal static string FormatTime(DateTimeOffset time)
+    {
+        var ticks = (time.UtcDateTime - DateTime.UnixEpoch).Ticks;
+        return (ticks / (decimal)TimeSpan.TicksPerSecond).ToString(CultureInfo.InvariantCulture);
+    }
+}
