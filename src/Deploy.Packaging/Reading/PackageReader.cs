@@ -29,29 +29,8 @@ public sealed class PackageReader
     /// </summary>
     public async Task<VerifiedPackage> ExtractAsync(string packagePath, string destination, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(destination);
-        var dest = Path.GetFullPath(destination).TrimEnd('/');
-        if (Directory.Exists(dest) || File.Exists(dest))
-        {
-            throw new DeployException(DeployErrorCode.InvalidArgument, $"The extraction destination '{dest}' already exists; extract into a new directory.") { Path = dest };
-        }
-
-        var parent = Path.GetDirectoryName(dest)!;
-        Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, "." + Path.GetFileName(dest) + ".extract-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant());
-        Directory.CreateDirectory(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        try
-        {
-            var verified = await ReadAsync(packagePath, temp, cancellationToken).ConfigureAwait(false);
-            File.SetUnixFileMode(temp, (UnixFileMode)0b111_101_101);
-            Directory.Move(temp, dest);
-            return verified with { Directory = dest };
-        }
-        catch
-        {
-            TryDeleteTree(temp);
-            throw;
-        }
+        var (dest, verified) = await AtomicExtraction.RunAsync(destination, temp => ReadAsync(packagePath, temp, cancellationToken)).ConfigureAwait(false);
+        return verified with { Directory = dest };
     }
 
     private async Task<VerifiedPackage> ReadAsync(string packagePath, string? directory, CancellationToken cancellationToken)
@@ -256,20 +235,5 @@ public sealed class PackageReader
         }
 
         return bytes;
-    }
-
-    private static void TryDeleteTree(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: the directory is private and hidden; it never shadows the destination.
-        }
     }
 }

@@ -29,42 +29,21 @@ public sealed class SafeExtractor
             throw new DeployException(DeployErrorCode.LocalPathNotFound, $"Archive '{archivePath}' does not exist.") { Path = archivePath };
         }
 
-        var dest = Path.GetFullPath(destination).TrimEnd('/');
-        if (Directory.Exists(dest) || File.Exists(dest))
+        var (_, entries) = await AtomicExtraction.RunAsync(destination, async temp =>
         {
-            throw new DeployException(DeployErrorCode.InvalidArgument, $"The extraction destination '{dest}' already exists; extract into a new directory.") { Path = dest };
-        }
-
-        var parent = Path.GetDirectoryName(dest)!;
-        Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, "." + Path.GetFileName(dest) + ".extract-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant());
-        Directory.CreateDirectory(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        try
-        {
-            IReadOnlyList<ManifestEntry> entries;
-            var source = await ArchiveSource.OpenFileAsync(archivePath, Path.GetFileName(archivePath), cancellationToken).ConfigureAwait(false);
-            await using (source.ConfigureAwait(false))
+            try
             {
-                entries = await new LayerExtractor(_limits, Path.GetFileName(archivePath), temp, null).RunAsync(source, cancellationToken).ConfigureAwait(false);
+                var source = await ArchiveSource.OpenFileAsync(archivePath, Path.GetFileName(archivePath), cancellationToken).ConfigureAwait(false);
+                await using (source.ConfigureAwait(false))
+                {
+                    return await new LayerExtractor(_limits, Path.GetFileName(archivePath), temp, null).RunAsync(source, cancellationToken).ConfigureAwait(false);
+                }
             }
-
-            File.SetUnixFileMode(temp, (UnixFileMode)0b111_101_101);
-            Directory.Move(temp, dest);
-            return entries;
-        }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
-        {
-            Directory.Delete(temp, recursive: true);
-            throw new DeployException(DeployErrorCode.PackageInvalid, $"'{Path.GetFileName(archivePath)}' is corrupt or truncated: {e.Message}", e) { Path = archivePath };
-        }
-        catch
-        {
-            if (Directory.Exists(temp))
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
             {
-                Directory.Delete(temp, recursive: true);
+                throw new DeployException(DeployErrorCode.PackageInvalid, $"'{Path.GetFileName(archivePath)}' is corrupt or truncated: {e.Message}", e) { Path = archivePath };
             }
-
-            throw;
-        }
+        }).ConfigureAwait(false);
+        return entries;
     }
 }
