@@ -63,6 +63,27 @@ internal sealed class PaxArchiveWriter
         }
     }
 
+    /// <summary>Writes one regular file entry holding <paramref name="content"/> (a small in-memory file).</summary>
+    public void WriteBytes(string name, UnixFileMode mode, DateTimeOffset modified, byte[] content)
+    {
+        WriteFile(name, mode, modified, content.Length, null, name, exactTime: false);
+        var offset = 0;
+        while (offset < content.Length)
+        {
+            if (_used == _buffer.Length)
+            {
+                Flush();
+            }
+
+            var n = Math.Min(_buffer.Length - _used, content.Length - offset);
+            content.AsSpan(offset, n).CopyTo(_buffer.AsSpan(_used));
+            _used += n;
+            offset += n;
+        }
+
+        Pad(content.Length);
+    }
+
     /// <summary>
     /// Where a name splits into the ustar prefix (155 bytes) and name (100 bytes) fields: -1 when it fits the name
     /// field alone, the index of the separating '/' when it needs the prefix, -2 when it fits neither (pax path).
@@ -116,6 +137,12 @@ internal sealed class PaxArchiveWriter
             offset += read;
         }
 
+        Pad(length);
+    }
+
+    /// <summary>Zero-fills up to the next block boundary after <paramref name="length"/> content bytes.</summary>
+    private void Pad(long length)
+    {
         var pad = (int)((Block - (length % Block)) % Block);
         Reserve(pad);
         _buffer.AsSpan(_used, pad).Clear();

@@ -153,21 +153,36 @@ internal static class RemoteScripts
         """;
 
     /// <summary>
-    /// Upload. $1 = bookkeeping directory (<c>.../.deploy-up-ID</c>), $2 = the python3 interpreter that sets the exact times
-    /// (the tar then carries whole seconds only), else <c>pl</c> (pax headers carry them); stdin = a tar stream for
-    /// <c>-C /</c> whose first entry is <c>$1/list</c> (NUL-separated triples: temp path, destination, mtime in ns) followed by the files at their temp
-    /// paths (beside their destinations) and a last, empty <c>$1/done</c> entry that marks the stream complete. After the whole stream arrived, each temp is renamed onto its
-    /// destination (atomic per file). On failure the temps are removed; if this script is killed outright, the
-    /// next upload to the same bookkeeping directory parent removes them (the owner pid is recorded).
+    /// $@ = directories. Prints, one line each, how many trailing components of it do not exist (0: it exists as a
+    /// directory); see <see cref="UploadLayout"/>.
+    /// </summary>
+    public const string MissingLevels = """
+        for d; do
+          n=0; p=$d
+          while [ -n "$p" ] && [ ! -d "$p" ]; do p=${p%/*}; n=$((n+1)); done
+          echo $n
+        done
+        """;
+
+    /// <summary>
+    /// Upload. $1 = bookkeeping directory (<c>.../.deploy-up-ID</c>), $2 = the python3 interpreter that places the files
+    /// (and sets the exact times the manifest carries), else <c>pl</c> (pax headers carry the times; perl, else mv,
+    /// places). stdin = a tar stream for <c>-C /</c> whose first entry is <c>$1/list</c>, the
+    /// <see cref="UploadLayout"/> manifest, followed by the files at their temp paths (on the destination's file
+    /// system) and a last, empty <c>$1/done</c> entry that marks the stream complete. Only after the whole stream
+    /// arrived is anything placed: temp files are renamed onto their destinations, temp directories onto the missing
+    /// directories they stand for (merged into one that appeared meanwhile). On failure the temps are removed; if
+    /// this script is killed outright, the next upload to the same bookkeeping parent removes them (the owner pid is
+    /// recorded).
     /// </summary>
     public const string Upload = """
         b=$1; m=$2; u=${b%/*}
         unlist() {
           [ -f "$1/list" ] || return 0
           if command -v perl >/dev/null 2>&1; then
-            perl -e '$/="\0"; open(L,"<",$ARGV[0]) or exit 0; while(defined(my $t=<L>)){ my $d=<L>; my $n=<L>; chop $t; unlink $t; }' "$1/list"
+            perl -MFile::Path=remove_tree -e '$/="\0"; open(L,"<",$ARGV[0]) or exit 0; while(defined(my $t=<L>)){ my $d=<L>; my $n=<L>; chop $t; if (defined $n && $n eq "D\0") { remove_tree($t) } else { unlink $t } }' "$1/list"
           else
-            xargs -0 -n 3 sh -c 'rm -f -- "$1"' sh < "$1/list"
+            xargs -0 -n 3 sh -c 'rm -rf -- "$1"' sh < "$1/list"
           fi
         }
         alive() {
@@ -191,16 +206,41 @@ internal static class RemoteScripts
         tar -x -p --no-same-owner -f - -C / || exit 2
         [ -f "$b/done" ] || { echo "the upload stream was cut off before its end" >&2; exit 2; }
         if [ "$m" != pl ]; then
-          "$m" -c 'import os, sys
+          "$m" -c 'import os, shutil, sys
+        def merge(s, t):
+            for base, dirs, files in os.walk(s):
+                dest = os.path.join(t, os.path.relpath(base, s))
+                if not os.path.isdir(dest):
+                    os.mkdir(dest)
+                for f in files:
+                    os.rename(os.path.join(base, f), os.path.join(dest, f))
+            shutil.rmtree(s)
         d = open(sys.argv[1], "rb").read().split(b"\0")
         for i in range(0, len(d) - 2, 3):
-            n = int(d[i + 2])
-            os.utime(d[i], ns=(n, n))
-            os.rename(d[i], d[i + 1])' "$b/list" || exit 3
+            t, p, n = d[i], d[i + 1], d[i + 2]
+            if n == b"D":
+                try:
+                    os.rename(t, p)
+                except OSError:
+                    if os.path.islink(p) or not os.path.isdir(p):
+                        raise
+                    merge(t, p)
+                continue
+            if n:
+                n = int(n)
+                os.utime(t, ns=(n, n))
+            if p:
+                os.rename(t, p)' "$b/list" || exit 3
         elif command -v perl >/dev/null 2>&1; then
-          perl -e '$/="\0"; open(L,"<",$ARGV[0]) or die "no list: $!\n"; while(defined(my $t=<L>)){ defined(my $d=<L>) or last; my $n=<L>; chop $t; chop $d; rename($t,$d) or die "cannot place $d: $!\n"; }' "$b/list" || exit 3
+          perl -MFile::Find -MFile::Path=remove_tree -e '$/="\0"; open(L,"<",$ARGV[0]) or die "no list: $!\n";
+        sub merge { my ($s, $t) = @_; (-d $t && ! -l $t) or die "cannot place $t: it is not a directory\n";
+          find({ no_chdir => 1, wanted => sub { my $p = $t . substr($File::Find::name, length $s);
+            if (-d $_ && ! -l $_) { -d $p or mkdir($p) or die "cannot create $p: $!\n" } else { rename($_, $p) or die "cannot place $p: $!\n" } } }, $s);
+          remove_tree($s) }
+        while(defined(my $t=<L>)){ defined(my $d=<L>) or last; my $n=<L>; chop $t; chop $d; chop $n;
+          if ($n eq "D") { rename($t, $d) or merge($t, $d) } elsif (length $d) { rename($t, $d) or die "cannot place $d: $!\n" } }' "$b/list" || exit 3
         else
-          xargs -0 -n 3 sh -c 'mv -fT -- "$1" "$2"' sh < "$b/list" || exit 3
+          xargs -0 -n 3 sh -c 'if [ "$3" = D ]; then mv -T -- "$1" "$2"; elif [ -n "$2" ]; then mv -fT -- "$1" "$2"; fi || exit 255' sh < "$b/list" || exit 3
         fi
         ok=1
         """;

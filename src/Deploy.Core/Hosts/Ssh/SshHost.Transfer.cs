@@ -12,7 +12,7 @@ public sealed partial class SshHost
     {
         ArgumentNullException.ThrowIfNull(files);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        var items = new List<(FileUpload File, string Target, long Size)>(files.Count);
+        var items = new List<UploadItem>(files.Count);
         foreach (var f in files)
         {
             ArgumentNullException.ThrowIfNull(f);
@@ -23,13 +23,14 @@ public sealed partial class SshHost
                 throw new DeployException(DeployErrorCode.InvalidArgument, "An upload target cannot be '/'.") { Path = f.TargetPath };
             }
 
+            // One stat per file, here: size, mode and time travel with the item.
             var info = new FileInfo(f.LocalPath);
             if (!info.Exists)
             {
                 throw new DeployException(DeployErrorCode.LocalPathNotFound, $"Upload source '{f.LocalPath}' does not exist.") { Path = f.LocalPath };
             }
 
-            items.Add((f, target, info.Length));
+            items.Add(new UploadItem(f.LocalPath, target, info.Length, f.Mode ?? info.UnixFileMode, f.ModifiedTime ?? new DateTimeOffset(info.LastWriteTimeUtc)));
         }
 
         if (items.Count == 0)
@@ -49,22 +50,19 @@ public sealed partial class SshHost
     /// <summary>Tests: forces a python3 interpreter path (it sets exact times) or <c>pl</c> (pax headers carry them, perl renames).</summary>
     internal void ForceUploadMode(string mode) => _uploadMode = mode;
 
-    private async Task<long> UploadOnceAsync(List<(FileUpload File, string Target, long Size)> items, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Tests: treats every destination directory as missing (as if it vanished after the check), to exercise merging.</summary>
+    internal bool AssumeDirectoriesMissing { get; set; }
+
+    private async Task<long> UploadOnceAsync(List<UploadItem> items, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
-        var temps = new string[items.Count];
-        var manifest = new StringBuilder();
-        for (var i = 0; i < items.Count; i++)
-        {
-            temps[i] = PosixPath.Combine(PosixPath.GetDirectoryName(items[i].Target), ".deploy-tmp-" + id + "-" + i.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
-            var mtime = items[i].File.ModifiedTime ?? new DateTimeOffset(File.GetLastWriteTimeUtc(items[i].File.LocalPath));
-            var nanoseconds = (mtime.UtcDateTime - DateTime.UnixEpoch).Ticks * 100;
-            manifest.Append(temps[i]).Append('\0').Append(items[i].Target).Append('\0').Append(nanoseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\0');
-        }
-
         _uploadMode ??= (await ScriptAsync(RemoteScripts.UploadMode, [], idempotent: true, cancellationToken).ConfigureAwait(false)).StandardOutput.Trim();
         var exactTimesInTar = _uploadMode is not { Length: > 0 } m || m == "pl";
+        var targets = items.ConvertAll(i => i.Target);
+        var parents = UploadLayout.ParentsOf(targets);
+        var missing = AssumeDirectoriesMissing ? parents.ToDictionary(p => p, _ => 1, StringComparer.Ordinal) : await MissingLevelsAsync(parents, cancellationToken).ConfigureAwait(false);
+        var layout = UploadLayout.Create(targets, exactTimesInTar ? null : items.ConvertAll(i => (i.Modified.UtcDateTime - DateTime.UnixEpoch).Ticks * 100), id, missing);
 
         var job = AgentSession.NewJobId();
         using var process = await StartChannelAsync(job, CommandLine.Join(["exec", "/bin/sh", "-c", RemoteScripts.Upload, "sh", bookkeeping, exactTimesInTar ? "pl" : _uploadMode!]), cancellationToken).ConfigureAwait(false);
@@ -76,7 +74,7 @@ public sealed partial class SshHost
         {
             try
             {
-                sent = await Task.Run(() => WriteTar(process.StandardInput.BaseStream, bookkeeping, Encoding.UTF8.GetBytes(manifest.ToString()), items, temps, total, exactTimesInTar, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+                sent = await Task.Run(() => WriteTar(process.StandardInput.BaseStream, bookkeeping, layout, items, total, exactTimesInTar, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
             catch (IOException)
             {
@@ -118,41 +116,73 @@ public sealed partial class SshHost
         return sent;
     }
 
-    private static long WriteTar(Stream stdin, string bookkeeping, byte[] manifest, List<(FileUpload File, string Target, long Size)> items, string[] temps, long total, bool exactTimes, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// For each directory, how many of its trailing components are missing on the host (0: it exists): one round trip
+    /// per ~96 KB of paths, through a pooled session.
+    /// </summary>
+    private async Task<Dictionary<string, int>> MissingLevelsAsync(IReadOnlyList<string> directories, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        var batch = new List<string>();
+        var size = 0;
+        for (var i = 0; i <= directories.Count; i++)
+        {
+            if (i < directories.Count)
+            {
+                batch.Add(directories[i]);
+                size += Encoding.UTF8.GetByteCount(directories[i]) + 3;
+                if (size < 96 * 1024)
+                {
+                    continue;
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            var r = await ScriptAsync(RemoteScripts.MissingLevels, batch, idempotent: true, cancellationToken).ConfigureAwait(false);
+            var lines = r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (r.ExitCode != 0 || lines.Length != batch.Count)
+            {
+                throw new DeployException(DeployErrorCode.TransferFailed, $"Could not check the upload's destination directories on {Name} (exit {r.ExitCode}): {r.StandardError.Trim()}") { Host = Name, ExitCode = r.ExitCode };
+            }
+
+            for (var j = 0; j < batch.Count; j++)
+            {
+                result[batch[j]] = int.Parse(lines[j], System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            batch.Clear();
+            size = 0;
+        }
+
+        return result;
+    }
+
+    private static long WriteTar(Stream stdin, string bookkeeping, UploadLayout layout, List<UploadItem> items, long total, bool exactTimes, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         long sent = 0;
         var writer = new PaxArchiveWriter(stdin);
-        var now = DateTimeOffset.FromUnixTimeSeconds(0);
+        var epoch = DateTimeOffset.FromUnixTimeSeconds(0);
         try
         {
             var listPath = PosixPath.Combine(bookkeeping, "list");
-            var listFile = Path.GetTempFileName();
-            try
-            {
-                File.WriteAllBytes(listFile, manifest);
-                using var list = File.OpenHandle(listFile);
-                writer.WriteFile(listPath.TrimStart('/'), UnixFileMode.UserRead | UnixFileMode.UserWrite, now, manifest.Length, list, listPath);
-            }
-            finally
-            {
-                File.Delete(listFile);
-            }
-
+            writer.WriteBytes(listPath.TrimStart('/'), UnixFileMode.UserRead | UnixFileMode.UserWrite, epoch, layout.Manifest);
             for (var i = 0; i < items.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (file, target, _) = items[i];
-                var info = new FileInfo(file.LocalPath);
-                using var source = File.OpenHandle(file.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-                var length = info.Length;
-                writer.WriteFile(temps[i].TrimStart('/'), file.Mode ?? info.UnixFileMode, file.ModifiedTime ?? new DateTimeOffset(info.LastWriteTimeUtc), length, source, file.LocalPath, exactTimes);
-                sent += length;
-                progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, target));
+                var item = items[i];
+                using var source = File.OpenHandle(item.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+                writer.WriteFile(layout.StreamNames[i].TrimStart('/'), item.Mode, item.Modified, item.Size, source, item.LocalPath, exactTimes);
+                sent += item.Size;
+                progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, item.Target));
             }
 
             // The commit mark: the remote side places files only if the stream got this far.
             cancellationToken.ThrowIfCancellationRequested();
-            writer.WriteFile(PosixPath.Combine(bookkeeping, "done").TrimStart('/'), UnixFileMode.UserRead, now, 0, null, bookkeeping);
+            writer.WriteFile(PosixPath.Combine(bookkeeping, "done").TrimStart('/'), UnixFileMode.UserRead, epoch, 0, null, bookkeeping);
             writer.Finish();
             return sent;
         }
@@ -163,6 +193,9 @@ public sealed partial class SshHost
             stdin.Close();
         }
     }
+
+    /// <summary>One file to upload, with what one local stat said about it.</summary>
+    private readonly record struct UploadItem(string LocalPath, string Target, long Size, UnixFileMode Mode, DateTimeOffset Modified);
 
     private async Task<Stream> OpenReadOnceAsync(string path, CancellationToken cancellationToken)
     {

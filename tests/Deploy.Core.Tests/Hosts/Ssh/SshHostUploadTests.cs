@@ -82,6 +82,77 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
         new DateTimeOffset(File.GetLastWriteTimeUtc(target)).Should().Be(when);
     }
 
+    [Theory]
+    [InlineData("python3")]
+    [InlineData("pl")]
+    public async Task Upload_into_new_and_existing_directories_places_each_file_once_and_leaves_no_temps(string uploadMode)
+    {
+        await using var host = _server.CreateHost();
+        host.ForceUploadMode(uploadMode);
+        Directory.CreateDirectory(_remote.Path + "/app/old");
+        File.WriteAllText(_remote.Path + "/app/old/keep.txt", "keep");
+        File.WriteAllText(_remote.Path + "/app/old/replace.txt", "old");
+        var targets = new[]
+        {
+            "/app/old/replace.txt", "/app/old/new.txt", "/app/fresh/a.txt", "/app/fresh/deep/er/b.txt",
+            "/app/fresh/deep/c.txt", "/app/other/d.txt", "/brand new/中文/e.txt", "/app/old/sub/f.txt",
+        };
+        var when = new DateTimeOffset(2019, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(7_654_321);
+        var files = targets.Select((t, i) => new FileUpload(_local.WriteFile("u" + i, t), _remote.Path + t) { ModifiedTime = when.AddTicks(i) }).ToList();
+
+        await host.UploadAsync(files);
+
+        for (var i = 0; i < targets.Length; i++)
+        {
+            File.ReadAllText(_remote.Path + targets[i]).Should().Be(targets[i]);
+            new DateTimeOffset(File.GetLastWriteTimeUtc(_remote.Path + targets[i])).Should().Be(when.AddTicks(i), targets[i]);
+        }
+
+        File.ReadAllText(_remote.Path + "/app/old/keep.txt").Should().Be("keep");
+        TempFilesUnder(_remote.Path).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("python3")]
+    [InlineData("pl")]
+    public async Task A_directory_that_appears_during_the_upload_is_merged_into_not_replaced(string uploadMode)
+    {
+        await using var host = _server.CreateHost();
+        host.ForceUploadMode(uploadMode);
+        host.AssumeDirectoriesMissing = true;
+        Directory.CreateDirectory(_remote.Path + "/app/conf/deep");
+        File.WriteAllText(_remote.Path + "/app/conf/theirs.txt", "theirs");
+        File.WriteAllText(_remote.Path + "/app/conf/deep/mine.txt", "old");
+        Directory.CreateDirectory(_remote.Path + "/app/empty");
+
+        await host.UploadAsync(
+        [
+            new FileUpload(_local.WriteFile("m", "new"), _remote.Path + "/app/conf/deep/mine.txt"),
+            new FileUpload(_local.WriteFile("n", "n"), _remote.Path + "/app/conf/n.txt"),
+            new FileUpload(_local.WriteFile("e", "e"), _remote.Path + "/app/empty/e.txt"),
+        ]);
+
+        File.ReadAllText(_remote.Path + "/app/conf/theirs.txt").Should().Be("theirs");
+        File.ReadAllText(_remote.Path + "/app/conf/deep/mine.txt").Should().Be("new");
+        File.ReadAllText(_remote.Path + "/app/conf/n.txt").Should().Be("n");
+        File.ReadAllText(_remote.Path + "/app/empty/e.txt").Should().Be("e");
+        TempFilesUnder(_remote.Path).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Upload_under_a_path_that_is_a_file_fails_cleanly_without_temps()
+    {
+        await using var host = _server.CreateHost();
+        Directory.CreateDirectory(_remote.Path + "/app");
+        File.WriteAllText(_remote.Path + "/app/file", "x");
+
+        var act = () => host.UploadAsync([new FileUpload(_local.WriteFile("a", "a"), _remote.Path + "/app/file/inner/a.txt")]);
+
+        (await act.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.TransferFailed);
+        File.ReadAllText(_remote.Path + "/app/file").Should().Be("x");
+        TempFilesUnder(_remote.Path).Should().BeEmpty();
+    }
+
     [Fact]
     public async Task Upload_of_a_missing_local_file_fails_before_sending_anything()
     {
@@ -236,7 +307,7 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     private static IEnumerable<string> TempFilesUnder(string root)
-        => Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f).StartsWith(".deploy-", StringComparison.Ordinal) || f.Contains("/.deploy-up-", StringComparison.Ordinal));
+        => Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories).Where(f => f.Contains("/.deploy-", StringComparison.Ordinal));
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {

@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text;
+
+namespace Deploy.Core.Hosts.Ssh;
+
+/// <summary>
+/// Where each file of a bulk upload travels in the tar stream, and how the remote side places it once the whole
+/// stream has arrived. A file whose directory already exists goes to a temp name beside its destination and is
+/// renamed onto it (atomic per file). Files under a directory that does not exist yet go, with their final names,
+/// into a temp copy of the topmost missing directory, which is then renamed into place in one step: a first
+/// deploy of a 10,000-file tree costs a handful of renames instead of 10,000, and the tree appears whole.
+/// </summary>
+/// <remarks>
+/// The manifest is NUL-separated triples <c>temp, destination, action</c>: action <c>D</c> renames a directory
+/// (merging into it if it was created meanwhile); otherwise the action is empty or the mtime in nanoseconds to set
+/// first, and an empty destination means the file already sits at its final name inside a directory entry's temp.
+/// </remarks>
+internal sealed class UploadLayout
+{
+    private UploadLayout(string[] streamNames, byte[] manifest, int directoryRenames)
+    {
+        StreamNames = streamNames;
+        Manifest = manifest;
+        DirectoryRenames = directoryRenames;
+    }
+
+    /// <summary>Per file (in input order), the absolute remote path the tar stream writes it to.</summary>
+    public string[] StreamNames { get; }
+
+    /// <summary>The placement manifest (see the remarks).</summary>
+    public byte[] Manifest { get; }
+
+    /// <summary>How many missing directories are placed whole.</summary>
+    public int DirectoryRenames { get; }
+
+    /// <summary>The distinct parent directories of <paramref name="targets"/>: what <see cref="Create"/> needs to know about.</summary>
+    public static IReadOnlyList<string> ParentsOf(IEnumerable<string> targets)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        var list = new List<string>();
+        foreach (var t in targets)
+        {
+            var parent = PosixPath.GetDirectoryName(t);
+            if (set.Add(parent))
+            {
+                list.Add(parent);
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>Lays out an upload.</summary>
+    /// <param name="targets">Normalized absolute destination paths.</param>
+    /// <param name="mtimeNanoseconds">Per file, the mtime to set on placement, or <c>null</c> when the stream carries it.</param>
+    /// <param name="id">The upload's unique id, part of every temp name.</param>
+    /// <param name="missingLevels">Per parent directory (see <see cref="ParentsOf"/>), how many of its trailing components do not exist on the target (0: it exists).</param>
+    public static UploadLayout Create(IReadOnlyList<string> targets, IReadOnlyList<long>? mtimeNanoseconds, string id, IReadOnlyDictionary<string, int> missingLevels)
+    {
+        var names = new string[targets.Count];
+        var manifest = new StringBuilder();
+        var roots = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < targets.Count; i++)
+        {
+            var target = targets[i];
+            var parent = PosixPath.GetDirectoryName(target);
+            var time = mtimeNanoseconds is null ? "" : mtimeNanoseconds[i].ToString(CultureInfo.InvariantCulture);
+            var missing = missingLevels.TryGetValue(parent, out var m) ? m : 0;
+            if (missing <= 0)
+            {
+                names[i] = PosixPath.Combine(parent, ".deploy-tmp-" + id + "-" + i.ToString("x", CultureInfo.InvariantCulture));
+                Append(manifest, names[i], target, time);
+                continue;
+            }
+
+            var root = parent;
+            for (var up = 1; up < missing; up++)
+            {
+                root = PosixPath.GetDirectoryName(root);
+            }
+
+            if (!roots.TryGetValue(root, out var temp))
+            {
+                temp = PosixPath.Combine(PosixPath.GetDirectoryName(root), ".deploy-tmp-" + id + "-d" + roots.Count.ToString("x", CultureInfo.InvariantCulture));
+                roots.Add(root, temp);
+            }
+
+            names[i] = temp + target[root.Length..];
+            if (time.Length > 0)
+            {
+                Append(manifest, names[i], "", time);
+            }
+        }
+
+        // Directories last: their files are complete (times set) before the tree appears.
+        foreach (var (root, temp) in roots)
+        {
+            Append(manifest, temp, root, "D");
+        }
+
+        return new UploadLayout(names, Encoding.UTF8.GetBytes(manifest.ToString()), roots.Count);
+    }
+
+    private static void Append(StringBuilder manifest, string temp, string destination, string action)
+        => manifest.Append(temp).Append('\0').Append(destination).Append('\0').Append(action).Append('\0');
+}
