@@ -239,20 +239,56 @@ public sealed partial class SshHost
         throw new DeployException(DeployErrorCode.RemoteIoFailed, $"Cannot read '{path}' on {Name} (exit {exit}): {stderr.Trim()}") { Host = Name, Path = path, ExitCode = exit };
     }
 
-    /// <summary>Starts <c>ssh host cmdline</c> over the master with <c>DEPLOY_SSH_JOB</c> set, streams redirected.</summary>
+    /// <summary>
+    /// Runs <paramref name="commandLine"/> on its own ssh channel over the master, with <c>DEPLOY_SSH_JOB</c> set
+    /// and the streams redirected: on the spare channel when one is waiting (see <see cref="SpareChannel"/>), and
+    /// starts the next spare.
+    /// </summary>
     private async Task<Process> StartChannelAsync(string job, string commandLine, CancellationToken cancellationToken)
     {
         var controlPath = await EnsureMasterAsync(cancellationToken).ConfigureAwait(false);
-        var psi = _arguments.Client(controlPath, $"DEPLOY_SSH_JOB={job}; export DEPLOY_SSH_JOB; {commandLine}");
-        var process = new Process { StartInfo = psi };
+        var process = Interlocked.Exchange(ref _spareChannel, null);
+        if (process is not null && (SpareChannel.HasExited(process) || !ReferenceEquals(_spareControlPath, controlPath)))
+        {
+            SpareChannel.Discard(process);
+            process = null;
+        }
+
         try
         {
-            process.Start();
+            if (process is not null)
+            {
+                try
+                {
+                    SpareChannel.Dispatch(process, job, commandLine);
+                }
+                catch (IOException)
+                {
+                    SpareChannel.Discard(process);
+                    process = null;
+                }
+            }
+
+            if (process is null)
+            {
+                process = SpareChannel.Start(_arguments, controlPath);
+                SpareChannel.Dispatch(process, job, commandLine);
+            }
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            process.Dispose();
             throw new DeployException(DeployErrorCode.ToolMissing, $"Could not start the ssh client '{_options.SshExecutable}': {e.Message}", e) { Host = Name };
+        }
+
+        // The next transfer's channel warms up while this one runs.
+        if (_disposed == 0 && Volatile.Read(ref _spareChannel) is null)
+        {
+            var spare = SpareChannel.Start(_arguments, controlPath);
+            _spareControlPath = controlPath;
+            if (Interlocked.CompareExchange(ref _spareChannel, spare, null) is not null)
+            {
+                SpareChannel.Discard(spare);
+            }
         }
 
         return process;

@@ -37,6 +37,8 @@ public sealed partial class SshHost : IHost
     private volatile string? _controlPath;
     private volatile bool _masterSuspect;
     private string? _uploadMode;
+    private Process? _spareChannel;
+    private string? _spareControlPath;
     private int _sessionIds;
     private int _disposed;
 
@@ -96,6 +98,11 @@ public sealed partial class SshHost : IHost
         while (_idle.TryTake(out var session))
         {
             await session.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (Interlocked.Exchange(ref _spareChannel, null) is { } spare)
+        {
+            SpareChannel.Discard(spare);
         }
 
         if (_controlPath is not null)
