@@ -180,7 +180,7 @@ internal static class RemoteScripts
         unlist() {
           [ -f "$1/list" ] || return 0
           if command -v perl >/dev/null 2>&1; then
-            perl -MFile::Path=remove_tree -e '$/="\0"; open(L,"<",$ARGV[0]) or exit 0; while(defined(my $t=<L>)){ my $d=<L>; my $n=<L>; chop $t; if (defined $n && $n eq "D\0") { remove_tree($t) } else { unlink $t } }' "$1/list"
+            perl -e '$/="\0"; open(L,"<",$ARGV[0]) or exit 0; while(defined(my $t=<L>)){ my $d=<L>; my $n=<L>; chop $t; if (defined $n && $n eq "D\0") { require File::Path; File::Path::remove_tree($t) } else { unlink $t } }' "$1/list"
           else
             xargs -0 -n 3 sh -c 'rm -rf -- "$1"' sh < "$1/list"
           fi
@@ -206,8 +206,9 @@ internal static class RemoteScripts
         tar -x -p --no-same-owner -f - -C / || exit 2
         [ -f "$b/done" ] || { echo "the upload stream was cut off before its end" >&2; exit 2; }
         if [ "$m" != pl ]; then
-          "$m" -c 'import os, shutil, sys
+          "$m" -S -c 'import os, sys
         def merge(s, t):
+            import shutil
             for base, dirs, files in os.walk(s):
                 dest = os.path.join(t, os.path.relpath(base, s))
                 if not os.path.isdir(dest):
@@ -232,11 +233,11 @@ internal static class RemoteScripts
             if p:
                 os.rename(t, p)' "$b/list" || exit 3
         elif command -v perl >/dev/null 2>&1; then
-          perl -MFile::Find -MFile::Path=remove_tree -e '$/="\0"; open(L,"<",$ARGV[0]) or die "no list: $!\n";
-        sub merge { my ($s, $t) = @_; (-d $t && ! -l $t) or die "cannot place $t: it is not a directory\n";
-          find({ no_chdir => 1, wanted => sub { my $p = $t . substr($File::Find::name, length $s);
+          perl -e '$/="\0"; open(L,"<",$ARGV[0]) or die "no list: $!\n";
+        sub merge { my ($s, $t) = @_; (-d $t && ! -l $t) or die "cannot place $t: it is not a directory\n"; require File::Find; require File::Path;
+          File::Find::find({ no_chdir => 1, wanted => sub { my $p = $t . substr($File::Find::name, length $s);
             if (-d $_ && ! -l $_) { -d $p or mkdir($p) or die "cannot create $p: $!\n" } else { rename($_, $p) or die "cannot place $p: $!\n" } } }, $s);
-          remove_tree($s) }
+          File::Path::remove_tree($s) }
         while(defined(my $t=<L>)){ defined(my $d=<L>) or last; my $n=<L>; chop $t; chop $d; chop $n;
           if ($n eq "D") { rename($t, $d) or merge($t, $d) } elsif (length $d) { rename($t, $d) or die "cannot place $d: $!\n" } }' "$b/list" || exit 3
         else
