@@ -168,6 +168,10 @@ public sealed class SshServer : IAsyncDisposable
             .AppendLine("PrintMotd no")
             .AppendLine("Subsystem sftp internal-sftp")
             .AppendLine("LogLevel VERBOSE")
+            // A login shell that runs `pyenv init` (root's .bashrc here) takes a rehash lock in every new session; a
+            // session killed mid-rehash (the kill tests) leaves the lock behind, and every later shell then waits
+            // 60 s for it. Cap that wait: the tests must not depend on this machine's rc files.
+            .AppendLine("SetEnv PYENV_REHASH_TIMEOUT=1")
             .ToString();
         var configFile = Path.Combine(_dir, "sshd_config");
         await File.WriteAllTextAsync(configFile, config, cancellationToken);
