@@ -12,7 +12,7 @@ namespace Deploy.Core.Hosts;
 /// </summary>
 internal sealed class ProcessRunner
 {
-    private readonly ProcessStartInfo _psi;
+    private readonly Func<CancellationToken, Task<Process>> _start;
     private readonly CommandSpec _command;
     private readonly string _hostName;
     private readonly ILogger _logger;
@@ -20,8 +20,14 @@ internal sealed class ProcessRunner
     private readonly object _emitLock = new();
 
     public ProcessRunner(ProcessStartInfo psi, CommandSpec command, string hostName, ILogger logger, TimeProvider time)
+        : this(_ => Task.FromResult(Start(psi)), command, hostName, logger, time)
     {
-        _psi = psi;
+    }
+
+    /// <summary>A runner for a process that <paramref name="start"/> starts (or takes ready-made), with its streams redirected.</summary>
+    public ProcessRunner(Func<CancellationToken, Task<Process>> start, CommandSpec command, string hostName, ILogger logger, TimeProvider time)
+    {
+        _start = start;
         _command = command;
         _hostName = hostName;
         _logger = logger;
@@ -33,10 +39,10 @@ internal sealed class ProcessRunner
         var display = _command.Display;
         HostLog.CommandStarting(_logger, _hostName, display);
         var start = _time.GetTimestamp();
-        using var process = new Process { StartInfo = _psi };
+        Process started;
         try
         {
-            process.Start();
+            started = await _start(cancellationToken).ConfigureAwait(false);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
@@ -47,6 +53,7 @@ internal sealed class ProcessRunner
             };
         }
 
+        using var process = started;
         using var timeoutCts = _command.Timeout is { } t ? new CancellationTokenSource(t, _time) : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
         var stdout = new StringBuilder();
@@ -75,6 +82,21 @@ internal sealed class ProcessRunner
         var result = new CommandResult(display, process.ExitCode, stdout.ToString(), stderr.ToString(), _time.GetElapsedTime(start)) { Host = _hostName };
         HostLog.CommandFinished(_logger, _hostName, display, result.ExitCode, result.Duration.TotalMilliseconds);
         return result;
+    }
+
+    private static Process Start(ProcessStartInfo psi)
+    {
+        var process = new Process { StartInfo = psi };
+        try
+        {
+            process.Start();
+            return process;
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
     }
 
     private async Task FeedAsync(Process process, CancellationToken cancellationToken)

@@ -13,14 +13,16 @@ namespace Deploy.Core.Hosts.Ssh;
 /// <remarks>
 /// Protocol: the client writes <c>MARKER JOB</c>, the command line (any number of lines), then a line holding
 /// only <c>MARKER</c>. The shell reads those lines (its <c>read</c> takes one byte at a time from a pipe, so it never
-/// consumes the command's input), exports <c>DEPLOY_SSH_JOB=JOB</c> and evaluates the command line.
+/// consumes the command's input), prints <c>MARKER</c> on stdout and on stderr, exports <c>DEPLOY_SSH_JOB=JOB</c> and
+/// evaluates the command line. The client drops everything up to the markers: whatever the login shell's rc files
+/// printed never reaches the command's output.
 /// </remarks>
 internal static class SpareChannel
 {
     /// <summary>The waiting shell (POSIX sh; no external programs).</summary>
     public const string Script =
         "read -r n j || exit 0; c=; while IFS= read -r l || exit 0; do [ \"$l\" = \"$n\" ] && break; c=\"$c$l\n\"; done; "
-        + "DEPLOY_SSH_JOB=$j; export DEPLOY_SSH_JOB; eval \"$c\"";
+        + "printf '%s\\n' \"$n\"; printf '%s\\n' \"$n\" >&2; DEPLOY_SSH_JOB=$j; export DEPLOY_SSH_JOB; eval \"$c\"";
 
     /// <summary>Starts a waiting channel.</summary>
     public static Process Start(SshArguments arguments, string controlPath)
@@ -30,9 +32,12 @@ internal static class SpareChannel
         return process;
     }
 
-    /// <summary>Hands <paramref name="commandLine"/> to a waiting channel, to run as job <paramref name="jobId"/>.</summary>
-    /// <exception cref="IOException">The channel is gone.</exception>
-    public static void Dispatch(Process channel, string jobId, string commandLine)
+    /// <summary>
+    /// Hands <paramref name="commandLine"/> to a waiting channel, to run as job <paramref name="jobId"/>, and waits
+    /// until it starts (the channel's output up to then is dropped).
+    /// </summary>
+    /// <exception cref="ChannelClosedException">The channel is gone; it carries what the channel printed on stderr.</exception>
+    public static async Task DispatchAsync(Process channel, string jobId, string commandLine, CancellationToken cancellationToken)
     {
         string marker;
         do
@@ -41,9 +46,37 @@ internal static class SpareChannel
         }
         while (commandLine.Contains(marker, StringComparison.Ordinal));
 
-        var stdin = channel.StandardInput.BaseStream;
-        stdin.Write(Encoding.UTF8.GetBytes(marker + " " + jobId + "\n" + commandLine + "\n" + marker + "\n"));
-        stdin.Flush();
+        var line = Encoding.ASCII.GetBytes(marker + "\n");
+        var errors = new MemoryStream();
+        var stdout = SkipPastAsync(channel.StandardOutput.BaseStream, line, null, cancellationToken);
+        var stderr = SkipPastAsync(channel.StandardError.BaseStream, line, errors, cancellationToken);
+        try
+        {
+            var stdin = channel.StandardInput.BaseStream;
+            await stdin.WriteAsync(Encoding.UTF8.GetBytes(marker + " " + jobId + "\n" + commandLine + "\n" + marker + "\n"), cancellationToken).ConfigureAwait(false);
+            await stdin.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The channel is gone: reading its stderr to the end below says why.
+        }
+
+        try
+        {
+            await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            await stderr.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            throw new ChannelClosedException(Encoding.UTF8.GetString(errors.ToArray()));
+        }
+    }
+
+    /// <summary>The channel closed before its command started.</summary>
+    internal sealed class ChannelClosedException(string standardError) : IOException("The ssh channel closed before its command started.")
+    {
+        /// <summary>What the channel printed on stderr (ssh's own error messages).</summary>
+        public string StandardError { get; } = standardError;
     }
 
     /// <summary>Ends a channel that was never used (its shell reads end-of-input and exits).</summary>
@@ -81,6 +114,29 @@ internal static class SpareChannel
         catch (InvalidOperationException)
         {
             return true;
+        }
+    }
+
+    /// <summary>Reads (one byte at a time: nothing after it may be consumed) until <paramref name="pattern"/> has gone by.</summary>
+    private static async Task SkipPastAsync(Stream stream, byte[] pattern, MemoryStream? seen, CancellationToken cancellationToken)
+    {
+        var one = new byte[1];
+        var window = new byte[pattern.Length];
+        var count = 0L;
+        while (true)
+        {
+            if (await stream.ReadAsync(one, cancellationToken).ConfigureAwait(false) == 0)
+            {
+                throw new IOException("The ssh channel closed before its command started.");
+            }
+
+            seen?.WriteByte(one[0]);
+            Buffer.BlockCopy(window, 1, window, 0, window.Length - 1);
+            window[^1] = one[0];
+            if (++count >= window.Length && window.AsSpan().SequenceEqual(pattern))
+            {
+                return;
+            }
         }
     }
 }

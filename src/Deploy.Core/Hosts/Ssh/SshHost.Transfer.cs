@@ -247,37 +247,41 @@ public sealed partial class SshHost
     private async Task<Process> StartChannelAsync(string job, string commandLine, CancellationToken cancellationToken)
     {
         var controlPath = await EnsureMasterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await TakeChannelAsync(controlPath, job, commandLine, cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new DeployException(DeployErrorCode.ToolMissing, $"Could not start the ssh client '{_options.SshExecutable}': {e.Message}", e) { Host = Name };
+        }
+    }
+
+    /// <summary>The second half of <see cref="StartChannelAsync"/>, once the master is up.</summary>
+    private async Task<Process> TakeChannelAsync(string controlPath, string job, string commandLine, CancellationToken cancellationToken)
+    {
         var process = Interlocked.Exchange(ref _spareChannel, null);
-        if (process is not null && (SpareChannel.HasExited(process) || !ReferenceEquals(_spareControlPath, controlPath)))
+        if (process is not null && (SpareChannel.HasExited(process) || !string.Equals(_spareControlPath, controlPath, StringComparison.Ordinal)))
         {
             SpareChannel.Discard(process);
             process = null;
         }
 
-        try
+        if (process is not null && await TryDispatchAsync(process, job, commandLine, cancellationToken).ConfigureAwait(false) is not null)
         {
-            if (process is not null)
-            {
-                try
-                {
-                    SpareChannel.Dispatch(process, job, commandLine);
-                }
-                catch (IOException)
-                {
-                    SpareChannel.Discard(process);
-                    process = null;
-                }
-            }
-
-            if (process is null)
-            {
-                process = SpareChannel.Start(_arguments, controlPath);
-                SpareChannel.Dispatch(process, job, commandLine);
-            }
+            SpareChannel.Discard(process);
+            process = null;
         }
-        catch (System.ComponentModel.Win32Exception e)
+
+        if (process is null)
         {
-            throw new DeployException(DeployErrorCode.ToolMissing, $"Could not start the ssh client '{_options.SshExecutable}': {e.Message}", e) { Host = Name };
+            process = SpareChannel.Start(_arguments, controlPath);
+            if (await TryDispatchAsync(process, job, commandLine, cancellationToken).ConfigureAwait(false) is { } failure)
+            {
+                process.Dispose();
+                _masterSuspect = true;
+                throw SshErrors.Classify(Name, failure.StandardError, "open a channel");
+            }
         }
 
         // The next transfer's channel warms up while this one runs.
@@ -292,6 +296,26 @@ public sealed partial class SshHost
         }
 
         return process;
+    }
+
+    /// <summary>Dispatches; returns <c>null</c> once the command runs, or why the channel closed before.</summary>
+    private static async Task<SpareChannel.ChannelClosedException?> TryDispatchAsync(Process channel, string job, string commandLine, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SpareChannel.DispatchAsync(channel, job, commandLine, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (SpareChannel.ChannelClosedException e)
+        {
+            return e;
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(channel);
+            channel.Dispose();
+            throw;
+        }
     }
 
     private static void Kill(Process process)

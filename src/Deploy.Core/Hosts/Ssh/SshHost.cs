@@ -190,7 +190,6 @@ public sealed partial class SshHost : IHost
     {
         var controlPath = await EnsureMasterAsync(cancellationToken).ConfigureAwait(false);
         var jobId = AgentSession.NewJobId();
-        var psi = _arguments.Client(controlPath, $"DEPLOY_SSH_JOB={jobId}; export DEPLOY_SSH_JOB; {line}");
         // The ssh mux client hands its pipes to the master, so killing it does not end the remote command: the
         // remote job is killed as soon as the time limit passes or the caller cancels, which also closes the pipes.
         using var timeout = command.Timeout is { } t ? new CancellationTokenSource(t, _options.TimeProvider) : new CancellationTokenSource();
@@ -201,7 +200,7 @@ public sealed partial class SshHost : IHost
             SshLog.KillingRemote(_logger, Name, timeout.IsCancellationRequested ? "timeout" : "cancellation", command.Display);
             kill = KillJobAsync(jobId);
         });
-        var runner = new ProcessRunner(psi, command with { Timeout = null }, Name, _logger, _options.TimeProvider);
+        var runner = new ProcessRunner(ct => TakeChannelAsync(controlPath, jobId, line, ct), command with { Timeout = null }, Name, _logger, _options.TimeProvider);
         CommandResult result;
         try
         {
@@ -292,6 +291,26 @@ public sealed partial class SshHost : IHost
 
             var controlPath = await EnsureMasterAsync(cancellationToken).ConfigureAwait(false);
             var session = AgentSession.Start(_arguments, controlPath, Interlocked.Increment(ref _sessionIds));
+            // A first, empty command takes whatever the login shell's rc files printed, so no command's output holds it.
+            int? ready;
+            try
+            {
+                ready = await session.RunAsync(":", AgentSession.NewJobId(), null, null, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                session.Break();
+                await session.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            if (ready is null)
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+                _masterSuspect = true;
+                throw new SshTransportException(DeployErrorCode.HostUnreachable, $"A remote shell session on {Name} ended as soon as it started.") { Host = Name };
+            }
+
             SshLog.SessionStarted(_logger, Name, session.Id);
             return session;
         }
