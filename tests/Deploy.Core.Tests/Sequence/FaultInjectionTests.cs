@@ -187,3 +187,59 @@ public sealed class SshDropTests(SshServerFixture ssh) : IClassFixture<SshServer
         }
     }
 }
+
+/// <summary>A failed apply does not leave the locally staged state file behind.</summary>
+public sealed class StagedStateCleanupTests
+{
+    [Fact]
+    public async Task Apply_that_fails_after_the_transfer_deletes_its_local_staged_state_file()
+    {
+        await using var box = new SequenceSandbox();
+        var target = box.Target().Build();
+        var store = new RecordingStore(new HostStateStore(box.Host, box.StateDirectory, box.Time));
+        var applier = new SequenceApplier(store, new ProcessSupervisor(box.Host, box.StateDirectory), new Deploy.Core.Sync.HostFileTransport(box.Host), new SequenceApplierOptions { TimeProvider = box.Time });
+        var desired = await DesiredTarget.ScanAsync(target);
+        var transfer = SequencePlanner.Plan(desired, null).Steps.Single(s => s.Kind == StepKind.TransferFiles).Index;
+
+        var act = () => applier.ApplyAsync(desired, new ApplyOptions { Observer = new FailAfter(transfer) });
+
+        await act.Should().ThrowAsync<InvalidOperationException>();
+        store.Staged.Should().NotBeNull("the state travelled with the transfer");
+        File.Exists(store.Staged!.LocalPath).Should().BeFalse();
+        (await applier.ApplyAsync(desired)).Resumed.Should().NotBeNull("the journal still completes the interrupted apply");
+    }
+
+    private sealed class FailAfter(int index) : ISequenceStepObserver
+    {
+        public ValueTask BeforeStepAsync(PlanStep step, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask AfterStepAsync(PlanStep step, CancellationToken cancellationToken)
+            => step.Index == index ? throw new InvalidOperationException("injected failure") : ValueTask.CompletedTask;
+    }
+
+    private sealed class RecordingStore(ITargetStateStore inner) : ITargetStateStore
+    {
+        public Deploy.Core.Hosts.FileUpload? Staged { get; private set; }
+
+        public Task<TargetSnapshot> ReadAsync(CancellationToken cancellationToken = default) => inner.ReadAsync(cancellationToken);
+
+        public Task WriteStateAsync(TargetState state, CancellationToken cancellationToken = default) => inner.WriteStateAsync(state, cancellationToken);
+
+        public async Task<Deploy.Core.Hosts.FileUpload?> StageStateAsync(TargetState state, CancellationToken cancellationToken = default)
+            => Staged = await inner.StageStateAsync(state, cancellationToken);
+
+        public Task CommitStagedStateAsync(CancellationToken cancellationToken = default) => inner.CommitStagedStateAsync(cancellationToken);
+
+        public Task DiscardStagedStateAsync(CancellationToken cancellationToken = default) => inner.DiscardStagedStateAsync(cancellationToken);
+
+        public Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default) => inner.ReadJournalAsync(cancellationToken);
+
+        public Task WriteJournalAsync(Journal journal, CancellationToken cancellationToken = default) => inner.WriteJournalAsync(journal, cancellationToken);
+
+        public Task DeleteJournalAsync(CancellationToken cancellationToken = default) => inner.DeleteJournalAsync(cancellationToken);
+
+        public Task AcquireLockAsync(LockHolder holder, bool breakStale, CancellationToken cancellationToken = default) => inner.AcquireLockAsync(holder, breakStale, cancellationToken);
+
+        public Task ReleaseLockAsync(LockHolder holder, CancellationToken cancellationToken = default) => inner.ReleaseLockAsync(holder, cancellationToken);
+    }
+}

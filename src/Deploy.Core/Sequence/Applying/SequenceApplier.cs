@@ -138,6 +138,12 @@ public sealed partial class SequenceApplier
         }
         finally
         {
+            if (run.StateStaged)
+            {
+                // The apply failed between staging the state and committing it: the next apply stages afresh.
+                await _store.DiscardStagedStateAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             // Released on failure too: the journal, not the lock, carries an interrupted apply to the next run.
             await _store.ReleaseLockAsync(holder, CancellationToken.None).ConfigureAwait(false);
         }
@@ -214,6 +220,7 @@ public sealed partial class SequenceApplier
                 if (staged is not null)
                 {
                     uploads.Add(staged);
+                    run.StateStaged = true;
                 }
 
                 var reporter = run.Progress is null ? null : new Progress<TransferProgress>(p => run.Progress.Report(new SequenceProgress(SequenceEventKind.Transfer, $"{p.FilesDone}/{p.FilesTotal} files, {p.BytesDone}/{p.BytesTotal} bytes")
@@ -228,7 +235,6 @@ public sealed partial class SequenceApplier
                 var summary = await _transport.UploadAsync(uploads, reporter, cancellationToken).ConfigureAwait(false);
                 run.Files += files.Count;
                 run.Bytes += files.Sum(f => f.Size);
-                run.StateStaged = staged is not null;
                 break;
             case StepKind.DeleteFiles:
                 await _transport.RemoveAsync(step.Paths!, cancellationToken).ConfigureAwait(false);

@@ -140,6 +140,18 @@ public sealed class HostStateStore : ITargetStateStore
     }
 
     /// <inheritdoc />
+    public Task DiscardStagedStateAsync(CancellationToken cancellationToken = default)
+    {
+        if (_staged is { } staged)
+        {
+            _staged = null;
+            File.Delete(staged.LocalFile);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public async Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default)
     {
         var path = PosixPath.Combine(_control, JournalFile);

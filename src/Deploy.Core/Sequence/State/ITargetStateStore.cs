@@ -24,6 +24,12 @@ public interface ITargetStateStore
     /// deletes the journal, in one step.</summary>
     Task CommitStagedStateAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Forgets a state staged by <see cref="StageStateAsync"/> that will not be committed (the apply failed before
+    /// its commit step): releases whatever local resources staging took. The default does nothing.
+    /// </summary>
+    Task DiscardStagedStateAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     /// <summary>Reads the journal; <c>null</c> when there is none.</summary>
     Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default);
 
