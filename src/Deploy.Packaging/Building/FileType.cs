@@ -13,21 +13,22 @@ internal static class FileType
 
     public static bool IsRegularFile(string path)
     {
-        var status = new byte[512];
-        if (NativeMethods.LStat(path, status) != 0)
-        {
-            return false;
-        }
-
-        var mode = BitConverter.ToInt32(status, 4);
-        return (mode & TypeMask) == Regular;
+        return NativeMethods.LStat(path, out var status) == 0 && (status.Mode & TypeMask) == Regular;
     }
 
     private static class NativeMethods
     {
-        // FileStatus { int32 Flags; int32 Mode; ... } — Mode carries the S_IFMT bits (same values on every Unix).
         [DllImport("libSystem.Native", EntryPoint = "SystemNative_LStat", SetLastError = true)]
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        public static extern int LStat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] byte[] output);
+        public static extern int LStat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, out FileStatus output);
+    }
+
+    /// <summary>System.Native's FileStatus { int32 Flags; int32 Mode; ... }: Mode carries the S_IFMT bits (same
+    /// values on every Unix). Sized well beyond the real struct; blittable, so lstat fills it in place.</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 512)]
+    private struct FileStatus
+    {
+        public int Flags;
+        public int Mode;
     }
 }

@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using System.Security.Cryptography;
 using Deploy.Core.Errors;
 using Deploy.Packaging.Model;
@@ -196,6 +197,7 @@ public sealed record PackageBuilder
         }
 
         var tempDir = Options.TempDirectory ?? Path.GetTempPath();
+        using var compressor = new GzipBlockCompressor(Options.BlockSize, Options.Parallelism);
         string? tempPayload = null;
         try
         {
@@ -203,7 +205,7 @@ public sealed record PackageBuilder
             if (PayloadDirectory is not null)
             {
                 tempPayload = Path.Combine(tempDir, "." + PackageName + ".payload-" + Guid.NewGuid().ToString("N")[..12] + ".tar.gz");
-                payload = await PackDirectoryAsync(PayloadDirectory, tempPayload, cancellationToken).ConfigureAwait(false);
+                payload = await PackDirectoryAsync(PayloadDirectory, tempPayload, compressor, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -225,10 +227,10 @@ public sealed record PackageBuilder
             var signature = SigningKey is null ? null : PackageSignature.Sign(manifestBytes, SigningKey);
 
             var hashing = new HashingWriteStream(output, leaveOpen: true);
-            var gzip = new ParallelGzipStream(hashing, Options.CompressionLevel, Options.BlockSize, Options.Parallelism, leaveOpen: true);
+            var gzip = new ParallelGzipStream(hashing, Options.CompressionLevel, compressor, leaveOpen: true);
             await using (gzip.ConfigureAwait(false))
             {
-                var tar = new TarStreamWriter(gzip, Options.ModifiedTime.ToUnixTimeSeconds());
+                using var tar = new TarStreamWriter(gzip, Options.ModifiedTime.ToUnixTimeSeconds());
                 var top = PackageName + "/";
                 await tar.WriteDirectoryAsync(top, DirMode, cancellationToken).ConfigureAwait(false);
                 await tar.WriteBytesAsync(top + PackageLayout.Launcher, ExecMode, script, cancellationToken).ConfigureAwait(false);
@@ -280,7 +282,7 @@ public sealed record PackageBuilder
         return new VersionInfo(PackageName, type, os);
     }
 
-    private async Task<Payload> PackDirectoryAsync(string directory, string target, CancellationToken cancellationToken)
+    private async Task<Payload> PackDirectoryAsync(string directory, string target, GzipBlockCompressor compressor, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(directory))
         {
@@ -288,51 +290,58 @@ public sealed record PackageBuilder
         }
 
         var root = Path.GetFullPath(directory);
-        var items = new DirectoryInfo(root)
-            .EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
-            .Select(i => (Rel: Path.GetRelativePath(root, i.FullName).Replace(Path.DirectorySeparatorChar, '/'), Info: i))
-            .OrderBy(i => i.Rel, StringComparer.Ordinal)
+
+        // Only the relative path and the kind of each entry are kept (not a FileInfo apiece): memory per file stays
+        // small for payloads of hundreds of thousands of files.
+        var items = new FileSystemEnumerable<(string Rel, PayloadItemKind Kind)>(
+                root,
+                (ref FileSystemEntry e) => (
+                    Path.GetRelativePath(root, e.ToFullPath()).Replace(Path.DirectorySeparatorChar, '/'),
+                    (e.Attributes & FileAttributes.ReparsePoint) != 0 ? PayloadItemKind.Symlink : e.IsDirectory ? PayloadItemKind.Directory : PayloadItemKind.File),
+                new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
             .ToArray();
+        Array.Sort(items, (a, b) => string.CompareOrdinal(a.Rel, b.Rel));
         var guard = new ArchiveEntryGuard(new ExtractionLimits { MaxTotalBytes = long.MaxValue, MaxEntries = int.MaxValue }, directory);
         var entries = new List<ManifestEntry>(items.Length);
         var fs = new FileStream(target, System.IO.FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, useAsync: false);
         await using (fs.ConfigureAwait(false))
         {
             var hashing = new HashingWriteStream(fs, leaveOpen: true);
-            var gzip = new ParallelGzipStream(hashing, Options.CompressionLevel, Options.BlockSize, Options.Parallelism, leaveOpen: true);
+            var gzip = new ParallelGzipStream(hashing, Options.CompressionLevel, compressor, leaveOpen: true);
             await using (gzip.ConfigureAwait(false))
             {
-                var tar = new TarStreamWriter(gzip, Options.ModifiedTime.ToUnixTimeSeconds());
-                foreach (var (rel, info) in items)
+                using var tar = new TarStreamWriter(gzip, Options.ModifiedTime.ToUnixTimeSeconds());
+                foreach (var (rel, kind) in items)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (info.LinkTarget is { } link)
+                    var full = Path.Combine(root, rel);
+                    if (kind == PayloadItemKind.Symlink && new FileInfo(full).LinkTarget is { } link)
                     {
                         guard.Check(new ArchiveItem(rel, ArchiveItemKind.Symlink, 0b111_111_111, 0, link, null));
                         await tar.WriteSymlinkAsync(rel, link, cancellationToken).ConfigureAwait(false);
                         entries.Add(new ManifestEntry(rel, ManifestEntryKind.Symlink, 0, "", 0b111_111_111, link));
                     }
-                    else if (info is DirectoryInfo)
+                    else if (kind == PayloadItemKind.Directory)
                     {
                         guard.Check(new ArchiveItem(rel, ArchiveItemKind.Directory, DirMode, 0, null, null));
                         await tar.WriteDirectoryAsync(rel, DirMode, cancellationToken).ConfigureAwait(false);
                         entries.Add(new ManifestEntry(rel, ManifestEntryKind.Directory, 0, "", DirMode));
                     }
-                    else if (info is FileInfo file && FileType.IsRegularFile(file.FullName))
+                    else if (kind == PayloadItemKind.File && FileType.IsRegularFile(full))
                     {
-                        var mode = (file.UnixFileMode & UnixFileMode.UserExecute) != 0 ? ExecMode : FileMode;
-                        guard.Check(new ArchiveItem(rel, ArchiveItemKind.File, mode, file.Length, null, null));
-                        var source = new FileStream(file.FullName, System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+                        var source = new FileStream(full, System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
                         await using (source.ConfigureAwait(false))
                         {
                             var length = source.Length;
+                            var mode = (File.GetUnixFileMode(source.SafeFileHandle) & UnixFileMode.UserExecute) != 0 ? ExecMode : FileMode;
+                            guard.Check(new ArchiveItem(rel, ArchiveItemKind.File, mode, length, null, null));
                             var sha = await tar.WriteFileAsync(rel, mode, source, length, cancellationToken).ConfigureAwait(false);
                             entries.Add(new ManifestEntry(rel, ManifestEntryKind.File, length, sha, mode));
                         }
                     }
                     else
                     {
-                        throw new DeployException(DeployErrorCode.InvalidArgument, $"'{rel}' in the payload folder is not a regular file, folder or symlink (devices, FIFOs and sockets cannot be packed).") { Path = info.FullName };
+                        throw new DeployException(DeployErrorCode.InvalidArgument, $"'{rel}' in the payload folder is not a regular file, folder or symlink (devices, FIFOs and sockets cannot be packed).") { Path = full };
                     }
                 }
 
@@ -373,6 +382,13 @@ public sealed record PackageBuilder
     }
 
     private static string Sha(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+
+    private enum PayloadItemKind
+    {
+        File,
+        Directory,
+        Symlink,
+    }
 
     private sealed record Payload(string Path, long Size, string Sha256, IReadOnlyList<ManifestEntry> Entries);
 }

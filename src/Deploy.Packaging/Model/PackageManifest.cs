@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -23,14 +24,17 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
     /// <summary>The largest manifest accepted (64 MiB: about 300,000 payload files).</summary>
     public const int MaxFileBytes = 64 * 1024 * 1024;
 
+    private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
+
     /// <summary>The manifest format version.</summary>
     public int Format { get; init; } = 1;
 
     /// <summary>Serializes deterministically (sorted entries, fixed key order, one entry per line).</summary>
     public byte[] ToUtf8Bytes()
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        // Sized for the usual ~150 bytes per entry, so that a manifest of many files is not built by doubling.
+        var buffer = new ArrayBufferWriter<byte>(4096 + (160 * (Files.Count + Payload.Count)));
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteNumber("format", Format);
@@ -41,20 +45,25 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
             w.WriteEndObject();
         }
 
-        return ms.ToArray();
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Parses manifest bytes; a malformed manifest is <see cref="DeployErrorCode.PackageInvalid"/>.</summary>
-    public static PackageManifest Parse(ReadOnlySpan<byte> utf8)
+    public static PackageManifest Parse(ReadOnlySpan<byte> utf8) => Parse(utf8.Length > MaxFileBytes ? default : utf8.ToArray(), utf8.Length);
+
+    /// <summary>Parses manifest bytes in place (no copy: a manifest of many files is megabytes).</summary>
+    internal static PackageManifest Parse(ReadOnlyMemory<byte> utf8) => Parse(utf8, utf8.Length);
+
+    private static PackageManifest Parse(ReadOnlyMemory<byte> utf8, int length)
     {
-        if (utf8.Length > MaxFileBytes)
+        if (length > MaxFileBytes)
         {
-            throw new DeployException(DeployErrorCode.InputTooLarge, $"manifest.json is {utf8.Length} bytes; the limit is {MaxFileBytes}.") { Path = FileName };
+            throw new DeployException(DeployErrorCode.InputTooLarge, $"manifest.json is {length} bytes; the limit is {MaxFileBytes}.") { Path = FileName };
         }
 
         try
         {
-            using var doc = JsonDocument.Parse(utf8.ToArray());
+            using var doc = JsonDocument.Parse(utf8);
             var root = doc.RootElement;
             var format = root.GetProperty("format").GetInt32();
             if (format != 1)
@@ -110,7 +119,7 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
             };
             var mode = Convert.ToInt32(e.GetProperty("mode").GetString(), 8);
             var sha = e.TryGetProperty("sha256", out var s) ? s.GetString()! : "";
-            if (kind == ManifestEntryKind.File && (sha.Length != 64 || !sha.All(char.IsAsciiHexDigitLower)))
+            if (kind == ManifestEntryKind.File && (sha.Length != 64 || sha.AsSpan().ContainsAnyExcept(LowerHex)))
             {
                 throw new FormatException($"entry '{e.GetProperty("path").GetString()}' has no valid sha256");
             }

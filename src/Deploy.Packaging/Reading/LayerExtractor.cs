@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Deploy.Core.Errors;
+using Deploy.Packaging.IO;
 using Deploy.Packaging.Model;
 
 namespace Deploy.Packaging.Reading;
@@ -13,14 +14,17 @@ namespace Deploy.Packaging.Reading;
 internal sealed class LayerExtractor(ExtractionLimits limits, string label, string? destination, IReadOnlyList<ManifestEntry>? expected)
 {
     private const int Permissions = 0b111_111_111_111;
+    private string? _lastParent;
 
     public async Task<IReadOnlyList<ManifestEntry>> RunAsync(ArchiveSource source, CancellationToken cancellationToken)
     {
         var guard = new ArchiveEntryGuard(limits, label);
         var expectedByPath = expected?.ToDictionary(e => e.Path, StringComparer.Ordinal);
-        var observed = new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);
+        var observed = new Dictionary<string, ManifestEntry>(expected?.Count ?? 0, StringComparer.Ordinal);
         var directories = new List<(string Path, int Mode)>();
-        var buffer = new byte[1 << 20];
+        // As much as the read-ahead hands over at once (a larger buffer would not make writes larger).
+        var buffer = new byte[64 * 1024];
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         {
             while (await source.NextAsync(cancellationToken).ConfigureAwait(false) is { } item)
             {
@@ -98,7 +102,7 @@ internal sealed class LayerExtractor(ExtractionLimits limits, string label, stri
                         entry = targetPath with { Path = path, Mode = item.Mode & Permissions, LinkTarget = null };
                         break;
                     default:
-                        entry = await WriteFileAsync(item, path, real, buffer, cancellationToken).ConfigureAwait(false);
+                        entry = await WriteFileAsync(item, path, real, buffer, hash, cancellationToken).ConfigureAwait(false);
                         break;
                 }
 
@@ -112,7 +116,8 @@ internal sealed class LayerExtractor(ExtractionLimits limits, string label, stri
                     throw Mismatch(path, $"symlink '{path}' points to '{entry.LinkTarget}' but the manifest says '{want.LinkTarget}'");
                 }
 
-                observed[path] = entry;
+                // An entry equal to the manifest's is kept as the manifest's object: one copy of its strings.
+                observed[path] = want is not null && entry == want ? want : entry;
             }
 
             await source.DrainAsync(cancellationToken).ConfigureAwait(false);
@@ -139,9 +144,8 @@ internal sealed class LayerExtractor(ExtractionLimits limits, string label, stri
     private static string NormalizeTarget(string name)
         => string.Join('/', name.Split('/').Where(s => s.Length > 0 && s != "."));
 
-    private async Task<ManifestEntry> WriteFileAsync(ArchiveItem item, string path, string? real, byte[] buffer, CancellationToken cancellationToken)
+    private async Task<ManifestEntry> WriteFileAsync(ArchiveItem item, string path, string? real, byte[] buffer, IncrementalHash hash, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         FileStream? output = null;
         if (real is not null)
         {
@@ -198,10 +202,24 @@ internal sealed class LayerExtractor(ExtractionLimits limits, string label, stri
             File.SetUnixFileMode(real, (UnixFileMode)mode);
         }
 
-        return new ManifestEntry(path, ManifestEntryKind.File, item.Length, Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant(), mode);
+        Span<byte> sha = stackalloc byte[32];
+        hash.GetHashAndReset(sha);
+        return new ManifestEntry(path, ManifestEntryKind.File, item.Length, HexString.Lower(sha), mode);
     }
 
-    private static void EnsureParent(string real) => Directory.CreateDirectory(Path.GetDirectoryName(real)!);
+    /// <summary>Creates the parent folder of <paramref name="real"/>, unless it is the one the previous entry
+    /// needed (archives list a folder's files together: one check per folder, not per file).</summary>
+    private void EnsureParent(string real)
+    {
+        var parent = real.AsSpan(0, real.LastIndexOf('/'));
+        if (_lastParent is not null && parent.SequenceEqual(_lastParent))
+        {
+            return;
+        }
+
+        _lastParent = parent.ToString();
+        Directory.CreateDirectory(_lastParent);
+    }
 
     private DeployException Mismatch(string path, string message)
         => new(DeployErrorCode.ManifestMismatch, $"{message}.") { Path = path };

@@ -4,13 +4,14 @@ using Deploy.Packaging.IO;
 namespace Deploy.Packaging.Reading;
 
 /// <summary>
-/// Reads an inner stream (typically a decompressor) on a background task into a few pooled 1 MiB chunks, so that
+/// Reads an inner stream (typically a decompressor) on a background task into a few pooled 64 KiB chunks, so that
 /// decompression on one core overlaps with hashing and file writes on another — what <c>tar xzf</c> gets from
-/// running gzip as a separate process. Memory is bounded by the channel capacity.
+/// running gzip as a separate process. Memory is bounded by the channel capacity: at most 6 chunks per stream
+/// (4 queued, one being filled, one being read), each below the large object heap threshold.
 /// </summary>
 internal sealed class ReadAheadStream : Stream
 {
-    private const int ChunkSize = 1 << 20;
+    private const int ChunkSize = 64 * 1024;
     private readonly Stream _inner;
     private readonly Channel<(byte[] Buffer, int Length)> _channel = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
     private readonly CancellationTokenSource _cts = new();
