@@ -240,8 +240,7 @@ public sealed record PackageBuilder
                     await tar.WriteBytesAsync(top + PackageSignature.FileName, FileMode, signature, cancellationToken).ConfigureAwait(false);
                 }
 
-                var source = new FileStream(payload.Path, System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-                await using (source.ConfigureAwait(false))
+                using (var source = File.OpenHandle(payload.Path, System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan))
                 {
                     // The payload is already compressed: store it (5 bytes per 64 KiB) instead of deflating it again.
                     await gzip.SetStoreAsync(true, cancellationToken).ConfigureAwait(false);
@@ -296,12 +295,12 @@ public sealed record PackageBuilder
         var items = new FileSystemEnumerable<(string Rel, PayloadItemKind Kind)>(
                 root,
                 (ref FileSystemEntry e) => (
-                    Path.GetRelativePath(root, e.ToFullPath()).Replace(Path.DirectorySeparatorChar, '/'),
+                    RelativePath(ref e),
                     (e.Attributes & FileAttributes.ReparsePoint) != 0 ? PayloadItemKind.Symlink : e.IsDirectory ? PayloadItemKind.Directory : PayloadItemKind.File),
                 new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
             .ToArray();
         Array.Sort(items, (a, b) => string.CompareOrdinal(a.Rel, b.Rel));
-        var guard = new ArchiveEntryGuard(new ExtractionLimits { MaxTotalBytes = long.MaxValue, MaxEntries = int.MaxValue }, directory);
+        var guard = new ArchiveEntryGuard(new ExtractionLimits { MaxTotalBytes = long.MaxValue, MaxEntries = int.MaxValue }, directory, items.Length);
         var entries = new List<ManifestEntry>(items.Length);
         var fs = new FileStream(target, System.IO.FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, useAsync: false);
         await using (fs.ConfigureAwait(false))
@@ -329,11 +328,10 @@ public sealed record PackageBuilder
                     }
                     else if (kind == PayloadItemKind.File && FileType.IsRegularFile(full))
                     {
-                        var source = new FileStream(full, System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-                        await using (source.ConfigureAwait(false))
+                        using (var source = File.OpenHandle(full, System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan))
                         {
-                            var length = source.Length;
-                            var mode = (File.GetUnixFileMode(source.SafeFileHandle) & UnixFileMode.UserExecute) != 0 ? ExecMode : FileMode;
+                            var length = RandomAccess.GetLength(source);
+                            var mode = (File.GetUnixFileMode(source) & UnixFileMode.UserExecute) != 0 ? ExecMode : FileMode;
                             guard.Check(new ArchiveItem(rel, ArchiveItemKind.File, mode, length, null, null));
                             var sha = await tar.WriteFileAsync(rel, mode, source, length, cancellationToken).ConfigureAwait(false);
                             entries.Add(new ManifestEntry(rel, ManifestEntryKind.File, length, sha, mode));
@@ -352,6 +350,14 @@ public sealed record PackageBuilder
             await fs.FlushAsync(cancellationToken).ConfigureAwait(false);
             return new Payload(target, hashing.BytesWritten, hashing.HashHex(), entries);
         }
+    }
+
+    /// <summary>The entry's path relative to the enumeration root, with <c>/</c> separators, as one string.</summary>
+    private static string RelativePath(ref FileSystemEntry e)
+    {
+        var root = e.RootDirectory;
+        var skip = root.EndsWith("/", StringComparison.Ordinal) ? root.Length : root.Length + 1;
+        return e.Directory.Length <= root.Length ? e.FileName.ToString() : string.Concat(e.Directory[skip..], "/", e.FileName);
     }
 
     private async Task<Payload> ScanArchiveAsync(string path, CancellationToken cancellationToken)

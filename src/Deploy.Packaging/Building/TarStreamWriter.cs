@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 using Deploy.Packaging.IO;
 
 namespace Deploy.Packaging.Building;
@@ -25,24 +27,25 @@ internal sealed class TarStreamWriter(ParallelGzipStream output, long mtime) : I
         await output.WriteAsync(TarHeaders.Zeros[..TarHeaders.Pad(content.Length)], cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes a file of <paramref name="length"/> bytes from <paramref name="content"/>; returns the
-    /// lower-case hex SHA-256 of the content. Fails if the file changes size while being read.</summary>
-    public async Task<string> WriteFileAsync(string name, int mode, Stream content, long length, CancellationToken cancellationToken)
+    /// <summary>Writes the first <paramref name="length"/> bytes of the file <paramref name="content"/>; returns
+    /// the lower-case hex SHA-256 of the content. Fails if the file is shorter (it shrank while being packed).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<string> WriteFileAsync(string name, int mode, SafeFileHandle content, long length, CancellationToken cancellationToken)
     {
         await WriteHeaderAsync(name, TarHeaders.Regular, mode, length, null, cancellationToken).ConfigureAwait(false);
-        var remaining = length;
-        while (remaining > 0)
+        long offset = 0;
+        while (offset < length)
         {
             var block = output.GetBuffer();
-            var n = await content.ReadAsync(block[..(int)Math.Min(block.Length, remaining)], cancellationToken).ConfigureAwait(false);
+            var n = await RandomAccess.ReadAsync(content, block[..(int)Math.Min(block.Length, length - offset)], offset, cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {
-                throw new IOException($"'{name}' shrank while it was being packed ({remaining} bytes missing).");
+                throw new IOException($"'{name}' shrank while it was being packed ({length - offset} bytes missing).");
             }
 
             _hash.AppendData(block.Span[..n]);
             await output.AdvanceAsync(n, cancellationToken).ConfigureAwait(false);
-            remaining -= n;
+            offset += n;
         }
 
         await output.WriteAsync(TarHeaders.Zeros[..TarHeaders.Pad(length)], cancellationToken).ConfigureAwait(false);

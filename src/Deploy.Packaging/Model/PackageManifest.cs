@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Deploy.Core.Errors;
+using Deploy.Packaging.IO;
 
 namespace Deploy.Packaging.Model;
 
@@ -32,8 +33,9 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
     /// <summary>Serializes deterministically (sorted entries, fixed key order, one entry per line).</summary>
     public byte[] ToUtf8Bytes()
     {
-        // Sized for the usual ~150 bytes per entry, so that a manifest of many files is not built by doubling.
-        var buffer = new ArrayBufferWriter<byte>(4096 + (160 * (Files.Count + Payload.Count)));
+        // In chunks, then one exact copy: a manifest of many files is megabytes, and doubling a buffer up to that
+        // size leaves large garbage arrays behind.
+        var buffer = new ChunkedBufferWriter();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
@@ -45,33 +47,62 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
             w.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.ToArray();
     }
 
     /// <summary>Parses manifest bytes; a malformed manifest is <see cref="DeployErrorCode.PackageInvalid"/>.</summary>
-    public static PackageManifest Parse(ReadOnlySpan<byte> utf8) => Parse(utf8.Length > MaxFileBytes ? default : utf8.ToArray(), utf8.Length);
-
-    /// <summary>Parses manifest bytes in place (no copy: a manifest of many files is megabytes).</summary>
-    internal static PackageManifest Parse(ReadOnlyMemory<byte> utf8) => Parse(utf8, utf8.Length);
-
-    private static PackageManifest Parse(ReadOnlyMemory<byte> utf8, int length)
+    public static PackageManifest Parse(ReadOnlySpan<byte> utf8)
     {
-        if (length > MaxFileBytes)
+        if (utf8.Length > MaxFileBytes)
         {
-            throw new DeployException(DeployErrorCode.InputTooLarge, $"manifest.json is {length} bytes; the limit is {MaxFileBytes}.") { Path = FileName };
+            throw new DeployException(DeployErrorCode.InputTooLarge, $"manifest.json is {utf8.Length} bytes; the limit is {MaxFileBytes}.") { Path = FileName };
         }
 
+        // Read in place with Utf8JsonReader: a manifest of many files is megabytes, and a JsonDocument would
+        // copy it and index every token.
         try
         {
-            using var doc = JsonDocument.Parse(utf8);
-            var root = doc.RootElement;
-            var format = root.GetProperty("format").GetInt32();
+            var format = ReadFormat(utf8);
             if (format != 1)
             {
                 throw new DeployException(DeployErrorCode.PackageInvalid, $"manifest.json has format {format}; this version reads format 1.") { Path = FileName };
             }
 
-            return new PackageManifest(root.GetProperty("package_name").GetString()!, ReadEntries(root, "files"), ReadEntries(root, "payload")) { Format = format };
+            var reader = new Utf8JsonReader(utf8);
+            StartObject(ref reader, "manifest.json");
+            string? packageName = null;
+            var hasName = false;
+            ManifestEntry[]? files = null;
+            ManifestEntry[]? payload = null;
+            while (NextProperty(ref reader))
+            {
+                if (reader.ValueTextEquals("package_name"u8))
+                {
+                    reader.Read();
+                    packageName = reader.GetString();
+                    hasName = true;
+                }
+                else if (reader.ValueTextEquals("files"u8))
+                {
+                    reader.Read();
+                    files = ReadEntries(ref reader, "files");
+                }
+                else if (reader.ValueTextEquals("payload"u8))
+                {
+                    reader.Read();
+                    payload = ReadEntries(ref reader, "payload");
+                }
+                else
+                {
+                    SkipValue(ref reader);
+                }
+            }
+
+            return new PackageManifest(
+                hasName ? packageName! : throw Missing("package_name"),
+                files ?? throw Missing("files"),
+                payload ?? throw Missing("payload"))
+            { Format = format };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -79,16 +110,179 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
         }
     }
 
+    /// <summary>The first pass: checks the whole text is one JSON object and returns its <c>format</c>, so that a
+    /// manifest of another format is reported as such rather than as malformed.</summary>
+    private static int ReadFormat(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8);
+        StartObject(ref reader, "manifest.json");
+        int? format = null;
+        while (NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("format"u8))
+            {
+                reader.Read();
+                format = reader.GetInt32();
+            }
+            else
+            {
+                SkipValue(ref reader);
+            }
+        }
+
+        // Anything after the object (other than white space) is an error, as for any JSON document.
+        if (reader.Read())
+        {
+            throw new FormatException("there is text after the manifest object");
+        }
+
+        return format ?? throw Missing("format");
+    }
+
+    /// <summary>The mode in octal, at least 4 digits (<c>Convert.ToString(mode, 8).PadLeft(4, '0')</c>) without
+    /// allocating.</summary>
+    private static ReadOnlySpan<char> OctalMode(int mode, Span<char> buffer)
+    {
+        var value = (uint)mode;
+        var i = buffer.Length;
+        do
+        {
+            buffer[--i] = (char)('0' + (value & 7));
+            value >>= 3;
+        }
+        while (value != 0 || buffer.Length - i < 4);
+
+        return buffer[i..];
+    }
+
+    private static ManifestEntry[] ReadEntries(ref Utf8JsonReader reader, string name)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new InvalidOperationException($"'{name}' must be an array, not {reader.TokenType}");
+        }
+
+        var list = new List<ManifestEntry>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            list.Add(ReadEntry(ref reader, name));
+        }
+
+        return list.ToArray();
+    }
+
+    private static ManifestEntry ReadEntry(ref Utf8JsonReader reader, string array)
+    {
+        StartObject(ref reader, $"an entry of '{array}'");
+        ManifestEntryKind? kind = null;
+        string? unknownKind = null;
+        string? mode = null;
+        var hasMode = false;
+        string? sha = null;
+        string? path = null;
+        var hasPath = false;
+        long? size = null;
+        string? link = null;
+        while (NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("path"u8))
+            {
+                reader.Read();
+                path = reader.GetString();
+                hasPath = true;
+            }
+            else if (reader.ValueTextEquals("kind"u8))
+            {
+                reader.Read();
+                kind = reader.ValueTextEquals("file"u8) ? ManifestEntryKind.File
+                    : reader.ValueTextEquals("dir"u8) ? ManifestEntryKind.Directory
+                    : reader.ValueTextEquals("symlink"u8) ? ManifestEntryKind.Symlink
+                    : null;
+                unknownKind = kind is null ? reader.GetString() ?? "" : null;
+            }
+            else if (reader.ValueTextEquals("size"u8))
+            {
+                reader.Read();
+                size = reader.GetInt64();
+            }
+            else if (reader.ValueTextEquals("mode"u8))
+            {
+                reader.Read();
+                mode = reader.GetString();
+                hasMode = true;
+            }
+            else if (reader.ValueTextEquals("sha256"u8))
+            {
+                reader.Read();
+                sha = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("link"u8))
+            {
+                reader.Read();
+                link = reader.GetString();
+            }
+            else
+            {
+                SkipValue(ref reader);
+            }
+        }
+
+        if (kind is null)
+        {
+            throw unknownKind is null ? Missing("kind") : new FormatException($"unknown entry kind '{unknownKind}'");
+        }
+
+        var permissions = hasMode ? Convert.ToInt32(mode, 8) : throw Missing("mode");
+        sha ??= "";
+        if (kind == ManifestEntryKind.File && (sha.Length != 64 || sha.AsSpan().ContainsAnyExcept(LowerHex)))
+        {
+            throw new FormatException($"entry '{path}' has no valid sha256");
+        }
+
+        return new ManifestEntry(
+            hasPath ? path! : throw Missing("path"),
+            kind.Value,
+            size ?? throw Missing("size"),
+            sha,
+            permissions,
+            link);
+    }
+
+    private static void StartObject(ref Utf8JsonReader reader, string what)
+    {
+        if (reader.TokenType == JsonTokenType.None)
+        {
+            reader.Read();
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new InvalidOperationException($"{what} must be a JSON object, not {reader.TokenType}");
+        }
+    }
+
+    /// <summary>Moves to the next property name of the current object; false at its end.</summary>
+    private static bool NextProperty(ref Utf8JsonReader reader) => reader.Read() && reader.TokenType == JsonTokenType.PropertyName;
+
+    private static void SkipValue(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        reader.Skip();
+    }
+
+    private static KeyNotFoundException Missing(string property) => new($"the property '{property}' is missing");
+
     private static void WriteEntries(Utf8JsonWriter w, string name, IReadOnlyList<ManifestEntry> entries)
     {
         w.WriteStartArray(name);
+        Span<char> octal = stackalloc char[11];
         foreach (var e in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
         {
             w.WriteStartObject();
             w.WriteString("path", e.Path);
             w.WriteString("kind", e.Kind switch { ManifestEntryKind.Directory => "dir", ManifestEntryKind.Symlink => "symlink", _ => "file" });
             w.WriteNumber("size", e.Size);
-            w.WriteString("mode", Convert.ToString(e.Mode, 8).PadLeft(4, '0'));
+            w.WriteString("mode", OctalMode(e.Mode, octal));
             if (e.Kind == ManifestEntryKind.File)
             {
                 w.WriteString("sha256", e.Sha256);
@@ -103,37 +297,6 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
         }
 
         w.WriteEndArray();
-    }
-
-    private static ManifestEntry[] ReadEntries(JsonElement root, string name)
-    {
-        var list = new List<ManifestEntry>();
-        foreach (var e in root.GetProperty(name).EnumerateArray())
-        {
-            var kind = e.GetProperty("kind").GetString() switch
-            {
-                "file" => ManifestEntryKind.File,
-                "dir" => ManifestEntryKind.Directory,
-                "symlink" => ManifestEntryKind.Symlink,
-                var k => throw new FormatException($"unknown entry kind '{k}'"),
-            };
-            var mode = Convert.ToInt32(e.GetProperty("mode").GetString(), 8);
-            var sha = e.TryGetProperty("sha256", out var s) ? s.GetString()! : "";
-            if (kind == ManifestEntryKind.File && (sha.Length != 64 || sha.AsSpan().ContainsAnyExcept(LowerHex)))
-            {
-                throw new FormatException($"entry '{e.GetProperty("path").GetString()}' has no valid sha256");
-            }
-
-            list.Add(new ManifestEntry(
-                e.GetProperty("path").GetString()!,
-                kind,
-                e.GetProperty("size").GetInt64(),
-                sha,
-                mode,
-                e.TryGetProperty("link", out var l) ? l.GetString() : null));
-        }
-
-        return list.ToArray();
     }
 
     /// <summary>A one-line summary for logs: counts and total size.</summary>

@@ -6,12 +6,13 @@ namespace Deploy.Packaging.Reading;
 /// Decides, entry by entry, whether an archive is safe to extract, keeping what earlier entries created (names,
 /// case-folded names, symlinks, files) so that tricks spread over several entries are caught too. Returns the
 /// normalized relative path of each entry, or throws <see cref="DeployErrorCode.UnsafeArchiveEntry"/> naming it.
+/// <paramref name="expectedEntries"/>, when known, sizes the tables once instead of growing them by doubling.
 /// </summary>
-internal sealed class ArchiveEntryGuard(ExtractionLimits limits, string archiveLabel)
+internal sealed class ArchiveEntryGuard(ExtractionLimits limits, string archiveLabel, int expectedEntries = 0)
 {
     private const int MaxLinkHops = 40;
-    private readonly Dictionary<string, ArchiveItemKind> _seen = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _folded = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, ArchiveItemKind> _seen = new(Math.Min(expectedEntries, limits.MaxEntries), StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _folded = new(Math.Min(expectedEntries, limits.MaxEntries), StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _symlinks = new(StringComparer.Ordinal);
     private long _totalBytes;
     private int _entries;

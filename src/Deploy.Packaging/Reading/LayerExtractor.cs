@@ -18,7 +18,7 @@ internal sealed class LayerExtractor(ExtractionLimits limits, string label, stri
 
     public async Task<IReadOnlyList<ManifestEntry>> RunAsync(ArchiveSource source, CancellationToken cancellationToken)
     {
-        var guard = new ArchiveEntryGuard(limits, label);
+        var guard = new ArchiveEntryGuard(limits, label, expected?.Count ?? 0);
         var expectedByPath = expected?.ToDictionary(e => e.Path, StringComparer.Ordinal);
         var observed = new Dictionary<string, ManifestEntry>(expected?.Count ?? 0, StringComparer.Ordinal);
         var directories = new List<(string Path, int Mode)>();

@@ -106,7 +106,7 @@ public sealed class PackageReader
                         break;
                     case PackageManifest.FileName:
                         manifestBytes = await ReadSmallAsync(item, name, PackageManifest.MaxFileBytes, target, cancellationToken).ConfigureAwait(false);
-                        manifest = PackageManifest.Parse(manifestBytes.AsMemory());
+                        manifest = PackageManifest.Parse(manifestBytes);
                         break;
                     case PackageSignature.FileName:
                         signature = await ReadSmallAsync(item, name, PackageSignature.MaxFileBytes, target, cancellationToken).ConfigureAwait(false);
