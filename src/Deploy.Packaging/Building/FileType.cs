@@ -3,17 +3,31 @@ using System.Runtime.InteropServices;
 namespace Deploy.Packaging.Building;
 
 /// <summary>
-/// Tells regular files from FIFOs, sockets and devices, which .NET's FileInfo does not distinguish on Unix (and
-/// opening a FIFO to read it would block the build). Uses lstat from the runtime's own System.Native library.
+/// Tells regular files from directories, symlinks, FIFOs, sockets and devices, which .NET's FileInfo does not
+/// distinguish on Unix (and opening a FIFO to read it would block the build). One lstat, from the runtime's own
+/// System.Native library.
 /// </summary>
 internal static class FileType
 {
     private const int TypeMask = 0xF000;
-    private const int Regular = 0x8000;
+    private const int RegularType = 0x8000;
+    private const int DirectoryType = 0x4000;
+    private const int SymlinkType = 0xA000;
 
-    public static bool IsRegularFile(string path)
+    public static FileKind Of(string path)
     {
-        return NativeMethods.LStat(path, out var status) == 0 && (status.Mode & TypeMask) == Regular;
+        if (NativeMethods.LStat(path, out var status) != 0)
+        {
+            return FileKind.Missing;
+        }
+
+        return (status.Mode & TypeMask) switch
+        {
+            RegularType => FileKind.Regular,
+            DirectoryType => FileKind.Directory,
+            SymlinkType => FileKind.Symlink,
+            _ => FileKind.Other,
+        };
     }
 
     private static class NativeMethods

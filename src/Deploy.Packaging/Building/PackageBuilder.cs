@@ -290,16 +290,14 @@ public sealed record PackageBuilder
 
         var root = Path.GetFullPath(directory);
 
-        // Only the relative path and the kind of each entry are kept (not a FileInfo apiece): memory per file stays
-        // small for payloads of hundreds of thousands of files.
-        var items = new FileSystemEnumerable<(string Rel, PayloadItemKind Kind)>(
+        // Only the relative path of each entry is kept (not a FileInfo apiece), and its kind comes from one lstat
+        // when it is packed: memory per file stays small for payloads of hundreds of thousands of files.
+        var items = new FileSystemEnumerable<string>(
                 root,
-                (ref FileSystemEntry e) => (
-                    RelativePath(ref e),
-                    (e.Attributes & FileAttributes.ReparsePoint) != 0 ? PayloadItemKind.Symlink : e.IsDirectory ? PayloadItemKind.Directory : PayloadItemKind.File),
+                (ref FileSystemEntry e) => RelativePath(ref e),
                 new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
             .ToArray();
-        Array.Sort(items, (a, b) => string.CompareOrdinal(a.Rel, b.Rel));
+        Array.Sort(items, StringComparer.Ordinal);
         var guard = new ArchiveEntryGuard(new ExtractionLimits { MaxTotalBytes = long.MaxValue, MaxEntries = int.MaxValue }, directory, items.Length);
         var entries = new List<ManifestEntry>(items.Length);
         var fs = new FileStream(target, System.IO.FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, useAsync: false);
@@ -310,23 +308,24 @@ public sealed record PackageBuilder
             await using (gzip.ConfigureAwait(false))
             {
                 using var tar = new TarStreamWriter(gzip, Options.ModifiedTime.ToUnixTimeSeconds());
-                foreach (var (rel, kind) in items)
+                foreach (var rel in items)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var full = Path.Combine(root, rel);
-                    if (kind == PayloadItemKind.Symlink && new FileInfo(full).LinkTarget is { } link)
+                    var kind = FileType.Of(full);
+                    if (kind == FileKind.Symlink && new FileInfo(full).LinkTarget is { } link)
                     {
                         guard.Check(new ArchiveItem(rel, ArchiveItemKind.Symlink, 0b111_111_111, 0, link, null));
                         await tar.WriteSymlinkAsync(rel, link, cancellationToken).ConfigureAwait(false);
                         entries.Add(new ManifestEntry(rel, ManifestEntryKind.Symlink, 0, "", 0b111_111_111, link));
                     }
-                    else if (kind == PayloadItemKind.Directory)
+                    else if (kind == FileKind.Directory)
                     {
                         guard.Check(new ArchiveItem(rel, ArchiveItemKind.Directory, DirMode, 0, null, null));
                         await tar.WriteDirectoryAsync(rel, DirMode, cancellationToken).ConfigureAwait(false);
                         entries.Add(new ManifestEntry(rel, ManifestEntryKind.Directory, 0, "", DirMode));
                     }
-                    else if (kind == PayloadItemKind.File && FileType.IsRegularFile(full))
+                    else if (kind == FileKind.Regular)
                     {
                         using (var source = File.OpenHandle(full, System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan))
                         {
@@ -388,13 +387,6 @@ public sealed record PackageBuilder
     }
 
     private static string Sha(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
-
-    private enum PayloadItemKind
-    {
-        File,
-        Directory,
-        Symlink,
-    }
 
     private sealed record Payload(string Path, long Size, string Sha256, IReadOnlyList<ManifestEntry> Entries);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.IO.Compression;
 using Deploy.Packaging.IO;
 
@@ -107,6 +108,7 @@ internal sealed class ParallelGzipStream : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
@@ -197,6 +199,7 @@ internal sealed class ParallelGzipStream : Stream
         base.Dispose(disposing);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SubmitAsync(CancellationToken cancellationToken)
     {
         if (_filled == 0)
@@ -215,6 +218,7 @@ internal sealed class ParallelGzipStream : Stream
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DrainOneAsync(CancellationToken cancellationToken)
     {
         var member = await _pending.Dequeue().ConfigureAwait(false);

@@ -37,7 +37,10 @@ internal sealed class TarStreamWriter(ParallelGzipStream output, long mtime) : I
         while (offset < length)
         {
             var block = output.GetBuffer();
-            var n = await RandomAccess.ReadAsync(content, block[..(int)Math.Min(block.Length, length - offset)], offset, cancellationToken).ConfigureAwait(false);
+            // A synchronous read on this thread: FileStream and RandomAccess.ReadAsync would run the same read on a
+            // thread-pool thread, allocating a work item per file and paying a thread switch per read.
+            cancellationToken.ThrowIfCancellationRequested();
+            var n = RandomAccess.Read(content, block.Span[..(int)Math.Min(block.Length, length - offset)], offset);
             if (n == 0)
             {
                 throw new IOException($"'{name}' shrank while it was being packed ({length - offset} bytes missing).");

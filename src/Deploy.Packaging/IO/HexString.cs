@@ -14,4 +14,23 @@ internal static class HexString
 
         return new string(chars);
     }
+
+    /// <summary>Whether <paramref name="hex"/> is the lower-case hex of <paramref name="bytes"/>.</summary>
+    public static bool EqualsLower(ReadOnlySpan<byte> bytes, string hex)
+    {
+        if (hex.Length != bytes.Length * 2)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (hex[2 * i] != "0123456789abcdef"[bytes[i] >> 4] || hex[(2 * i) + 1] != "0123456789abcdef"[bytes[i] & 0xF])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

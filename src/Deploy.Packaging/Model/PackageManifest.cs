@@ -33,21 +33,31 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
     /// <summary>Serializes deterministically (sorted entries, fixed key order, one entry per line).</summary>
     public byte[] ToUtf8Bytes()
     {
-        // In chunks, then one exact copy: a manifest of many files is megabytes, and doubling a buffer up to that
-        // size leaves large garbage arrays behind.
-        var buffer = new ChunkedBufferWriter();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        // Two passes, the first only counting: the result is one exact-size array, where a growing buffer would
+        // leave several large arrays behind for the megabytes of a payload of many files.
+        var counter = new CountingBufferWriter();
+        Write(counter);
+        var bytes = new byte[counter.Count];
+        var writer = new FixedBufferWriter(bytes);
+        Write(writer);
+        if (writer.Written != bytes.Length)
         {
-            w.WriteStartObject();
-            w.WriteNumber("format", Format);
-            w.WriteString("package_name", PackageName);
-            w.WriteString("algorithm", "sha256");
-            WriteEntries(w, "files", Files);
-            WriteEntries(w, "payload", Payload);
-            w.WriteEndObject();
+            throw new InvalidOperationException($"manifest.json came out {writer.Written} bytes long, but {bytes.Length} were measured.");
         }
 
-        return buffer.ToArray();
+        return bytes;
+    }
+
+    private void Write(IBufferWriter<byte> output)
+    {
+        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        w.WriteStartObject();
+        w.WriteNumber("format", Format);
+        w.WriteString("package_name", PackageName);
+        w.WriteString("algorithm", "sha256");
+        WriteEntries(w, "files", Files);
+        WriteEntries(w, "payload", Payload);
+        w.WriteEndObject();
     }
 
     /// <summary>Parses manifest bytes; a malformed manifest is <see cref="DeployErrorCode.PackageInvalid"/>.</summary>
@@ -176,6 +186,7 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
         StartObject(ref reader, $"an entry of '{array}'");
         ManifestEntryKind? kind = null;
         string? unknownKind = null;
+        int? octal = null;
         string? mode = null;
         var hasMode = false;
         string? sha = null;
@@ -208,7 +219,9 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
             else if (reader.ValueTextEquals("mode"u8))
             {
                 reader.Read();
-                mode = reader.GetString();
+                (octal, mode) = reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && TryParseOctal(reader.ValueSpan, out var m)
+                    ? (m, null)
+                    : ((int?)null, reader.GetString());
                 hasMode = true;
             }
             else if (reader.ValueTextEquals("sha256"u8))
@@ -232,7 +245,7 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
             throw unknownKind is null ? Missing("kind") : new FormatException($"unknown entry kind '{unknownKind}'");
         }
 
-        var permissions = hasMode ? Convert.ToInt32(mode, 8) : throw Missing("mode");
+        var permissions = hasMode ? octal ?? Convert.ToInt32(mode, 8) : throw Missing("mode");
         sha ??= "";
         if (kind == ManifestEntryKind.File && (sha.Length != 64 || sha.AsSpan().ContainsAnyExcept(LowerHex)))
         {
@@ -246,6 +259,28 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
             sha,
             permissions,
             link);
+    }
+
+    /// <summary>Parses 1 to 10 octal digits (what Convert.ToInt32(text, 8) gives for them) without a string.</summary>
+    private static bool TryParseOctal(ReadOnlySpan<byte> digits, out int value)
+    {
+        value = 0;
+        if (digits.IsEmpty || digits.Length > 10)
+        {
+            return false;
+        }
+
+        foreach (var d in digits)
+        {
+            if (d is < (byte)'0' or > (byte)'7')
+            {
+                return false;
+            }
+
+            value = (value << 3) | (d - '0');
+        }
+
+        return true;
     }
 
     private static void StartObject(ref Utf8JsonReader reader, string what)
