@@ -32,8 +32,8 @@ internal sealed class LayerExtractor(ExtractionLimits limits, string label, stri
         var expectedByPath = expected?.ToDictionary(e => e.Path, StringComparer.Ordinal);
         var observed = new Dictionary<string, ManifestEntry>(expected?.Count ?? 0, StringComparer.Ordinal);
         var directories = new List<(string Path, int Mode)>();
-        // As much as the read-ahead hands over at once (a larger buffer would not make writes larger).
-        var buffer = new byte[64 * 1024];
+        // One read-ahead chunk: file content is hashed and written in pieces this large.
+        var buffer = new byte[256 * 1024];
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         {
             while (await source.NextAsync(cancellationToken).ConfigureAwait(false) is { } item)
