@@ -27,7 +27,10 @@ internal sealed class GzipBlockCompressor : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 64 * 1024);
         BlockSize = blockSize;
         var threads = parallelism > 0 ? parallelism : Environment.ProcessorCount;
-        MaxInFlight = threads + 1;
+        // One block per thread keeps every core busy: while the writer fills the next block, the threads still
+        // compress the ones before it (and the writer's own work needs a core then anyway). Two at least, so that
+        // with one thread filling and compressing overlap.
+        MaxInFlight = Math.Max(2, threads);
 
         // In flight plus the block being filled; compressed members are returned as soon as they are written.
         _inputs = new BufferPool(blockSize, MaxInFlight + 1);

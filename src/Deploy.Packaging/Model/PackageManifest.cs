@@ -149,6 +149,21 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
         return format ?? throw Missing("format");
     }
 
+    /// <summary>Whether <paramref name="entries"/> are already in path order (as PackageBuilder makes them), so
+    /// that writing them needs no sorted copy.</summary>
+    private static bool IsSorted(IReadOnlyList<ManifestEntry> entries)
+    {
+        for (var i = 1; i < entries.Count; i++)
+        {
+            if (string.CompareOrdinal(entries[i - 1].Path, entries[i].Path) > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The mode in octal, at least 4 digits (<c>Convert.ToString(mode, 8).PadLeft(4, '0')</c>) without
     /// allocating.</summary>
     private static ReadOnlySpan<char> OctalMode(int mode, Span<char> buffer)
@@ -311,7 +326,7 @@ public sealed record PackageManifest(string PackageName, IReadOnlyList<ManifestE
     {
         w.WriteStartArray(name);
         Span<char> octal = stackalloc char[11];
-        foreach (var e in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
+        foreach (var e in IsSorted(entries) ? (IEnumerable<ManifestEntry>)entries : entries.OrderBy(e => e.Path, StringComparer.Ordinal))
         {
             w.WriteStartObject();
             w.WriteString("path", e.Path);
