@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 
 namespace Deploy.Packaging.Building;
@@ -39,6 +40,7 @@ internal sealed class HashingWriteStream(Stream inner, bool leaveOpen) : Stream
         inner.Write(buffer, offset, count);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         _hash.AppendData(buffer.Span);

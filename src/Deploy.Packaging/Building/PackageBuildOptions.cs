@@ -8,7 +8,8 @@ public sealed record PackageBuildOptions
     public int CompressionLevel { get; init; } = 6;
 
     /// <summary>The size of the independently compressed gzip members. Larger blocks compress slightly better;
-    /// memory is about <c>4 × BlockSize × (Parallelism + 1)</c>. <value>The default is 1 MiB.</value></summary>
+    /// memory is about <c>2 × BlockSize × (Parallelism + 1)</c> (input and compressed blocks in flight).
+    /// <value>The default is 1 MiB.</value></summary>
     public int BlockSize { get; init; } = 1 << 20;
 
     /// <summary>How many blocks are compressed at once; 0 for one per core. <value>The default is 0.</value></summary>

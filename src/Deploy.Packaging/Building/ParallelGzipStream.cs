@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.IO.Compression;
 using Deploy.Packaging.IO;
 
@@ -7,8 +8,11 @@ namespace Deploy.Packaging.Building;
 /// A write-only stream that gzips its input in independent blocks on several cores and writes the blocks, in
 /// order, as concatenated gzip members. Concatenated members are one valid gzip file (RFC 1952 §2.2): gunzip,
 /// <c>tar xzf</c> and .NET's GZipStream read it as a whole. Memory is bounded: at most
-/// <c>2 × parallelism</c> blocks are in flight. Blocks that do not compress (already-compressed data) are stored,
-/// which costs 5 bytes per 64 KiB instead of a full deflate pass.
+/// <c>parallelism + 1</c> blocks are in flight, and every buffer comes from the <see cref="GzipBlockCompressor"/>'s
+/// pools, so a multi-GB input allocates nothing per block on the managed heap. Callers that produce data can fill
+/// the current block in place (<see cref="GetBuffer"/> + <see cref="AdvanceAsync"/>) instead of copying it in with
+/// WriteAsync. Blocks that do not compress (already-compressed data) are stored, which costs 5 bytes per 64 KiB
+/// instead of a full deflate pass.
 /// </summary>
 internal sealed class ParallelGzipStream : Stream
 {
@@ -17,9 +21,9 @@ internal sealed class ParallelGzipStream : Stream
     private readonly int _level;
     private readonly int _maxInFlight;
     private readonly bool _leaveOpen;
-    private readonly Queue<Task<Chunk>> _pending = new();
-    private readonly BufferPool _inputs;
-    private readonly BufferPool _outputs;
+    private readonly Queue<Task<GzipMember>> _pending = new();
+    private readonly GzipBlockCompressor _compressor;
+    private readonly bool _ownsCompressor;
     private byte[] _block;
     private int _filled;
     private bool _store;
@@ -28,17 +32,24 @@ internal sealed class ParallelGzipStream : Stream
     private long _position;
 
     public ParallelGzipStream(Stream inner, int level = 6, int blockSize = 1 << 20, int parallelism = 0, bool leaveOpen = false)
+        : this(inner, level, new GzipBlockCompressor(blockSize, parallelism), leaveOpen)
+    {
+        _ownsCompressor = true;
+    }
+
+    /// <summary>Compresses with <paramref name="compressor"/>, which may be shared by streams written one after
+    /// the other (a package build writes the payload archive, then the package) and is not disposed.</summary>
+    public ParallelGzipStream(Stream inner, int level, GzipBlockCompressor compressor, bool leaveOpen)
     {
         ArgumentNullException.ThrowIfNull(inner);
-        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 64 * 1024);
+        ArgumentNullException.ThrowIfNull(compressor);
         _inner = inner;
         _level = Math.Clamp(level, 0, 9);
-        _blockSize = blockSize;
-        _maxInFlight = (parallelism > 0 ? parallelism : Environment.ProcessorCount) + 1;
+        _compressor = compressor;
+        _blockSize = compressor.BlockSize;
+        _maxInFlight = compressor.MaxInFlight;
         _leaveOpen = leaveOpen;
-        _inputs = new BufferPool(blockSize, _maxInFlight + 1);
-        _outputs = new BufferPool(blockSize + (blockSize / 128) + 4096, _maxInFlight + 1);
-        _block = _inputs.Rent();
+        _block = compressor.RentBlock();
     }
 
     /// <summary>When set, following bytes are stored rather than compressed (for content that is already
@@ -50,6 +61,24 @@ internal sealed class ParallelGzipStream : Stream
             await SubmitAsync(cancellationToken).ConfigureAwait(false);
             _store = store;
         }
+    }
+
+    /// <summary>The free space of the current block, to be filled in place and then committed with
+    /// <see cref="AdvanceAsync"/>. Never empty.</summary>
+    public Memory<byte> GetBuffer()
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        return _block.AsMemory(_filled);
+    }
+
+    /// <summary>Commits <paramref name="count"/> bytes written into <see cref="GetBuffer"/>.</summary>
+    public ValueTask AdvanceAsync(int count, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _blockSize - _filled);
+        _filled += count;
+        _position += count;
+        return _filled == _blockSize ? SubmitAsync(cancellationToken) : default;
     }
 
     public override bool CanRead => false;
@@ -79,6 +108,7 @@ internal sealed class ParallelGzipStream : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
@@ -108,7 +138,7 @@ internal sealed class ParallelGzipStream : Stream
         if (!_anyMember)
         {
             // An empty input still gives a valid (empty) gzip file.
-            _pending.Enqueue(Task.FromResult(Compress([], 0, _level, store: true, _outputs)));
+            _pending.Enqueue(_compressor.CompressAsync([], 0, _level, store: true));
         }
 
         while (_pending.Count > 0)
@@ -118,8 +148,9 @@ internal sealed class ParallelGzipStream : Stream
 
         await _inner.FlushAsync(cancellationToken).ConfigureAwait(false);
         _completed = true;
-        _inputs.Return(_block);
+        _compressor.ReturnBlock(_block);
         _block = [];
+        ReleaseCompressor();
     }
 
     public override async ValueTask DisposeAsync()
@@ -131,8 +162,7 @@ internal sealed class ParallelGzipStream : Stream
             {
                 try
                 {
-                    var chunk = await t.ConfigureAwait(false);
-                    _outputs.Return(chunk.Buffer);
+                    _compressor.ReturnMember(await t.ConfigureAwait(false));
                 }
                 catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException)
                 {
@@ -142,6 +172,7 @@ internal sealed class ParallelGzipStream : Stream
 
             _pending.Clear();
             _completed = true;
+            ReleaseCompressor();
         }
 
         if (!_leaveOpen)
@@ -159,10 +190,16 @@ internal sealed class ParallelGzipStream : Stream
             _inner.Dispose();
         }
 
+        if (disposing)
+        {
+            ReleaseCompressor();
+        }
+
         _completed = true;
         base.Dispose(disposing);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SubmitAsync(CancellationToken cancellationToken)
     {
         if (_filled == 0)
@@ -170,27 +207,10 @@ internal sealed class ParallelGzipStream : Stream
             return;
         }
 
-        var block = _block;
-        var length = _filled;
-        var store = _store;
-        var level = _level;
-        var inputs = _inputs;
-        var outputs = _outputs;
-        _pending.Enqueue(Task.Run(
-            () =>
-            {
-                try
-                {
-                    return Compress(block, length, level, store, outputs);
-                }
-                finally
-                {
-                    inputs.Return(block);
-                }
-            },
-            cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
+        _pending.Enqueue(_compressor.CompressAsync(_block, _filled, _level, _store));
         _anyMember = true;
-        _block = _inputs.Rent();
+        _block = _compressor.RentBlock();
         _filled = 0;
         while (_pending.Count >= _maxInFlight)
         {
@@ -198,59 +218,25 @@ internal sealed class ParallelGzipStream : Stream
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DrainOneAsync(CancellationToken cancellationToken)
     {
-        var chunk = await _pending.Dequeue().ConfigureAwait(false);
+        var member = await _pending.Dequeue().ConfigureAwait(false);
         try
         {
-            await _inner.WriteAsync(chunk.Buffer.AsMemory(0, chunk.Length), cancellationToken).ConfigureAwait(false);
+            await _inner.WriteAsync(member.Buffer.AsMemory(0, member.Length), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            _outputs.Return(chunk.Buffer);
+            _compressor.ReturnMember(member);
         }
     }
 
-    private static Chunk Compress(byte[] block, int length, int level, bool store, BufferPool outputs)
+    private void ReleaseCompressor()
     {
-        if (!store && level > 0 && length >= 128 * 1024 && LooksIncompressible(block.AsSpan(0, 60 * 1024)))
+        if (_ownsCompressor)
         {
-            store = true;
+            _compressor.Dispose();
         }
-
-        var output = outputs.Rent();
-        using var ms = new MemoryStream(output, 0, output.Length, writable: true, publiclyVisible: true);
-        using (var gz = CreateGzip(ms, store ? 0 : level))
-        {
-            gz.Write(block, 0, length);
-        }
-
-        return new Chunk(output, (int)ms.Position);
     }
-
-    /// <summary>A fast probe: if the first 64 KiB barely shrink at level 1, the block is stored.</summary>
-    private static bool LooksIncompressible(ReadOnlySpan<byte> sample)
-    {
-        // Below the large object heap threshold: a short-lived gen0 array, not a pooled one.
-        var scratch = new byte[sample.Length + 4096];
-        using var ms = new MemoryStream(scratch, 0, scratch.Length, writable: true, publiclyVisible: true);
-        using (var d = new DeflateStream(ms, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            d.Write(sample);
-        }
-
-        return ms.Position > sample.Length * 97L / 100;
-    }
-
-    private static GZipStream CreateGzip(Stream output, int level)
-    {
-#if NET9_0_OR_GREATER
-        return new GZipStream(output, new ZLibCompressionOptions { CompressionLevel = level, CompressionStrategy = ZLibCompressionStrategy.Default }, leaveOpen: true);
-#else
-        var l = level switch { 0 => CompressionLevel.NoCompression, <= 3 => CompressionLevel.Fastest, >= 9 => CompressionLevel.SmallestSize, _ => CompressionLevel.Optimal };
-        return new GZipStream(output, l, leaveOpen: true);
-#endif
-    }
-
-    private readonly record struct Chunk(byte[] Buffer, int Length);
 }

@@ -60,43 +60,76 @@ internal static class TarHeaders
     /// <summary>The zero padding after <paramref name="size"/> content bytes.</summary>
     public static int Pad(long size) => (int)((BlockSize - (size % BlockSize)) % BlockSize);
 
+    /// <summary>Zeros for padding and the end of an archive (read-only: never write into it).</summary>
+    public static ReadOnlyMemory<byte> Zeros { get; } = new byte[BlockSize * 2];
+
     /// <summary>The two zero blocks that end an archive.</summary>
     public static byte[] EndOfArchive() => new byte[BlockSize * 2];
+
+    /// <summary>
+    /// Writes the header of an entry that needs no PAX header (printable ASCII name and link of at most 100 bytes,
+    /// size and times that fit their octal fields) into <paramref name="block"/> without allocating, exactly as
+    /// <see cref="Build"/> would. Returns <c>false</c>, writing nothing, for any other entry.
+    /// </summary>
+    public static bool TryWriteUstar(Span<byte> block, string name, byte type, int mode, long size, long mtime, string? linkName = null)
+    {
+        linkName ??= "";
+        if (!IsShortAscii(name) || !IsShortAscii(linkName) || !FitsOctal(mode, 7) || !FitsOctal(size, 11) || !FitsOctal(mtime, 11))
+        {
+            return false;
+        }
+
+        Span<byte> nameBytes = stackalloc byte[100];
+        Span<byte> linkBytes = stackalloc byte[100];
+        for (var i = 0; i < name.Length; i++)
+        {
+            nameBytes[i] = (byte)name[i];
+        }
+
+        for (var i = 0; i < linkName.Length; i++)
+        {
+            linkBytes[i] = (byte)linkName[i];
+        }
+
+        WriteUstar(block[..BlockSize], nameBytes[..name.Length], type, mode, size, mtime, linkBytes[..linkName.Length]);
+        return true;
+    }
 
     /// <summary>One raw ustar header block: exposed for tests that craft hostile archives TarWriter refuses.</summary>
     public static byte[] Ustar(byte[] name, byte type, int mode, long size, long mtime, byte[] linkName)
     {
         var h = new byte[BlockSize];
-        name.AsSpan(0, Math.Min(100, name.Length)).CopyTo(h);
+        WriteUstar(h, name, type, mode, size, mtime, linkName);
+        return h;
+    }
+
+    private static void WriteUstar(Span<byte> h, ReadOnlySpan<byte> name, byte type, int mode, long size, long mtime, ReadOnlySpan<byte> linkName)
+    {
+        h.Clear();
+        name[..Math.Min(100, name.Length)].CopyTo(h);
         Octal(h, 100, 8, mode);
         Octal(h, 108, 8, 0);
         Octal(h, 116, 8, 0);
         Octal(h, 124, 12, size);
         Octal(h, 136, 12, mtime);
         h[156] = type;
-        linkName.AsSpan(0, Math.Min(100, linkName.Length)).CopyTo(h.AsSpan(157));
-        "ustar\0"u8.CopyTo(h.AsSpan(257));
-        "00"u8.CopyTo(h.AsSpan(263));
-        "root"u8.CopyTo(h.AsSpan(265));
-        "root"u8.CopyTo(h.AsSpan(297));
+        linkName[..Math.Min(100, linkName.Length)].CopyTo(h[157..]);
+        "ustar\0"u8.CopyTo(h[257..]);
+        "00"u8.CopyTo(h[263..]);
+        "root"u8.CopyTo(h[265..]);
+        "root"u8.CopyTo(h[297..]);
         Octal(h, 329, 8, 0);
         Octal(h, 337, 8, 0);
-        for (var i = 148; i < 156; i++)
-        {
-            h[i] = (byte)' ';
-        }
-
+        h.Slice(148, 8).Fill((byte)' ');
         long sum = 0;
         foreach (var b in h)
         {
             sum += b;
         }
 
-        var chk = Convert.ToString(sum, 8).PadLeft(6, '0');
-        Encoding.ASCII.GetBytes(chk).CopyTo(h, 148);
-        h[154] = 0;
+        // At most 512 × 255 = 0o377000: six digits, then NUL and a space (as GNU tar writes it).
+        Octal(h, 148, 7, sum);
         h[155] = (byte)' ';
-        return h;
     }
 
     private static byte[] PaxData(List<(string Key, string Value)> records)
@@ -117,11 +150,46 @@ internal static class TarHeaders
         return ms.ToArray();
     }
 
-    private static void Octal(byte[] h, int offset, int length, long value)
+    /// <summary>Writes <paramref name="value"/> as <c>length - 1</c> zero-padded octal digits and a NUL.</summary>
+    private static void Octal(Span<byte> h, int offset, int length, long value)
     {
-        var text = Convert.ToString(value, 8).PadLeft(length - 1, '0');
-        Encoding.ASCII.GetBytes(text).CopyTo(h, offset);
-        h[offset + length - 1] = 0;
+        var digits = length - 1;
+        if (!FitsOctal(value, digits))
+        {
+            // Out of range (TryWriteUstar never gets here): the historical behaviour, digits spilling over.
+            var text = Convert.ToString(value, 8).PadLeft(digits, '0');
+            Encoding.ASCII.GetBytes(text).CopyTo(h[offset..]);
+            h[offset + digits] = 0;
+            return;
+        }
+
+        for (var i = offset + digits - 1; i >= offset; i--)
+        {
+            h[i] = (byte)('0' + (value & 7));
+            value >>= 3;
+        }
+
+        h[offset + digits] = 0;
+    }
+
+    private static bool FitsOctal(long value, int digits) => value >= 0 && value < 1L << (3 * digits);
+
+    private static bool IsShortAscii(string s)
+    {
+        if (s.Length > 100)
+        {
+            return false;
+        }
+
+        foreach (var c in s)
+        {
+            if (c is < (char)0x20 or >= (char)0x7f)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool IsAscii(byte[] bytes) => bytes.All(b => b is >= 0x20 and < 0x7f);

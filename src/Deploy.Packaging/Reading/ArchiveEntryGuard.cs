@@ -6,12 +6,13 @@ namespace Deploy.Packaging.Reading;
 /// Decides, entry by entry, whether an archive is safe to extract, keeping what earlier entries created (names,
 /// case-folded names, symlinks, files) so that tricks spread over several entries are caught too. Returns the
 /// normalized relative path of each entry, or throws <see cref="DeployErrorCode.UnsafeArchiveEntry"/> naming it.
+/// <paramref name="expectedEntries"/>, when known, sizes the tables once instead of growing them by doubling.
 /// </summary>
-internal sealed class ArchiveEntryGuard(ExtractionLimits limits, string archiveLabel)
+internal sealed class ArchiveEntryGuard(ExtractionLimits limits, string archiveLabel, int expectedEntries = 0)
 {
     private const int MaxLinkHops = 40;
-    private readonly Dictionary<string, ArchiveItemKind> _seen = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _folded = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, ArchiveItemKind> _seen = new(Math.Min(expectedEntries, limits.MaxEntries), StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _folded = new(Math.Min(expectedEntries, limits.MaxEntries), StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _symlinks = new(StringComparer.Ordinal);
     private long _totalBytes;
     private int _entries;
@@ -99,18 +100,29 @@ internal sealed class ArchiveEntryGuard(ExtractionLimits limits, string archiveL
         var slash = -1;
         while ((slash = path.IndexOf('/', slash + 1)) >= 0)
         {
-            var parent = path[..slash];
-            if (_symlinks.ContainsKey(parent))
+            var parent = path.AsSpan(0, slash);
+            if (_symlinks.Count > 0 && IsSymlink(parent))
             {
                 throw Unsafe(raw, $"the path goes through the symlink '{parent}' of an earlier entry (it could write outside the extraction root)");
             }
 
-            if (_seen.TryGetValue(parent, out var k) && k != ArchiveItemKind.Directory)
+            if (TryGetSeen(parent, out var k) && k != ArchiveItemKind.Directory)
             {
                 throw Unsafe(raw, $"the parent '{parent}' is a file, not a directory");
             }
         }
     }
+
+#if NET9_0_OR_GREATER
+    // Span lookups: checking the parents of every entry allocates no substrings.
+    private bool IsSymlink(ReadOnlySpan<char> path) => _symlinks.GetAlternateLookup<ReadOnlySpan<char>>().ContainsKey(path);
+
+    private bool TryGetSeen(ReadOnlySpan<char> path, out ArchiveItemKind kind) => _seen.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(path, out kind);
+#else
+    private bool IsSymlink(ReadOnlySpan<char> path) => _symlinks.ContainsKey(path.ToString());
+
+    private bool TryGetSeen(ReadOnlySpan<char> path, out ArchiveItemKind kind) => _seen.TryGetValue(path.ToString(), out kind);
+#endif
 
     private string ResolveLink(ArchiveItem item, string path)
     {
@@ -178,7 +190,7 @@ internal sealed class ArchiveEntryGuard(ExtractionLimits limits, string archiveL
             return null;
         }
 
-        if (name.Any(c => c < ' ' || c == '\x7f'))
+        if (name.AsSpan().IndexOfAnyInRange('\0', (char)0x1f) >= 0 || name.Contains('\x7f', StringComparison.Ordinal))
         {
             throw Unsafe(entryName, $"the {what} contains control characters");
         }
@@ -198,6 +210,12 @@ internal sealed class ArchiveEntryGuard(ExtractionLimits limits, string archiveL
             throw Unsafe(entryName, $"the {what} starts with a drive letter");
         }
 
+        if (IsClean(name))
+        {
+            // The common case: nothing to drop but a directory's trailing slash, so no new strings.
+            return name[^1] == '/' ? name[..^1] : name;
+        }
+
         var segments = new List<string>();
         foreach (var seg in name.Split('/'))
         {
@@ -215,6 +233,34 @@ internal sealed class ArchiveEntryGuard(ExtractionLimits limits, string archiveL
         }
 
         return segments.Count == 0 ? null : string.Join('/', segments);
+    }
+
+    /// <summary>True when every segment of <paramref name="name"/> (ignoring one trailing slash) is non-empty and
+    /// neither <c>.</c> nor <c>..</c>, so that normalizing it changes nothing else.</summary>
+    private static bool IsClean(string name)
+    {
+        var rest = name.AsSpan();
+        if (rest[^1] == '/')
+        {
+            rest = rest[..^1];
+        }
+
+        while (true)
+        {
+            var slash = rest.IndexOf('/');
+            var seg = slash < 0 ? rest : rest[..slash];
+            if (seg.IsEmpty || seg is "." || seg is "..")
+            {
+                return false;
+            }
+
+            if (slash < 0)
+            {
+                return true;
+            }
+
+            rest = rest[(slash + 1)..];
+        }
     }
 
     private DeployException Unsafe(string entry, string why)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Formats.Tar;
 using System.IO.Compression;
 using Deploy.Core.Errors;
@@ -58,6 +59,7 @@ internal abstract class ArchiveSource : IAsyncDisposable
     {
         private readonly TarReader _reader = new(stream, leaveOpen: true);
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         public override async ValueTask<ArchiveItem?> NextAsync(CancellationToken cancellationToken)
         {
             TarEntry? e;

@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Deploy.Core.Errors;
+using Deploy.Packaging.IO;
 using Deploy.Packaging.Model;
 
 namespace Deploy.Packaging.Reading;
@@ -13,14 +15,26 @@ namespace Deploy.Packaging.Reading;
 internal sealed class LayerExtractor(ExtractionLimits limits, string label, string? destination, IReadOnlyList<ManifestEntry>? expected)
 {
     private const int Permissions = 0b111_111_111_111;
+    private readonly FileStreamOptions _create = new()
+    {
+        Mode = FileMode.CreateNew,
+        Access = FileAccess.Write,
+        Share = FileShare.None,
+        BufferSize = 0,
+        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+    };
+
+    private string? _lastParent;
 
     public async Task<IReadOnlyList<ManifestEntry>> RunAsync(ArchiveSource source, CancellationToken cancellationToken)
     {
-        var guard = new ArchiveEntryGuard(limits, label);
+        var guard = new ArchiveEntryGuard(limits, label, expected?.Count ?? 0);
         var expectedByPath = expected?.ToDictionary(e => e.Path, StringComparer.Ordinal);
-        var observed = new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);
+        var observed = new Dictionary<string, ManifestEntry>(expected?.Count ?? 0, StringComparer.Ordinal);
         var directories = new List<(string Path, int Mode)>();
-        var buffer = new byte[1 << 20];
+        // One read-ahead chunk: file content is hashed and written in pieces this large.
+        var buffer = new byte[256 * 1024];
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         {
             while (await source.NextAsync(cancellationToken).ConfigureAwait(false) is { } item)
             {
@@ -98,7 +112,7 @@ internal sealed class LayerExtractor(ExtractionLimits limits, string label, stri
                         entry = targetPath with { Path = path, Mode = item.Mode & Permissions, LinkTarget = null };
                         break;
                     default:
-                        entry = await WriteFileAsync(item, path, real, buffer, cancellationToken).ConfigureAwait(false);
+                        entry = await WriteFileAsync(item, path, real, want, buffer, hash, cancellationToken).ConfigureAwait(false);
                         break;
                 }
 
@@ -112,7 +126,8 @@ internal sealed class LayerExtractor(ExtractionLimits limits, string label, stri
                     throw Mismatch(path, $"symlink '{path}' points to '{entry.LinkTarget}' but the manifest says '{want.LinkTarget}'");
                 }
 
-                observed[path] = entry;
+                // An entry equal to the manifest's is kept as the manifest's object: one copy of its strings.
+                observed[path] = want is not null && entry == want ? want : entry;
             }
 
             await source.DrainAsync(cancellationToken).ConfigureAwait(false);
@@ -139,49 +154,51 @@ internal sealed class LayerExtractor(ExtractionLimits limits, string label, stri
     private static string NormalizeTarget(string name)
         => string.Join('/', name.Split('/').Where(s => s.Length > 0 && s != "."));
 
-    private async Task<ManifestEntry> WriteFileAsync(ArchiveItem item, string path, string? real, byte[] buffer, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ManifestEntry> WriteFileAsync(ArchiveItem item, string path, string? real, ManifestEntry? want, byte[] buffer, IncrementalHash hash, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         FileStream? output = null;
         if (real is not null)
         {
             EnsureParent(real);
-            output = new FileStream(real, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                BufferSize = 0,
-                PreallocationSize = item.Length,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
+            _create.PreallocationSize = item.Length;
+            output = new FileStream(real, _create);
         }
 
+        var mode = item.Mode & Permissions;
+        var handle = output?.SafeFileHandle;
         try
         {
             var data = item.Data ?? Stream.Null;
-            long remaining = item.Length;
-            while (remaining > 0)
+            long written = 0;
+            while (written < item.Length)
             {
-                var n = await data.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), cancellationToken).ConfigureAwait(false);
+                var n = await data.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, item.Length - written)), cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                 {
-                    throw new DeployException(DeployErrorCode.PackageInvalid, $"Entry '{path}' of '{label}' is truncated: {remaining} of {item.Length} bytes are missing.") { Path = path };
+                    throw new DeployException(DeployErrorCode.PackageInvalid, $"Entry '{path}' of '{label}' is truncated: {item.Length - written} of {item.Length} bytes are missing.") { Path = path };
                 }
 
                 hash.AppendData(buffer, 0, n);
-                if (output is not null)
+                if (handle is not null)
                 {
-                    await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                    // Written on this thread: FileStream.WriteAsync would run the same write on a thread-pool thread,
+                    // allocating a work item per file and paying a thread switch per chunk.
+                    RandomAccess.Write(handle, buffer.AsSpan(0, n), written);
                 }
 
-                remaining -= n;
+                written += n;
             }
 
             // A zip entry can inflate to more than it declares: that is a bomb, not a file.
             if (await data.ReadAsync(buffer.AsMemory(0, 1), cancellationToken).ConfigureAwait(false) > 0)
             {
                 throw new DeployException(DeployErrorCode.UnsafeArchiveEntry, $"Refusing entry '{path}' of '{label}': its content is longer than the {item.Length} bytes it declares.") { Path = path };
+            }
+
+            if (handle is not null)
+            {
+                File.SetUnixFileMode(handle, (UnixFileMode)mode);
             }
         }
         finally
@@ -192,16 +209,27 @@ internal sealed class LayerExtractor(ExtractionLimits limits, string label, stri
             }
         }
 
-        var mode = item.Mode & Permissions;
-        if (real is not null)
-        {
-            File.SetUnixFileMode(real, (UnixFileMode)mode);
-        }
+        Span<byte> sha = stackalloc byte[32];
+        hash.GetHashAndReset(sha);
 
-        return new ManifestEntry(path, ManifestEntryKind.File, item.Length, Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant(), mode);
+        // The manifest's string when the hash matches it (the usual case): no second copy per file.
+        var hex = want is not null && HexString.EqualsLower(sha, want.Sha256) ? want.Sha256 : HexString.Lower(sha);
+        return new ManifestEntry(path, ManifestEntryKind.File, item.Length, hex, mode);
     }
 
-    private static void EnsureParent(string real) => Directory.CreateDirectory(Path.GetDirectoryName(real)!);
+    /// <summary>Creates the parent folder of <paramref name="real"/>, unless it is the one the previous entry
+    /// needed (archives list a folder's files together: one check per folder, not per file).</summary>
+    private void EnsureParent(string real)
+    {
+        var parent = real.AsSpan(0, real.LastIndexOf('/'));
+        if (_lastParent is not null && parent.SequenceEqual(_lastParent))
+        {
+            return;
+        }
+
+        _lastParent = parent.ToString();
+        Directory.CreateDirectory(_lastParent);
+    }
 
     private DeployException Mismatch(string path, string message)
         => new(DeployErrorCode.ManifestMismatch, $"{message}.") { Path = path };

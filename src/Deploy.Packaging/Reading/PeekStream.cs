@@ -53,15 +53,8 @@ internal sealed class PeekStream : Stream
         return _inner.Read(buffer);
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (_headPos < _head.Length)
-        {
-            return Read(buffer.Span);
-        }
-
-        return await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-    }
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        => _headPos < _head.Length ? ValueTask.FromResult(Read(buffer.Span)) : _inner.ReadAsync(buffer, cancellationToken);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
