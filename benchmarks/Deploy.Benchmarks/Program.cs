@@ -20,6 +20,10 @@ if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))
 var harness = new Harness();
 await suite(harness);
 harness.PrintTable("Deploy SDK");
-var results = Path.Combine(AppContext.BaseDirectory, "../../../../results");
-await harness.WriteAsync(Path.GetFullPath(results), args[0]);
+if (harness.Results.Count > 0)
+{
+    // Investigation modes (e.g. DEPLOY_BENCH_SSH_CASES=upload,ab) measure nothing to keep: the results stay as they were.
+    var results = Path.Combine(AppContext.BaseDirectory, "../../../../results");
+    await harness.WriteAsync(Path.GetFullPath(results), args[0]);
+}
 return 0;
