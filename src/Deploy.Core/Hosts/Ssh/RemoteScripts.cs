@@ -173,7 +173,8 @@ internal static class RemoteScripts
     /// arrived is anything placed: temp files are renamed onto their destinations, temp directories onto the missing
     /// directories they stand for (merged into one that appeared meanwhile). On failure the temps are removed; if
     /// this script is killed outright, the next upload to the same bookkeeping parent removes them (the owner pid is
-    /// recorded).
+    /// recorded). The bookkeeping directory appears with its pid file already in it (built under <c>.deploy-new-ID</c>,
+    /// then renamed), so a concurrent upload to the same parent never mistakes a starting upload for a dead one.
     /// </summary>
     public const string Upload = """
         b=$1; m=$2; u=${b%/*}
@@ -194,12 +195,14 @@ internal static class RemoteScripts
             kill -0 "$1" 2>/dev/null
           fi
         }
-        for o in "$u"/.deploy-up-*; do
+        for o in "$u"/.deploy-up-* "$u"/.deploy-new-*; do
           [ -d "$o" ] && [ "$o" != "$b" ] || continue
-          IFS= read -r op < "$o/pid" 2>/dev/null && alive "$op" && continue
+          op=; IFS= read -r op < "$o/pid" 2>/dev/null || { case $o in */.deploy-new-*) continue ;; esac; }
+          alive "$op" && continue
           unlist "$o"; rm -rf -- "$o"
         done
-        mkdir -p -- "$b" && printf '%s\n' "$$" > "$b/pid" || exit 1
+        n=$u/.deploy-new-${b##*/.deploy-up-}
+        mkdir -p -- "$u" && mkdir -- "$n" && printf '%s\n' "$$" > "$n/pid" && mv -- "$n" "$b" || { rm -rf -- "$n"; exit 1; }
         ok=
         trap '[ -n "$ok" ] || unlist "$b"; rm -rf -- "$b"' EXIT
         trap 'exit 1' HUP INT TERM PIPE

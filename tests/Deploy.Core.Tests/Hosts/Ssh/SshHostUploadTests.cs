@@ -279,6 +279,56 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     [Fact]
+    public async Task An_upload_that_is_still_starting_is_not_mistaken_for_a_dead_one()
+    {
+        await using var host = _server.CreateHost(o => o with { RemoteTempDirectory = _remote.Path + "/bk" });
+        var starting = _remote.Path + "/bk/.deploy-new-0123456789ab";
+        Directory.CreateDirectory(starting);
+        var live = _remote.Path + "/bk/.deploy-up-ba9876543210";
+        Directory.CreateDirectory(live);
+        File.WriteAllText(live + "/pid", Environment.ProcessId + "\n");
+
+        await host.UploadAsync([new FileUpload(_local.WriteFile("n", "n"), _remote.Path + "/app/new")]);
+
+        Directory.Exists(starting).Should().BeTrue("a bookkeeping directory still being created has no pid yet");
+        Directory.Exists(live).Should().BeTrue("its owner is alive");
+        Directory.EnumerateFileSystemEntries(_remote.Path + "/bk").Should().BeEquivalentTo([starting, live]);
+    }
+
+    [Fact]
+    public async Task Concurrent_uploads_sharing_a_temp_directory_never_remove_each_others_files()
+    {
+        var bookkeeping = _remote.Path + "/bk";
+        var hosts = Enumerable.Range(0, 6).Select(_ => _server.CreateHost(o => o with { RemoteTempDirectory = bookkeeping })).ToList();
+        try
+        {
+            var local = _local.WriteFile("payload", "payload");
+            for (var round = 0; round < 12; round++)
+            {
+                await Task.WhenAll(hosts.Select((h, i) =>
+                    h.UploadAsync([new FileUpload(local, $"{_remote.Path}/r{round}/h{i}/a/b/file")])));
+            }
+
+            for (var round = 0; round < 12; round++)
+            {
+                for (var i = 0; i < hosts.Count; i++)
+                {
+                    File.ReadAllText($"{_remote.Path}/r{round}/h{i}/a/b/file").Should().Be("payload");
+                }
+            }
+
+            TempFilesUnder(_remote.Path).Should().BeEmpty();
+        }
+        finally
+        {
+            foreach (var h in hosts)
+            {
+                await h.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Cancelled_upload_leaves_no_partial_file()
     {
         await using var host = _server.CreateHost(o => o with { RemoteTempDirectory = _remote.Path + "/bk" });
