@@ -67,6 +67,48 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
+    public async Task A_file_reverted_after_an_interrupted_transfer_is_sent_again_by_the_recovery()
+    {
+        await using var box = new SequenceSandbox();
+        await box.ApplyAsync(box.Target().Build());
+        var source = Path.Combine(box.Source, "data/exos-data.conf");
+        var (oldText, oldTime) = (File.ReadAllText(source), File.GetLastWriteTimeUtc(source));
+        box.WriteSource("data/exos-data.conf", "loglevel=TRACE\n");
+        var target = box.Target().Build();
+        var transfer = (await box.PlanAsync(target)).Steps.Single(s => s.Kind == StepKind.TransferFiles).Index;
+        var crash = async () => await box.ApplyAsync(target, new ApplyOptions { Observer = new CrashAt(transfer, after: true) });
+        await crash.Should().ThrowAsync<InvalidOperationException>();
+        File.ReadAllText(box.TargetFile(box.T("/opt/exos/exos-data.conf"))).Should().Be("loglevel=TRACE\n");
+
+        // Back to exactly what the state records: only the journal says the target's copy is no longer that.
+        File.WriteAllText(source, oldText);
+        SequenceSandbox.SetMtime(source, oldTime);
+        var recovery = await box.ApplyAsync(target);
+
+        recovery.Resumed!.TransferredPaths.Should().Equal(box.T("/opt/exos/exos-data.conf"));
+        File.ReadAllText(box.TargetFile(box.T("/opt/exos/exos-data.conf"))).Should().Be(oldText);
+        (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task An_interrupted_first_deploy_journals_no_paths_and_the_next_apply_sends_every_file()
+    {
+        await using var box = new SequenceSandbox();
+        var target = box.Target().Build();
+        var transfer = (await box.PlanAsync(target)).Steps.Single(s => s.Kind == StepKind.TransferFiles).Index;
+        var crash = async () => await box.ApplyAsync(target, new ApplyOptions { Observer = new CrashAt(transfer, after: true) });
+        await crash.Should().ThrowAsync<InvalidOperationException>();
+        File.Delete(box.TargetFile(box.T("/opt/types/types.py")));
+
+        var recovery = await box.ApplyAsync(target);
+
+        recovery.Resumed!.TransferredPaths.Should().BeEmpty("nothing was recorded at those paths, so any later plan sends them");
+        recovery.FilesTransferred.Should().Be(4);
+        File.Exists(box.TargetFile(box.T("/opt/types/types.py"))).Should().BeTrue();
+        (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Concurrent_apply_is_refused_with_the_holder_named()
     {
         await using var box = new SequenceSandbox();

@@ -130,7 +130,7 @@ public sealed partial class SequenceApplier
                 : SequencePlanner.Plan(desired, current.State, planOptions);
             if (!plan.IsEmpty)
             {
-                await _store.WriteJournalAsync(Journal.Of(plan), cancellationToken).ConfigureAwait(false);
+                await _store.WriteJournalAsync(Journal.Of(plan, current.State), cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(plan, run, options.Observer, cancellationToken).ConfigureAwait(false);
             }
 

@@ -68,18 +68,42 @@ public sealed record TargetSnapshot(TargetState? State, bool HasJournal, LockHol
 /// <param name="StepCount">Steps in the plan.</param>
 /// <param name="Decisions">Per component, its action (reasons shortened).</param>
 /// <param name="TargetRestartReasons">Why the target was restarting, if it was.</param>
-/// <param name="TransferredPaths">Target paths the plan sends.</param>
+/// <param name="TransferredPaths">Target paths the plan sends over a recorded file (their content on the target is unknown until the apply completes).</param>
 public sealed record Journal(string Target, int StepCount, IReadOnlyList<ComponentDecision> Decisions, IReadOnlyList<string> TargetRestartReasons, IReadOnlyList<string> TransferredPaths)
 {
-    /// <summary>The journal of <paramref name="plan"/>.</summary>
+    /// <summary>The journal of <paramref name="plan"/>, listing every path it transfers.</summary>
     public static Journal Of(Plan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        return new Journal(
-            plan.Target,
-            plan.Steps.Count,
-            plan.Decisions.Select(d => d with { Reasons = d.Reasons.Take(3).ToList() }).ToList(),
-            plan.TargetRestartReasons,
-            plan.Steps.Where(s => s.Kind == StepKind.TransferFiles).SelectMany(s => s.Files!).Select(f => f.TargetPath).ToList());
+        return Create(plan, Transferred(plan).ToList());
     }
+
+    /// <summary>
+    /// The journal of <paramref name="plan"/>, listing only the transferred paths <paramref name="recorded"/> records:
+    /// a path it does not record is sent again by any later plan anyway, so a first deploy of 10,000 files journals
+    /// none of them.
+    /// </summary>
+    /// <param name="plan">The plan about to be executed.</param>
+    /// <param name="recorded">The state the plan starts from; <c>null</c> when the target has none.</param>
+    public static Journal Of(Plan plan, TargetState? recorded)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (recorded is null)
+        {
+            return Create(plan, []);
+        }
+
+        var known = recorded.Files.Concat(recorded.Components.SelectMany(c => c.Files)).Select(f => f.Entry.Path).ToHashSet(StringComparer.Ordinal);
+        return Create(plan, Transferred(plan).Where(known.Contains).ToList());
+    }
+
+    private static IEnumerable<string> Transferred(Plan plan)
+        => plan.Steps.Where(s => s.Kind == StepKind.TransferFiles).SelectMany(s => s.Files!).Select(f => f.TargetPath);
+
+    private static Journal Create(Plan plan, IReadOnlyList<string> transferred) => new(
+        plan.Target,
+        plan.Steps.Count,
+        plan.Decisions.Select(d => d with { Reasons = d.Reasons.Take(3).ToList() }).ToList(),
+        plan.TargetRestartReasons,
+        transferred);
 }
