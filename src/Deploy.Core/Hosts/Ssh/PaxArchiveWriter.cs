@@ -28,15 +28,17 @@ internal sealed class PaxArchiveWriter
 
     /// <summary>
     /// Writes one regular file entry whose content is <paramref name="length"/> bytes of <paramref name="content"/>.
-    /// With <paramref name="exactTime"/> a pax header carries the full-precision time; without it (the receiver sets
-    /// exact times itself) the entry is a bare ustar header whenever the name fits, which halves the per-file overhead.
+    /// With <paramref name="exactTime"/> a pax header carries a time the ustar header cannot hold (a fraction of a
+    /// second, or before 1970); a whole-second time, or any time without it, costs no pax header when the name fits
+    /// ustar, which halves the per-file overhead.
     /// </summary>
     public void WriteFile(string name, UnixFileMode mode, DateTimeOffset modified, long length, SafeFileHandle? content, string displayPath, bool exactTime = true)
     {
         var nameBytes = Utf8.GetBytes(name);
         var split = SplitUstar(nameBytes);
         var huge = length >= 8L * 1024 * 1024 * 1024;
-        if (exactTime || split < -1 || huge)
+        var paxTime = exactTime && (modified.UtcTicks % TimeSpan.TicksPerSecond != 0 || modified < DateTimeOffset.UnixEpoch);
+        if (paxTime || split < -1 || huge)
         {
             var records = new StringBuilder();
             AppendRecord(records, "mtime", FormatTime(modified));

@@ -104,17 +104,6 @@ internal static class RemoteScripts
         exec chown -h -- "$2" "$1"
         """;
 
-    /// <summary>
-    /// Prints the python3 interpreter to set exact times in bulk (a system one first: version-manager shims such as
-    /// pyenv's cost 100+ ms per start), else <c>pl</c>.
-    /// </summary>
-    public const string UploadMode = """
-        for p in /usr/bin/python3 /usr/libexec/platform-python /bin/python3 /usr/local/bin/python3; do
-          if [ -x "$p" ]; then echo "$p"; exit 0; fi
-        done
-        command -v python3 || echo pl
-        """;
-
     /// <summary>Prints os-release.</summary>
     public const string OsRelease = "cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null || true";
 
@@ -153,28 +142,31 @@ internal static class RemoteScripts
         """;
 
     /// <summary>
-    /// $@ = directories. Prints, one line each, how many trailing components of it do not exist (0: it exists as a
-    /// directory); see <see cref="UploadLayout"/>.
+    /// $1 = a prefix, then directories, each written without that prefix (a shared prefix travels once: every byte of a
+    /// command costs a read(2) on the remote shell). Prints, one line each, how many trailing components of it do not
+    /// exist (0: it exists as a directory); see <see cref="UploadLayout"/>.
     /// </summary>
     public const string MissingLevels = """
+        r=$1; shift
         for d; do
-          n=0; p=$d
+          n=0; p=$r$d
           while [ -n "$p" ] && [ ! -d "$p" ]; do p=${p%/*}; n=$((n+1)); done
           echo $n
         done
         """;
 
     /// <summary>
-    /// Upload. $1 = bookkeeping directory (<c>.../.deploy-up-ID</c>), $2 = the python3 interpreter that places the files
-    /// (and sets the exact times the manifest carries), else <c>pl</c> (pax headers carry the times; perl, else mv,
-    /// places). stdin = a tar stream for <c>-C /</c> whose first entry is <c>$1/list</c>, the
-    /// <see cref="UploadLayout"/> manifest, followed by the files at their temp paths (on the destination's file
-    /// system) and a last, empty <c>$1/done</c> entry that marks the stream complete. Only after the whole stream
+    /// Upload. $1 = bookkeeping directory (<c>.../.deploy-up-ID</c>), $2 = <c>auto</c> (perl places the files, else
+    /// mv) or <c>sh</c> (mv). The tar stream carries the exact times (pax headers), so tar sets them. stdin = a tar
+    /// stream for <c>-C /</c> whose first entry is <c>$1/list</c>, the <see cref="UploadLayout"/> manifest, followed
+    /// by the files at their temp paths (on the destination's file system) and a last, empty <c>$1/done</c> entry that
+    /// marks the stream complete. Only after the whole stream
     /// arrived is anything placed: temp files are renamed onto their destinations, temp directories onto the missing
     /// directories they stand for (merged into one that appeared meanwhile). On failure the temps are removed; if
     /// this script is killed outright, the next upload to the same bookkeeping parent removes them (the owner pid is
-    /// recorded). The bookkeeping directory appears with its pid file already in it (built under <c>.deploy-new-ID</c>,
-    /// then renamed), so a concurrent upload to the same parent never mistakes a starting upload for a dead one.
+    /// in the name of its owner mark <c>.deploy-own-ID.PID</c>, made before the bookkeeping directory exists, so a
+    /// concurrent upload to the same parent never mistakes a starting upload for a dead one). Nothing but shell
+    /// builtins runs before tar.
     /// </summary>
     public const string Upload = """
         b=$1; m=$2; u=${b%/*}
@@ -195,56 +187,42 @@ internal static class RemoteScripts
             kill -0 "$1" 2>/dev/null
           fi
         }
-        for o in "$u"/.deploy-up-* "$u"/.deploy-new-*; do
-          [ -d "$o" ] && [ "$o" != "$b" ] || continue
-          op=; IFS= read -r op < "$o/pid" 2>/dev/null || { case $o in */.deploy-new-*) continue ;; esac; }
+        for o in "$u"/.deploy-own-*; do
+          [ -f "$o" ] || continue
+          op=${o##*.}; i=${o##*/.deploy-own-}; i=${i%.*}
           alive "$op" && continue
+          unlist "$u/.deploy-up-$i"; rm -rf -- "$u/.deploy-up-$i" "$o"
+        done
+        for o in "$u"/.deploy-up-*; do
+          [ -d "$o" ] && [ "$o" != "$b" ] || continue
+          for w in "$u/.deploy-own-${o##*/.deploy-up-}".*; do [ -f "$w" ] && continue 2; done
+          op=; IFS= read -r op < "$o/pid" 2>/dev/null; alive "$op" && continue
           unlist "$o"; rm -rf -- "$o"
         done
-        n=$u/.deploy-new-${b##*/.deploy-up-}
-        mkdir -p -- "$u" && mkdir -- "$n" && printf '%s\n' "$$" > "$n/pid" && mv -- "$n" "$b" || { rm -rf -- "$n"; exit 1; }
+        [ -d "$u" ] || mkdir -p -- "$u" || exit 1
+        w=$u/.deploy-own-${b##*/.deploy-up-}.$$
+        : > "$w" || exit 1
         ok=
-        trap '[ -n "$ok" ] || unlist "$b"; rm -rf -- "$b"' EXIT
+        trap '[ -n "$ok" ] || unlist "$b"; if [ -e "$b" ] || [ -e "$w" ]; then rm -rf -- "$b" "$w"; fi' EXIT
         trap 'exit 1' HUP INT TERM PIPE
         tar -x -p --no-same-owner -f - -C / || exit 2
         [ -f "$b/done" ] || { echo "the upload stream was cut off before its end" >&2; exit 2; }
-        if [ "$m" != pl ]; then
-          "$m" -S -c 'import os, sys
-        def merge(s, t):
-            import shutil
-            for base, dirs, files in os.walk(s):
-                dest = os.path.join(t, os.path.relpath(base, s))
-                if not os.path.isdir(dest):
-                    os.mkdir(dest)
-                for f in files:
-                    os.rename(os.path.join(base, f), os.path.join(dest, f))
-            shutil.rmtree(s)
-        d = open(sys.argv[1], "rb").read().split(b"\0")
-        for i in range(0, len(d) - 2, 3):
-            t, p, n = d[i], d[i + 1], d[i + 2]
-            if n == b"D":
-                try:
-                    os.rename(t, p)
-                except OSError:
-                    if os.path.islink(p) or not os.path.isdir(p):
-                        raise
-                    merge(t, p)
-                continue
-            if n:
-                n = int(n)
-                os.utime(t, ns=(n, n))
-            if p:
-                os.rename(t, p)' "$b/list" || exit 3
-        elif command -v perl >/dev/null 2>&1; then
+        if [ "$m" != sh ] && command -v perl >/dev/null 2>&1; then
           perl -e '$/="\0"; open(L,"<",$ARGV[0]) or die "no list: $!\n";
         sub merge { my ($s, $t) = @_; (-d $t && ! -l $t) or die "cannot place $t: it is not a directory\n"; require File::Find; require File::Path;
           File::Find::find({ no_chdir => 1, wanted => sub { my $p = $t . substr($File::Find::name, length $s);
             if (-d $_ && ! -l $_) { -d $p or mkdir($p) or die "cannot create $p: $!\n" } else { rename($_, $p) or die "cannot place $p: $!\n" } } }, $s);
           File::Path::remove_tree($s) }
         while(defined(my $t=<L>)){ defined(my $d=<L>) or last; my $n=<L>; chop $t; chop $d; chop $n;
-          if ($n eq "D") { rename($t, $d) or merge($t, $d) } elsif (length $d) { rename($t, $d) or die "cannot place $d: $!\n" } }' "$b/list" || exit 3
+          if ($n eq "D") { rename($t, $d) or merge($t, $d) } elsif (length $d) { rename($t, $d) or die "cannot place $d: $!\n" } }
+        unlink("$ARGV[1]/list", "$ARGV[1]/done"); rmdir($ARGV[1]); unlink($ARGV[2])' "$b/list" "$b" "$w" || exit 3
         else
-          xargs -0 -n 3 sh -c 'if [ "$3" = D ]; then mv -T -- "$1" "$2"; elif [ -n "$2" ]; then mv -fT -- "$1" "$2"; fi || exit 255' sh < "$b/list" || exit 3
+          xargs -0 -n 3 sh -c '
+            if [ "$3" != D ]; then mv -fT -- "$1" "$2" || exit 255; exit 0; fi
+            mv -T -- "$1" "$2" 2>/dev/null && exit 0
+            [ -d "$2" ] && [ ! -L "$2" ] || { echo "cannot place $2: it is not a directory" >&2; exit 255; }
+            find "$1" ! -type d -exec sh -c '"'"'s=$1; t=$2; shift 2; for f; do p=$t${f#"$s"}; mkdir -p -- "${p%/*}" && mv -fT -- "$f" "$p" || exit 1; done'"'"' sh "$1" "$2" {} + || exit 255
+            rm -rf -- "$1"' sh < "$b/list" || exit 3
         fi
         ok=1
         """;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Deploy.Core.Errors;
+using Microsoft.Win32.SafeHandles;
 
 namespace Deploy.Core.Hosts.Ssh;
 
@@ -23,14 +24,21 @@ public sealed partial class SshHost
                 throw new DeployException(DeployErrorCode.InvalidArgument, "An upload target cannot be '/'.") { Path = f.TargetPath };
             }
 
-            // One stat per file, here: size, mode and time travel with the item.
-            var info = new FileInfo(f.LocalPath);
-            if (!info.Exists)
+            // Progress needs the byte total up front: one stat per file, here. Without a progress sink each file is
+            // stat'ed through its open handle as it is streamed, off the critical path of the first byte.
+            var size = -1L;
+            if (progress is not null)
             {
-                throw new DeployException(DeployErrorCode.LocalPathNotFound, $"Upload source '{f.LocalPath}' does not exist.") { Path = f.LocalPath };
+                var info = new FileInfo(f.LocalPath);
+                if (!info.Exists)
+                {
+                    throw NotFound(f.LocalPath);
+                }
+
+                size = info.Length;
             }
 
-            items.Add(new UploadItem(f.LocalPath, target, info.Length, f.Mode ?? info.UnixFileMode, f.ModifiedTime ?? new DateTimeOffset(info.LastWriteTimeUtc)));
+            items.Add(new UploadItem(f.LocalPath, target, size, f.Mode, f.ModifiedTime));
         }
 
         if (items.Count == 0)
@@ -47,8 +55,8 @@ public sealed partial class SshHost
         return new TransferSummary(items.Count, bytes, elapsed);
     }
 
-    /// <summary>Tests: forces a python3 interpreter path (it sets exact times) or <c>pl</c> (pax headers carry them, perl renames).</summary>
-    internal void ForceUploadMode(string mode) => _uploadMode = mode;
+    /// <summary>Tests: <c>sh</c> places files with mv even where perl exists; <c>auto</c> (the default) prefers perl.</summary>
+    internal void ForcePlacer(string placer) => _placer = placer;
 
     /// <summary>Tests: treats every destination directory as missing (as if it vanished after the check), to exercise merging.</summary>
     internal bool AssumeDirectoriesMissing { get; set; }
@@ -57,15 +65,13 @@ public sealed partial class SshHost
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
-        _uploadMode ??= (await ScriptAsync(RemoteScripts.UploadMode, [], idempotent: true, cancellationToken).ConfigureAwait(false)).StandardOutput.Trim();
-        var exactTimesInTar = _uploadMode is not { Length: > 0 } m || m == "pl";
         var targets = items.ConvertAll(i => i.Target);
         var parents = UploadLayout.ParentsOf(targets);
         var missing = AssumeDirectoriesMissing ? parents.ToDictionary(p => p, _ => 1, StringComparer.Ordinal) : await MissingLevelsAsync(parents, cancellationToken).ConfigureAwait(false);
-        var layout = UploadLayout.Create(targets, exactTimesInTar ? null : items.ConvertAll(i => (i.Modified.UtcDateTime - DateTime.UnixEpoch).Ticks * 100), id, missing);
+        var layout = UploadLayout.Create(targets, id, missing);
 
         var job = AgentSession.NewJobId();
-        using var process = await StartChannelAsync(job, CommandLine.Join(["exec", "/bin/sh", "-c", RemoteScripts.Upload, "sh", bookkeeping, exactTimesInTar ? "pl" : _uploadMode!]), cancellationToken).ConfigureAwait(false);
+        using var process = await StartChannelAsync(job, CommandLine.Join(["exec", "/bin/sh", "-c", RemoteScripts.Upload, "sh", bookkeeping, _placer]), cancellationToken).ConfigureAwait(false);
         var stderrTask = process.StandardError.ReadToEndAsync(CancellationToken.None);
         var stdoutTask = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         long total = items.Sum(x => x.Size);
@@ -74,11 +80,18 @@ public sealed partial class SshHost
         {
             try
             {
-                sent = await Task.Run(() => WriteTar(process.StandardInput.BaseStream, bookkeeping, layout, items, total, exactTimesInTar, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+                sent = await Task.Run(() => WriteTar(process.StandardInput.BaseStream, bookkeeping, layout, items, total, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
             catch (IOException)
             {
                 // ssh went away mid-stream: its exit code and stderr below say why.
+            }
+            catch (DeployException)
+            {
+                // A source could not be read: the stream was cut before its commit mark, so the remote side places
+                // nothing and removes its temps. Wait for that before reporting.
+                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                throw;
             }
 
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
@@ -142,7 +155,8 @@ public sealed partial class SshHost
                 break;
             }
 
-            var r = await ScriptAsync(RemoteScripts.MissingLevels, batch, idempotent: true, cancellationToken).ConfigureAwait(false);
+            var prefix = CommonDirectoryPrefix(batch);
+            var r = await ScriptAsync(RemoteScripts.MissingLevels, [prefix, .. batch.Select(d => d[prefix.Length..])], idempotent: true, cancellationToken).ConfigureAwait(false);
             var lines = r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             if (r.ExitCode != 0 || lines.Length != batch.Count)
             {
@@ -161,7 +175,25 @@ public sealed partial class SshHost
         return result;
     }
 
-    private static long WriteTar(Stream stdin, string bookkeeping, UploadLayout layout, List<UploadItem> items, long total, bool exactTimes, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>The longest prefix of every path in <paramref name="paths"/> that ends with a '/' (or is empty).</summary>
+    internal static string CommonDirectoryPrefix(IReadOnlyList<string> paths)
+    {
+        if (paths.Count == 0)
+        {
+            return "";
+        }
+
+        var length = paths[0].Length;
+        for (var i = 1; i < paths.Count && length > 0; i++)
+        {
+            length = Math.Min(length, paths[i].Length);
+            length = paths[0].AsSpan(0, length).CommonPrefixLength(paths[i].AsSpan(0, length));
+        }
+
+        return paths[0][..(paths[0].LastIndexOf('/', Math.Max(0, length - 1)) + 1)];
+    }
+
+    private static long WriteTar(Stream stdin, string bookkeeping, UploadLayout layout, List<UploadItem> items, long total, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         long sent = 0;
         var writer = new PaxArchiveWriter(stdin);
@@ -174,9 +206,16 @@ public sealed partial class SshHost
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var item = items[i];
-                using var source = File.OpenHandle(item.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-                writer.WriteFile(layout.StreamNames[i].TrimStart('/'), item.Mode, item.Modified, item.Size, source, item.LocalPath, exactTimes);
-                sent += item.Size;
+                using var source = OpenSource(item.LocalPath);
+                var size = RandomAccess.GetLength(source);
+                writer.WriteFile(
+                    layout.StreamNames[i].TrimStart('/'),
+                    item.Mode ?? File.GetUnixFileMode(source),
+                    item.Modified ?? new DateTimeOffset(File.GetLastWriteTimeUtc(source)),
+                    size,
+                    source,
+                    item.LocalPath);
+                sent += size;
                 progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, item.Target));
             }
 
@@ -194,8 +233,30 @@ public sealed partial class SshHost
         }
     }
 
-    /// <summary>One file to upload, with what one local stat said about it.</summary>
-    private readonly record struct UploadItem(string LocalPath, string Target, long Size, UnixFileMode Mode, DateTimeOffset Modified);
+    private static SafeFileHandle OpenSource(string path)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw NotFound(path, e);
+        }
+        catch (UnauthorizedAccessException e) when (Directory.Exists(path))
+        {
+            throw NotFound(path, e);
+        }
+
+        return handle;
+    }
+
+    private static DeployException NotFound(string path, Exception? inner = null)
+        => new(DeployErrorCode.LocalPathNotFound, $"Upload source '{path}' does not exist or is not a file.", inner) { Path = path };
+
+    /// <summary>One file to upload: the size is known up front only when progress is reported (-1 otherwise); a null mode or time is read from the file.</summary>
+    private readonly record struct UploadItem(string LocalPath, string Target, long Size, UnixFileMode? Mode, DateTimeOffset? Modified);
 
     private async Task<Stream> OpenReadOnceAsync(string path, CancellationToken cancellationToken)
     {

@@ -36,7 +36,7 @@ public sealed partial class SshHost : IHost
     private readonly bool _ownsControlDirectory;
     private volatile string? _controlPath;
     private volatile bool _masterSuspect;
-    private string? _uploadMode;
+    private string _placer = "auto";
     private Process? _spareChannel;
     private string? _spareControlPath;
     private int _sessionIds;

@@ -12,8 +12,8 @@ namespace Deploy.Core.Hosts.Ssh;
 /// </summary>
 /// <remarks>
 /// The manifest is NUL-separated triples <c>temp, destination, action</c>: action <c>D</c> renames a directory
-/// (merging into it if it was created meanwhile); otherwise the action is empty or the mtime in nanoseconds to set
-/// first, and an empty destination means the file already sits at its final name inside a directory entry's temp.
+/// (merging into it if it was created meanwhile); an empty action renames a file. Files inside a directory entry's
+/// temp need no entry: they already sit at their final names. The tar stream carries every file's exact time.
 /// </remarks>
 internal sealed class UploadLayout
 {
@@ -52,10 +52,9 @@ internal sealed class UploadLayout
 
     /// <summary>Lays out an upload.</summary>
     /// <param name="targets">Normalized absolute destination paths.</param>
-    /// <param name="mtimeNanoseconds">Per file, the mtime to set on placement, or <c>null</c> when the stream carries it.</param>
     /// <param name="id">The upload's unique id, part of every temp name.</param>
     /// <param name="missingLevels">Per parent directory (see <see cref="ParentsOf"/>), how many of its trailing components do not exist on the target (0: it exists).</param>
-    public static UploadLayout Create(IReadOnlyList<string> targets, IReadOnlyList<long>? mtimeNanoseconds, string id, IReadOnlyDictionary<string, int> missingLevels)
+    public static UploadLayout Create(IReadOnlyList<string> targets, string id, IReadOnlyDictionary<string, int> missingLevels)
     {
         var names = new string[targets.Count];
         var manifest = new StringBuilder();
@@ -64,12 +63,11 @@ internal sealed class UploadLayout
         {
             var target = targets[i];
             var parent = PosixPath.GetDirectoryName(target);
-            var time = mtimeNanoseconds is null ? "" : mtimeNanoseconds[i].ToString(CultureInfo.InvariantCulture);
             var missing = missingLevels.TryGetValue(parent, out var m) ? m : 0;
             if (missing <= 0)
             {
                 names[i] = PosixPath.Combine(parent, ".deploy-tmp-" + id + "-" + i.ToString("x", CultureInfo.InvariantCulture));
-                Append(manifest, names[i], target, time);
+                Append(manifest, names[i], target, "");
                 continue;
             }
 
@@ -86,13 +84,9 @@ internal sealed class UploadLayout
             }
 
             names[i] = temp + target[root.Length..];
-            if (time.Length > 0)
-            {
-                Append(manifest, names[i], "", time);
-            }
         }
 
-        // Directories last: their files are complete (times set) before the tree appears.
+        // Directories last: a tree appears once its files are in it.
         foreach (var (root, temp) in roots)
         {
             Append(manifest, temp, root, "D");

@@ -22,12 +22,12 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     [Theory]
-    [InlineData("python3")]
-    [InlineData("pl")]
-    public async Task Upload_places_every_file_with_its_mode_and_full_precision_mtime(string uploadMode)
+    [InlineData("auto")]
+    [InlineData("sh")]
+    public async Task Upload_places_every_file_with_its_mode_and_full_precision_mtime(string placer)
     {
         await using var host = _server.CreateHost();
-        host.ForceUploadMode(uploadMode);
+        host.ForcePlacer(placer);
         var files = new List<FileUpload>();
         var expected = new Dictionary<string, (byte[] Bytes, UnixFileMode Mode, DateTime Mtime)>();
         var random = new Random(11);
@@ -66,6 +66,26 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     [Fact]
+    public async Task Whole_second_and_pre_1970_times_arrive_exactly()
+    {
+        await using var host = _server.CreateHost();
+        var whole = new DateTimeOffset(2024, 2, 29, 12, 0, 0, TimeSpan.Zero);
+        var old = new DateTimeOffset(1969, 7, 20, 20, 17, 40, TimeSpan.Zero);
+        var oldFraction = old.AddTicks(5_000_000);
+
+        await host.UploadAsync(
+        [
+            new FileUpload(_local.WriteFile("w", "w"), _remote.Path + "/t/whole") { ModifiedTime = whole },
+            new FileUpload(_local.WriteFile("o", "o"), _remote.Path + "/t/old") { ModifiedTime = old },
+            new FileUpload(_local.WriteFile("f", "f"), _remote.Path + "/t/old-fraction") { ModifiedTime = oldFraction },
+        ]);
+
+        File.GetLastWriteTimeUtc(_remote.Path + "/t/whole").Should().Be(whole.UtcDateTime);
+        File.GetLastWriteTimeUtc(_remote.Path + "/t/old").Should().Be(old.UtcDateTime);
+        File.GetLastWriteTimeUtc(_remote.Path + "/t/old-fraction").Should().Be(oldFraction.UtcDateTime);
+    }
+
+    [Fact]
     public async Task Upload_overrides_mode_and_time_and_replaces_existing_files()
     {
         await using var host = _server.CreateHost();
@@ -83,12 +103,12 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     [Theory]
-    [InlineData("python3")]
-    [InlineData("pl")]
-    public async Task Upload_into_new_and_existing_directories_places_each_file_once_and_leaves_no_temps(string uploadMode)
+    [InlineData("auto")]
+    [InlineData("sh")]
+    public async Task Upload_into_new_and_existing_directories_places_each_file_once_and_leaves_no_temps(string placer)
     {
         await using var host = _server.CreateHost();
-        host.ForceUploadMode(uploadMode);
+        host.ForcePlacer(placer);
         Directory.CreateDirectory(_remote.Path + "/app/old");
         File.WriteAllText(_remote.Path + "/app/old/keep.txt", "keep");
         File.WriteAllText(_remote.Path + "/app/old/replace.txt", "old");
@@ -113,12 +133,12 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     [Theory]
-    [InlineData("python3")]
-    [InlineData("pl")]
-    public async Task A_directory_that_appears_during_the_upload_is_merged_into_not_replaced(string uploadMode)
+    [InlineData("auto")]
+    [InlineData("sh")]
+    public async Task A_directory_that_appears_during_the_upload_is_merged_into_not_replaced(string placer)
     {
         await using var host = _server.CreateHost();
-        host.ForceUploadMode(uploadMode);
+        host.ForcePlacer(placer);
         host.AssumeDirectoriesMissing = true;
         Directory.CreateDirectory(_remote.Path + "/app/conf/deep");
         File.WriteAllText(_remote.Path + "/app/conf/theirs.txt", "theirs");
@@ -279,20 +299,38 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     [Fact]
-    public async Task An_upload_that_is_still_starting_is_not_mistaken_for_a_dead_one()
+    public async Task Uploads_in_progress_are_left_alone_and_dead_ones_are_cleaned_up()
     {
         await using var host = _server.CreateHost(o => o with { RemoteTempDirectory = _remote.Path + "/bk" });
-        var starting = _remote.Path + "/bk/.deploy-new-0123456789ab";
-        Directory.CreateDirectory(starting);
-        var live = _remote.Path + "/bk/.deploy-up-ba9876543210";
-        Directory.CreateDirectory(live);
-        File.WriteAllText(live + "/pid", Environment.ProcessId + "\n");
+        var bk = _remote.Path + "/bk";
+        Directory.CreateDirectory(bk);
+        var live = Environment.ProcessId;
+        int dead;
+        using (var p = Process.Start("true")!)
+        {
+            await p.WaitForExitAsync();
+            dead = p.Id;
+        }
+
+        // Starting: the owner mark exists, tar has not created the bookkeeping directory yet.
+        File.WriteAllText($"{bk}/.deploy-own-0123456789ab.{live}", "");
+        // Streaming: mark and directory.
+        File.WriteAllText($"{bk}/.deploy-own-ba9876543210.{live}", "");
+        Directory.CreateDirectory($"{bk}/.deploy-up-ba9876543210");
+        // Dead: its temp file goes too.
+        Directory.CreateDirectory(_remote.Path + "/app");
+        var orphan = _remote.Path + "/app/.deploy-tmp-deadbeef0000-0";
+        File.WriteAllText(orphan, "partial");
+        File.WriteAllText($"{bk}/.deploy-own-deadbeef0000.{dead}", "");
+        Directory.CreateDirectory($"{bk}/.deploy-up-deadbeef0000");
+        File.WriteAllText($"{bk}/.deploy-up-deadbeef0000/list", orphan + "\0" + _remote.Path + "/app/file\0\0");
 
         await host.UploadAsync([new FileUpload(_local.WriteFile("n", "n"), _remote.Path + "/app/new")]);
 
-        Directory.Exists(starting).Should().BeTrue("a bookkeeping directory still being created has no pid yet");
-        Directory.Exists(live).Should().BeTrue("its owner is alive");
-        Directory.EnumerateFileSystemEntries(_remote.Path + "/bk").Should().BeEquivalentTo([starting, live]);
+        Directory.EnumerateFileSystemEntries(bk).Order().Should().Equal(
+            $"{bk}/.deploy-own-0123456789ab.{live}", $"{bk}/.deploy-own-ba9876543210.{live}", $"{bk}/.deploy-up-ba9876543210");
+        File.Exists(orphan).Should().BeFalse();
+        File.ReadAllText(_remote.Path + "/app/new").Should().Be("n");
     }
 
     [Fact]

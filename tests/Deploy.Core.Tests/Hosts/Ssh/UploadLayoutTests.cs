@@ -8,7 +8,7 @@ public sealed class UploadLayoutTests
     [Fact]
     public void Files_in_existing_directories_get_temp_names_beside_their_destination()
     {
-        var layout = UploadLayout.Create(["/opt/app/a", "/opt/app/b"], null, "id", new Dictionary<string, int> { ["/opt/app"] = 0 });
+        var layout = UploadLayout.Create(["/opt/app/a", "/opt/app/b"], "id", new Dictionary<string, int> { ["/opt/app"] = 0 });
 
         layout.StreamNames.Should().Equal("/opt/app/.deploy-tmp-id-0", "/opt/app/.deploy-tmp-id-1");
         layout.DirectoryRenames.Should().Be(0);
@@ -20,29 +20,27 @@ public sealed class UploadLayoutTests
     {
         var missing = new Dictionary<string, int> { ["/opt/app/x/y"] = 2, ["/opt/app/x"] = 1, ["/srv/new"] = 1 };
 
-        var layout = UploadLayout.Create(["/opt/app/x/y/a", "/opt/app/x/b", "/srv/new/c"], [10, 20, 30], "id", missing);
+        var layout = UploadLayout.Create(["/opt/app/x/y/a", "/opt/app/x/b", "/srv/new/c"], "id", missing);
 
         layout.StreamNames.Should().Equal("/opt/app/.deploy-tmp-id-d0/y/a", "/opt/app/.deploy-tmp-id-d0/b", "/srv/.deploy-tmp-id-d1/c");
         layout.DirectoryRenames.Should().Be(2);
         Triples(layout).Should().Equal(
-            ("/opt/app/.deploy-tmp-id-d0/y/a", "", "10"),
-            ("/opt/app/.deploy-tmp-id-d0/b", "", "20"),
-            ("/srv/.deploy-tmp-id-d1/c", "", "30"),
             ("/opt/app/.deploy-tmp-id-d0", "/opt/app/x", "D"),
             ("/srv/.deploy-tmp-id-d1", "/srv/new", "D"));
     }
 
     [Fact]
-    public void Without_times_to_set_files_inside_a_temp_directory_need_no_manifest_entry()
-    {
-        var layout = UploadLayout.Create(["/a/new/f"], null, "id", new Dictionary<string, int> { ["/a/new"] = 1 });
-
-        Triples(layout).Should().Equal(("/a/.deploy-tmp-id-d0", "/a/new", "D"));
-    }
-
-    [Fact]
     public void Parents_are_listed_once_in_first_seen_order()
         => UploadLayout.ParentsOf(["/a/b/1", "/a/c/2", "/a/b/3", "/4"]).Should().Equal("/a/b", "/a/c", "/");
+
+    [Theory]
+    [InlineData(new[] { "/a/b/c", "/a/b/d" }, "/a/b/")]
+    [InlineData(new[] { "/a/bc", "/a/bd" }, "/a/")]
+    [InlineData(new[] { "/srv/app" }, "/srv/")]
+    [InlineData(new[] { "/", "/x" }, "/")]
+    [InlineData(new[] { "/opt/x/y", "/opt/x" }, "/opt/")]
+    public void The_shared_directory_prefix_ends_at_a_slash(string[] paths, string expected)
+        => Deploy.Core.Hosts.Ssh.SshHost.CommonDirectoryPrefix(paths).Should().Be(expected);
 
     private static List<(string, string, string)> Triples(UploadLayout layout)
     {
