@@ -51,6 +51,51 @@ public sealed class Harness
         return m;
     }
 
+    /// <summary>
+    /// Measures several subjects of one case in interleaved rounds (A B C, A B C, ...), so that a drift in machine
+    /// load or disk state hits every subject alike; <paramref name="setup"/> runs before each run, untimed. The first
+    /// round is a warm-up. A subject with a run limit drops out of later rounds.
+    /// </summary>
+    public async Task<IReadOnlyList<Measurement>> MeasureInterleavedAsync(string suite, string @case, IReadOnlyList<(string Subject, Func<Task> Run, int? Runs)> subjects, Func<Task>? setup = null, int? runs = null)
+    {
+        var times = subjects.Select(_ => new List<double>()).ToArray();
+        var rounds = runs ?? Runs;
+        for (var round = -1; round < rounds; round++)
+        {
+            for (var i = 0; i < subjects.Count; i++)
+            {
+                if (round >= (subjects[i].Runs ?? rounds))
+                {
+                    continue;
+                }
+
+                if (setup is not null)
+                {
+                    await setup();
+                }
+
+                var sw = Stopwatch.StartNew();
+                await subjects[i].Run();
+                if (round >= 0)
+                {
+                    times[i].Add(sw.Elapsed.TotalMilliseconds);
+                }
+            }
+        }
+
+        var result = new List<Measurement>();
+        for (var i = 0; i < subjects.Count; i++)
+        {
+            var sorted = times[i].Order().ToArray();
+            var m = new Measurement(suite, @case, subjects[i].Subject, sorted[sorted.Length / 2], times[i].ToArray(), "interleaved runs");
+            _results.Add(m);
+            result.Add(m);
+            Console.WriteLine($"  {suite}/{@case}/{m.Subject}: median {m.MedianMs:0.0} ms  [{string.Join(", ", times[i].Select(t => t.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))}]");
+        }
+
+        return result;
+    }
+
     /// <summary>Records an externally measured value (e.g. peak memory in MB).</summary>
     public void Record(Measurement m) => _results.Add(m);
 

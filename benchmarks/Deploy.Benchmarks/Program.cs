@@ -18,6 +18,7 @@ if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))
 }
 
 var harness = new Harness();
+await Quiet.WaitAsync();
 await suite(harness);
 harness.PrintTable("Deploy SDK");
 if (harness.Results.Count > 0)

@@ -25,22 +25,76 @@ public static class ManifestScanner
         }
 
         var prefix = keyPrefix.Length == 0 ? "" : keyPrefix.TrimEnd('/') + "/";
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
-        var files = new List<ScannedFile>();
         var rootLength = root.FullName.TrimEnd('/').Length + 1;
-        foreach (var f in root.EnumerateFiles("*", options))
+
+        // Breadth-first until there are enough independent subtrees to keep every core busy, then one walk per
+        // subtree in parallel (each stat is a syscall; 10,000 files take tens of milliseconds on one core).
+        var files = new List<ScannedFile>();
+        var branches = new List<string> { root.FullName };
+        for (var depth = 0; depth < 3 && branches.Count > 0 && branches.Count < 4 * Environment.ProcessorCount; depth++)
         {
-            if ((f.Attributes & FileAttributes.ReparsePoint) != 0)
+            var next = new List<string>();
+            foreach (var b in branches)
             {
-                continue; // a symlink (the cached attributes say so; LinkTarget would cost a readlink per file)
+                ScanDirectory(b, rootLength, prefix, files, next);
             }
 
-            var rel = f.FullName[rootLength..];
-            files.Add(new ScannedFile(new FileEntry(prefix + rel, f.Length, f.LastWriteTimeUtc.Ticks, f.UnixFileMode), f.FullName));
+            branches = next;
+        }
+
+        var parts = new List<ScannedFile>[branches.Count];
+        Parallel.For(0, branches.Count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var found = new List<ScannedFile>();
+            var pending = new Stack<string>();
+            pending.Push(branches[i]);
+            var subdirectories = new List<string>();
+            while (pending.Count > 0)
+            {
+                subdirectories.Clear();
+                ScanDirectory(pending.Pop(), rootLength, prefix, found, subdirectories);
+                for (var j = subdirectories.Count - 1; j >= 0; j--)
+                {
+                    pending.Push(subdirectories[j]);
+                }
+            }
+
+            parts[i] = found;
+        });
+        foreach (var part in parts)
+        {
+            files.AddRange(part);
         }
 
         return mode == CompareMode.Checksum ? await HashAllAsync(files, cancellationToken).ConfigureAwait(false) : files;
     }
+
+    /// <summary>
+    /// Adds the regular files directly in <paramref name="directory"/> to <paramref name="files"/> and its
+    /// subdirectories to <paramref name="subdirectories"/>. Symlinks, to files or directories, are skipped (the
+    /// entry's cached attributes say so; following a directory link could loop).
+    /// </summary>
+    private static void ScanDirectory(string directory, int rootLength, string prefix, List<ScannedFile> files, List<string> subdirectories)
+    {
+        foreach (var e in new DirectoryInfo(directory).EnumerateFileSystemInfos("*", Flat))
+        {
+            if ((e.Attributes & FileAttributes.ReparsePoint) != 0)
+            {
+                continue;
+            }
+
+            if (e is FileInfo f)
+            {
+                files.Add(new ScannedFile(new FileEntry(prefix + f.FullName[rootLength..], f.Length, f.LastWriteTimeUtc.Ticks, f.UnixFileMode), f.FullName));
+            }
+            else
+            {
+                subdirectories.Add(e.FullName);
+            }
+        }
+    }
+
+    private static readonly EnumerationOptions Flat = new() { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
 
     /// <summary>Describes one local file under the key <paramref name="key"/>.</summary>
     public static async Task<ScannedFile> ScanFileAsync(string localPath, string key, CompareMode mode = CompareMode.Quick, CancellationToken cancellationToken = default)

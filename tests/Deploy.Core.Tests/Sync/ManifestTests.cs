@@ -25,6 +25,33 @@ public sealed class ManifestTests
     }
 
     [Fact]
+    public async Task Scan_finds_every_file_of_a_wide_deep_tree_once_and_skips_symlinks_and_their_loops()
+    {
+        using var dir = new TempDirectory();
+        var expected = new List<string>();
+        expected.Add("/t/root.txt");
+        dir.WriteFile("root.txt", "r");
+        for (var i = 0; i < 30; i++)
+        {
+            for (var j = 0; j < 3; j++)
+            {
+                var rel = $"d{i}/e{j}/deeper/f{i}-{j}.txt";
+                dir.WriteFile(rel, rel);
+                expected.Add("/t/" + rel);
+            }
+        }
+
+        File.CreateSymbolicLink(dir.Combine("d0/link-to-file"), dir.Combine("root.txt"));
+        Directory.CreateSymbolicLink(dir.Combine("d1/link-to-dir"), dir.Combine("d2"));
+        Directory.CreateSymbolicLink(dir.Combine("d3/e0/loop"), dir.Path);
+
+        var files = await ManifestScanner.ScanDirectoryAsync(dir.Path, "/t");
+
+        files.Select(f => f.Entry.Path).Should().BeEquivalentTo(expected);
+        files.Select(f => f.LocalPath).Should().OnlyHaveUniqueItems();
+    }
+
+    [Fact]
     public async Task Same_size_rewrite_within_the_same_second_is_detected_in_quick_mode()
     {
         using var dir = new TempDirectory();

@@ -107,8 +107,25 @@ public sealed partial class SequenceApplier
         }
 
         var holder = LockHolder.ForCurrentProcess(_options.TimeProvider);
-        await _store.AcquireLockAsync(holder, options.BreakStaleLock, cancellationToken).ConfigureAwait(false);
-        var run = new Run(progress);
+        var run = new Run(progress, holder);
+        // The new state depends on the desired target alone: serialize it (megabytes for 10,000 files) while the
+        // lock, the re-read and the journal take their round trips.
+        if (quick is not null && quick.Steps.Any(s => s.Kind == StepKind.TransferFiles))
+        {
+            run.PendingState = quick.NewState;
+            run.PendingStage = Task.Run(() => _store.StageStateAsync(quick.NewState, cancellationToken), cancellationToken);
+        }
+
+        try
+        {
+            await _store.AcquireLockAsync(holder, options.BreakStaleLock, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await DiscardPendingStageAsync(run).ConfigureAwait(false);
+            throw;
+        }
+
         try
         {
             Journal? resumed = null;
@@ -138,6 +155,11 @@ public sealed partial class SequenceApplier
         }
         finally
         {
+            if (run.PendingStage is not null)
+            {
+                await DiscardPendingStageAsync(run).ConfigureAwait(false);
+            }
+
             if (run.StateStaged)
             {
                 // The apply failed between staging the state and committing it: the next apply stages afresh.
@@ -145,7 +167,10 @@ public sealed partial class SequenceApplier
             }
 
             // Released on failure too: the journal, not the lock, carries an interrupted apply to the next run.
-            await _store.ReleaseLockAsync(holder, CancellationToken.None).ConfigureAwait(false);
+            if (!run.LockReleased)
+            {
+                await _store.ReleaseLockAsync(holder, CancellationToken.None).ConfigureAwait(false);
+            }
         }
     }
 
@@ -216,7 +241,7 @@ public sealed partial class SequenceApplier
                 var files = step.Files!;
                 var uploads = files.Select(f => new FileUpload(f.LocalPath, f.TargetPath) { Mode = f.Mode, ModifiedTime = new DateTimeOffset(f.ModifiedUtcTicks, TimeSpan.Zero) }).ToList();
                 // The new state rides along under a staging name; the commit step only renames it (one cheap command).
-                var staged = plan.Steps.Any(s => s.Kind == StepKind.CommitState) ? await _store.StageStateAsync(plan.NewState, cancellationToken).ConfigureAwait(false) : null;
+                var staged = plan.Steps.Any(s => s.Kind == StepKind.CommitState) ? await TakeStagedStateAsync(plan, run, cancellationToken).ConfigureAwait(false) : null;
                 if (staged is not null)
                 {
                     uploads.Add(staged);
@@ -243,6 +268,13 @@ public sealed partial class SequenceApplier
                 run.Actions.Add(step.Describe());
                 await Task.Delay(TimeSpan.FromMilliseconds(step.DelayMs), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 break;
+            case StepKind.CommitState when run.StateStaged && step.Index == plan.Steps.Count - 1:
+                // The last step: the lock goes in the same round trip.
+                await _store.CommitStagedStateAndReleaseLockAsync(run.Holder, cancellationToken).ConfigureAwait(false);
+                run.StateStaged = false;
+                run.JournalClosed = true;
+                run.LockReleased = true;
+                break;
             case StepKind.CommitState when run.StateStaged:
                 await _store.CommitStagedStateAsync(cancellationToken).ConfigureAwait(false);
                 run.StateStaged = false;
@@ -254,6 +286,46 @@ public sealed partial class SequenceApplier
             default:
                 throw new DeployException(DeployErrorCode.StateCorrupt, $"Unknown plan step kind {step.Kind}.");
         }
+    }
+
+    /// <summary>The staged upload of <paramref name="plan"/>'s new state: the one serialized early when it matches, else a fresh one.</summary>
+    private async Task<Deploy.Core.Hosts.FileUpload?> TakeStagedStateAsync(Plan plan, Run run, CancellationToken cancellationToken)
+    {
+        if (run.PendingStage is { } pending)
+        {
+            run.PendingStage = null;
+            var early = await pending.ConfigureAwait(false);
+            if (ReferenceEquals(run.PendingState, plan.NewState) || early is null)
+            {
+                return early;
+            }
+
+            await _store.DiscardStagedStateAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return await _store.StageStateAsync(plan.NewState, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for an early staging that was not used and discards it.</summary>
+    private async Task DiscardPendingStageAsync(Run run)
+    {
+        var pending = run.PendingStage;
+        run.PendingStage = null;
+        if (pending is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Staging failed: nothing to discard, and the apply's own outcome is what gets reported.
+        }
+
+        await _store.DiscardStagedStateAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     private void Fail(PlanStep step, Run run, string message, int? exitCode, Exception? inner)
@@ -270,9 +342,13 @@ public sealed partial class SequenceApplier
 
     private static string Tail(string text) => text.Length <= 1000 ? text.Trim() : "..." + text[^1000..].Trim();
 
-    private sealed class Run(IProgress<SequenceProgress>? progress)
+    private sealed class Run(IProgress<SequenceProgress>? progress, LockHolder holder)
     {
         public IProgress<SequenceProgress>? Progress { get; } = progress;
+
+        public LockHolder Holder { get; } = holder;
+
+        public bool LockReleased { get; set; }
 
         public List<string> Actions { get; } = [];
 
@@ -281,6 +357,11 @@ public sealed partial class SequenceApplier
         public long Bytes { get; set; }
 
         public bool StateStaged { get; set; }
+
+        /// <summary>The state serialized early (before the lock), if any, and what it serializes.</summary>
+        public Task<Deploy.Core.Hosts.FileUpload?>? PendingStage { get; set; }
+
+        public TargetState? PendingState { get; set; }
 
         public bool JournalClosed { get; set; }
     }

@@ -125,13 +125,24 @@ public sealed class HostStateStore : ITargetStateStore
     }
 
     /// <inheritdoc />
-    public async Task CommitStagedStateAsync(CancellationToken cancellationToken = default)
+    public Task CommitStagedStateAsync(CancellationToken cancellationToken = default) => CommitAsync(null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task CommitStagedStateAndReleaseLockAsync(LockHolder holder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(holder);
+        return CommitAsync(holder, cancellationToken);
+    }
+
+    private async Task CommitAsync(LockHolder? release, CancellationToken cancellationToken)
     {
         var staged = _staged ?? throw new InvalidOperationException("No state was staged.");
-        // rename(2) keeps the mtime we chose, so the cache stays valid without a stat.
+        // rename(2) keeps the mtime we chose, so the cache stays valid without a stat. The lock goes in the same
+        // round trip, and only if it is still ours.
         await _host.RunScriptAsync(
-            "r=\"${DEPLOY_ROOT:-}\"; mv -f \"$r$1\" \"$r$2\" && rm -f \"$r$3\"",
-            [PosixPath.Combine(_control, StagedFile), PosixPath.Combine(_control, StateFile), PosixPath.Combine(_control, JournalFile)],
+            "r=\"${DEPLOY_ROOT:-}\"; mv -f \"$r$1\" \"$r$2\" && rm -f \"$r$3\" || exit 1; "
+            + "[ -z \"$5\" ] || { [ \"$(readlink \"$r$4\")\" != \"$5\" ] || rm -f \"$r$4\"; }",
+            [PosixPath.Combine(_control, StagedFile), PosixPath.Combine(_control, StateFile), PosixPath.Combine(_control, JournalFile), PosixPath.Combine(_control, LockFile), release?.Encode() ?? ""],
             cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
         _staged = null;
         File.Delete(staged.LocalFile);

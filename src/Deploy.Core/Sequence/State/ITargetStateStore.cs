@@ -25,6 +25,16 @@ public interface ITargetStateStore
     Task CommitStagedStateAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// <see cref="CommitStagedStateAsync"/>, then <see cref="ReleaseLockAsync"/> for <paramref name="holder"/>: the
+    /// last two records of an apply, which a store can write in one round trip. The default calls the two in turn.
+    /// </summary>
+    async Task CommitStagedStateAndReleaseLockAsync(LockHolder holder, CancellationToken cancellationToken = default)
+    {
+        await CommitStagedStateAsync(cancellationToken).ConfigureAwait(false);
+        await ReleaseLockAsync(holder, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Forgets a state staged by <see cref="StageStateAsync"/> that will not be committed (the apply failed before
     /// its commit step): releases whatever local resources staging took. The default does nothing.
     /// </summary>
