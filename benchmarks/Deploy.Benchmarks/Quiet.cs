@@ -26,6 +26,16 @@ public static class Quiet
         }
     }
 
+    /// <summary>
+    /// Flushes dirty pages (sync(1)), so that a run does not pay for the previous run's writeback: on this VM's disk
+    /// that writeback otherwise lands on whichever subject runs next.
+    /// </summary>
+    public static async Task SyncAsync()
+    {
+        using var p = Process.Start(new ProcessStartInfo("sync") { UseShellExecute = false })!;
+        await p.WaitForExitAsync();
+    }
+
     private static double? IoPressure()
     {
         try

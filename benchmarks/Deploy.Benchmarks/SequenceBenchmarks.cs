@@ -34,6 +34,8 @@ public static class SequenceBenchmarks
         async Task Ours() => await applier.ApplyAsync(target);
         async Task Rsync() => await Run("rsync", rsync);
 
+        await Quiet.SyncAsync();
+        await Quiet.WaitAsync();
         Console.WriteLine($"sequence: {FileCount} files, {Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1e6:0.0} MB, sshd on port {server.Port}");
 
         // First deploys write into fresh directories (this disk creates files slowly right after a mass delete) and
@@ -70,6 +72,7 @@ public static class SequenceBenchmarks
                         break;
                 }
 
+                await Quiet.SyncAsync();
                 Warm(source);
                 var sw = Stopwatch.StartNew();
                 await run();

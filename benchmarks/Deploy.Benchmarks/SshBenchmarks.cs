@@ -47,6 +47,8 @@ public static class SshBenchmarks
 
             var source = Path.Combine(work.Path, "src");
             var (count, bytes) = GenerateTree(source);
+            await Quiet.SyncAsync();
+            await Quiet.WaitAsync();
             Console.WriteLine($"ssh: upload of a {count}-file tree ({bytes / 1e6:0.0} MB)");
             var relative = Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(source, f)).ToArray();
             var run = 0;
@@ -55,6 +57,7 @@ public static class SshBenchmarks
             {
                 dest = Path.Combine(work.Path, "dst-" + run++);
                 Directory.CreateDirectory(dest);
+                await Quiet.SyncAsync();
                 await WarmAsync(source);
             }
 

@@ -112,6 +112,33 @@ public sealed class PlannerRuleTests
     }
 
     [Fact]
+    public void Many_changed_files_list_twenty_reasons_and_count_the_rest_but_transfer_every_file()
+    {
+        var (_, state) = Deployed(Desired(null, (Standard("A"), Enumerable.Range(0, 500).Select(i => File($"/a/{i}", ce: i == 7 ? ChangeEvent.Restart : ChangeEvent.Ignore)).ToArray())));
+
+        var plan = SequencePlanner.Plan(Desired(null, (Standard("A"), Enumerable.Range(0, 500).Select(i => File($"/a/{i}", i == 7 ? 10 : 11, ce: i == 7 ? ChangeEvent.Restart : ChangeEvent.Ignore)).ToArray())), state);
+
+        plan.FilesToTransfer.Should().Be(499);
+        var reasons = plan.Decisions.Single().Reasons;
+        reasons.Should().HaveCount(21);
+        reasons[^1].Should().Be("and 479 more changed files");
+        plan.Decisions.Single().Action.Should().Be(ComponentAction.Update, "the 499 changes are ChangeEvent=Ignore (file 7 is unchanged)");
+    }
+
+    [Fact]
+    public void A_change_beyond_the_listed_reasons_still_decides_the_action_and_is_named()
+    {
+        var files = Enumerable.Range(0, 100).Select(i => File($"/a/{i}", ce: i == 90 ? ChangeEvent.Reinstall : ChangeEvent.Ignore)).ToArray();
+        var (_, state) = Deployed(Desired(null, (Standard("A"), files)));
+
+        var plan = SequencePlanner.Plan(Desired(null, (Standard("A"), Enumerable.Range(0, 100).Select(i => File($"/a/{i}", 11, ce: i == 90 ? ChangeEvent.Reinstall : ChangeEvent.Ignore)).ToArray())), state);
+
+        plan.Decisions.Single().Action.Should().Be(ComponentAction.Reinstall);
+        plan.Decisions.Single().Reasons.Should().Contain("/a/90 changed (size 10 -> 11), ChangeEvent=Reinstall");
+        plan.Decisions.Single().Reasons[^1].Should().Be("and 79 more changed files");
+    }
+
+    [Fact]
     public void First_deploy_without_state_installs_every_component_in_dependency_order()
     {
         var a = Standard("A") with { DependsOn = ["B"] };

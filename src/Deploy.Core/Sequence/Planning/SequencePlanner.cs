@@ -97,8 +97,7 @@ public static class SequencePlanner
                 var ce = change.Kind == FileChangeKind.Removed
                     ? recordedByPath![change.Path]
                     : desiredByPath![change.Path].ChangeEvent;
-                var reason = FileReason(change, ce);
-                d.Raise(ce switch { ChangeEvent.Reinstall => ComponentAction.Reinstall, ChangeEvent.Restart => ComponentAction.Restart, _ => ComponentAction.Update }, reason);
+                d.RaiseForFile(ce switch { ChangeEvent.Reinstall => ComponentAction.Reinstall, ChangeEvent.Restart => ComponentAction.Restart, _ => ComponentAction.Update }, change, ce);
             }
 
             var forced = interrupted?.Decisions.FirstOrDefault(x => x.Component == c.Name)?.Action;
@@ -181,7 +180,7 @@ public static class SequencePlanner
         {
             Target = desired.Definition.Name,
             Steps = steps,
-            Decisions = decisions.Select(d => new ComponentDecision(d.Name, d.Action, d.Reasons.ToList())).ToList(),
+            Decisions = decisions.Select(d => new ComponentDecision(d.Name, d.Action, d.AllReasons())).ToList(),
             TargetRestartReasons = targetReasons,
             NewState = BuildState(desired),
         };
@@ -429,6 +428,35 @@ public static class SequencePlanner
 
         public bool Restarts => Action is ComponentAction.Restart or ComponentAction.Reinstall or ComponentAction.Install;
 
+        /// <summary>File reasons listed one by one; beyond them, a count (a first deploy of 10,000 files would otherwise carry 10,000).</summary>
+        private const int MaxFileReasons = 20;
+
+        private int _fileReasons;
+        private int _moreFiles;
+
+        public void RaiseForFile(ComponentAction action, FileChange change, ChangeEvent ce)
+        {
+            if (_fileReasons < MaxFileReasons || Rank(action) > Rank(Action))
+            {
+                _fileReasons++;
+                Raise(action, FileReason(change, ce));
+                return;
+            }
+
+            _moreFiles++;
+        }
+
+        public List<string> AllReasons()
+        {
+            var all = Reasons.ToList();
+            if (_moreFiles > 0)
+            {
+                all.Add(string.Create(CultureInfo.InvariantCulture, $"and {_moreFiles} more changed files"));
+            }
+
+            return all;
+        }
+
         public void Raise(ComponentAction action, string reason)
         {
             Reasons.Add(reason);
@@ -441,7 +469,7 @@ public static class SequencePlanner
 
         public string Decisive { get; private set; } = "";
 
-        public string Why() => $"{Name} {Action.ToString().ToLowerInvariant()}: {Decisive}{(Reasons.Count > 1 ? $" (+{Reasons.Count - 1} more)" : "")}";
+        public string Why() => $"{Name} {Action.ToString().ToLowerInvariant()}: {Decisive}{(Reasons.Count + _moreFiles > 1 ? $" (+{Reasons.Count + _moreFiles - 1} more)" : "")}";
 
         private static int Rank(ComponentAction a) => a switch
         {
