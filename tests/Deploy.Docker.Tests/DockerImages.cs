@@ -74,6 +74,25 @@ public sealed class DockerImages : IDisposable
 
     public void TrackProject(string dir, string project, params string[] files) => _projects.Add((dir, project, files));
 
+    /// <summary>
+    /// Starts a process, retrying briefly on ETXTBSY: a script written just before can still be open for writing in
+    /// a child that another test thread forked meanwhile (until that child execs), and exec then fails.
+    /// </summary>
+    public static Process StartRetryingBusyText(ProcessStartInfo psi)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return Process.Start(psi)!;
+            }
+            catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == 26 && attempt < 20)
+            {
+                Thread.Sleep(50);
+            }
+        }
+    }
+
     public static string Run(params string[] argv)
     {
         var psi = new ProcessStartInfo(argv[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -82,7 +101,7 @@ public sealed class DockerImages : IDisposable
             psi.ArgumentList.Add(a);
         }
 
-        using var p = Process.Start(psi)!;
+        using var p = StartRetryingBusyText(psi);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEnd();
         p.WaitForExit();
@@ -107,7 +126,7 @@ public sealed class DockerImages : IDisposable
             psi.Environment[k] = v;
         }
 
-        using var p = Process.Start(psi)!;
+        using var p = StartRetryingBusyText(psi);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEnd();
         p.WaitForExit();
