@@ -67,11 +67,24 @@ public sealed partial class SshHost
         var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
         var targets = items.ConvertAll(i => i.Target);
         var parents = UploadLayout.ParentsOf(targets);
-        var missing = AssumeDirectoriesMissing ? parents.ToDictionary(p => p, _ => 1, StringComparer.Ordinal) : await MissingLevelsAsync(parents, cancellationToken).ConfigureAwait(false);
-        var layout = UploadLayout.Create(targets, id, missing);
 
+        // The channel starts (its script clears up after dead uploads, then waits in tar for the stream) while the
+        // destination directories are checked: two round trips in the time of one.
         var job = AgentSession.NewJobId();
-        using var process = await StartChannelAsync(job, CommandLine.Join(["exec", "/bin/sh", "-c", RemoteScripts.Upload, "sh", bookkeeping, _placer]), cancellationToken).ConfigureAwait(false);
+        var channel = StartChannelAsync(job, CommandLine.Join(["exec", "/bin/sh", "-c", RemoteScripts.Upload, "sh", bookkeeping, _placer]), cancellationToken);
+        UploadLayout layout;
+        try
+        {
+            var missing = AssumeDirectoriesMissing ? parents.ToDictionary(p => p, _ => 1, StringComparer.Ordinal) : await MissingLevelsAsync(parents, cancellationToken).ConfigureAwait(false);
+            layout = UploadLayout.Create(targets, id, missing);
+        }
+        catch
+        {
+            await AbandonChannelAsync(channel, job).ConfigureAwait(false);
+            throw;
+        }
+
+        using var process = await channel.ConfigureAwait(false);
         var stderrTask = process.StandardError.ReadToEndAsync(CancellationToken.None);
         var stdoutTask = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         long total = items.Sum(x => x.Size);
@@ -173,6 +186,26 @@ public sealed partial class SshHost
         }
 
         return result;
+    }
+
+    /// <summary>Stops an upload channel that will get no stream: its script's trap removes whatever it created.</summary>
+    private async Task AbandonChannelAsync(Task<Process> channel, string job)
+    {
+        Process process;
+        try
+        {
+            process = await channel.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return; // it never started
+        }
+
+        using (process)
+        {
+            Kill(process);
+            await KillJobAsync(job).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The longest prefix of every path in <paramref name="paths"/> that ends with a '/' (or is empty).</summary>
