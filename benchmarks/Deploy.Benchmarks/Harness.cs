@@ -119,8 +119,23 @@ public sealed class Harness
     public async Task WriteAsync(string resultsDirectory, string suite)
     {
         Directory.CreateDirectory(resultsDirectory);
-        var json = JsonSerializer.Serialize(new { machine = Environment.MachineName, cores = Environment.ProcessorCount, results = _results }, new JsonSerializerOptions { WriteIndented = true });
+        var options = new JsonSerializerOptions { WriteIndented = true };
+        var json = JsonSerializer.Serialize(new { machine = Environment.MachineName, cores = Environment.ProcessorCount, results = _results }, options);
         await File.WriteAllTextAsync(Path.Combine(resultsDirectory, "latest.json"), json);
-        await File.WriteAllTextAsync(Path.Combine(resultsDirectory, suite + ".json"), json);
+
+        // A run of some cases (e.g. DEPLOY_BENCH_SSH_CASES=upload) replaces those cases and keeps the others.
+        var file = Path.Combine(resultsDirectory, suite + ".json");
+        var merged = new List<Measurement>();
+        if (File.Exists(file))
+        {
+            using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(file));
+            if (doc.RootElement.TryGetProperty("results", out var old))
+            {
+                merged.AddRange((old.Deserialize<List<Measurement>>() ?? []).Where(m => !_results.Any(r => r.Case == m.Case)));
+            }
+        }
+
+        merged.AddRange(_results);
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { machine = Environment.MachineName, cores = Environment.ProcessorCount, results = merged }, options));
     }
 }
