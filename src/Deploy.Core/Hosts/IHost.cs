@@ -46,6 +46,20 @@ public interface IHost : IAsyncDisposable
     /// </summary>
     Task<TransferSummary> UploadAsync(IReadOnlyList<FileUpload> files, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="UploadAsync(IReadOnlyList{FileUpload}, IProgress{TransferProgress}?, CancellationToken)"/>, placing
+    /// the files only once <paramref name="placeAfter"/> has completed: the bytes travel meanwhile (on SSH the stream
+    /// runs and only its commit mark waits), so a record that must exist before anything is placed (a journal) is
+    /// written in the time of the transfer. If <paramref name="placeAfter"/> fails, nothing is placed and the upload
+    /// fails with its exception. The default waits first, then uploads.
+    /// </summary>
+    async Task<TransferSummary> UploadGatedAsync(IReadOnlyList<FileUpload> files, Task placeAfter, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(placeAfter);
+        await placeAfter.ConfigureAwait(false);
+        return await UploadAsync(files, progress, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Creates a directory and its parents (<c>mkdir -p</c>).</summary>
     Task CreateDirectoryAsync(string path, UnixFileMode? mode = null, CancellationToken cancellationToken = default);
 

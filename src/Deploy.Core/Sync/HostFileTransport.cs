@@ -20,6 +20,10 @@ public sealed class HostFileTransport : IFileTransport
         => _host.UploadAsync(files, progress, cancellationToken);
 
     /// <inheritdoc />
+    public Task<TransferSummary> UploadGatedAsync(IReadOnlyList<FileUpload> files, Task placeAfter, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+        => _host.UploadGatedAsync(files, placeAfter, progress, cancellationToken);
+
+    /// <inheritdoc />
     public async Task RemoveAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);

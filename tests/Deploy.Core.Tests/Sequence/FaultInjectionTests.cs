@@ -194,6 +194,59 @@ public sealed class SshDropTests(SshServerFixture ssh) : IClassFixture<SshServer
         public ValueTask AfterStepAsync(PlanStep step, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
+    [Fact]
+    public async Task A_first_deploy_places_nothing_when_its_journal_cannot_be_written_and_the_next_apply_deploys_all()
+    {
+        await using var box = new SequenceSandbox(ssh.Server);
+        var target = box.Target().Build();
+        var store = new FailingJournalStore(new HostStateStore(box.Host, box.StateDirectory, box.Time));
+        var applier = new SequenceApplier(store, new ProcessSupervisor(box.Host, box.StateDirectory), new Deploy.Core.Sync.HostFileTransport(box.Host), new SequenceApplierOptions { TimeProvider = box.Time });
+        (await applier.PlanAsync(await DesiredTarget.ScanAsync(target))).Steps[0].Kind.Should().Be(StepKind.TransferFiles);
+
+        var act = () => applier.ApplyAsync(target);
+
+        (await act.Should().ThrowAsync<Errors.DeployException>()).Which.Message.Should().Be("disk full");
+        File.Exists(box.TargetFile(box.T("/opt/exos/exos-data.conf"))).Should().BeFalse("the transfer waited for the journal, which failed");
+        File.Exists(box.TargetFile(box.StateDirectory + "/control/lock")).Should().BeFalse();
+        store.Fail = false;
+        (await applier.ApplyAsync(target)).FilesTransferred.Should().Be(4);
+        File.ReadAllText(box.TargetFile(box.T("/opt/exos/exos-data.conf"))).Should().NotBeEmpty();
+    }
+
+    private sealed class FailingJournalStore(ITargetStateStore inner) : ITargetStateStore
+    {
+        public bool Fail { get; set; } = true;
+
+        public Task<TargetSnapshot> ReadAsync(CancellationToken cancellationToken = default) => inner.ReadAsync(cancellationToken);
+
+        public Task WriteStateAsync(TargetState state, CancellationToken cancellationToken = default) => inner.WriteStateAsync(state, cancellationToken);
+
+        public Task<Deploy.Core.Hosts.FileUpload?> StageStateAsync(TargetState state, CancellationToken cancellationToken = default) => inner.StageStateAsync(state, cancellationToken);
+
+        public Task CommitStagedStateAsync(CancellationToken cancellationToken = default) => inner.CommitStagedStateAsync(cancellationToken);
+
+        public Task DiscardStagedStateAsync(CancellationToken cancellationToken = default) => inner.DiscardStagedStateAsync(cancellationToken);
+
+        public Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default) => inner.ReadJournalAsync(cancellationToken);
+
+        public async Task WriteJournalAsync(Journal journal, CancellationToken cancellationToken = default)
+        {
+            if (Fail)
+            {
+                await Task.Delay(300, cancellationToken);
+                throw new Errors.DeployException(Errors.DeployErrorCode.RemoteIoFailed, "disk full");
+            }
+
+            await inner.WriteJournalAsync(journal, cancellationToken);
+        }
+
+        public Task DeleteJournalAsync(CancellationToken cancellationToken = default) => inner.DeleteJournalAsync(cancellationToken);
+
+        public Task AcquireLockAsync(LockHolder holder, bool breakStale, CancellationToken cancellationToken = default) => inner.AcquireLockAsync(holder, breakStale, cancellationToken);
+
+        public Task ReleaseLockAsync(LockHolder holder, CancellationToken cancellationToken = default) => inner.ReleaseLockAsync(holder, cancellationToken);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(3)]

@@ -108,6 +108,13 @@ internal sealed class PaxArchiveWriter
         return -2;
     }
 
+    /// <summary>Sends what is buffered (without ending the archive), e.g. before waiting on something else.</summary>
+    public void FlushBuffered()
+    {
+        Flush();
+        _output.Flush();
+    }
+
     /// <summary>Writes the end-of-archive blocks and flushes.</summary>
     public void Finish()
     {

@@ -9,7 +9,17 @@ namespace Deploy.Core.Hosts.Ssh;
 public sealed partial class SshHost
 {
     /// <inheritdoc />
-    public async Task<TransferSummary> UploadAsync(IReadOnlyList<FileUpload> files, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<TransferSummary> UploadAsync(IReadOnlyList<FileUpload> files, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+        => UploadCoreAsync(files, null, progress, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<TransferSummary> UploadGatedAsync(IReadOnlyList<FileUpload> files, Task placeAfter, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(placeAfter);
+        return UploadCoreAsync(files, placeAfter, progress, cancellationToken);
+    }
+
+    private async Task<TransferSummary> UploadCoreAsync(IReadOnlyList<FileUpload> files, Task? placeAfter, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
@@ -43,13 +53,18 @@ public sealed partial class SshHost
 
         if (items.Count == 0)
         {
+            if (placeAfter is not null)
+            {
+                await placeAfter.ConfigureAwait(false);
+            }
+
             return new TransferSummary(0, 0, TimeSpan.Zero);
         }
 
         var start = _options.TimeProvider.GetTimestamp();
 
         // Uploading is idempotent (the same bytes land at the same paths), so a cut connection is retried.
-        var bytes = await RetryAsync(ct => UploadOnceAsync(items, progress, ct), cancellationToken).ConfigureAwait(false);
+        var bytes = await RetryAsync(ct => UploadOnceAsync(items, placeAfter, progress, ct), cancellationToken).ConfigureAwait(false);
         var elapsed = _options.TimeProvider.GetElapsedTime(start);
         SshLog.Uploaded(_logger, Name, items.Count, bytes, elapsed.TotalMilliseconds);
         return new TransferSummary(items.Count, bytes, elapsed);
@@ -61,7 +76,7 @@ public sealed partial class SshHost
     /// <summary>Tests: treats every destination directory as missing (as if it vanished after the check), to exercise merging.</summary>
     internal bool AssumeDirectoriesMissing { get; set; }
 
-    private async Task<long> UploadOnceAsync(List<UploadItem> items, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    private async Task<long> UploadOnceAsync(List<UploadItem> items, Task? placeAfter, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
@@ -93,16 +108,16 @@ public sealed partial class SshHost
         {
             try
             {
-                sent = await Task.Run(() => WriteTar(process.StandardInput.BaseStream, bookkeeping, layout, items, total, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+                sent = await Task.Run(() => WriteTar(process.StandardInput.BaseStream, bookkeeping, layout, items, total, placeAfter, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
             catch (IOException)
             {
                 // ssh went away mid-stream: its exit code and stderr below say why.
             }
-            catch (DeployException)
+            catch (Exception e) when (e is DeployException || (placeAfter is { IsFaulted: true } && e is not OperationCanceledException))
             {
-                // A source could not be read: the stream was cut before its commit mark, so the remote side places
-                // nothing and removes its temps. Wait for that before reporting.
+                // A source could not be read, or the gate failed: the stream was cut before its commit mark, so the
+                // remote side places nothing and removes its temps. Wait for that before reporting.
                 await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
                 throw;
             }
@@ -226,7 +241,7 @@ public sealed partial class SshHost
         return paths[0][..(paths[0].LastIndexOf('/', Math.Max(0, length - 1)) + 1)];
     }
 
-    private static long WriteTar(Stream stdin, string bookkeeping, UploadLayout layout, List<UploadItem> items, long total, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    private static long WriteTar(Stream stdin, string bookkeeping, UploadLayout layout, List<UploadItem> items, long total, Task? placeAfter, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         long sent = 0;
         var writer = new PaxArchiveWriter(stdin);
@@ -252,7 +267,14 @@ public sealed partial class SshHost
                 progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, item.Target));
             }
 
-            // The commit mark: the remote side places files only if the stream got this far.
+            // The commit mark: the remote side places files only if the stream got this far, and only once the
+            // gate has passed (its failure cuts the stream here). This runs on a pool thread of its own (Task.Run).
+            if (placeAfter is not null)
+            {
+                writer.FlushBuffered();
+                placeAfter.GetAwaiter().GetResult();
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             writer.WriteFile(PosixPath.Combine(bookkeeping, "done").TrimStart('/'), UnixFileMode.UserRead, epoch, 0, null, bookkeeping);
             writer.Finish();

@@ -147,7 +147,18 @@ public sealed partial class SequenceApplier
                 : SequencePlanner.Plan(desired, current.State, planOptions);
             if (!plan.IsEmpty)
             {
-                await _store.WriteJournalAsync(Journal.Of(plan, current.State), cancellationToken).ConfigureAwait(false);
+                var journalWrite = _store.WriteJournalAsync(Journal.Of(plan, current.State), cancellationToken);
+                if (plan.Steps[0].Kind == StepKind.TransferFiles)
+                {
+                    // Nothing changes before the transfer places its files: the journal is written while the bytes
+                    // travel, and the placing waits for it.
+                    run.JournalWrite = journalWrite;
+                }
+                else
+                {
+                    await journalWrite.ConfigureAwait(false);
+                }
+
                 await ExecuteAsync(plan, run, options.Observer, cancellationToken).ConfigureAwait(false);
             }
 
@@ -155,6 +166,12 @@ public sealed partial class SequenceApplier
         }
         finally
         {
+            if (run.JournalWrite is { } journalWrite)
+            {
+                // Never release the lock under a journal write still in flight.
+                await journalWrite.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
             if (run.PendingStage is not null)
             {
                 await DiscardPendingStageAsync(run).ConfigureAwait(false);
@@ -257,7 +274,9 @@ public sealed partial class SequenceApplier
                     BytesDone = p.BytesDone,
                     BytesTotal = p.BytesTotal,
                 }));
-                var summary = await _transport.UploadAsync(uploads, reporter, cancellationToken).ConfigureAwait(false);
+                var summary = run.JournalWrite is { } gate
+                    ? await _transport.UploadGatedAsync(uploads, gate, reporter, cancellationToken).ConfigureAwait(false)
+                    : await _transport.UploadAsync(uploads, reporter, cancellationToken).ConfigureAwait(false);
                 run.Files += files.Count;
                 run.Bytes += files.Sum(f => f.Size);
                 break;
@@ -349,6 +368,9 @@ public sealed partial class SequenceApplier
         public LockHolder Holder { get; } = holder;
 
         public bool LockReleased { get; set; }
+
+        /// <summary>The journal write, when it runs alongside a first-step transfer (which waits for it before placing).</summary>
+        public Task? JournalWrite { get; set; }
 
         public List<string> Actions { get; } = [];
 

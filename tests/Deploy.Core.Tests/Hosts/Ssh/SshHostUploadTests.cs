@@ -367,6 +367,42 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     [Fact]
+    public async Task A_gated_upload_streams_at_once_but_places_only_after_the_gate()
+    {
+        await using var host = _server.CreateHost(o => o with { RemoteTempDirectory = _remote.Path + "/bk" });
+        var gate = new TaskCompletionSource();
+        var files = Enumerable.Range(0, 50).Select(i => new FileUpload(_local.WriteFile("g" + i, "g" + i), $"{_remote.Path}/gated/sub/{i}")).ToList();
+
+        var upload = host.UploadGatedAsync(files, gate.Task);
+        await WaitUntilAsync(() => Directory.Exists(_remote.Path + "/bk") && Directory.EnumerateFileSystemEntries(_remote.Path, ".deploy-tmp-*", SearchOption.AllDirectories).Any());
+        await Task.Delay(300);
+
+        upload.IsCompleted.Should().BeFalse();
+        Directory.Exists(_remote.Path + "/gated").Should().BeFalse("nothing is placed before the gate passes");
+        gate.SetResult();
+        (await upload).Files.Should().Be(50);
+        File.ReadAllText($"{_remote.Path}/gated/sub/49").Should().Be("g49");
+        TempFilesUnder(_remote.Path).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_failed_gate_fails_the_upload_with_its_exception_and_places_nothing()
+    {
+        await using var host = _server.CreateHost(o => o with { RemoteTempDirectory = _remote.Path + "/bk" });
+        Directory.CreateDirectory(_remote.Path + "/app");
+        File.WriteAllText(_remote.Path + "/app/old", "old");
+
+        var act = () => host.UploadGatedAsync(
+            [new FileUpload(_local.WriteFile("x", "new"), _remote.Path + "/app/old"), new FileUpload(_local.WriteFile("y", "y"), _remote.Path + "/app/new/y")],
+            Task.Delay(200).ContinueWith(_ => throw new DeployException(DeployErrorCode.RemoteIoFailed, "journal write failed"), TaskScheduler.Default));
+
+        (await act.Should().ThrowAsync<DeployException>()).Which.Message.Should().Be("journal write failed");
+        File.ReadAllText(_remote.Path + "/app/old").Should().Be("old");
+        Directory.Exists(_remote.Path + "/app/new").Should().BeFalse();
+        TempFilesUnder(_remote.Path).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Cancelled_upload_leaves_no_partial_file()
     {
         await using var host = _server.CreateHost(o => o with { RemoteTempDirectory = _remote.Path + "/bk" });
