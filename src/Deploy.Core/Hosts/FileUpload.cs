@@ -10,6 +10,12 @@ public sealed record FileUpload(string LocalPath, string TargetPath)
 
     /// <summary>The modification time at the destination; <c>null</c> copies the source file's time (full precision).</summary>
     public DateTimeOffset? ModifiedTime { get; init; }
+
+    /// <summary>
+    /// The source's size when the caller already knows it (e.g. from a scan): progress totals use it instead of a
+    /// stat per file. What is sent is what the file holds when it is read.
+    /// </summary>
+    public long? SizeHint { get; init; }
 }
 
 /// <summary>Progress of a bulk transfer.</summary>

@@ -36,8 +36,8 @@ public sealed partial class SshHost
 
             // Progress needs the byte total up front: one stat per file, here. Without a progress sink each file is
             // stat'ed through its open handle as it is streamed, off the critical path of the first byte.
-            var size = -1L;
-            if (progress is not null)
+            var size = f.SizeHint ?? -1L;
+            if (progress is not null && size < 0)
             {
                 var info = new FileInfo(f.LocalPath);
                 if (!info.Exists)

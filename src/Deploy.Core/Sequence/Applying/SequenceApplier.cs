@@ -256,7 +256,7 @@ public sealed partial class SequenceApplier
                 break;
             case StepKind.TransferFiles:
                 var files = step.Files!;
-                var uploads = files.Select(f => new FileUpload(f.LocalPath, f.TargetPath) { Mode = f.Mode, ModifiedTime = new DateTimeOffset(f.ModifiedUtcTicks, TimeSpan.Zero) }).ToList();
+                var uploads = files.Select(f => new FileUpload(f.LocalPath, f.TargetPath) { Mode = f.Mode, ModifiedTime = new DateTimeOffset(f.ModifiedUtcTicks, TimeSpan.Zero), SizeHint = f.Size }).ToList();
                 // The new state rides along under a staging name; the commit step only renames it (one cheap command).
                 var staged = plan.Steps.Any(s => s.Kind == StepKind.CommitState) ? await TakeStagedStateAsync(plan, run, cancellationToken).ConfigureAwait(false) : null;
                 if (staged is not null)

@@ -403,6 +403,24 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     [Fact]
+    public async Task Progress_totals_come_from_size_hints_without_a_stat_and_the_bytes_from_the_files()
+    {
+        await using var host = _server.CreateHost();
+        var reports = new List<TransferProgress>();
+
+        await host.UploadAsync(
+            [
+                new FileUpload(_local.WriteFile("h1", "12345"), _remote.Path + "/h/1") { SizeHint = 5 },
+                new FileUpload(_local.WriteFile("h2", "123"), _remote.Path + "/h/2") { SizeHint = 1000 },
+            ],
+            new SyncProgress(reports.Add));
+
+        reports.Select(r => r.BytesTotal).Should().AllBeEquivalentTo(1005L, "the hints are trusted for the total");
+        reports[^1].BytesDone.Should().Be(8);
+        File.ReadAllText(_remote.Path + "/h/2").Should().Be("123");
+    }
+
+    [Fact]
     public async Task Cancelled_upload_leaves_no_partial_file()
     {
         await using var host = _server.CreateHost(o => o with { RemoteTempDirectory = _remote.Path + "/bk" });
