@@ -109,6 +109,46 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
+    public async Task Staging_removes_staged_files_of_dead_processes_and_keeps_live_or_recent_ones()
+    {
+        await using var box = new SequenceSandbox();
+        var store = new HostStateStore(box.Host, box.StateDirectory);
+        int dead;
+        using (var p = System.Diagnostics.Process.Start("true")!)
+        {
+            await p.WaitForExitAsync();
+            dead = p.Id;
+        }
+
+        var tmp = Path.GetTempPath();
+        var orphan = Path.Combine(tmp, $"deploy-state-{dead}-{Guid.NewGuid():N}.json");
+        var recent = Path.Combine(tmp, $"deploy-state-{dead}-{Guid.NewGuid():N}.json");
+        var live = Path.Combine(tmp, $"deploy-state-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
+        foreach (var f in new[] { orphan, recent, live })
+        {
+            File.WriteAllText(f, "{}");
+        }
+
+        File.SetLastWriteTimeUtc(orphan, DateTime.UtcNow.AddHours(-2));
+        File.SetLastWriteTimeUtc(live, DateTime.UtcNow.AddHours(-2));
+        try
+        {
+            var staged = await store.StageStateAsync(new TargetState { Target = "t" });
+
+            File.Exists(orphan).Should().BeFalse("its process is gone and it is old");
+            File.Exists(recent).Should().BeTrue("it may belong to a process of another pid namespace");
+            File.Exists(live).Should().BeTrue("its process is alive");
+            await store.DiscardStagedStateAsync();
+            File.Exists(staged!.LocalPath).Should().BeFalse();
+        }
+        finally
+        {
+            File.Delete(recent);
+            File.Delete(live);
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_apply_is_refused_with_the_holder_named()
     {
         await using var box = new SequenceSandbox();

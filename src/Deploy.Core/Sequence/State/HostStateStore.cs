@@ -109,7 +109,8 @@ public sealed class HostStateStore : ITargetStateStore
         var bytes = JsonSerializer.SerializeToUtf8Bytes(state, StateJson.Options);
         var ticks = Math.Max(_time.GetUtcNow().UtcTicks, _lastTicks + 1);
         _lastTicks = ticks;
-        var local = Path.Combine(Path.GetTempPath(), "deploy-state-" + Guid.NewGuid().ToString("N")[..12] + ".json");
+        RemoveOrphanedStagedFiles();
+        var local = Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"{StagedPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}.json"));
         await File.WriteAllBytesAsync(local, bytes, cancellationToken).ConfigureAwait(false);
         if (_staged is { } old)
         {
@@ -147,6 +148,53 @@ public sealed class HostStateStore : ITargetStateStore
         _staged = null;
         File.Delete(staged.LocalFile);
         await RememberAsync(staged.Size, staged.Ticks, staged.State, () => staged.Json, cancellationToken).ConfigureAwait(false);
+    }
+
+    private const string StagedPrefix = "deploy-state-";
+
+    /// <summary>
+    /// Deletes local staged-state files whose process is gone (killed between staging and committing): their name
+    /// carries the owner's pid, and only files untouched for an hour count (a pid from another pid namespace sharing
+    /// the temp directory must not cost a live apply its file). Best effort: what cannot be deleted stays.
+    /// </summary>
+    private void RemoveOrphanedStagedFiles()
+    {
+        var cutoff = _time.GetUtcNow().UtcDateTime.AddHours(-1);
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.GetTempPath(), StagedPrefix + "*.json"))
+            {
+                var name = Path.GetFileName(file.AsSpan())[StagedPrefix.Length..];
+                var dash = name.IndexOf('-');
+                if (dash <= 0 || !int.TryParse(name[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || File.GetLastWriteTimeUtc(file) > cutoff || ProcessIsAlive(pid))
+                {
+                    continue;
+                }
+
+                File.Delete(file);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Cleanup is a courtesy; staging goes on.
+        }
+    }
+
+    private static bool ProcessIsAlive(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <inheritdoc />
