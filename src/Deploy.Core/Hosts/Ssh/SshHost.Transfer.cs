@@ -108,7 +108,7 @@ public sealed partial class SshHost
         {
             try
             {
-                sent = await Task.Run(() => WriteTar(process.StandardInput.BaseStream, bookkeeping, layout, items, total, placeAfter, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+                sent = await SendTarAsync(process.StandardInput.BaseStream, bookkeeping, layout, items, total, placeAfter, progress, cancellationToken).ConfigureAwait(false);
             }
             catch (IOException)
             {
@@ -241,42 +241,24 @@ public sealed partial class SshHost
         return paths[0][..(paths[0].LastIndexOf('/', Math.Max(0, length - 1)) + 1)];
     }
 
-    private static long WriteTar(Stream stdin, string bookkeeping, UploadLayout layout, List<UploadItem> items, long total, Task? placeAfter, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    private static async Task<long> SendTarAsync(Stream stdin, string bookkeeping, UploadLayout layout, List<UploadItem> items, long total, Task? placeAfter, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
-        long sent = 0;
         var writer = new PaxArchiveWriter(stdin);
-        var epoch = DateTimeOffset.FromUnixTimeSeconds(0);
         try
         {
-            var listPath = PosixPath.Combine(bookkeeping, "list");
-            writer.WriteBytes(listPath.TrimStart('/'), UnixFileMode.UserRead | UnixFileMode.UserWrite, epoch, layout.Manifest);
-            for (var i = 0; i < items.Count; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var item = items[i];
-                using var source = OpenSource(item.LocalPath);
-                var size = RandomAccess.GetLength(source);
-                writer.WriteFile(
-                    layout.StreamNames[i].TrimStart('/'),
-                    item.Mode ?? File.GetUnixFileMode(source),
-                    item.Modified ?? new DateTimeOffset(File.GetLastWriteTimeUtc(source)),
-                    size,
-                    source,
-                    item.LocalPath);
-                sent += size;
-                progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, item.Target));
-            }
+            // Reading the files and writing the pipe block: a pool thread of its own does it.
+            var sent = await Task.Run(() => WriteEntries(writer, bookkeeping, layout, items, total, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
 
             // The commit mark: the remote side places files only if the stream got this far, and only once the
-            // gate has passed (its failure cuts the stream here). This runs on a pool thread of its own (Task.Run).
+            // gate has passed (its failure cuts the stream here).
             if (placeAfter is not null)
             {
                 writer.FlushBuffered();
-                placeAfter.GetAwaiter().GetResult();
+                await placeAfter.ConfigureAwait(false);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            writer.WriteFile(PosixPath.Combine(bookkeeping, "done").TrimStart('/'), UnixFileMode.UserRead, epoch, 0, null, bookkeeping);
+            writer.WriteFile(PosixPath.Combine(bookkeeping, "done").TrimStart('/'), UnixFileMode.UserRead, DateTimeOffset.UnixEpoch, 0, null, bookkeeping);
             writer.Finish();
             return sent;
         }
@@ -286,6 +268,30 @@ public sealed partial class SshHost
             // nothing is placed.
             stdin.Close();
         }
+    }
+
+    private static long WriteEntries(PaxArchiveWriter writer, string bookkeeping, UploadLayout layout, List<UploadItem> items, long total, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        long sent = 0;
+        writer.WriteBytes(PosixPath.Combine(bookkeeping, "list").TrimStart('/'), UnixFileMode.UserRead | UnixFileMode.UserWrite, DateTimeOffset.UnixEpoch, layout.Manifest);
+        for (var i = 0; i < items.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var item = items[i];
+            using var source = OpenSource(item.LocalPath);
+            var size = RandomAccess.GetLength(source);
+            writer.WriteFile(
+                layout.StreamNames[i].TrimStart('/'),
+                item.Mode ?? File.GetUnixFileMode(source),
+                item.Modified ?? new DateTimeOffset(File.GetLastWriteTimeUtc(source)),
+                size,
+                source,
+                item.LocalPath);
+            sent += size;
+            progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, item.Target));
+        }
+
+        return sent;
     }
 
     private static SafeFileHandle OpenSource(string path)
