@@ -21,12 +21,20 @@ command -v rpmbuild >/dev/null 2>&1 || need+=(rpm)
 command -v pigz >/dev/null 2>&1 || need+=(pigz)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
+command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 ls /usr/share/python-wheels/*.whl >/dev/null 2>&1 || need+=(python3-pip-whl python3-setuptools-whl)
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
   echo "test.sh: installing ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# The scripts the SDK runs on hosts are resource files: shellcheck them all (POSIX sh).
+mapfile -t scripts < <(find src -name '*.sh' -not -path '*/bin/*' -not -path '*/obj/*' | sort)
+if [ ${#scripts[@]} -gt 0 ]; then
+  shellcheck --shell=sh --severity=warning "${scripts[@]}"
+  echo "test.sh: shellcheck passed on ${#scripts[@]} host scripts"
 fi
 
 # A Docker engine for the Docker integration tests (vfs storage, no iptables, no bridge: works in a sandbox).

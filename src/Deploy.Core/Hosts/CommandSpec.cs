@@ -32,6 +32,14 @@ public sealed record CommandSpec(IReadOnlyList<string> Argv)
     /// </summary>
     public IReadOnlyList<string> Secrets { get; init; } = [];
 
+    /// <summary>
+    /// Indices into <see cref="Argv"/> of the arguments that are absolute target paths. A host whose target paths are
+    /// not the machine's real paths (a <see cref="LocalHost"/> rooted in a sandbox) maps these arguments into its root
+    /// before running the command; every other host passes them unchanged. Declaring path arguments is how a script
+    /// works on a rooted host without knowing about the sandbox. <value>The default is none.</value>
+    /// </summary>
+    public IReadOnlyList<int> PathArguments { get; init; } = [];
+
     /// <summary>Called for every line of output as it arrives, never concurrently (the output is captured as well).</summary>
     public Action<OutputLine>? OnOutput { get; init; }
 
@@ -57,6 +65,19 @@ public sealed record CommandSpec(IReadOnlyList<string> Argv)
         CommandLine.ValidateVariableName(name);
         var env = new Dictionary<string, string>(Environment) { [name] = value };
         return this with { Environment = env };
+    }
+
+    /// <summary>Returns a copy in which the arguments at <paramref name="indices"/> (into <see cref="Argv"/>) are target paths.</summary>
+    public CommandSpec WithPathArguments(params int[] indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        foreach (var i in indices)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(i, nameof(indices));
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(i, Argv.Count, nameof(indices));
+        }
+
+        return this with { PathArguments = [.. PathArguments, .. indices] };
     }
 
     /// <summary>Returns a copy that runs in <paramref name="directory"/>.</summary>

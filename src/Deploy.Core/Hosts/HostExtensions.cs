@@ -25,6 +25,17 @@ public static class HostExtensions
         return host.RunAsync(spec, cancellationToken);
     }
 
+    /// <summary>
+    /// Runs a <see cref="HostScript"/> (a script resource with its argument contract): <paramref name="arguments"/>
+    /// arrive as <c>$1</c>, <c>$2</c>... and those the script declares as target paths are mapped by a rooted host.
+    /// </summary>
+    public static Task<CommandResult> RunScriptAsync(this IHost host, HostScript script, IReadOnlyList<string>? arguments = null, CommandSpec? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(script);
+        return host.RunAsync(script.ToCommand(arguments, options), cancellationToken);
+    }
+
     /// <summary>Runs argv and returns the result (shorthand for <see cref="CommandSpec.Of"/>).</summary>
     public static Task<CommandResult> RunAsync(this IHost host, CancellationToken cancellationToken, params string[] argv)
     {

@@ -55,7 +55,7 @@ public sealed class LocalHost : IHost
     public async Task<CommandResult> RunAsync(CommandSpec command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var psi = new ProcessStartInfo(command.Argv[0])
+        var psi = new ProcessStartInfo(_root is not null && command.PathArguments.Contains(0) ? MapPath(command.Argv[0]) : command.Argv[0])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -63,13 +63,14 @@ public sealed class LocalHost : IHost
             UseShellExecute = false,
             WorkingDirectory = command.WorkingDirectory is null ? (_root ?? "/") : MapPath(command.WorkingDirectory),
         };
-        foreach (var a in command.Argv.Skip(1))
+        for (var i = 1; i < command.Argv.Count; i++)
         {
-            psi.ArgumentList.Add(a);
+            psi.ArgumentList.Add(_root is not null && command.PathArguments.Contains(i) ? MapPath(command.Argv[i]) : command.Argv[i]);
         }
 
         if (_root is not null)
         {
+            // Offered to users' own service commands; the SDK's scripts declare their path arguments instead.
             psi.Environment["DEPLOY_ROOT"] = _root;
         }
 

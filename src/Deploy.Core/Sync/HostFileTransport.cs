@@ -23,6 +23,8 @@ public sealed class HostFileTransport : IFileTransport
     public Task<TransferSummary> UploadGatedAsync(IReadOnlyList<FileUpload> files, Task placeAfter, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
         => _host.UploadGatedAsync(files, placeAfter, progress, cancellationToken);
 
+    private static readonly HostScript RemoveFilesScript = HostScript.FromResource(typeof(HostFileTransport).Assembly, "remove-files.sh");
+
     /// <inheritdoc />
     public async Task RemoveAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
     {
@@ -32,10 +34,9 @@ public sealed class HostFileTransport : IFileTransport
             return;
         }
 
-        // One round trip; paths arrive as arguments (never parsed by the shell) and are mapped into a sandbox root
-        // on a rooted LocalHost through DEPLOY_ROOT.
+        // One round trip; paths arrive as arguments (never parsed by the shell), declared as target paths.
         await _host.RunScriptAsync(
-            "r=\"${DEPLOY_ROOT:-}\"; for p in \"$@\"; do rm -f -- \"$r$p\" || exit 1; done",
+            RemoveFilesScript,
             paths,
             cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
     }
