@@ -22,7 +22,7 @@ internal static class DockerCommands
     private static Command Verb(string name, string description, bool apply)
     {
         var dir = new Option<string>("--dir") { Description = "The deployment directory on the target, e.g. /console/consolev4pvt-4.1.150431", Required = true };
-        var archives = new Argument<string[]>("archives") { Description = "Image archives (docker save output, .tar or .tar.gz)", Arity = ArgumentArity.OneOrMore };
+        var archives = new Argument<string[]>("archives") { Description = "Image archives (docker save output: .tar, .tar.gz, .tar.xz, .tar.bz2 or .tar.zst)", Arity = ArgumentArity.OneOrMore };
         var script = new Option<string?>("--restart-script") { Description = "Restart with the deployment's own script (e.g. deploy.sh, run as 'deploy.sh restart') instead of compose up -d" };
         var host = new Option<string?>("--host") { Description = "The target: 'local' (default) or [user@]address[:port] over SSH (system OpenSSH, known_hosts checked)" };
         var identity = new Option<string?>("--identity", "-i") { Description = "SSH private key file" };

@@ -1,24 +1,27 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 using System.Text.Json;
 using Deploy.Core.Errors;
+using Deploy.Core.IO;
 using Deploy.Docker.Images;
 
 namespace Deploy.Docker.Archives;
 
 /// <summary>
-/// What a <c>docker save</c> archive (<c>.tar</c>, <c>.tar.gz</c>/<c>.tgz</c>) holds, read WITHOUT loading it into an
+/// What a <c>docker save</c> archive (<c>.tar</c>, <c>.tar.gz</c>/<c>.tgz</c>, <c>.tar.xz</c>, <c>.tar.bz2</c>, <c>.tar.zst</c>) holds, read WITHOUT loading it into an
 /// engine: one streaming pass over the tar keeps only entry sizes and the small JSON documents. Both the legacy
 /// layout (<c>manifest.json</c>/<c>repositories</c>) and the OCI layout (<c>index.json</c>) are understood. A
 /// malformed archive gives <see cref="DeployErrorCode.ImageArchiveInvalid"/> with the archive path.
 /// </summary>
 /// <param name="Path">The archive path.</param>
-/// <param name="Compressed">Whether the archive is gzip-compressed.</param>
+/// <param name="Compressed">Whether the archive is compressed (see <see cref="Compression"/> for how).</param>
 /// <param name="Layout">Which layout described the images.</param>
 /// <param name="Images">The images, in archive order.</param>
 public sealed record ImageArchive(string Path, bool Compressed, ImageArchiveLayout Layout, IReadOnlyList<ArchivedImage> Images)
 {
     private const long MaxDocumentSize = 4 * 1024 * 1024;
+
+    /// <summary>How the archive is compressed: gzip (read by the BCL), or xz, bzip2 or zstd (read by SharpCompress).</summary>
+    public StreamCompression Compression { get; init; }
 
     /// <summary>Every reference in the archive.</summary>
     public IEnumerable<ImageReference> References => Images.SelectMany(i => i.Tags);
@@ -48,19 +51,16 @@ public sealed record ImageArchive(string Path, bool Compressed, ImageArchiveLayo
     {
         ArgumentNullException.ThrowIfNull(stream);
         var buffered = new BufferedStream(stream, 1 << 16);
-        var magic = new byte[2];
-        var read = await buffered.ReadAtLeastAsync(magic, 2, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        var magic = new byte[Decompression.MagicLength];
+        var read = await buffered.ReadAtLeastAsync(magic, magic.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         if (read == 0)
         {
             throw Invalid(name, "the file is empty");
         }
 
-        var compressed = read == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
-        Stream source = new PrefixedStream(magic.AsMemory(0, read), buffered);
-        if (compressed)
-        {
-            source = new GZipStream(source, CompressionMode.Decompress);
-        }
+        var compression = Decompression.Detect(magic.AsSpan(0, read));
+        var compressed = compression != StreamCompression.None;
+        var source = Decompression.Open(new PrefixedStream(magic.AsMemory(0, read), buffered), compression);
 
         var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
         var documents = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -86,17 +86,17 @@ public sealed record ImageArchive(string Path, bool Compressed, ImageArchiveLayo
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or IOException and not FileNotFoundException)
         {
-            throw Invalid(name, $"it is not a readable {(compressed ? "gzipped " : "")}tar archive ({e.Message})", e);
+            throw Invalid(name, $"it is not a readable {Decompression.Describe(compression)} archive ({e.Message})", e);
         }
 
         if (documents.TryGetValue("manifest.json", out var manifest))
         {
-            return new ImageArchive(name, compressed, ImageArchiveLayout.DockerLegacy, ReadLegacy(name, manifest, sizes, documents));
+            return new ImageArchive(name, compressed, ImageArchiveLayout.DockerLegacy, ReadLegacy(name, manifest, sizes, documents)) { Compression = compression };
         }
 
         if (documents.TryGetValue("index.json", out var index))
         {
-            return new ImageArchive(name, compressed, ImageArchiveLayout.Oci, ReadOci(name, index, sizes, documents));
+            return new ImageArchive(name, compressed, ImageArchiveLayout.Oci, ReadOci(name, index, sizes, documents)) { Compression = compression };
         }
 
         throw Invalid(name, "it has neither manifest.json nor index.json; it is not a docker save archive");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.IO;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -89,8 +90,8 @@ public sealed class DockerEngine
     }
 
     /// <summary>
-    /// Loads an image archive (<c>.tar</c> or gzipped) from the local machine; the engine decompresses gzip itself, so
-    /// no decompressed copy is ever written. On a <see cref="LocalHost"/> the docker CLI reads the file directly
+    /// Loads an image archive (<c>.tar</c>, gzip, xz, bzip2 or zstd) from the local machine without writing a
+    /// decompressed copy: the engine decompresses gzip itself; xz, bzip2 and zstd are decompressed while streaming. On a <see cref="LocalHost"/> the docker CLI reads the file directly
     /// (<c>docker load -i archive</c>: no extra copy; progress is reported at start and end). On any other host the
     /// file is streamed into <c>docker load</c>'s standard input (<see cref="LoadAsync(Stream, string, long?, IProgress{LoadProgress}?, CancellationToken)"/>)
     /// with byte progress.
@@ -104,7 +105,8 @@ public sealed class DockerEngine
             throw new DeployException(DeployErrorCode.LocalPathNotFound, $"The image archive '{archivePath}' does not exist.") { Path = archivePath };
         }
 
-        if (_host is LocalHost)
+        var compression = await DetectCompressionAsync(full, cancellationToken).ConfigureAwait(false);
+        if (compression is StreamCompression.None or StreamCompression.Gzip && _host is LocalHost)
         {
             var total = new FileInfo(full).Length;
             progress?.Report(new LoadProgress(archivePath, 0, total));
@@ -118,7 +120,30 @@ public sealed class DockerEngine
         var file = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
         await using (file.ConfigureAwait(false))
         {
-            return await LoadAsync(file, archivePath, file.Length, progress, cancellationToken).ConfigureAwait(false);
+            if (compression is StreamCompression.None or StreamCompression.Gzip)
+            {
+                return await LoadAsync(file, archivePath, file.Length, progress, cancellationToken).ConfigureAwait(false);
+            }
+
+            // xz, bzip2 and zstd: not every engine (or host) decompresses them, so the plain tar is streamed; progress
+            // counts compressed bytes read.
+            var counted = new ProgressStream(file, progress is null ? null : read => progress.Report(new LoadProgress(archivePath, read, file.Length)), leaveOpen: true);
+            var plain = Decompression.Open(counted, compression, leaveOpen: true);
+            await using (plain.ConfigureAwait(false))
+            {
+                return await LoadAsync(plain, archivePath, null, null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<StreamCompression> DetectCompressionAsync(string path, CancellationToken cancellationToken)
+    {
+        var head = new byte[Decompression.MagicLength];
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+        await using (file.ConfigureAwait(false))
+        {
+            var n = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            return Decompression.Detect(head.AsSpan(0, n));
         }
     }
 

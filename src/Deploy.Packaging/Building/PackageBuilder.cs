@@ -1,6 +1,7 @@
 using System.IO.Enumeration;
 using System.Security.Cryptography;
 using Deploy.Core.Errors;
+using Deploy.Core.IO;
 using Deploy.Packaging.Model;
 using Deploy.Packaging.Reading;
 using Deploy.Packaging.Signing;
@@ -61,6 +62,12 @@ public sealed record PackageBuilder
     /// <summary>Known package types. <value><see cref="PackageTypeRegistry.Default"/>.</value></summary>
     public PackageTypeRegistry Registry { get; private init; } = PackageTypeRegistry.Default;
 
+    /// <summary>
+    /// The payload archive names <see cref="FromDirectoryAsync"/> recognizes: <c>package.tar.gz</c> (used byte for
+    /// byte), and <c>package.tar.xz</c>, <c>package.tar.bz2</c>, <c>package.tar.zst</c> (re-compressed to gzip).
+    /// </summary>
+    public static IReadOnlyList<string> PayloadArchiveNames { get; } = [PackageLayout.PayloadArchive, "package.tar.xz", "package.tar.bz2", "package.tar.zst"];
+
     /// <summary>Starts a package named <paramref name="packageName"/>.</summary>
     public static PackageBuilder Create(string packageName) => new(packageName);
 
@@ -78,16 +85,16 @@ public sealed record PackageBuilder
 
         var version = await VersionInfo.LoadAsync(Path.Combine(directory, VersionInfo.FileName), registry, cancellationToken).ConfigureAwait(false);
         var builder = new PackageBuilder(version.PackageName) { Version = version, Registry = registry ?? PackageTypeRegistry.Default };
-        var archive = Path.Combine(directory, PackageLayout.PayloadArchive);
+        var archives = PayloadArchiveNames.Select(a => Path.Combine(directory, a)).Where(File.Exists).ToArray();
         var folders = new[] { "package", "payload" }.Select(f => Path.Combine(directory, f)).Where(Directory.Exists).ToArray();
-        if (File.Exists(archive) && folders.Length > 0 || folders.Length > 1)
+        if (archives.Length + folders.Length > 1)
         {
-            throw new DeployException(DeployErrorCode.InvalidConfiguration, $"'{directory}' holds more than one payload ({PackageLayout.PayloadArchive}, package/, payload/); keep one.") { Path = directory };
+            throw new DeployException(DeployErrorCode.InvalidConfiguration, $"'{directory}' holds more than one payload ({string.Join(", ", archives.Select(Path.GetFileName).Concat(folders.Select(f => Path.GetFileName(f) + "/")))}); keep one.") { Path = directory };
         }
 
-        if (File.Exists(archive))
+        if (archives.Length == 1)
         {
-            return builder.WithPayloadArchive(archive);
+            return builder.WithPayloadArchive(archives[0]);
         }
 
         if (folders.Length == 1)
@@ -115,7 +122,10 @@ public sealed record PackageBuilder
         return this with { Version = version, PackageName = version.PackageName, Type = version.PackageType, OsRelease = version.OsRelease };
     }
 
-    /// <summary>Uses an existing payload archive (tar or tar.gz) as package.tar.gz, byte for byte.</summary>
+    /// <summary>
+    /// Uses an existing payload archive as package.tar.gz: a tar.gz byte for byte; a plain tar as given; a tar.xz,
+    /// tar.bz2 or tar.zst (read with SharpCompress) re-compressed to gzip with its tar bytes unchanged.
+    /// </summary>
     public PackageBuilder WithPayloadArchive(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -209,7 +219,18 @@ public sealed record PackageBuilder
             }
             else
             {
-                payload = await ScanArchiveAsync(PayloadArchive!, cancellationToken).ConfigureAwait(false);
+                var archive = PayloadArchive!;
+                var compression = await DetectCompressionAsync(archive, cancellationToken).ConfigureAwait(false);
+                if (compression is StreamCompression.Xz or StreamCompression.Bzip2 or StreamCompression.Zstd)
+                {
+                    // The package always carries package.tar.gz (the launcher extracts it with any tar): an xz, bzip2
+                    // or zstd payload is re-compressed, its tar bytes unchanged.
+                    tempPayload = Path.Combine(tempDir, "." + PackageName + ".payload-" + Guid.NewGuid().ToString("N")[..12] + ".tar.gz");
+                    await TranscodeToGzipAsync(archive, compression, tempPayload, compressor, cancellationToken).ConfigureAwait(false);
+                    archive = tempPayload;
+                }
+
+                payload = await ScanArchiveAsync(archive, cancellationToken).ConfigureAwait(false);
             }
 
             var versionBytes = version.ToUtf8Bytes();
@@ -383,6 +404,49 @@ public sealed record PackageBuilder
             }
 
             return new Payload(path, hashing.BytesRead, hashing.HashHex(), entries);
+        }
+    }
+
+    private static async Task<StreamCompression> DetectCompressionAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            return StreamCompression.None; // the scan reports the missing file
+        }
+
+        var head = new byte[Decompression.MagicLength];
+        var fs = new FileStream(path, System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+        await using (fs.ConfigureAwait(false))
+        {
+            var n = await fs.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            return Decompression.Detect(head.AsSpan(0, n));
+        }
+    }
+
+    private async Task TranscodeToGzipAsync(string source, StreamCompression compression, string destination, GzipBlockCompressor compressor, CancellationToken cancellationToken)
+    {
+        var input = new FileStream(source, System.IO.FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var plain = Decompression.Open(input, compression);
+        await using (plain.ConfigureAwait(false))
+        {
+            var output = new FileStream(destination, System.IO.FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            await using (output.ConfigureAwait(false))
+            {
+                var gzip = new ParallelGzipStream(output, Options.CompressionLevel, compressor, leaveOpen: true);
+                await using (gzip.ConfigureAwait(false))
+                {
+                    try
+                    {
+                        await plain.CopyToAsync(gzip, 1 << 20, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        throw new DeployException(DeployErrorCode.PackageInvalid, $"The payload archive '{source}' is not a readable {Decompression.Describe(compression)} file: {e.Message}", e) { Path = source };
+                    }
+
+                    await gzip.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
     }
 

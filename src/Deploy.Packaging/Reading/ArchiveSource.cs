@@ -2,10 +2,11 @@ using System.Runtime.CompilerServices;
 using System.Formats.Tar;
 using System.IO.Compression;
 using Deploy.Core.Errors;
+using Deploy.Core.IO;
 
 namespace Deploy.Packaging.Reading;
 
-/// <summary>Reads archive entries one after the other: tar (plain or gzip, also concatenated gzip members) or zip.</summary>
+/// <summary>Reads archive entries one after the other: tar (plain, gzip (also concatenated members), xz, bzip2 or zstd) or zip.</summary>
 internal abstract class ArchiveSource : IAsyncDisposable
 {
     /// <summary>The next entry, or <c>null</c> at the end.</summary>
@@ -39,21 +40,21 @@ internal abstract class ArchiveSource : IAsyncDisposable
         }
     }
 
-    /// <summary>Opens a forward-only tar or tar.gz stream, detecting gzip from its first two bytes.</summary>
+    /// <summary>
+    /// Opens a forward-only tar stream, plain or compressed (gzip through the BCL; xz, bzip2 and zstd through
+    /// SharpCompress), detecting the compression from its first bytes.
+    /// </summary>
     public static async Task<ArchiveSource> OpenStreamAsync(Stream stream, string label, bool ownsStream, CancellationToken cancellationToken)
     {
-        var peek = await PeekStream.CreateAsync(stream, 2, ownsStream, cancellationToken).ConfigureAwait(false);
-        if (peek.Head.Length == 2 && peek.Head[0] == 0x1f && peek.Head[1] == 0x8b)
-        {
-            var gz = new GZipStream(peek, CompressionMode.Decompress, leaveOpen: false);
-            return new TarSource(new ReadAheadStream(gz), label);
-        }
-
-        return new TarSource(peek, label);
+        var peek = await PeekStream.CreateAsync(stream, Decompression.MagicLength, ownsStream, cancellationToken).ConfigureAwait(false);
+        var compression = Decompression.Detect(peek.Head);
+        return compression == StreamCompression.None
+            ? new TarSource(peek, label)
+            : new TarSource(new ReadAheadStream(Decompression.Open(peek, compression)), label);
     }
 
     protected static DeployException Malformed(string label, Exception e)
-        => new(DeployErrorCode.PackageInvalid, $"'{label}' is not a readable tar, tar.gz or zip archive: {e.Message}", e) { Path = label };
+        => new(DeployErrorCode.PackageInvalid, $"'{label}' is not a readable tar (plain, gzip, xz, bzip2 or zstd) or zip archive: {e.Message}", e) { Path = label };
 
     private sealed class TarSource(Stream stream, string label) : ArchiveSource
     {

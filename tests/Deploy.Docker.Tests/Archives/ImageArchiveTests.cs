@@ -36,6 +36,44 @@ public class ImageArchiveTests
     }
 
     [Fact]
+    [Trait("Category", "Integration")]
+    public async Task Real_docker_save_archives_compressed_with_xz_bzip2_and_zstd_are_read_without_loading()
+    {
+        using var images = new DockerImages();
+        var reference = $"encoo/console-web-v4-pvt:4.1.9-{images.Id}";
+        var id = images.Import(reference);
+        var plain = images.Save(reference, "web.tar", removeAfter: true);
+
+        foreach (var (suffix, tool, compression) in new[] { ("xz", "xz -T1 -c", Deploy.Core.IO.StreamCompression.Xz), ("bz2", "bzip2 -c", Deploy.Core.IO.StreamCompression.Bzip2), ("zst", "zstd -q -c", Deploy.Core.IO.StreamCompression.Zstd) })
+        {
+            var path = images.Temp.Combine("web.tar." + suffix);
+            DockerImages.Run("/bin/sh", "-c", tool + " < \"$1\" > \"$2\"", "sh", plain, path);
+
+            var archive = await ImageArchive.ReadAsync(path);
+
+            archive.Compression.Should().Be(compression);
+            archive.Compressed.Should().BeTrue();
+            archive.Images.Should().ContainSingle().Which.ImageId.Should().Be(id);
+        }
+    }
+
+    [Fact]
+    public async Task A_truncated_xz_image_archive_is_an_archive_error_naming_the_format()
+    {
+        using var temp = new TempDirectory();
+        var tar = temp.Combine("x.tar");
+        await File.WriteAllBytesAsync(tar, System.Security.Cryptography.RandomNumberGenerator.GetBytes(300_000));
+        var xz = temp.Combine("x.tar.xz");
+        DockerImages.Run("/bin/sh", "-c", "xz -T1 -c < \"$1\" | head -c 100000 > \"$2\"", "sh", tar, xz);
+
+        var act = () => ImageArchive.ReadAsync(xz);
+
+        var error = (await act.Should().ThrowAsync<DeployException>()).Which;
+        error.Code.Should().Be(DeployErrorCode.ImageArchiveInvalid);
+        error.Message.Should().Contain("tar.xz");
+    }
+
+    [Fact]
     public async Task Oci_layout_archive_is_read_from_index_and_blobs()
     {
         using var temp = new TempDirectory();

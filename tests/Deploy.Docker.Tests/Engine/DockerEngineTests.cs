@@ -74,6 +74,29 @@ public class DockerEngineTests
         reports[^1].BytesSent.Should().Be(stream.Length);
     }
 
+    [Theory]
+    [InlineData("xz", "xz -T1 -c")]
+    [InlineData("bz2", "bzip2 -c")]
+    [InlineData("zst", "zstd -q -c")]
+    public async Task Load_of_an_xz_bzip2_or_zstd_archive_streams_it_decompressed_into_the_engine(string suffix, string compressor)
+    {
+        using var images = new DockerImages();
+        var reference = $"encoo/ocr-service:3.1.0-{suffix}-{images.Id}";
+        var id = images.Import(reference);
+        var archive = images.Temp.Combine("ocr.tar." + suffix);
+        DockerImages.Run("/bin/sh", "-c", "docker save \"$1\" | " + compressor + " > \"$2\"", "sh", reference, archive);
+        DockerImages.Run("docker", "rmi", reference);
+        var engine = new DockerEngine(new LocalHost());
+        var reports = new List<LoadProgress>();
+
+        var result = await engine.LoadAsync(archive, new SyncProgress<LoadProgress>(reports.Add));
+
+        result.References.Should().Equal(reference);
+        (await engine.GetImageIdAsync(reference)).Should().Be(id);
+        reports.Should().NotBeEmpty();
+        reports[^1].BytesSent.Should().Be(new FileInfo(archive).Length, "progress counts the compressed bytes read");
+    }
+
     [Fact]
     public async Task Load_of_a_corrupt_archive_is_an_archive_error()
     {

@@ -41,7 +41,7 @@ public class HostileArchiveTests
         { "control-char", "pkg/a\u001b[31mb" },
     };
 
-    private static IEnumerable<(TarEntryType, string, int, string?, byte[])> Entries(string name) => name switch
+    internal static IEnumerable<(TarEntryType, string, int, string?, byte[])> Entries(string name) => name switch
     {
         "absolute" => [D("pkg/"), F("/etc/evil")],
         "dotdot" => [D("pkg/"), F("pkg/../../evil")],
