@@ -108,6 +108,9 @@ public sealed class IsolatedHost
         SshConfigFile = "/dev/null",
     };
 
+    /// <summary>Whether the host's sshd answers with its SSH banner right now.</summary>
+    public Task<bool> AnswersAsync(CancellationToken cancellationToken = default) => Sshd.AnswersBannerAsync(Address, Port, cancellationToken);
+
     /// <summary>What this host is, for test output.</summary>
     public override string ToString() =>
         $"{Name} {Address}:{Port} {Core.Hosts.OsRelease.Parse(OsRelease).PrettyName}" + (IsIsolated ? "" : " (plain sshd, not isolated)");
