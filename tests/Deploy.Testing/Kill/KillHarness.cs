@@ -60,6 +60,9 @@ public static class KillHarness
         var exited = child.WaitForExitAsync(limit.Token);
         var first = await Task.WhenAny(marker.Task, exited, Task.Delay(Timeout.Infinite, limit.Token)).ConfigureAwait(false);
         var groupId = ProcStat.Read(child.Id)?.ProcessGroupId;
+        var why = first == marker.Task ? null
+            : first == exited && exited.IsCompletedSuccessfully ? $"it exited with {child.ExitCode} first"
+            : $"not within {(timeout ?? DefaultTimeout).TotalSeconds:0} s";
 
         KillGroup(pgid);
         await KilledAsync(child, pgid).ConfigureAwait(false);
@@ -69,7 +72,6 @@ public static class KillHarness
         if (first != marker.Task)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var why = first == exited && child.HasExited ? $"it exited with {child.ExitCode} first" : $"not within {(timeout ?? DefaultTimeout).TotalSeconds:0} s";
             throw new TimeoutException($"{command.FileName} never printed '{prefix.Trim()} <step>' ({why}); its group was killed.\nstdout:\n{output}\nstderr:\n{error}");
         }
 
