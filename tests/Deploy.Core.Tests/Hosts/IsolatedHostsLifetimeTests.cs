@@ -70,6 +70,29 @@ public sealed class IsolatedHostsLifetimeTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Hosts_whose_test_process_dies_without_stopping_them_end_themselves()
+    {
+        await using var hosts = await IsolatedHosts.StartAsync([IsolatedHostSpec.Of("orphan", OsReleases.CentOs7)]);
+        hosts.RequireIsolation();
+        var h = hosts["orphan"];
+        await using (var host = h.CreateHost())
+        {
+            await host.RunAsync(CommandSpec.Of("sh", "-c", "setsid sleep 1000 </dev/null >/dev/null 2>&1 &")).ThrowOnFailure();
+        }
+
+        h.Abandon(); // what the death of this process does to the pipe the host's watchdog reads
+
+        var clock = Stopwatch.StartNew();
+        while (ProcStat.InNamespace("pid", h.PidNamespace!).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(50);
+        }
+
+        ProcStat.InNamespace("pid", h.PidNamespace!).Should().BeEmpty("the watchdog ended the host: sshd, its sessions and the sleep");
+        (await h.AnswersAsync()).Should().BeFalse();
+    }
+
     [Theory]
     [InlineData(LoginShell.Clean, "")]
     [InlineData(LoginShell.Machine, "ran")]

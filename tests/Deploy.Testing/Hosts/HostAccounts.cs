@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 
@@ -11,6 +12,9 @@ namespace Deploy.Testing.Hosts;
 /// </summary>
 internal sealed record HostAccounts(string UserName, int Uid, int Gid, bool SudoAvailable)
 {
+    // One `openssl passwd` per password and test process, not one per set.
+    private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> Hashes = new(StringComparer.Ordinal);
+
     /// <summary>The login user's home (on the host's private <c>/home</c>).</summary>
     public string Home => "/home/" + UserName;
 
@@ -27,7 +31,7 @@ internal sealed record HostAccounts(string UserName, int Uid, int Gid, bool Sudo
 
         var uid = FirstFree(Ids(passwd, 2));
         var gid = FirstFree(Ids(group, 2));
-        var hash = await HashAsync(password, cancellationToken);
+        var hash = await Hashes.GetOrAdd(password, p => new Lazy<Task<string>>(() => HashAsync(p, CancellationToken.None))).Value.WaitAsync(cancellationToken);
         var u = uid.ToString(CultureInfo.InvariantCulture);
         var g = gid.ToString(CultureInfo.InvariantCulture);
         await WriteAsync(Path.Combine(dir, "passwd"), WithLine(passwd, $"{userName}:x:{u}:{g}:deploy test user:/home/{userName}:/bin/bash"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, cancellationToken);

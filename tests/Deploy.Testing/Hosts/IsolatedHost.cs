@@ -13,10 +13,11 @@ namespace Deploy.Testing.Hosts;
 public sealed class IsolatedHost
 {
     private readonly Func<Task> _stop;
+    private readonly Action? _abandon;
 
     internal IsolatedHost(
         string name, string address, int port, string rootUser, string? user, string? password, string identityFile,
-        string knownHostsFile, string controlDirectory, string osRelease, (string Pid, string Mount)? namespaces, Func<Task> stop)
+        string knownHostsFile, string controlDirectory, string osRelease, (string Pid, string Mount)? namespaces, Func<Task> stop, Action? abandon)
     {
         Name = name;
         Address = address;
@@ -31,6 +32,7 @@ public sealed class IsolatedHost
         PidNamespace = namespaces?.Pid;
         MountNamespace = namespaces?.Mount;
         _stop = stop;
+        _abandon = abandon;
     }
 
     /// <summary>The inventory name.</summary>
@@ -116,4 +118,7 @@ public sealed class IsolatedHost
         $"{Name} {Address}:{Port} {Core.Hosts.OsRelease.Parse(OsRelease).PrettyName}" + (IsIsolated ? "" : " (plain sshd, not isolated)");
 
     internal Task StopAsync() => _stop();
+
+    /// <summary>Lets go of the host as a dying test process would (only its watchdog then ends it).</summary>
+    internal void Abandon() => (_abandon ?? throw new InvalidOperationException("A fallback host has no watchdog."))();
 }

@@ -17,6 +17,8 @@ namespace Deploy.Testing.Hosts;
 /// </summary>
 public sealed class IsolatedHosts : IAsyncDisposable
 {
+    private static readonly string ProcessPassword = RandomNumberGenerator.GetHexString(20, lowercase: true);
+
     private IsolatedHosts(string directory, IReadOnlyList<IsolatedHost> hosts, string? fallbackReason, TimeSpan startupTime)
     {
         Directory = directory;
@@ -86,8 +88,8 @@ public sealed class IsolatedHosts : IAsyncDisposable
         {
             System.IO.Directory.CreateDirectory(dir);
             File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-            var password = options.Password ?? RandomNumberGenerator.GetHexString(20, lowercase: true);
-            var keys = Task.WhenAll(Sshd.KeygenAsync(Path.Combine(dir, "host_ed25519"), cancellationToken), Sshd.KeygenAsync(Path.Combine(dir, "id_ed25519"), cancellationToken));
+            var password = options.Password ?? ProcessPassword;
+            var keys = TestKeys.WriteAsync(dir, cancellationToken);
             var accounts = await HostAccounts.WriteAsync(dir, options.UserName, password, cancellationToken);
             await keys;
             File.Copy(Path.Combine(dir, "id_ed25519.pub"), Path.Combine(dir, "authorized_keys"));
@@ -101,7 +103,7 @@ public sealed class IsolatedHosts : IAsyncDisposable
             await File.WriteAllTextAsync(knownHosts, string.Concat(started.Select(s => Sshd.KnownHostsLine(s.Address, options.Port, hostKey))), cancellationToken);
             var hosts = started.Select(s => new IsolatedHost(
                 s.Spec.Name, s.Address, options.Port, "root", accounts.UserName, password, Path.Combine(dir, "id_ed25519"), knownHosts,
-                Path.Combine(dir, "c"), s.Spec.OsRelease, s.Host.Namespaces, s.Host.StopAsync)).ToList();
+                Path.Combine(dir, "c"), s.Spec.OsRelease, s.Host.Namespaces, s.Host.StopAsync, s.Host.Abandon)).ToList();
             var set = new IsolatedHosts(dir, hosts, null, clock.Elapsed);
             options.Log?.Invoke(set.Summary);
             return set;
@@ -207,7 +209,7 @@ public sealed class IsolatedHosts : IAsyncDisposable
 
         var hosts = specs.Select((spec, i) => new IsolatedHost(
             spec.Name, servers[i].Address, servers[i].Port, servers[i].User, null, null, servers[i].IdentityFile, servers[i].KnownHostsFile,
-            Path.Combine(servers[i].Directory, "c"), spec.OsRelease, null, () => servers[i].DisposeAsync().AsTask())).ToList();
+            Path.Combine(servers[i].Directory, "c"), spec.OsRelease, null, () => servers[i].DisposeAsync().AsTask(), null)).ToList();
         return new IsolatedHosts(servers[0].Directory, hosts, reason, clock.Elapsed);
     }
 }

@@ -20,7 +20,7 @@ public sealed record IsolatedHostsOptions
     /// <summary>The non-root login user every host has (sudo with a password). <value>The default is <c>deploy</c>.</value></summary>
     public string UserName { get; init; } = "deploy";
 
-    /// <summary>The login user's password (sudo asks for it); <c>null</c> for a random one per set.
+    /// <summary>The login user's password (sudo asks for it); <c>null</c> for a random one per test process.
     /// <value>The default is <c>null</c>.</value></summary>
     public string? Password { get; init; }
 

@@ -61,7 +61,8 @@ internal sealed class NamespaceSshd
         process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        process.StandardInput.Close();
+        // stdin stays open and is never written: it closes only when this process dies, which the host's watchdog
+        // (see StartScript) takes as the signal to end the host. A killed test run leaves no host behind.
         try
         {
             var clock = Stopwatch.StartNew();
@@ -101,6 +102,9 @@ internal sealed class NamespaceSshd
             throw;
         }
     }
+
+    /// <summary>Closes the watchdog's pipe, as this process's death would: the host then ends itself.</summary>
+    public void Abandon() => _unshare.StandardInput.Close();
 
     /// <summary>
     /// SIGKILLs the namespace's init (sshd) and so every process in it, waits for unshare to exit and for no live
@@ -149,7 +153,12 @@ internal sealed class NamespaceSshd
         static string Q(string s) => CommandLine.Quote(s);
         var s = new StringBuilder()
             .AppendLine("set -eu")
-            .AppendLine("mount --make-rprivate /");
+            .AppendLine("exec 3<&0")
+            .AppendLine("mount --make-rprivate /")
+            // The watchdog: stdin is a pipe from the test process; EOF means it died without stopping this host.
+            // SIGTERM, not SIGKILL: inside the namespace only signals its init handles reach it (sshd handles TERM).
+            .AppendLine("( while read -r _; do :; done; kill -TERM 1 ) <&3 3<&- &")
+            .AppendLine("exec 3<&-");
         foreach (var dir in options.PrivateDirectories)
         {
             s.AppendLine(CultureInfo.InvariantCulture, $"mkdir -p {Q(dir)} && mount -t tmpfs -o mode=0755 deploy-test {Q(dir)}");
@@ -179,7 +188,7 @@ internal sealed class NamespaceSshd
 
         return s
             .AppendLine(CultureInfo.InvariantCulture, $"mount --bind {Q(Path.Combine(hostDir, "os-release"))} /etc/os-release")
-            .AppendLine(CultureInfo.InvariantCulture, $"exec {Sshd.Executable} -D -f {Q(Path.Combine(hostDir, "sshd_config"))} -E {Q(Path.Combine(hostDir, "sshd.log"))}")
+            .AppendLine(CultureInfo.InvariantCulture, $"exec {Sshd.Executable} -D -f {Q(Path.Combine(hostDir, "sshd_config"))} -E {Q(Path.Combine(hostDir, "sshd.log"))} </dev/null")
             .ToString();
     }
 
