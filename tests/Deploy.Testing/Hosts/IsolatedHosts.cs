@@ -63,6 +63,12 @@ public sealed class IsolatedHosts : IAsyncDisposable
         }
 
         options ??= new IsolatedHostsOptions();
+        var badName = specs.FirstOrDefault(s => s.Name.Length == 0 || !s.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'));
+        if (badName is not null)
+        {
+            throw new ArgumentException($"Host name '{badName.Name}' is not a valid inventory name (letters, digits, '-', '_', '.').", nameof(specs));
+        }
+
         var duplicate = specs.GroupBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {

@@ -159,21 +159,24 @@ internal sealed class NamespaceSshd
             // SIGTERM, not SIGKILL: inside the namespace only signals its init handles reach it (sshd handles TERM).
             .AppendLine("( while read -r _; do :; done; kill -TERM 1 ) <&3 3<&- &")
             .AppendLine("exec 3<&-");
-        foreach (var dir in options.PrivateDirectories)
+
+        // Few commands: under load every exec costs (one mkdir, one mount per directory, one install for the home).
+        if (options.PrivateDirectories.Count > 0)
         {
-            s.AppendLine(CultureInfo.InvariantCulture, $"mkdir -p {Q(dir)} && mount -t tmpfs -o mode=0755 deploy-test {Q(dir)}");
+            s.AppendLine("mkdir -p " + string.Join(' ', options.PrivateDirectories.Select(Q)));
         }
 
-        if (options.PrivateDirectories.Contains("/tmp"))
+        foreach (var dir in options.PrivateDirectories)
         {
-            s.AppendLine("chmod 1777 /tmp");
+            var mode = dir == "/tmp" ? "1777" : "0755";
+            s.AppendLine(CultureInfo.InvariantCulture, $"mount -t tmpfs -o mode={mode} deploy-test {Q(dir)}");
         }
 
         s.AppendLine("mkdir -p /run/sshd");
         if (options.PrivateDirectories.Contains("/home"))
         {
-            var ids = string.Create(CultureInfo.InvariantCulture, $"{accounts.Uid}:{accounts.Gid}");
-            s.AppendLine(CultureInfo.InvariantCulture, $"mkdir -p {Q(accounts.Home)} && chown {ids} {Q(accounts.Home)} && chmod 0700 {Q(accounts.Home)}");
+            var owner = string.Create(CultureInfo.InvariantCulture, $"-o {accounts.Uid} -g {accounts.Gid}");
+            s.AppendLine(CultureInfo.InvariantCulture, $"install -d {owner} -m 0700 {Q(accounts.Home)}");
         }
 
         foreach (var file in new[] { "passwd", "group", "shadow" })
