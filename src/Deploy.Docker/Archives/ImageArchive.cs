@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json;
+using Deploy.Core.Archives;
 using Deploy.Core.Errors;
 using Deploy.Docker.Images;
 
@@ -56,7 +57,7 @@ public sealed record ImageArchive(string Path, bool Compressed, ImageArchiveLayo
         }
 
         var compressed = read == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
-        Stream source = new PrefixedStream(magic.AsMemory(0, read), buffered);
+        Stream source = new PeekStream(magic.AsMemory(0, read), buffered);
         if (compressed)
         {
             source = new GZipStream(source, CompressionMode.Decompress);

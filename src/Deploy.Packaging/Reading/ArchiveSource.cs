@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Formats.Tar;
 using System.IO.Compression;
+using Deploy.Core.Archives;
 using Deploy.Core.Errors;
 
 namespace Deploy.Packaging.Reading;

@@ -10,11 +10,11 @@
 # $3: the text of host-upload-unlist.pl
 # $4: the text of host-upload-place.pl
 # Exit 2: the stream could not be extracted or was cut off; 3: placing failed. Nothing but builtins runs before tar.
-b=$1; m=$2; u=${b%/*}; ul=$3; pl=$4
+b=$1; m=$2; u=${b%/*}; x=$3
 unlist() {
   [ -f "$1/list" ] || return 0
   if command -v perl >/dev/null 2>&1; then
-    perl -e "$ul" "$1/list"
+    perl -e "$x" "$1/list"
   else
     xargs -0 -n 3 sh -c 'rm -rf -- "$1"' sh < "$1/list"
   fi
@@ -49,7 +49,7 @@ trap 'exit 1' HUP INT TERM PIPE
 tar -x -p --no-same-owner -f - -C / || exit 2
 [ -f "$b/done" ] || { echo "the upload stream was cut off before its end" >&2; exit 2; }
 if [ "$m" != sh ] && command -v perl >/dev/null 2>&1; then
-  perl -e "$pl" "$b/list" "$b" "$w" || exit 3
+  perl -e "$4" "$b/list" "$b" "$w" || exit 3
 else
   xargs -0 -n 3 sh -c '
     if [ "$3" != D ]; then mv -fT -- "$1" "$2" || exit 255; exit 0; fi
