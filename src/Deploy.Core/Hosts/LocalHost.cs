@@ -147,7 +147,9 @@ public sealed class LocalHost : IHost
         var tmp = TempBeside(real);
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(real)!);
+            var dir = Path.GetDirectoryName(real)!;
+            Directory.CreateDirectory(dir);
+            LocalTempFiles.RemoveDead(dir);
             var existingMode = File.Exists(real) ? File.GetUnixFileMode(real) : (UnixFileMode?)null;
             var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
             await using (fs.ConfigureAwait(false))
@@ -190,6 +192,7 @@ public sealed class LocalHost : IHost
 
         long done = 0;
         var count = 0;
+        var swept = new HashSet<string>(StringComparer.Ordinal);
         foreach (var f in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -203,7 +206,14 @@ public sealed class LocalHost : IHost
             var tmp = TempBeside(real);
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(real)!);
+                var dir = Path.GetDirectoryName(real)!;
+                if (swept.Add(dir))
+                {
+                    // Once per directory and upload: temps left by a transfer that was killed outright go now.
+                    Directory.CreateDirectory(dir);
+                    LocalTempFiles.RemoveDead(dir);
+                }
+
                 File.Copy(src.FullName, tmp, overwrite: false);
                 File.SetUnixFileMode(tmp, f.Mode ?? src.UnixFileMode);
                 File.SetLastWriteTimeUtc(tmp, (f.ModifiedTime ?? src.LastWriteTimeUtc).UtcDateTime);
@@ -443,8 +453,7 @@ public sealed class LocalHost : IHost
         return new RemoteFileInfo(path, kind, size, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero), info.UnixFileMode, link);
     }
 
-    private static string TempBeside(string real)
-        => Path.Combine(Path.GetDirectoryName(real)!, "." + Path.GetFileName(real) + ".deploy-tmp-" + Guid.NewGuid().ToString("N")[..12]);
+    private static string TempBeside(string real) => LocalTempFiles.Beside(real);
 
     private static void TryDelete(string path)
     {

@@ -9,8 +9,11 @@ public sealed record LocalHostOptions
     /// <value>The default is <c>null</c>: target paths are real paths.</value>
     /// </summary>
     /// <remarks>
-    /// Commands still see the real file system. Their working directory is mapped, and they get the sandbox in
-    /// the <c>DEPLOY_ROOT</c> environment variable so scripts can write <c>"$DEPLOY_ROOT/opt/app"</c>.
+    /// Commands still see the real file system. Their working directory is mapped, and so are the arguments a command
+    /// declares as target paths (<see cref="CommandSpec.PathArguments"/>, or a <see cref="HostScript"/>'s
+    /// <c># $N path:</c> header): that is how every script of the SDK works on a rooted host. Users' own commands
+    /// (service commands, for instance) also get the sandbox in the <c>DEPLOY_ROOT</c> environment variable, so they
+    /// can write <c>"$DEPLOY_ROOT/opt/app"</c>; on every other host the variable is unset.
     /// <c>/etc/os-release</c> is read from the sandbox when it has one (to simulate another distribution), else
     /// from the machine.
     /// </remarks>

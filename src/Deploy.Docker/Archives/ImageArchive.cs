@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.Text.Json;
+using Deploy.Core.Archives;
 using Deploy.Core.Errors;
-using Deploy.Core.IO;
 using Deploy.Docker.Images;
 
 namespace Deploy.Docker.Archives;
@@ -60,7 +60,7 @@ public sealed record ImageArchive(string Path, bool Compressed, ImageArchiveLayo
 
         var compression = Decompression.Detect(magic.AsSpan(0, read));
         var compressed = compression != StreamCompression.None;
-        var source = Decompression.Open(new PrefixedStream(magic.AsMemory(0, read), buffered), compression);
+        var source = Decompression.Open(new PeekStream(magic.AsMemory(0, read), buffered), compression);
 
         var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
         var documents = new Dictionary<string, byte[]>(StringComparer.Ordinal);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
-using Deploy.Core.IO;
+using Deploy.Core.Archives;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,7 +1,7 @@
 using System.IO.Enumeration;
 using System.Security.Cryptography;
 using Deploy.Core.Errors;
-using Deploy.Core.IO;
+using Deploy.Core.Archives;
 using Deploy.Packaging.Model;
 using Deploy.Packaging.Reading;
 using Deploy.Packaging.Signing;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using Deploy.Core.Archives;
 using Microsoft.Win32.SafeHandles;
 using Deploy.Packaging.IO;
 

@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Formats.Tar;
 using System.IO.Compression;
+using Deploy.Core.Archives;
 using Deploy.Core.Errors;
-using Deploy.Core.IO;
 
 namespace Deploy.Packaging.Reading;
 

@@ -44,7 +44,7 @@ public class ImageArchiveTests
         var id = images.Import(reference);
         var plain = images.Save(reference, "web.tar", removeAfter: true);
 
-        foreach (var (suffix, tool, compression) in new[] { ("xz", "xz -T1 -c", Deploy.Core.IO.StreamCompression.Xz), ("bz2", "bzip2 -c", Deploy.Core.IO.StreamCompression.Bzip2), ("zst", "zstd -q -c", Deploy.Core.IO.StreamCompression.Zstd) })
+        foreach (var (suffix, tool, compression) in new[] { ("xz", "xz -T1 -c", Deploy.Core.Archives.StreamCompression.Xz), ("bz2", "bzip2 -c", Deploy.Core.Archives.StreamCompression.Bzip2), ("zst", "zstd -q -c", Deploy.Core.Archives.StreamCompression.Zstd) })
         {
             var path = images.Temp.Combine("web.tar." + suffix);
             DockerImages.Run("/bin/sh", "-c", tool + " < \"$1\" > \"$2\"", "sh", plain, path);

@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
+using Deploy.Core.Archives;
 using Deploy.Core.Errors;
-using Deploy.Packaging.Building;
 using Deploy.Packaging.Reading;
 using Deploy.Testing;
 

@@ -19,10 +19,7 @@ namespace Deploy.Core.Hosts.Ssh;
 internal sealed class AgentSession : IAsyncDisposable
 {
     /// <summary>The agent loop (POSIX sh; no external programs).</summary>
-    public const string Script =
-        "while read -r n j; do c=; while IFS= read -r l || exit 0; do [ \"$l\" = \"$n\" ] && break; c=\"$c$l\n\"; done; "
-        + "( DEPLOY_SSH_JOB=$j; export DEPLOY_SSH_JOB; eval \"$c\" ) </dev/null; r=$?; "
-        + "printf '%s %d\\n' \"$n\" \"$r\"; printf '%s\\n' \"$n\" >&2; done";
+    public static readonly string Script = HostScript.FromResource(typeof(AgentSession).Assembly, "ssh-agent-loop.sh").Text;
 
     private readonly Process _process;
     private readonly Stream _stdin;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Deploy.Core.Archives;
 using Deploy.Core.Errors;
 using Microsoft.Win32.SafeHandles;
 
@@ -9,7 +10,8 @@ namespace Deploy.Core.Hosts.Ssh;
 /// A lean, forward-only POSIX (ustar/pax) tar writer for uploads: regular files only. A pax extended header carries
 /// the exact modification time when asked, and the path when it fits neither the ustar name nor prefix+name. It streams file
 /// content from handles into one large buffer, doing a fraction of the per-entry work of a general tar writer;
-/// on 10,000 small files that difference is most of the client's cost. Dispose does NOT end the archive; call
+/// on 10,000 small files that difference is most of the client's cost. Header blocks are encoded by
+/// <see cref="TarHeaders"/>, the SDK's one tar header writer. Dispose does NOT end the archive; call
 /// <see cref="Finish"/> (an archive cut off without its end blocks is what a failed upload must look like).
 /// </summary>
 internal sealed class PaxArchiveWriter
@@ -162,32 +164,16 @@ internal sealed class PaxArchiveWriter
     {
         Reserve(Block);
         var h = _buffer.AsSpan(_used, Block);
-        h.Clear();
+        var sized = size < 8L * 1024 * 1024 * 1024 ? size : 0;
         if (split < 0)
         {
-            name.CopyTo(h);
+            TarHeaders.WriteUstar(h, name, type, (int)mode & 0xFFF, sized, Math.Min(mtime, 8589934591L), default);
         }
         else
         {
-            name.AsSpan(split + 1).CopyTo(h);
-            name.AsSpan(0, split).CopyTo(h[345..]);
+            TarHeaders.WriteUstar(h, name.AsSpan(split + 1), type, (int)mode & 0xFFF, sized, Math.Min(mtime, 8589934591L), default, name.AsSpan(0, split));
         }
 
-        Octal(h.Slice(100, 8), (long)mode & 0xFFF);
-        Octal(h.Slice(108, 8), 0);
-        Octal(h.Slice(116, 8), 0);
-        Octal(h.Slice(124, 12), size < 8L * 1024 * 1024 * 1024 ? size : 0);
-        Octal(h.Slice(136, 12), Math.Min(mtime, 8589934591L));
-        h.Slice(148, 8).Fill((byte)' ');
-        h[156] = type;
-        "ustar\000"u8.CopyTo(h[257..]);
-        var sum = 0;
-        foreach (var b in h)
-        {
-            sum += b;
-        }
-
-        Octal(h.Slice(148, 7), sum);
         _used += Block;
     }
 
@@ -222,31 +208,8 @@ internal sealed class PaxArchiveWriter
         }
     }
 
-    /// <summary>Writes <paramref name="value"/> as zero-padded octal digits followed by NUL, filling the field.</summary>
-    private static void Octal(Span<byte> field, long value)
-    {
-        var digits = field.Length - 1;
-        for (var i = digits - 1; i >= 0; i--)
-        {
-            field[i] = (byte)('0' + (value & 7));
-            value >>= 3;
-        }
-
-        field[digits] = 0;
-    }
-
     /// <summary>A pax record: <c>"LEN key=value\n"</c>, where LEN counts the whole record including itself.</summary>
-    private static void AppendRecord(StringBuilder records, string key, string value)
-    {
-        var body = Utf8.GetByteCount(key) + Utf8.GetByteCount(value) + 3;
-        var length = body + body.ToString(CultureInfo.InvariantCulture).Length;
-        if (length.ToString(CultureInfo.InvariantCulture).Length + body != length)
-        {
-            length++;
-        }
-
-        records.Append(length.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(key).Append('=').Append(value).Append('\n');
-    }
+    private static void AppendRecord(StringBuilder records, string key, string value) => records.Append(TarHeaders.PaxRecord(key, value));
 
     /// <summary>Seconds since the epoch with the exact 100 ns fraction, e.g. <c>1700000000.1234567</c>.</summary>
     internal static string FormatTime(DateTimeOffset time)

@@ -20,9 +20,7 @@ namespace Deploy.Core.Hosts.Ssh;
 internal static class SpareChannel
 {
     /// <summary>The waiting shell (POSIX sh; no external programs).</summary>
-    public const string Script =
-        "read -r n j || exit 0; c=; while IFS= read -r l || exit 0; do [ \"$l\" = \"$n\" ] && break; c=\"$c$l\n\"; done; "
-        + "printf '%s\\n' \"$n\"; printf '%s\\n' \"$n\" >&2; DEPLOY_SSH_JOB=$j; export DEPLOY_SSH_JOB; eval \"$c\"";
+    public static readonly string Script = HostScript.FromResource(typeof(SpareChannel).Assembly, "ssh-spare-channel.sh").Text;
 
     /// <summary>Starts a waiting channel.</summary>
     public static Process Start(SshArguments arguments, string controlPath)

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Text;
-using Deploy.Core.Errors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
@@ -21,25 +17,18 @@ namespace Deploy.Core.Hosts.Ssh;
 /// are retried only for idempotent commands (<see cref="CommandSpec.Idempotent"/>) and the host's own read-only
 /// operations; a command that may have had side effects is never run twice.
 /// </remarks>
-public sealed partial class SshHost : IHost
+public sealed class SshHost : IHost
 {
-    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(10);
-
+    // The parts: the master connection, the session pool and the channels are OpenSSH's; the file operations
+    // (RemoteFiles, RemoteScripts) and the upload stream (UploadStream, UploadLayout) need only a way to run a command.
     private readonly SshHostOptions _options;
     private readonly ILogger _logger;
-    private readonly SshArguments _arguments;
     private readonly ResiliencePipeline _retry;
-    private readonly SemaphoreSlim _masterLock = new(1, 1);
-    private readonly SemaphoreSlim _sessionSlots;
-    private readonly ConcurrentBag<AgentSession> _idle = [];
-    private readonly string _controlDirectory;
-    private readonly bool _ownsControlDirectory;
-    private volatile string? _controlPath;
-    private volatile bool _masterSuspect;
-    private string _placer = "auto";
-    private Process? _spareChannel;
-    private string? _spareControlPath;
-    private int _sessionIds;
+    private readonly SshConnection _connection;
+    private readonly SessionPool _sessions;
+    private readonly SshChannels _channels;
+    private readonly RemoteFiles _files;
+    private readonly SshUploader _uploader;
     private int _disposed;
 
     /// <summary>Creates a host. Nothing connects until the first operation.</summary>
@@ -58,11 +47,12 @@ public sealed partial class SshHost : IHost
 
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _arguments = new SshArguments(options);
-        _sessionSlots = new SemaphoreSlim(options.MaxSessions, options.MaxSessions);
-        _ownsControlDirectory = options.ControlDirectory is null;
-        _controlDirectory = options.ControlDirectory ?? Path.Combine("/tmp", "dsh-" + Guid.NewGuid().ToString("N")[..10]);
         _retry = BuildRetry();
+        _connection = new SshConnection(options, _logger);
+        _sessions = new SessionPool(_connection, options, _logger);
+        _channels = new SshChannels(_connection, options, _logger);
+        _files = new RemoteFiles(options.DisplayName, RunAsync);
+        _uploader = new SshUploader(_connection, _channels, _files, options, _logger);
     }
 
     /// <inheritdoc />
@@ -80,12 +70,69 @@ public sealed partial class SshHost : IHost
 
         // Standard input cannot go through a shared session: such commands get their own channel.
         Func<CancellationToken, Task<CommandResult>> run = command.StandardInput is null
-            ? ct => RunInSessionAsync(command, line, ct)
-            : ct => RunDirectAsync(command, line, ct);
+            ? ct => _sessions.RunAsync(command, line, ct)
+            : ct => _channels.RunAsync(command, line, ct);
         return command.Idempotent && command.StandardInput is not { CanSeek: false }
             ? WithRetryAsync(run, command.StandardInput, cancellationToken)
             : run(cancellationToken);
     }
+
+    /// <inheritdoc />
+    public Task<RemoteFileInfo?> StatAsync(string path, CancellationToken cancellationToken = default) => _files.StatAsync(path, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RemoteFileInfo>> ListTreeAsync(string root, CancellationToken cancellationToken = default) => _files.ListTreeAsync(root, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        PosixPath.EnsureAbsolute(path);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return await RetryAsync(ct => _channels.OpenReadAsync(path, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task WriteFileAsync(string path, Stream content, FileWriteOptions? options = null, CancellationToken cancellationToken = default)
+        => _files.WriteFileAsync(path, content, options, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<TransferSummary> UploadAsync(IReadOnlyList<FileUpload> files, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return _uploader.UploadAsync(files, null, progress, RetryAsync, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<TransferSummary> UploadGatedAsync(IReadOnlyList<FileUpload> files, Task placeAfter, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(placeAfter);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return _uploader.UploadAsync(files, placeAfter, progress, RetryAsync, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task CreateDirectoryAsync(string path, UnixFileMode? mode = null, CancellationToken cancellationToken = default) => _files.CreateDirectoryAsync(path, mode, cancellationToken);
+
+    /// <inheritdoc />
+    public Task MoveAsync(string source, string destination, bool overwrite = false, CancellationToken cancellationToken = default) => _files.MoveAsync(source, destination, overwrite, cancellationToken);
+
+    /// <inheritdoc />
+    public Task RemoveAsync(string path, bool recursive = false, CancellationToken cancellationToken = default) => _files.RemoveAsync(path, recursive, cancellationToken);
+
+    /// <inheritdoc />
+    public Task CreateSymlinkAsync(string linkPath, string target, CancellationToken cancellationToken = default) => _files.CreateSymlinkAsync(linkPath, target, cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetModeAsync(string path, UnixFileMode mode, CancellationToken cancellationToken = default) => _files.SetModeAsync(path, mode, cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetOwnerAsync(string path, string owner, string? group = null, CancellationToken cancellationToken = default) => _files.SetOwnerAsync(path, owner, group, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<OsRelease> GetOsReleaseAsync(CancellationToken cancellationToken = default) => _files.GetOsReleaseAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ProcessInfo>> FindProcessesAsync(ProcessQuery query, CancellationToken cancellationToken = default) => _files.FindProcessesAsync(query, cancellationToken);
 
     /// <summary>Closes the sessions and the master connection.</summary>
     public async ValueTask DisposeAsync()
@@ -95,140 +142,23 @@ public sealed partial class SshHost : IHost
             return;
         }
 
-        while (_idle.TryTake(out var session))
-        {
-            await session.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (Interlocked.Exchange(ref _spareChannel, null) is { } spare)
-        {
-            SpareChannel.Discard(spare);
-        }
-
-        if (_controlPath is not null)
-        {
-            await RunLocalAsync(_arguments.Control(_controlPath, "exit"), "ssh -O exit", TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
-            SshLog.MasterClosed(_logger, Name);
-            TryDeleteFile(_controlPath);
-        }
-
-        if (_ownsControlDirectory)
-        {
-            try
-            {
-                Directory.Delete(_controlDirectory, recursive: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // A socket still held by an exiting master; the directory name is unique.
-            }
-        }
-
-        _masterLock.Dispose();
-        _sessionSlots.Dispose();
+        await _sessions.DisposeAsync().ConfigureAwait(false);
+        _channels.Dispose();
+        await _connection.DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task<CommandResult> RunInSessionAsync(CommandSpec command, string line, CancellationToken cancellationToken)
+    /// <summary>Tests: <c>sh</c> places files with mv even where perl exists; <c>auto</c> (the default) prefers perl.</summary>
+    internal void ForcePlacer(string placer) => _uploader.Placer = placer;
+
+    /// <summary>Tests: treats every destination directory as missing (as if it vanished after the check), to exercise merging.</summary>
+    internal bool AssumeDirectoriesMissing
     {
-        var display = command.Display;
-        HostLog.CommandStarting(_logger, Name, display);
-        var start = _options.TimeProvider.GetTimestamp();
-        var session = await AcquireSessionAsync(cancellationToken).ConfigureAwait(false);
-        var keep = false;
-        try
-        {
-            using var timeout = command.Timeout is { } t ? new CancellationTokenSource(t, _options.TimeProvider) : new CancellationTokenSource();
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            var stdout = command.CaptureOutput ? new StringBuilder() : null;
-            var stderr = command.CaptureOutput ? new StringBuilder() : null;
-            var jobId = AgentSession.NewJobId();
-            Action<OutputLine> onLine = l =>
-            {
-                command.OnOutput?.Invoke(l);
-                HostLog.OutputLine(_logger, Name, l.Text);
-            };
-            int? exit;
-            try
-            {
-                exit = await session.RunAsync(line, jobId, onLine, stdout, stderr, linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (linked.IsCancellationRequested)
-            {
-                var timedOut = timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
-                SshLog.KillingRemote(_logger, Name, timedOut ? "timeout" : "cancellation", display);
-                await KillJobAsync(jobId).ConfigureAwait(false);
-                await session.DrainAsync(DrainLimit).ConfigureAwait(false);
-                keep = session.IsUsable;
-                if (timedOut)
-                {
-                    throw new DeployException(DeployErrorCode.Timeout, $"Command did not finish within {command.Timeout} on {Name} and was killed: {display}") { Host = Name, Command = display };
-                }
-
-                throw;
-            }
-
-            if (exit is null)
-            {
-                _masterSuspect = true;
-                throw new SshTransportException(DeployErrorCode.HostUnreachable,
-                    $"The SSH connection to {Name} was lost while running a command; it may or may not have completed. {Redact(Tail(stderr), command.Secrets)}".TrimEnd())
-                { Host = Name, Command = display };
-            }
-
-            keep = true;
-            var result = new CommandResult(display, exit.Value, stdout?.ToString() ?? "", stderr?.ToString() ?? "", _options.TimeProvider.GetElapsedTime(start)) { Host = Name };
-            HostLog.CommandFinished(_logger, Name, display, result.ExitCode, result.Duration.TotalMilliseconds);
-            return result;
-        }
-        finally
-        {
-            await ReleaseSessionAsync(session, keep).ConfigureAwait(false);
-        }
+        get => _uploader.AssumeDirectoriesMissing;
+        set => _uploader.AssumeDirectoriesMissing = value;
     }
 
-    private async Task<CommandResult> RunDirectAsync(CommandSpec command, string line, CancellationToken cancellationToken)
-    {
-        var controlPath = await EnsureMasterAsync(cancellationToken).ConfigureAwait(false);
-        var jobId = AgentSession.NewJobId();
-        // The ssh mux client hands its pipes to the master, so killing it does not end the remote command: the
-        // remote job is killed as soon as the time limit passes or the caller cancels, which also closes the pipes.
-        using var timeout = command.Timeout is { } t ? new CancellationTokenSource(t, _options.TimeProvider) : new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        Task? kill = null;
-        using var registration = linked.Token.Register(() =>
-        {
-            SshLog.KillingRemote(_logger, Name, timeout.IsCancellationRequested ? "timeout" : "cancellation", command.Display);
-            kill = KillJobAsync(jobId);
-        });
-        var runner = new ProcessRunner(ct => TakeChannelAsync(controlPath, jobId, line, ct), command with { Timeout = null }, Name, _logger, _options.TimeProvider);
-        CommandResult result;
-        try
-        {
-            result = await runner.RunAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (linked.IsCancellationRequested && e is OperationCanceledException or TimeoutException)
-        {
-            if (kill is not null)
-            {
-                await kill.ConfigureAwait(false);
-            }
-
-            if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new DeployException(DeployErrorCode.Timeout, $"Command did not finish within {command.Timeout} on {Name} and was killed: {command.Display}", e) { Host = Name, Command = command.Display };
-            }
-
-            throw new OperationCanceledException("The command was cancelled and killed.", e, cancellationToken);
-        }
-
-        if (SshErrors.IsTransportFailure(result.ExitCode, result.StandardError))
-        {
-            _masterSuspect = true;
-            throw SshErrors.Classify(Name, result.StandardError, command.Display);
-        }
-
-        return result;
-    }
+    /// <summary>The longest prefix of every path that ends with a '/' (or is empty).</summary>
+    internal static string CommonDirectoryPrefix(IReadOnlyList<string> paths) => RemoteFiles.CommonDirectoryPrefix(paths);
 
     private async Task<CommandResult> WithRetryAsync(Func<CancellationToken, Task<CommandResult>> run, Stream? input, CancellationToken cancellationToken)
     {
@@ -272,192 +202,5 @@ public sealed partial class SshHost : IHost
                 },
             })
             .Build();
-    }
-
-    private async Task<AgentSession> AcquireSessionAsync(CancellationToken cancellationToken)
-    {
-        await _sessionSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            while (_idle.TryTake(out var idle))
-            {
-                if (idle.IsUsable && !_masterSuspect)
-                {
-                    return idle;
-                }
-
-                await idle.DisposeAsync().ConfigureAwait(false);
-            }
-
-            var controlPath = await EnsureMasterAsync(cancellationToken).ConfigureAwait(false);
-            var session = AgentSession.Start(_arguments, controlPath, Interlocked.Increment(ref _sessionIds));
-            // A first, empty command takes whatever the login shell's rc files printed, so no command's output holds it.
-            int? ready;
-            try
-            {
-                ready = await session.RunAsync(":", AgentSession.NewJobId(), null, null, null, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                session.Break();
-                await session.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-
-            if (ready is null)
-            {
-                await session.DisposeAsync().ConfigureAwait(false);
-                _masterSuspect = true;
-                throw new SshTransportException(DeployErrorCode.HostUnreachable, $"A remote shell session on {Name} ended as soon as it started.") { Host = Name };
-            }
-
-            SshLog.SessionStarted(_logger, Name, session.Id);
-            return session;
-        }
-        catch
-        {
-            _sessionSlots.Release();
-            throw;
-        }
-    }
-
-    private async Task ReleaseSessionAsync(AgentSession session, bool keep)
-    {
-        try
-        {
-            if (keep && session.IsUsable && _disposed == 0)
-            {
-                _idle.Add(session);
-            }
-            else
-            {
-                session.Break();
-                await session.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            if (_disposed == 0)
-            {
-                _sessionSlots.Release();
-            }
-        }
-    }
-
-    /// <summary>Starts the master connection if it is not up (or was seen failing); returns the control socket path.</summary>
-    private async Task<string> EnsureMasterAsync(CancellationToken cancellationToken)
-    {
-        if (_controlPath is { } ready && !_masterSuspect)
-        {
-            return ready;
-        }
-
-        await _masterLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_controlPath is { } current)
-            {
-                if (!_masterSuspect)
-                {
-                    return current;
-                }
-
-                var check = await RunLocalAsync(_arguments.Control(current, "check"), "ssh -O check", TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
-                if (check.ExitCode == 0)
-                {
-                    _masterSuspect = false;
-                    return current;
-                }
-
-                // The master is gone: drop its sessions and socket, then connect anew on a fresh socket name.
-                await RunLocalAsync(_arguments.Control(current, "exit"), "ssh -O exit", TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
-                TryDeleteFile(current);
-                _controlPath = null;
-            }
-
-            while (_idle.TryTake(out var stale))
-            {
-                stale.Break();
-                await stale.DisposeAsync().ConfigureAwait(false);
-            }
-
-            Directory.CreateDirectory(_controlDirectory);
-            File.SetUnixFileMode(_controlDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var path = Path.Combine(_controlDirectory, Guid.NewGuid().ToString("N")[..12]);
-            var start = _options.TimeProvider.GetTimestamp();
-            var limit = _options.ConnectTimeout + TimeSpan.FromSeconds(20);
-            var result = await RunLocalAsync(_arguments.Master(path), "ssh -M " + Name, limit, cancellationToken).ConfigureAwait(false);
-            if (result.ExitCode != 0)
-            {
-                throw SshErrors.Classify(Name, result.StandardError);
-            }
-
-            SshLog.MasterStarted(_logger, Name, _options.TimeProvider.GetElapsedTime(start).TotalMilliseconds);
-            _controlPath = path;
-            _masterSuspect = false;
-            return path;
-        }
-        finally
-        {
-            _masterLock.Release();
-        }
-    }
-
-    /// <summary>Kills a command started with <c>DEPLOY_SSH_JOB=jobId</c> and every process that inherited it.</summary>
-    private async Task KillJobAsync(string jobId)
-    {
-        try
-        {
-            var controlPath = await EnsureMasterAsync(CancellationToken.None).ConfigureAwait(false);
-            var psi = _arguments.Client(controlPath, CommandLine.Join(["/bin/sh", "-c", RemoteScripts.KillJob, "sh", jobId]));
-            await RunLocalAsync(psi, "kill job", TimeSpan.FromSeconds(15), CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (DeployException)
-        {
-            // The connection is gone: the session drain (or its disposal) takes care of the rest.
-        }
-    }
-
-    /// <summary>Runs a local ssh process to completion (internal plumbing; output captured, not streamed).</summary>
-    private async Task<CommandResult> RunLocalAsync(ProcessStartInfo psi, string display, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var spec = new CommandSpec([display]) { Timeout = timeout };
-        var runner = new ProcessRunner(psi, spec, Name, _logger, _options.TimeProvider);
-        return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static string Tail(StringBuilder? stderr)
-    {
-        if (stderr is null || stderr.Length == 0)
-        {
-            return "";
-        }
-
-        var text = stderr.ToString().Trim();
-        return text.Length > 400 ? "..." + text[^400..] : text;
-    }
-
-    private static string Redact(string text, IReadOnlyList<string> secrets)
-    {
-        foreach (var secret in secrets)
-        {
-            if (!string.IsNullOrEmpty(secret))
-            {
-                text = text.Replace(secret, "***", StringComparison.Ordinal);
-            }
-        }
-
-        return text;
-    }
-
-    private static void TryDeleteFile(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
     }
 }

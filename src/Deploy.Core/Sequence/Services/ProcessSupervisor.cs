@@ -6,11 +6,15 @@ namespace Deploy.Core.Sequence;
 /// <summary>
 /// Services without an init system: each service is a script in <c>{stateDirectory}/services/{component}/</c>;
 /// runtime services run detached (<c>setsid</c>) with a pid file and a log in <c>{stateDirectory}/run/{component}/</c>;
-/// stopping sends SIGTERM to the process group, then SIGKILL after <see cref="StopTimeout"/>.
+/// stopping sends SIGTERM to the process group, then SIGKILL after <see cref="StopTimeout"/>. A service runs in its
+/// working directory: the scripts that start it (<c>supervisor-start.sh</c>, <c>service-run.sh</c>) get it as a
+/// declared path argument, so a rooted <see cref="LocalHost"/> maps it like every other path.
 /// </summary>
 public sealed class ProcessSupervisor : IServiceManager
 {
-    private const string Alive = "alive() { [ -n \"$1\" ] && kill -0 \"$1\" 2>/dev/null && [ \"$(sed 's/.*) //' /proc/\"$1\"/stat 2>/dev/null | cut -c1)\" != Z ]; }; ";
+    private static readonly HostScript StartScript = HostScript.FromResource(typeof(ProcessSupervisor).Assembly, "supervisor-start.sh");
+    private static readonly HostScript StopScript = HostScript.FromResource(typeof(ProcessSupervisor).Assembly, "supervisor-stop.sh");
+    private static readonly HostScript RunScript = HostScript.FromResource(typeof(ProcessSupervisor).Assembly, "service-run.sh");
 
     private readonly IHost _host;
     private readonly string _stateDirectory;
@@ -61,24 +65,19 @@ public sealed class ProcessSupervisor : IServiceManager
     {
         ArgumentNullException.ThrowIfNull(service);
         // The definition travels with the plan, so a run-once service works even if its script was never created.
-        return _host.RunScriptAsync(ServiceScript.Render(service), cancellationToken: cancellationToken);
+        string[] args = service.Service.WorkingDirectory is { } wd ? [ServiceScript.Render(service), wd] : [ServiceScript.Render(service)];
+        return _host.RunScriptAsync(RunScript, args, cancellationToken: cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task StartAsync(ServiceRef service, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
-        var r = await _host.RunScriptAsync(
-            Alive + """
-            r="${DEPLOY_ROOT:-}"; script="$r$1"; pidf="$r$2"; log="$r$3"
-            if [ -f "$pidf" ] && alive "$(cat "$pidf")"; then exit 0; fi
-            if [ ! -f "$script" ]; then mkdir -p "$(dirname "$script")" && printf '%s' "$4" > "$script" || exit 3; fi
-            mkdir -p "$(dirname "$pidf")" || exit 3
-            setsid /bin/sh "$script" >>"$log" 2>&1 </dev/null &
-            echo $! > "$pidf.tmp" && mv -f "$pidf.tmp" "$pidf"
-            """,
-            [ScriptPath(service), PidFile(service), LogFile(service), ServiceScript.Render(service)],
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Every path is a declared path argument: a rooted host maps them, the script never sees a sandbox.
+        string[] args = service.Service.WorkingDirectory is { } wd
+            ? [ScriptPath(service), PidFile(service), LogFile(service), ServiceScript.Render(service), wd]
+            : [ScriptPath(service), PidFile(service), LogFile(service), ServiceScript.Render(service)];
+        var r = await _host.RunScriptAsync(StartScript, args, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!r.Succeeded)
         {
             throw new DeployException(DeployErrorCode.ServiceFailed, $"Could not start {service} on {_host.Name} (exit {r.ExitCode}): {r.StandardError.Trim()}") { Host = _host.Name, ExitCode = r.ExitCode };
@@ -91,16 +90,7 @@ public sealed class ProcessSupervisor : IServiceManager
         ArgumentNullException.ThrowIfNull(service);
         var tries = Math.Max(1, (int)(StopTimeout.TotalMilliseconds / 50));
         await _host.RunScriptAsync(
-            Alive + """
-            pidf="${DEPLOY_ROOT:-}$1"; [ -f "$pidf" ] || exit 0
-            pid=$(cat "$pidf")
-            if alive "$pid"; then
-              kill -TERM -"$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-              i=0; while alive "$pid" && [ "$i" -lt "$2" ]; do sleep 0.05; i=$((i+1)); done
-              if alive "$pid"; then kill -KILL -"$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null; fi
-            fi
-            rm -f "$pidf"
-            """,
+            StopScript,
             [PidFile(service), tries.ToString(System.Globalization.CultureInfo.InvariantCulture)],
             cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
     }

@@ -55,7 +55,7 @@ public sealed class SystemdServiceManager : IServiceManager
 
             [Service]
             Type=simple
-            ExecStart=/bin/sh {EscapeUnitPath(_scripts.ScriptPath(service))}
+            ExecStart=/bin/sh {EscapeUnitPath(_scripts.ScriptPath(service))}{WorkingDirectoryLine(service)}
             KillMode=control-group
             Restart=no
 
@@ -116,6 +116,9 @@ public sealed class SystemdServiceManager : IServiceManager
             ? new SystemdServiceManager(host, targetName, stateDirectory)
             : new ProcessSupervisor(host, stateDirectory);
     }
+
+    private static string WorkingDirectoryLine(ServiceRef service)
+        => service.Service.WorkingDirectory is { } wd ? "\nWorkingDirectory=" + wd.Replace("%", "%%", StringComparison.Ordinal) : "";
 
     private static string EscapeUnitPath(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(" ", "\\x20", StringComparison.Ordinal).Replace("%", "%%", StringComparison.Ordinal);
 

@@ -1,7 +1,7 @@
 using System.IO.Compression;
-using Deploy.Core.IO;
+using Deploy.Core.Archives;
 
-namespace Deploy.Core.Tests.IO;
+namespace Deploy.Core.Tests.Archives;
 
 public class DecompressionTests
 {

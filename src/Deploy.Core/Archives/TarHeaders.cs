@@ -1,13 +1,15 @@
 using System.Globalization;
 using System.Text;
 
-namespace Deploy.Packaging.Building;
+namespace Deploy.Core.Archives;
 
 /// <summary>
 /// Writes POSIX tar headers deterministically: ustar headers with a fixed mtime, uid/gid 0 and user/group
 /// <c>root</c>, preceded by a PAX extended header (with a fixed name) when a path or link target is longer than the
 /// ustar fields, is not ASCII, or the size needs more than 11 octal digits. The BCL's TarWriter puts the process id
 /// into PAX header names and "now" into atime/ctime, which would break byte-identical output.
+/// The one tar header encoder of the SDK: the package builder's deterministic archives and the upload stream
+/// (<c>PaxArchiveWriter</c>) both write their blocks with it.
 /// </summary>
 internal static class TarHeaders
 {
@@ -103,10 +105,17 @@ internal static class TarHeaders
         return h;
     }
 
-    private static void WriteUstar(Span<byte> h, ReadOnlySpan<byte> name, byte type, int mode, long size, long mtime, ReadOnlySpan<byte> linkName)
+    /// <summary>
+    /// Writes one ustar header block into <paramref name="h"/> (512 bytes): the name (and the ustar prefix field for
+    /// a long path split at a '/'), uid/gid 0, user/group <c>root</c>, and the checksum. Values must fit their octal
+    /// fields (<see cref="TryWriteUstar"/> checks that; out-of-range values spill over as they historically did).
+    /// </summary>
+    public static void WriteUstar(Span<byte> h, ReadOnlySpan<byte> name, byte type, int mode, long size, long mtime, ReadOnlySpan<byte> linkName, ReadOnlySpan<byte> prefix = default)
     {
+        h = h[..BlockSize];
         h.Clear();
         name[..Math.Min(100, name.Length)].CopyTo(h);
+        prefix[..Math.Min(155, prefix.Length)].CopyTo(h[345..]);
         Octal(h, 100, 8, mode);
         Octal(h, 108, 8, 0);
         Octal(h, 116, 8, 0);
@@ -132,19 +141,25 @@ internal static class TarHeaders
         h[155] = (byte)' ';
     }
 
+    /// <summary>One PAX record, <c>"LEN key=value\n"</c>, where LEN counts the whole record (in UTF-8 bytes) including itself.</summary>
+    public static string PaxRecord(string key, string value)
+    {
+        var body = Encoding.UTF8.GetByteCount(" " + key + "=" + value + "\n");
+        var len = body + 1;
+        while (len.ToString(CultureInfo.InvariantCulture).Length + body != len)
+        {
+            len++;
+        }
+
+        return len.ToString(CultureInfo.InvariantCulture) + " " + key + "=" + value + "\n";
+    }
+
     private static byte[] PaxData(List<(string Key, string Value)> records)
     {
         using var ms = new MemoryStream();
         foreach (var (key, value) in records)
         {
-            var body = Encoding.UTF8.GetByteCount(" " + key + "=" + value + "\n");
-            var len = body + 1;
-            while (len.ToString(CultureInfo.InvariantCulture).Length + body != len)
-            {
-                len++;
-            }
-
-            ms.Write(Encoding.UTF8.GetBytes(len.ToString(CultureInfo.InvariantCulture) + " " + key + "=" + value + "\n"));
+            ms.Write(Encoding.UTF8.GetBytes(PaxRecord(key, value)));
         }
 
         return ms.ToArray();

@@ -1,4 +1,4 @@
-namespace Deploy.Core.IO;
+namespace Deploy.Core.Archives;
 
 /// <summary>A forward-only read view whose <see cref="Position"/> counts the bytes read (for decoders that ask for it).</summary>
 internal sealed class PositionCountingStream(Stream inner) : Stream

@@ -1,28 +1,35 @@
-namespace Deploy.Packaging.Reading;
+namespace Deploy.Core.Archives;
 
-/// <summary>A forward-only stream whose first bytes are read ahead (to detect a format) and then replayed.</summary>
+/// <summary>
+/// A forward-only stream whose first bytes were read ahead (to detect a format: gzip, tar, zip magic) and are replayed
+/// before the rest of the inner stream. The one "peek a stream" type of the SDK (package reader, image archives).
+/// </summary>
 internal sealed class PeekStream : Stream
 {
     private readonly Stream _inner;
     private readonly bool _ownsInner;
-    private readonly byte[] _head;
+    private readonly ReadOnlyMemory<byte> _head;
     private int _headPos;
 
-    private PeekStream(Stream inner, byte[] head, bool ownsInner)
+    /// <summary>Replays <paramref name="head"/> (bytes already read from <paramref name="inner"/>), then reads on from <paramref name="inner"/>.</summary>
+    public PeekStream(ReadOnlyMemory<byte> head, Stream inner, bool ownsInner = true)
     {
+        ArgumentNullException.ThrowIfNull(inner);
         _inner = inner;
         _ownsInner = ownsInner;
         _head = head;
     }
 
+    /// <summary>Reads up to <paramref name="count"/> bytes ahead (fewer at the end of the stream) to be replayed.</summary>
     public static async Task<PeekStream> CreateAsync(Stream inner, int count, bool ownsInner, CancellationToken cancellationToken)
     {
         var buf = new byte[count];
         var n = await inner.ReadAtLeastAsync(buf, count, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        return new PeekStream(inner, buf[..n], ownsInner);
+        return new PeekStream(buf.AsMemory(0, n), inner, ownsInner);
     }
 
-    public ReadOnlySpan<byte> Head => _head;
+    /// <summary>The bytes read ahead.</summary>
+    public ReadOnlySpan<byte> Head => _head.Span;
 
     public override bool CanRead => true;
 
@@ -45,7 +52,7 @@ internal sealed class PeekStream : Stream
         if (_headPos < _head.Length)
         {
             var n = Math.Min(buffer.Length, _head.Length - _headPos);
-            _head.AsSpan(_headPos, n).CopyTo(buffer);
+            _head.Span.Slice(_headPos, n).CopyTo(buffer);
             _headPos += n;
             return n;
         }

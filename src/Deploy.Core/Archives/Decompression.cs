@@ -3,7 +3,7 @@ using SharpCompress.Compressors.BZip2;
 using SharpCompress.Compressors.Xz;
 using SharpCompress.Compressors.ZStandard;
 
-namespace Deploy.Core.IO;
+namespace Deploy.Core.Archives;
 
 /// <summary>How an archive stream is compressed, told by its first bytes.</summary>
 public enum StreamCompression

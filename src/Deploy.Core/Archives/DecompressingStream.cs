@@ -1,4 +1,4 @@
-namespace Deploy.Core.IO;
+namespace Deploy.Core.Archives;
 
 /// <summary>
 /// A read-only view of a SharpCompress decompressor that reports corrupt input as <see cref="InvalidDataException"/>

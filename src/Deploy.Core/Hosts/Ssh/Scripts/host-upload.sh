@@ -1,0 +1,61 @@
+#!/bin/sh
+# host-upload.sh: receives an upload's tar stream, then places its files (see UploadStream and UploadLayout).
+# stdin: a tar stream for -C / whose first entry is $1/list (the layout's manifest), then the files at their temp
+# paths (on the destinations' file systems), then an empty $1/done entry: the commit mark. Nothing is placed unless
+# the whole stream arrived; on failure the temps are removed. A script killed outright leaves them to the next
+# upload into the same bookkeeping parent: the owner pid is in the name of the owner mark .deploy-own-ID.PID, made
+# before the bookkeeping directory exists, so a starting upload is never mistaken for a dead one.
+# $1: the bookkeeping directory (.../.deploy-up-ID), absolute
+# $2: auto (perl places the files where it exists) or sh (mv)
+# $3: the text of host-upload-unlist.pl
+# $4: the text of host-upload-place.pl
+# Exit 2: the stream could not be extracted or was cut off; 3: placing failed. Nothing but builtins runs before tar.
+b=$1; m=$2; u=${b%/*}; x=$3
+unlist() {
+  [ -f "$1/list" ] || return 0
+  if command -v perl >/dev/null 2>&1; then
+    perl -e "$x" "$1/list"
+  else
+    xargs -0 -n 3 sh -c 'rm -rf -- "$1"' sh < "$1/list"
+  fi
+}
+alive() {
+  [ -n "$1" ] || return 1
+  if [ -d /proc/self ]; then
+    IFS= read -r st < "/proc/$1/stat" 2>/dev/null || return 1
+    st=${st##*) }; [ "${st%% *}" != Z ]
+  else
+    kill -0 "$1" 2>/dev/null
+  fi
+}
+for o in "$u"/.deploy-own-*; do
+  [ -f "$o" ] || continue
+  op=${o##*.}; i=${o##*/.deploy-own-}; i=${i%.*}
+  alive "$op" && continue
+  unlist "$u/.deploy-up-$i"; rm -rf -- "$u/.deploy-up-$i" "$o"
+done
+for o in "$u"/.deploy-up-*; do
+  [ -d "$o" ] && [ "$o" != "$b" ] || continue
+  for w in "$u/.deploy-own-${o##*/.deploy-up-}".*; do [ -f "$w" ] && continue 2; done
+  op=; IFS= read -r op < "$o/pid" 2>/dev/null; alive "$op" && continue
+  unlist "$o"; rm -rf -- "$o"
+done
+[ -d "$u" ] || mkdir -p -- "$u" || exit 1
+w=$u/.deploy-own-${b##*/.deploy-up-}.$$
+: > "$w" || exit 1
+ok=
+trap '[ -n "$ok" ] || unlist "$b"; if [ -e "$b" ] || [ -e "$w" ]; then rm -rf -- "$b" "$w"; fi' EXIT
+trap 'exit 1' HUP INT TERM PIPE
+tar -x -p --no-same-owner -f - -C / || exit 2
+[ -f "$b/done" ] || { echo "the upload stream was cut off before its end" >&2; exit 2; }
+if [ "$m" != sh ] && command -v perl >/dev/null 2>&1; then
+  perl -e "$4" "$b/list" "$b" "$w" || exit 3
+else
+  xargs -0 -n 3 sh -c '
+    if [ "$3" != D ]; then mv -fT -- "$1" "$2" || exit 255; exit 0; fi
+    mv -T -- "$1" "$2" 2>/dev/null && exit 0
+    [ -d "$2" ] && [ ! -L "$2" ] || { echo "cannot place $2: it is not a directory" >&2; exit 255; }
+    find "$1" ! -type d -exec sh -c '"'"'s=$1; t=$2; shift 2; for f; do p=$t${f#"$s"}; mkdir -p -- "${p%/*}" && mv -fT -- "$f" "$p" || exit 1; done'"'"' sh "$1" "$2" {} + || exit 255
+    rm -rf -- "$1"' sh < "$b/list" || exit 3
+fi
+ok=1

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using Deploy.Core.Errors;
+using Microsoft.Extensions.Logging;
+
+namespace Deploy.Core.Hosts.Ssh;
+
+/// <summary>
+/// Uploads over OpenSSH: the <see cref="UploadStream"/> goes into <c>host-upload.sh</c> on a channel of its own,
+/// started while the destination directories are checked (two round trips in the time of one).
+/// </summary>
+internal sealed class SshUploader
+{
+    private readonly SshConnection _connection;
+    private readonly SshChannels _channels;
+    private readonly RemoteFiles _files;
+    private readonly SshHostOptions _options;
+    private readonly ILogger _logger;
+
+    public SshUploader(SshConnection connection, SshChannels channels, RemoteFiles files, SshHostOptions options, ILogger logger)
+    {
+        _connection = connection;
+        _channels = channels;
+        _files = files;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>Tests: <c>sh</c> places files with mv even where perl exists; <c>auto</c> (the default) prefers perl.</summary>
+    public string Placer { get; set; } = "auto";
+
+    /// <summary>Tests: treats every destination directory as missing (as if it vanished after the check), to exercise merging.</summary>
+    public bool AssumeDirectoriesMissing { get; set; }
+
+    private string Name => _connection.Name;
+
+    /// <summary>Uploads <paramref name="files"/>; <paramref name="retry"/> runs the idempotent attempt (with retries).</summary>
+    public async Task<TransferSummary> UploadAsync(IReadOnlyList<FileUpload> files, Task? placeAfter, IProgress<TransferProgress>? progress, Func<Func<CancellationToken, Task<long>>, CancellationToken, Task<long>> retry, CancellationToken cancellationToken)
+    {
+        var items = UploadStream.Prepare(files, needSizes: progress is not null);
+        if (items.Count == 0)
+        {
+            if (placeAfter is not null)
+            {
+                await placeAfter.ConfigureAwait(false);
+            }
+
+            return new TransferSummary(0, 0, TimeSpan.Zero);
+        }
+
+        var start = _options.TimeProvider.GetTimestamp();
+
+        // Uploading is idempotent (the same bytes land at the same paths), so a cut connection is retried.
+        var bytes = await retry(ct => UploadOnceAsync(items, placeAfter, progress, ct), cancellationToken).ConfigureAwait(false);
+        var elapsed = _options.TimeProvider.GetElapsedTime(start);
+        SshLog.Uploaded(_logger, Name, items.Count, bytes, elapsed.TotalMilliseconds);
+        return new TransferSummary(items.Count, bytes, elapsed);
+    }
+
+    private async Task<long> UploadOnceAsync(List<UploadStream.Item> items, Task? placeAfter, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
+        var targets = items.ConvertAll(i => i.Target);
+        var parents = UploadLayout.ParentsOf(targets);
+
+        // The channel starts (its script clears up after dead uploads, then waits in tar for the stream) while the
+        // destination directories are checked.
+        var job = AgentSession.NewJobId();
+        var channel = _channels.StartAsync(job, CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, Placer)]), cancellationToken);
+        UploadLayout layout;
+        try
+        {
+            var missing = AssumeDirectoriesMissing ? parents.ToDictionary(p => p, _ => 1, StringComparer.Ordinal) : await _files.MissingLevelsAsync(parents, cancellationToken).ConfigureAwait(false);
+            layout = UploadLayout.Create(targets, id, missing);
+        }
+        catch
+        {
+            await AbandonChannelAsync(channel, job).ConfigureAwait(false);
+            throw;
+        }
+
+        using var process = await channel.ConfigureAwait(false);
+        var stderrTask = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        var stdoutTask = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        long total = items.Sum(x => x.Size);
+        long sent = 0;
+        try
+        {
+            try
+            {
+                sent = await UploadStream.SendAsync(process.StandardInput.BaseStream, bookkeeping, layout, items, total, placeAfter, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // ssh went away mid-stream: its exit code and stderr below say why.
+            }
+            catch (Exception e) when (e is DeployException || (placeAfter is { IsFaulted: true } && e is not OperationCanceledException))
+            {
+                // A source could not be read, or the gate failed: the stream was cut before its commit mark, so the
+                // remote side places nothing and removes its temps. Wait for that before reporting.
+                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            SshChannels.Kill(process);
+            await _connection.KillJobAsync(job).ConfigureAwait(false);
+            throw;
+        }
+
+        var stderr = await stderrTask.ConfigureAwait(false);
+        await stdoutTask.ConfigureAwait(false);
+        if (SshErrors.IsTransportFailure(process.ExitCode, stderr))
+        {
+            _connection.MarkSuspect();
+            throw SshErrors.Classify(Name, stderr, "upload");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            var what = process.ExitCode switch
+            {
+                2 => "extracting the tar stream failed (is GNU tar installed, is there space?)",
+                3 => "placing the files failed (a destination is a directory, or a permission is missing)",
+                _ => $"the upload script exited with {process.ExitCode}",
+            };
+            throw new DeployException(DeployErrorCode.TransferFailed, $"Upload of {items.Count} files to {Name} failed: {what}. No file was left half-written at a destination. {stderr.Trim()}".TrimEnd())
+            {
+                Host = Name,
+                ExitCode = process.ExitCode,
+            };
+        }
+
+        return sent;
+    }
+
+    /// <summary>Stops an upload channel that will get no stream: its script's trap removes whatever it created.</summary>
+    private async Task AbandonChannelAsync(Task<Process> channel, string job)
+    {
+        Process process;
+        try
+        {
+            process = await channel.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return; // it never started
+        }
+
+        using (process)
+        {
+            SshChannels.Kill(process);
+            await _connection.KillJobAsync(job).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using Deploy.Core.Errors;
+using Microsoft.Win32.SafeHandles;
+
+namespace Deploy.Core.Hosts.Ssh;
+
+/// <summary>
+/// The stream an upload sends to <c>host-upload.sh</c>: a tar archive (pax headers carry exact times) whose first
+/// entry is the <see cref="UploadLayout"/> manifest, then the files at their temp paths, then the empty commit mark
+/// <c>done</c>. Transport-independent: it writes to any <see cref="Stream"/> that reaches the script's stdin.
+/// </summary>
+internal static class UploadStream
+{
+    /// <summary>One file to upload: the size is known up front only when progress is reported (-1 otherwise); a null mode or time is read from the file.</summary>
+    public readonly record struct Item(string LocalPath, string Target, long Size, UnixFileMode? Mode, DateTimeOffset? Modified);
+
+    /// <summary>
+    /// Validates the uploads and normalizes their targets. Progress needs the byte total up front: one stat per file,
+    /// here, when <paramref name="needSizes"/>; otherwise each file is stat'ed through its open handle as it is
+    /// streamed, off the critical path of the first byte.
+    /// </summary>
+    public static List<Item> Prepare(IReadOnlyList<FileUpload> files, bool needSizes)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var items = new List<Item>(files.Count);
+        foreach (var f in files)
+        {
+            ArgumentNullException.ThrowIfNull(f);
+            PosixPath.EnsureAbsolute(f.TargetPath, nameof(files));
+            var target = PosixPath.Normalize(f.TargetPath);
+            if (target == "/")
+            {
+                throw new DeployException(DeployErrorCode.InvalidArgument, "An upload target cannot be '/'.") { Path = f.TargetPath };
+            }
+
+            var size = f.SizeHint ?? -1L;
+            if (needSizes && size < 0)
+            {
+                var info = new FileInfo(f.LocalPath);
+                if (!info.Exists)
+                {
+                    throw NotFound(f.LocalPath);
+                }
+
+                size = info.Length;
+            }
+
+            items.Add(new Item(f.LocalPath, target, size, f.Mode, f.ModifiedTime));
+        }
+
+        return items;
+    }
+
+    /// <summary>
+    /// Writes the whole stream and closes <paramref name="output"/>. The commit mark is written only once
+    /// <paramref name="placeAfter"/> (if any) has completed: its failure, like a source that cannot be read, cuts the
+    /// stream before the mark, so the remote side places nothing. Returns the payload bytes sent.
+    /// </summary>
+    public static async Task<long> SendAsync(Stream output, string bookkeeping, UploadLayout layout, List<Item> items, long total, Task? placeAfter, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        var writer = new PaxArchiveWriter(output);
+        try
+        {
+            // Reading the files and writing the pipe block: a pool thread of its own does it.
+            var sent = await Task.Run(() => WriteEntries(writer, bookkeeping, layout, items, total, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (placeAfter is not null)
+            {
+                writer.FlushBuffered();
+                await placeAfter.ConfigureAwait(false);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            writer.WriteFile(PosixPath.Combine(bookkeeping, "done").TrimStart('/'), UnixFileMode.UserRead, DateTimeOffset.UnixEpoch, 0, null, bookkeeping);
+            writer.Finish();
+            return sent;
+        }
+        finally
+        {
+            // On failure the archive is left without its end: the remote tar fails (or finds no commit mark), so
+            // nothing is placed.
+            output.Close();
+        }
+    }
+
+    private static long WriteEntries(PaxArchiveWriter writer, string bookkeeping, UploadLayout layout, List<Item> items, long total, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        long sent = 0;
+        writer.WriteBytes(PosixPath.Combine(bookkeeping, "list").TrimStart('/'), UnixFileMode.UserRead | UnixFileMode.UserWrite, DateTimeOffset.UnixEpoch, layout.Manifest);
+        for (var i = 0; i < items.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var item = items[i];
+            using var source = OpenSource(item.LocalPath);
+            var size = RandomAccess.GetLength(source);
+            writer.WriteFile(
+                layout.StreamNames[i].TrimStart('/'),
+                item.Mode ?? File.GetUnixFileMode(source),
+                item.Modified ?? new DateTimeOffset(File.GetLastWriteTimeUtc(source)),
+                size,
+                source,
+                item.LocalPath);
+            sent += size;
+            progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, item.Target));
+        }
+
+        return sent;
+    }
+
+    private static SafeFileHandle OpenSource(string path)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw NotFound(path, e);
+        }
+        catch (UnauthorizedAccessException e) when (Directory.Exists(path))
+        {
+            throw NotFound(path, e);
+        }
+
+        return handle;
+    }
+
+    private static DeployException NotFound(string path, Exception? inner = null)
+        => new(DeployErrorCode.LocalPathNotFound, $"Upload source '{path}' does not exist or is not a file.", inner) { Path = path };
+}

@@ -1,0 +1,19 @@
+#!/bin/sh
+# supervisor-start.sh: starts a runtime service detached (setsid) unless its pid file names a live process.
+# $1 path: the service script (written from $4 when it is missing)
+# $2 path: the pid file
+# $3 path: the log file (stdout and stderr, appended)
+# $4: the service script's text
+# $5 path: the working directory (optional)
+# Exit 3: a file could not be written; 125: the working directory is missing.
+alive() {
+  case $1 in ''|*[!0-9]*) return 1 ;; esac
+  IFS= read -r st < "/proc/$1/stat" 2>/dev/null || return 1
+  st=${st##*) }; [ "${st%% *}" != Z ]
+}
+p=; IFS= read -r p < "$2" 2>/dev/null; alive "$p" && exit 0
+if [ ! -f "$1" ]; then mkdir -p "${1%/*}" && printf '%s' "$4" > "$1" || exit 3; fi
+mkdir -p "${2%/*}" || exit 3
+[ -z "$5" ] || cd -- "$5" || exit 125
+setsid /bin/sh "$1" >>"$3" 2>&1 </dev/null &
+echo $! > "$2.tmp" && mv -f "$2.tmp" "$2"

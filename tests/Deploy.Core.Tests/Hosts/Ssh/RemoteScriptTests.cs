@@ -1,0 +1,287 @@
+using System.Diagnostics;
+using System.Text;
+using Deploy.Core.Hosts;
+using Deploy.Core.Hosts.Ssh;
+using Deploy.Testing;
+
+namespace Deploy.Core.Tests.Hosts.Ssh;
+
+/// <summary>
+/// Each remote script (Hosts/Ssh/Scripts) run directly on a LocalHost, with hostile names as arguments: the scripts
+/// that declare path arguments run on a rooted host, so the test also proves their paths are mapped.
+/// </summary>
+public sealed class RemoteScriptTests : IDisposable
+{
+    private readonly TempDirectory _sandbox = new("remote-scripts");
+    private readonly LocalHost _rooted;
+    private readonly LocalHost _plain = new();
+
+    public RemoteScriptTests() => _rooted = LocalHost.Rooted(_sandbox.Combine("root"));
+
+    public void Dispose() => _sandbox.Dispose();
+
+    public static IEnumerable<object[]> Names => HostileNames.FileNames;
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public async Task Stat_describes_one_entry_and_exits_3_when_it_is_missing(string name)
+    {
+        var path = "/d/" + name;
+        await _rooted.WriteAllTextAsync(path, "内容");
+
+        var found = await Run(RemoteScripts.Stat, path);
+        var missing = await Run(RemoteScripts.Stat, path + ".missing");
+
+        found.ExitCode.Should().Be(0, found.StandardError);
+        var info = FindOutputParser.Parse(found.StandardOutput, withPath: false, fixedPath: path).Single();
+        (info.Kind, info.Size).Should().Be((FileKind.File, Encoding.UTF8.GetByteCount("内容")));
+        missing.ExitCode.Should().Be(RemoteScripts.NotFound);
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public async Task ListTree_lists_every_entry_below_the_root_with_relative_paths(string name)
+    {
+        await _rooted.WriteAllTextAsync($"/t/{name}/{name}", "x");
+        await _rooted.WriteAllTextAsync($"/t/{name}/sub/a", "y");
+
+        var r = await Run(RemoteScripts.ListTree, "/t/" + name);
+        var none = await Run(RemoteScripts.ListTree, "/t/missing " + name);
+
+        r.ExitCode.Should().Be(0, r.StandardError);
+        FindOutputParser.Parse(r.StandardOutput, withPath: true).Select(e => e.Path).Should().BeEquivalentTo([name, "sub", "sub/a"]);
+        (none.ExitCode, none.StandardOutput).Should().Be((0, ""));
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public async Task OpenRead_prints_K_then_the_bytes_and_tells_missing_and_directory_apart(string name)
+    {
+        await _rooted.WriteAllTextAsync("/r/" + name, "中文\nline");
+
+        (await Run(RemoteScripts.OpenRead, "/r/" + name)).StandardOutput.Should().Be("K中文\nline");
+        (await Run(RemoteScripts.OpenRead, "/r/" + name + "x")).ExitCode.Should().Be(RemoteScripts.NotFound);
+        (await Run(RemoteScripts.OpenRead, "/r")).ExitCode.Should().Be(4);
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public async Task WriteFile_places_stdin_with_mode_and_time_and_refuses_a_short_stream(string name)
+    {
+        var dir = "/w/" + name;
+        var dest = dir + "/" + name;
+        var bytes = Encoding.UTF8.GetBytes("内容 $(touch pwned)");
+        string[] Args(long size) => [dest, dir + "/.deploy-tmp-1", dir, size.ToString(System.Globalization.CultureInfo.InvariantCulture), "640", "@1700000000.25"];
+
+        var ok = await _rooted.RunAsync(RemoteScripts.WriteFile.ToCommand(Args(bytes.Length)) with { StandardInput = new MemoryStream(bytes) });
+        var shortWrite = await _rooted.RunAsync(RemoteScripts.WriteFile.ToCommand(Args(bytes.Length + 1)) with { StandardInput = new MemoryStream([1, 2]) });
+
+        ok.ExitCode.Should().Be(0, ok.StandardError);
+        var real = _rooted.MapPath(dest);
+        File.ReadAllBytes(real).Should().Equal(bytes, "a short write leaves the destination as it was");
+        File.GetUnixFileMode(real).Should().Be((UnixFileMode)Convert.ToInt32("640", 8));
+        File.GetLastWriteTimeUtc(real).Should().Be(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_250).UtcDateTime);
+        shortWrite.ExitCode.Should().Be(4);
+        Directory.GetFiles(_rooted.MapPath(dir)).Should().Equal(real);
+        NoPwned();
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public async Task CreateDirectory_SetMode_Move_and_Remove_work_on_hostile_paths(string name)
+    {
+        var dir = "/m/" + name;
+        (await Run(RemoteScripts.CreateDirectory, dir, "750")).ExitCode.Should().Be(0);
+        File.GetUnixFileMode(_rooted.MapPath(dir)).Should().Be((UnixFileMode)Convert.ToInt32("750", 8));
+
+        await _rooted.WriteAllTextAsync(dir + "/a", "a");
+        await _rooted.WriteAllTextAsync(dir + "/b", "b");
+        (await Run(RemoteScripts.SetMode, dir + "/a", "600")).ExitCode.Should().Be(0);
+        File.GetUnixFileMode(_rooted.MapPath(dir + "/a")).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        (await Run(RemoteScripts.SetMode, dir + "/none", "600")).ExitCode.Should().Be(RemoteScripts.NotFound);
+
+        (await Run(RemoteScripts.Move, dir + "/a", dir + "/b", "0")).ExitCode.Should().Be(5, "the destination exists");
+        (await Run(RemoteScripts.Move, dir + "/a", dir + "/" + name, "0")).ExitCode.Should().Be(0);
+        (await Run(RemoteScripts.Move, dir + "/" + name, dir + "/b", "1")).ExitCode.Should().Be(0);
+        File.ReadAllText(_rooted.MapPath(dir + "/b")).Should().Be("a");
+        (await Run(RemoteScripts.Move, dir + "/a", dir + "/c", "1")).ExitCode.Should().Be(RemoteScripts.NotFound);
+
+        (await Run(RemoteScripts.Remove, dir + "/b", "0")).ExitCode.Should().Be(0);
+        (await Run(RemoteScripts.Remove, dir, "0")).ExitCode.Should().Be(0, "an empty directory is removed");
+        await _rooted.WriteAllTextAsync(dir + "/deep/x", "x");
+        (await Run(RemoteScripts.Remove, "/m", "1")).ExitCode.Should().Be(0);
+        Directory.Exists(_rooted.MapPath("/m")).Should().BeFalse();
+        NoPwned();
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public async Task CreateSymlink_stores_the_target_as_given_and_SetOwner_changes_the_owner(string name)
+    {
+        var link = "/s/" + name;
+        (await Run(RemoteScripts.CreateSymlink, link, "../" + name, "/s", "/s/.deploy-tmp-1")).ExitCode.Should().Be(0);
+        (await Run(RemoteScripts.CreateSymlink, link, name + "2", "/s", "/s/.deploy-tmp-2")).ExitCode.Should().Be(0, "an existing link is replaced");
+        new FileInfo(_rooted.MapPath(link)).LinkTarget.Should().Be(name + "2");
+
+        var user = Environment.UserName;
+        (await Run(RemoteScripts.SetOwner, link, user)).ExitCode.Should().Be(0);
+        (await Run(RemoteScripts.SetOwner, link + "x", user)).ExitCode.Should().Be(RemoteScripts.NotFound);
+        Directory.GetFileSystemEntries(_rooted.MapPath("/s")).Should().ContainSingle("no temp link is left");
+    }
+
+    [Fact]
+    public async Task OsRelease_prints_the_machines_os_release()
+    {
+        (await _plain.RunScriptAsync(RemoteScripts.OsRelease)).StandardOutput.Should().Contain("ID=");
+    }
+
+    [Fact]
+    public async Task FindProcesses_finds_a_live_process_by_pid_file_command_line_piece_and_name()
+    {
+        var marker = "中文-" + Guid.NewGuid().ToString("N")[..8];
+        using var p = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "sleep 300; :", "sh", marker + " $(touch pwned)"]))!;
+        try
+        {
+            var pidFile = _sandbox.WriteFile("pid dir/it's \"中文\".pid", p.Id + "\n");
+
+            var byPidFile = await _plain.RunScriptAsync(RemoteScripts.FindProcesses, ["pidfile", pidFile]);
+            var byCommand = await _plain.RunScriptAsync(RemoteScripts.FindProcesses, ["cmd", marker]);
+            var byName = await _plain.RunScriptAsync(RemoteScripts.FindProcesses, ["name", "sh"]);
+            var noFile = await _plain.RunScriptAsync(RemoteScripts.FindProcesses, ["pidfile", pidFile + ".missing"]);
+
+            byPidFile.StandardOutput.Should().StartWith(p.Id + "\0sh\0/bin/sh -c sleep 300; : sh " + marker);
+            byCommand.StandardOutput.Split('\0').Should().Contain(p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            byName.StandardOutput.Split('\0').Should().Contain(p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            (noFile.ExitCode, noFile.StandardOutput).Should().Be((0, ""));
+        }
+        finally
+        {
+            p.Kill();
+            await p.WaitForExitAsync();
+        }
+
+        NoPwned();
+    }
+
+    [Fact]
+    public async Task MissingLevels_counts_the_missing_trailing_components_under_a_shared_prefix()
+    {
+        Directory.CreateDirectory(_sandbox.Combine("ml", "有 space"));
+        var prefix = _sandbox.Combine("ml") + "/";
+
+        var r = await _plain.RunScriptAsync(RemoteScripts.MissingLevels, [prefix, "有 space", "有 space/a'b/$(x)", "new\nline/c"]);
+
+        r.StandardOutput.Should().Be("0\n2\n2\n");
+    }
+
+    [Fact]
+    public async Task KillJob_kills_every_process_of_the_job_and_nothing_else()
+    {
+        var job = "j " + Guid.NewGuid().ToString("N") + " '$(x)'";
+        var psi = new ProcessStartInfo("/bin/sh", ["-c", "sleep 300 & wait"]);
+        psi.Environment["DEPLOY_SSH_JOB"] = job;
+        using var target = Process.Start(psi)!;
+        using var bystander = Process.Start(new ProcessStartInfo("sleep", "300"))!;
+        try
+        {
+            var r = await _plain.RunScriptAsync(RemoteScripts.KillJob, [job]);
+
+            r.ExitCode.Should().Be(0, r.StandardError);
+            await target.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+            bystander.HasExited.Should().BeFalse();
+        }
+        finally
+        {
+            bystander.Kill();
+            target.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("sh")]
+    public async Task Upload_places_a_complete_stream_and_places_nothing_from_a_cut_one(string placer)
+    {
+        var names = HostileNames.FileNames.Select(n => (string)n[0]).ToArray();
+        var dest = _sandbox.Combine("up");
+        Directory.CreateDirectory(Path.Combine(dest, "exists"));
+        var uploads = names.Select((n, i) => new FileUpload(_sandbox.WriteFile($"src/{i}", "内容 " + n), i % 2 == 0 ? $"{dest}/exists/{n}" : $"{dest}/new/{n}/{n}")).ToList();
+
+        var complete = await UploadDirectAsync(uploads, placer, cut: false);
+        complete.ExitCode.Should().Be(0, complete.StandardError);
+        for (var i = 0; i < names.Length; i++)
+        {
+            File.ReadAllText(uploads[i].TargetPath).Should().Be("内容 " + names[i]);
+        }
+
+        Directory.Delete(dest, recursive: true);
+        Directory.CreateDirectory(Path.Combine(dest, "exists"));
+        var cut = await UploadDirectAsync(uploads, placer, cut: true);
+        cut.ExitCode.Should().Be(2);
+        Directory.GetFileSystemEntries(dest, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Should().Equal([Path.Combine(dest, "exists")], "a cut stream places nothing and leaves no temp");
+        NoPwned();
+    }
+
+    [Fact]
+    public async Task UploadUnlist_removes_the_temp_files_and_directories_a_list_names()
+    {
+        var file = _sandbox.WriteFile("ul/.t 中文'1", "x");
+        var dir = _sandbox.WriteFile("ul/.d $(x)/inner", "y");
+        var list = _sandbox.WriteFile("ul/list", $"{file}\0{file}.dest\0\0{Path.GetDirectoryName(dir)}\0/nowhere\0D\0");
+
+        var r = await _plain.RunAsync(CommandSpec.Of("perl", "-e", RemoteScripts.UploadUnlist.Text, list));
+
+        r.ExitCode.Should().Be(0, r.StandardError);
+        Directory.GetFileSystemEntries(_sandbox.Combine("ul")).Should().Equal(list);
+    }
+
+    [Fact]
+    public async Task Agent_loop_runs_each_framed_command_with_its_job_id_and_frames_the_exit_code()
+    {
+        var input = "M1 J1\nprintf '%s|' \"$DEPLOY_SSH_JOB\" '中文 $(x)'\nexit 7\nM1\nM2 J2\necho two\nM2\n";
+
+        var r = await _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", AgentSession.Script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
+
+        r.StandardOutput.Should().Be("J1|中文 $(x)|M1 7\ntwo\nM2 0\n");
+        r.StandardError.Should().Be("M1\nM2\n");
+    }
+
+    [Fact]
+    public async Task Spare_channel_runs_one_command_that_reads_the_rest_of_stdin()
+    {
+        var input = "M J9\nprintf '%s:' \"$DEPLOY_SSH_JOB\"; cat\nM\n中文 rest\n";
+
+        var r = await _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", SpareChannel.Script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
+
+        r.StandardOutput.Should().Be("M\nJ9:中文 rest\n");
+    }
+
+    private async Task<CommandResult> UploadDirectAsync(List<FileUpload> uploads, string placer, bool cut)
+    {
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var bookkeeping = _sandbox.Combine("book", ".deploy-up-" + id);
+        var items = UploadStream.Prepare(uploads, needSizes: true);
+        var targets = items.ConvertAll(i => i.Target);
+        var parents = UploadLayout.ParentsOf(targets);
+        var prefix = RemoteFiles.CommonDirectoryPrefix(parents);
+        var levels = await _plain.RunScriptAsync(RemoteScripts.MissingLevels, [prefix, .. parents.Select(p => p[prefix.Length..])]);
+        var missing = parents.Zip(levels.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)).ToDictionary(x => x.First, x => int.Parse(x.Second, System.Globalization.CultureInfo.InvariantCulture));
+        var layout = UploadLayout.Create(targets, id, missing);
+        var streamFile = _sandbox.Combine("stream-" + id + ".tar");
+        await UploadStream.SendAsync(File.Create(streamFile), bookkeeping, layout, items, items.Sum(i => i.Size), null, null, default);
+        if (cut)
+        {
+            using var f = File.OpenWrite(streamFile);
+            f.SetLength(f.Length / 2); // cut mid-stream: neither the last files nor the commit mark arrive
+        }
+
+        using var input = File.OpenRead(streamFile);
+        return await _plain.RunAsync(new CommandSpec(RemoteScripts.UploadArgv(bookkeeping, placer)) { StandardInput = input });
+    }
+
+    private Task<CommandResult> Run(HostScript script, params string[] args) => _rooted.RunScriptAsync(script, args);
+
+    private void NoPwned()
+        => Directory.EnumerateFileSystemEntries(_sandbox.Path, "pwned", SearchOption.AllDirectories).Should().BeEmpty();
+}
