@@ -13,7 +13,30 @@ namespace Deploy.Packaging.Tests.Model;
 /// </summary>
 public class OsReleaseAgreementTests
 {
-    public static TheoryData<string> Samples => new(OsReleaseSamples.All.Keys);
+    // Targets run different awks (gawk on RHEL-likes, mawk on Debian-likes, busybox in minimal images): all three.
+    private static readonly Dictionary<string, string> Awks = new(StringComparer.Ordinal)
+    {
+        ["gawk"] = "/usr/bin/gawk",
+        ["mawk"] = "/usr/bin/mawk",
+        ["busybox"] = "/bin/busybox",
+    };
+
+    public static TheoryData<string, string> Samples
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var sample in OsReleaseSamples.All.Keys)
+            {
+                foreach (var awk in Awks.Keys)
+                {
+                    data.Add(sample, awk);
+                }
+            }
+
+            return data;
+        }
+    }
 
     // What a user means, for the cases the issue names (and their neighbours).
     public static TheoryData<string, string, bool> Expected => new()
@@ -64,13 +87,15 @@ public class OsReleaseAgreementTests
 
     [Theory]
     [MemberData(nameof(Samples))]
-    public async Task Launcher_and_library_give_the_same_answer_for_every_filter(string sample)
+    public async Task Launcher_and_library_give_the_same_answer_for_every_filter(string sample, string awk)
     {
         using var dir = new TempDirectory("osrel");
         var file = dir.WriteFile("os-release", OsReleaseSamples.All[sample]);
         var os = OsRelease.Parse(OsReleaseSamples.All[sample]);
+        Directory.CreateDirectory(dir.Combine("bin"));
+        File.CreateSymbolicLink(dir.Combine("bin", "awk"), Awks[awk]);
 
-        var shell = await LauncherAnswersAsync(file, OsReleaseSamples.Filters);
+        var shell = await LauncherAnswersAsync(file, OsReleaseSamples.Filters, dir.Combine("bin"));
 
         var library = OsReleaseSamples.Filters.Select(f => OsReleaseFilter.Parse(f).Matches(os)).ToList();
         var disagreements = OsReleaseSamples.Filters.Where((f, i) => shell[i] != library[i]).Select(f => $"{f}: launcher {!OsReleaseFilter.Parse(f).Matches(os)}, library {OsReleaseFilter.Parse(f).Matches(os)}");
@@ -132,9 +157,10 @@ public class OsReleaseAgreementTests
         r.Err.Should().NotContain("like:");
     }
 
-    private static async Task<List<bool>> LauncherAnswersAsync(string file, IReadOnlyList<string> filters)
+    private static async Task<List<bool>> LauncherAnswersAsync(string file, IReadOnlyList<string> filters, string? awkDirectory = null)
     {
-        var script = LauncherScript.OsReleaseCheck + "f=$1; shift\nfor r in \"$@\"; do if check_os_release \"$r\" \"$f\" 2>/dev/null; then echo 1; else echo 0; fi; done\n";
+        var path = awkDirectory is null ? "" : $"PATH='{awkDirectory}':$PATH\n";
+        var script = path + LauncherScript.OsReleaseCheck + "f=$1; shift\nfor r in \"$@\"; do if check_os_release \"$r\" \"$f\" 2>/dev/null; then echo 1; else echo 0; fi; done\n";
         var r = await TestPackages.RunAsync("/bin/sh", ["-c", script, "sh", file, .. filters]);
         r.Exit.Should().Be(0, r.Err);
         return r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l == "1").ToList();
