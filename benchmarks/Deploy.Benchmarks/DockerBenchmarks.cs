@@ -5,9 +5,12 @@ using Deploy.Testing;
 namespace Deploy.Benchmarks;
 
 /// <summary>
-/// `docker`: loading a ~200 MB gzipped image archive. Deploy SDK (<c>DockerEngine.LoadAsync(path)</c>, which on a
-/// local host lets the CLI read the file; and <c>LoadAsync(stream)</c>, the stdin streaming used for remote hosts) vs <c>gunzip -c x.tar.gz | docker load</c> vs <c>docker load -i x.tar.gz</c>, on the
-/// same engine in one run; the image is removed before every run.
+/// `docker`: loading a ~200 MB gzipped image archive, measuring what the SDK adds. Over SSH (a real sshd on
+/// 127.0.0.1, the same dockerd): our streamed <c>DockerEngine.LoadAsync(path)</c> on an <c>SshHost</c> vs
+/// <c>scp x.tar.gz</c> + <c>ssh docker load -i</c> vs <c>cat x.tar.gz | ssh docker load</c> (the reference tools
+/// share one ControlMaster connection, as our host does). Locally: <c>LoadAsync(stream)</c> (stdin streaming) and
+/// <c>LoadAsync(path)</c> vs <c>docker load -i</c>, the floor. Subjects run interleaved; the image is removed
+/// (untimed) before every run. <c>DEPLOY_BENCH_DOCKER_RUNS</c> sets the rounds (default 5).
 /// </summary>
 public static class DockerBenchmarks
 {
@@ -37,57 +40,57 @@ public static class DockerBenchmarks
         var engine = new DockerEngine(host);
         // Remove the image and flush the file system so that one run's deletions are not written back during the next run.
         Task Remove() => host.RunScriptAsync("docker rmi -f \"$1\" >/dev/null 2>&1 || true; sync", [reference]);
-        var @case = $"load {size / 1_000_000} MB .tar.gz";
-        // The machine is shared: rounds are interleaved (one run of every subject per round, order rotated) so that
-        // load changes hit every subject alike; each subject's median over the rounds is recorded.
-        var subjects = new (string Name, Func<Task> Run)[]
-        {
-            ("Deploy SDK", async () =>
-            {
-                var result = await engine.LoadAsync(archive);
-                if (!result.References.Contains(reference))
-                {
-                    throw new InvalidOperationException("LoadAsync did not report " + reference);
-                }
-            }),
-            ("Deploy SDK (stdin stream)", async () =>
-            {
-                await using var file = File.OpenRead(archive);
-                await engine.LoadAsync(file, archive, file.Length);
-            }),
-            ("gunzip -c | docker load", () => host.RunScriptAsync("gunzip -c \"$1\" | docker load >/dev/null", [archive]).ThrowOnFailure()),
-            ("docker load -i", () => host.RunAsync(CommandSpec.Of("docker", "load", "-i", archive)).ThrowOnFailure()),
-        };
-        var times = subjects.ToDictionary(s => s.Name, _ => new List<double>());
+        var runs = int.TryParse(Environment.GetEnvironmentVariable("DEPLOY_BENCH_DOCKER_RUNS"), out var r) ? r : 5;
+        var mb = size / 1_000_000;
         try
         {
-            const int rounds = 9;
-            for (var round = -1; round < rounds; round++)
-            {
-                // Rotate the order every round so that no subject always runs first.
-                var start = (round + subjects.Length) % subjects.Length;
-                foreach (var (name, run) in subjects.Skip(start).Concat(subjects.Take(start)))
+            await using var server = await SshServer.StartAsync();
+            var control = Path.Combine(server.Directory, "bm");
+            string[] ssh =
+            [
+                "-F", "/dev/null", "-p", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", "User=" + server.User,
+                "-i", server.IdentityFile, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=" + server.KnownHostsFile,
+                "-o", "StrictHostKeyChecking=yes", "-o", "Compression=no", "-o", "ControlPath=" + control,
+            ];
+            string[] scp = [.. ssh.Select(a => a == "-p" ? "-P" : a)];
+            await host.RunAsync(CommandSpec.Of(["ssh", .. ssh, "-o", "ControlMaster=yes", "-o", "ControlPersist=600", "-f", "-N", "127.0.0.1"])).ThrowOnFailure();
+            await using var remote = server.CreateHost();
+            var remoteEngine = new DockerEngine(remote);
+            var remoteCopy = temp.Combine("remote-copy.tar.gz");
+            await harness.MeasureInterleavedAsync("docker", $"load {mb} MB .tar.gz over ssh",
+            [
+                ("Deploy SDK", async () => Check(await remoteEngine.LoadAsync(archive), reference), null),
+                ("scp + ssh docker load -i", async () =>
                 {
-                    await Remove();
-                    var sw = System.Diagnostics.Stopwatch.StartNew();
-                    await run();
-                    if (round >= 0)
-                    {
-                        times[name].Add(sw.Elapsed.TotalMilliseconds);
-                    }
-                }
-            }
+                    await host.RunAsync(CommandSpec.Of(["scp", "-q", .. scp, archive, "127.0.0.1:" + remoteCopy])).ThrowOnFailure();
+                    await host.RunAsync(CommandSpec.Of(["ssh", .. ssh, "127.0.0.1", $"docker load -i '{remoteCopy}' >/dev/null && rm -f '{remoteCopy}'"])).ThrowOnFailure();
+                }, null),
+                ("cat | ssh docker load", () => host.RunScriptAsync("f=$1; shift; cat \"$f\" | ssh \"$@\" 127.0.0.1 'docker load >/dev/null'", [archive, .. ssh]).ThrowOnFailure()),
+            ], Remove, runs);
+            await host.RunAsync(CommandSpec.Of(["ssh", .. ssh, "-O", "exit", "127.0.0.1"]));
 
-            foreach (var (name, list) in times)
-            {
-                var sorted = list.Order().ToArray();
-                harness.Record(new Measurement("docker", @case, name, sorted[sorted.Length / 2], [.. list]));
-                Console.WriteLine($"  docker/{@case}/{name}: median {sorted[sorted.Length / 2]:0.0} ms  [{string.Join(", ", list.Select(t => t.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}]");
-            }
+            await harness.MeasureInterleavedAsync("docker", $"load {mb} MB .tar.gz local",
+            [
+                ("Deploy SDK", async () =>
+                {
+                    await using var file = File.OpenRead(archive);
+                    Check(await engine.LoadAsync(file, archive, file.Length), reference);
+                }, null),
+                ("Deploy SDK (path: docker load -i)", async () => Check(await engine.LoadAsync(archive), reference), null),
+                ("docker load -i", () => host.RunAsync(CommandSpec.Of("docker", "load", "-i", archive)).ThrowOnFailure(), null),
+            ], Remove, runs);
         }
         finally
         {
             await Remove();
+        }
+    }
+
+    private static void Check(LoadResult result, string reference)
+    {
+        if (!result.References.Contains(reference))
+        {
+            throw new InvalidOperationException("LoadAsync did not report " + reference);
         }
     }
 }

@@ -86,6 +86,11 @@ public enum DeployErrorCode
     VerificationFailed = 503,
     /// <summary>A rollback itself failed; manual attention is needed.</summary>
     RollbackFailed = 504,
+    /// <summary>A compose value the update depends on references a variable that is defined nowhere (compose would
+    /// substitute an empty string).</summary>
+    ComposeVariableUndefined = 505,
+    /// <summary>An image's tag lives in a variable that other services or keys use too; changing it would move them.</summary>
+    ComposeTagShared = 506,
 
     // ---- 6xx: kubernetes ----
     /// <summary>The kubeconfig is malformed or names a missing context.</summary>

@@ -29,6 +29,9 @@ public class DeployException : Exception
     /// <summary>The exit code of <see cref="Command"/>, where known.</summary>
     public int? ExitCode { get; init; }
 
+    /// <summary>The service concerned (a compose service, a sequence service), when known.</summary>
+    public string? Service { get; init; }
+
     /// <inheritdoc />
     public override string ToString()
     {
@@ -38,6 +41,7 @@ public class DeployException : Exception
             Path is null ? null : $"path={Path}",
             Command is null ? null : $"command={Command}",
             ExitCode is null ? null : $"exit={ExitCode}",
+            Service is null ? null : $"service={Service}",
         }.Where(s => s is not null));
         return $"{nameof(DeployException)} [{Code}] {Message}{(where.Length > 0 ? $" ({where})" : "")}{Environment.NewLine}{StackTrace}";
     }

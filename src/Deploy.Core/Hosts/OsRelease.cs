@@ -3,8 +3,9 @@ using System.Text;
 namespace Deploy.Core.Hosts;
 
 /// <summary>
-/// The contents of <c>/etc/os-release</c>, parsed per the os-release specification: <c>KEY=value</c> lines,
-/// values optionally in single or double quotes with backslash escapes in double quotes, <c>#</c> comments and
+/// The contents of <c>/etc/os-release</c>, parsed per the os-release specification (which makes the file
+/// shell-compatible): <c>KEY=value</c> lines, optionally prefixed by <c>export</c>, values in single or double
+/// quotes (backslash escapes in double quotes), a <c>#</c> comment after the value, <c>#</c> comment lines and
 /// blank lines ignored.
 /// </summary>
 /// <param name="Fields">Every field, by key.</param>
@@ -24,7 +25,11 @@ public sealed record OsRelease(IReadOnlyDictionary<string, string> Fields)
     /// <summary><c>PRETTY_NAME</c>, or <c>NAME</c>, or the id.</summary>
     public string PrettyName => Fields.TryGetValue("PRETTY_NAME", out var p) ? p : Fields.TryGetValue("NAME", out var n) ? n : Id;
 
-    /// <summary>Parses os-release text. Malformed lines are skipped, as the specification asks of readers.</summary>
+    /// <summary>
+    /// Parses os-release text as the shell that sources it would: <c>export KEY=value</c> lines are assignments,
+    /// a value may join quoted and unquoted parts, a <c>#</c> after the value (outside quotes) starts a comment.
+    /// Malformed lines are skipped, as the specification asks of readers.
+    /// </summary>
     public static OsRelease Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -32,6 +37,11 @@ public sealed record OsRelease(IReadOnlyDictionary<string, string> Fields)
         foreach (var raw in text.Split('\n'))
         {
             var line = raw.TrimEnd('\r').Trim();
+            if (line.StartsWith("export", StringComparison.Ordinal) && line.Length > 6 && line[6] is ' ' or '\t')
+            {
+                line = line[6..].TrimStart();
+            }
+
             if (line.Length == 0 || line[0] == '#')
             {
                 continue;
@@ -43,46 +53,91 @@ public sealed record OsRelease(IReadOnlyDictionary<string, string> Fields)
                 continue;
             }
 
-            var key = line[..eq].Trim();
-            if (!key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            var key = line[..eq];
+            if (!key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') || char.IsAsciiDigit(key[0]))
             {
                 continue;
             }
 
-            fields[key] = Unquote(line[(eq + 1)..].Trim());
+            if (ShellWord(line, eq + 1) is { } value)
+            {
+                fields[key] = value;
+            }
         }
 
         return new OsRelease(fields);
     }
 
-    private static string Unquote(string value)
+    // One shell word starting at `start`: quoted and unquoted parts joined, ending at unquoted whitespace;
+    // null when a quote is not closed on the line. An unquoted value followed by more words (malformed: a shell
+    // would run them) keeps the words up to a " #" comment, the more useful reading of such a file.
+    private static string? ShellWord(string line, int start)
     {
-        if (value.Length >= 2 && value[0] == '\'' && value[^1] == '\'')
+        var word = ReadWord(line, start, out var end, out var quoted);
+        var rest = line[end..].TrimStart();
+        if (word is null || rest.Length == 0 || rest[0] == '#' || quoted)
         {
-            return value[1..^1];
+            return word;
         }
 
-        if (value.Length >= 2 && value[0] == '"' && value[^1] == '"')
+        var hash = line.IndexOf(" #", start, StringComparison.Ordinal);
+        return (hash >= 0 ? line[start..hash] : line[start..]).Trim();
+    }
+
+    private static string? ReadWord(string line, int start, out int end, out bool quoted)
+    {
+        var sb = new StringBuilder(line.Length - start);
+        var i = start;
+        quoted = false;
+        end = line.Length;
+        while (i < line.Length && line[i] is not (' ' or '\t'))
         {
-            var sb = new StringBuilder(value.Length);
-            for (var i = 1; i < value.Length - 1; i++)
+            var c = line[i];
+            quoted |= c is '\'' or '"';
+            if (c == '\'')
             {
-                var c = value[i];
-                if (c == '\\' && i + 1 < value.Length - 1 && value[i + 1] is '"' or '\\' or '$' or '`')
+                var close = line.IndexOf('\'', i + 1);
+                if (close < 0)
                 {
-                    sb.Append(value[++i]);
+                    return null;
                 }
-                else
-                {
-                    sb.Append(c);
-                }
-            }
 
-            return sb.ToString();
+                sb.Append(line, i + 1, close - i - 1);
+                i = close + 1;
+            }
+            else if (c == '"')
+            {
+                i++;
+                while (i < line.Length && line[i] != '"')
+                {
+                    if (line[i] == '\\' && i + 1 < line.Length && line[i + 1] is '"' or '\\' or '$' or '`')
+                    {
+                        i++;
+                    }
+
+                    sb.Append(line[i++]);
+                }
+
+                if (i >= line.Length)
+                {
+                    return null;
+                }
+
+                i++;
+            }
+            else if (c == '\\' && i + 1 < line.Length)
+            {
+                sb.Append(line[i + 1]);
+                i += 2;
+            }
+            else
+            {
+                sb.Append(c);
+                i++;
+            }
         }
 
-        // Unquoted: strip a trailing comment and whitespace.
-        var hash = value.IndexOf(" #", StringComparison.Ordinal);
-        return (hash >= 0 ? value[..hash] : value).Trim();
+        end = i;
+        return sb.ToString();
     }
 }

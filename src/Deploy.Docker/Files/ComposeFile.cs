@@ -17,7 +17,8 @@ public sealed class ComposeFile
         Path = path;
         Text = text;
         _hasBom = hasBom;
-        (Services, ImageSites) = ComposeImageLocator.Locate(text, path);
+        var layout = ComposeImageLocator.Locate(text, path);
+        (Services, ImageSites, Extends, VariableUses) = (layout.Services, layout.Sites, layout.Extends, layout.VariableUses);
     }
 
     /// <summary>The file path (for messages).</summary>
@@ -31,6 +32,12 @@ public sealed class ComposeFile
 
     /// <summary>Every <c>image:</c> scalar, with the services using it.</summary>
     public IReadOnlyList<ComposeImageSite> ImageSites { get; }
+
+    /// <summary>The services that use <c>extends</c>, by name.</summary>
+    public IReadOnlyDictionary<string, ComposeExtends> Extends { get; }
+
+    /// <summary>Every variable reference in the file's values, with its key path and line.</summary>
+    public IReadOnlyList<ComposeVariableUse> VariableUses { get; }
 
     /// <summary>Parses file bytes (strict UTF-8, BOM kept). Throws <see cref="DeployErrorCode.ComposeFileInvalid"/> for YAML errors.</summary>
     public static ComposeFile Parse(ReadOnlySpan<byte> bytes, string path)

@@ -1,13 +1,14 @@
 using Deploy.Core.Errors;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
+using static Deploy.Docker.Files.YamlTree;
 
 namespace Deploy.Docker.Files;
 
 /// <summary>Walks the YAML event stream into a small node tree and finds the image scalars and who uses them.</summary>
 internal static class ComposeImageLocator
 {
-    public static (IReadOnlyList<string> Services, IReadOnlyList<ComposeImageSite> Sites) Locate(string text, string path)
+    public static ComposeLayout Locate(string text, string path)
     {
         Node? root;
         try
@@ -16,7 +17,7 @@ internal static class ComposeImageLocator
             parser.Consume<StreamStart>();
             if (parser.Accept<StreamEnd>(out _))
             {
-                return ([], []);
+                return ComposeLayout.Empty;
             }
 
             parser.Consume<DocumentStart>();
@@ -37,10 +38,16 @@ internal static class ComposeImageLocator
         {
             var names = new List<string>();
             var users = new Dictionary<ScalarNode, List<string>>();
+            var extends = new Dictionary<string, ComposeExtends>(StringComparer.Ordinal);
             foreach (var (key, value) in services.Pairs)
             {
                 names.Add(key.Value);
-                if (Resolve(value) is MappingNode svc && FindImage(svc, 0) is { } image)
+                if (Resolve(value) is not MappingNode svc)
+                {
+                    continue;
+                }
+
+                if (FindImage(svc, 0) is { } image)
                 {
                     if (!users.TryGetValue(image, out var list))
                     {
@@ -48,6 +55,16 @@ internal static class ComposeImageLocator
                     }
 
                     list.Add(key.Value);
+                }
+
+                if (FindKey(svc, "extends", 0) is { } ext)
+                {
+                    extends[key.Value] = ext switch
+                    {
+                        ScalarNode name => new ComposeExtends(name.Value, null),
+                        MappingNode m when Resolve(Lookup(m, "service")) is ScalarNode name => new ComposeExtends(name.Value, (Resolve(Lookup(m, "file")) as ScalarNode)?.Value),
+                        _ => throw new DeployException(DeployErrorCode.ComposeFileInvalid, $"'{path}': services.{key.Value}.extends names no service.") { Path = path },
+                    };
                 }
             }
 
@@ -57,10 +74,87 @@ internal static class ComposeImageLocator
                 sites.Add(Site(text, path, scalar, users.TryGetValue(scalar, out var u) ? u : []));
             }
 
-            return (names, sites.DistinctBy(s => s.Start).OrderBy(s => s.Start).ToList());
+            var uses = new List<ComposeVariableUse>();
+            CollectVariableUses(text, root, "", uses, 0);
+            return new ComposeLayout(names, sites.DistinctBy(s => s.Start).OrderBy(s => s.Start).ToList(), extends, uses);
         }
 
-        return ([], []);
+        return ComposeLayout.Empty;
+    }
+
+    // Every scalar value that references a variable, with its key path (aliases are not followed: their text is
+    // the anchor's, reported once where it is written).
+    private static void CollectVariableUses(string text, Node? node, string key, List<ComposeVariableUse> uses, int depth)
+    {
+        switch (node)
+        {
+            case ScalarNode s when s.Value.Contains('$', StringComparison.Ordinal):
+                foreach (var piece in Interpolation.Split(s.Value).Where(p => p.IsVariable))
+                {
+                    uses.Add(new ComposeVariableUse(piece.Text, key, TextFileEncoding.LineOf(text, s.Start), ServiceOf(key)));
+                }
+
+                break;
+            case MappingNode m when depth < 64:
+                foreach (var (k, v) in m.Pairs)
+                {
+                    CollectVariableUses(text, v, key.Length == 0 ? k.Value : key + "." + k.Value, uses, depth + 1);
+                }
+
+                break;
+            case SequenceNode seq when depth < 64:
+                for (var i = 0; i < seq.Items.Count; i++)
+                {
+                    CollectVariableUses(text, seq.Items[i], $"{key}[{i}]", uses, depth + 1);
+                }
+
+                break;
+        }
+    }
+
+    private static string? ServiceOf(string key)
+    {
+        if (!key.StartsWith("services.", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = key["services.".Length..];
+        var dot = rest.IndexOfAny(['.', '[']);
+        return dot < 0 ? rest : rest[..dot];
+    }
+
+    // A key of a service, directly or through << merges.
+    private static Node? FindKey(MappingNode service, string name, int depth)
+    {
+        if (depth > 16)
+        {
+            return null;
+        }
+
+        if (Resolve(Lookup(service, name)) is { } direct)
+        {
+            return direct;
+        }
+
+        foreach (var (key, value) in service.Pairs.Where(p => p.Key.Value == "<<"))
+        {
+            var merged = Resolve(value) switch
+            {
+                SequenceNode seq => seq.Items.Select(Resolve).OfType<MappingNode>(),
+                MappingNode m => [m],
+                _ => [],
+            };
+            foreach (var m in merged)
+            {
+                if (FindKey(m, name, depth + 1) is { } found)
+                {
+                    return found;
+                }
+            }
+        }
+
+        return null;
     }
 
     private static ComposeImageSite Site(string text, string path, ScalarNode scalar, IReadOnlyList<string> services)
@@ -88,42 +182,7 @@ internal static class ComposeImageLocator
     private static DeployException Unsafe(string path, string text, int index, string why)
         => new(DeployErrorCode.ComposeFileInvalid, $"The image at line {TextFileEncoding.LineOf(text, index)} of '{path}' cannot be edited safely: {why}.") { Path = path };
 
-    private static ScalarNode? FindImage(MappingNode service, int depth)
-    {
-        if (depth > 16)
-        {
-            return null;
-        }
-
-        if (Resolve(Lookup(service, "image")) is ScalarNode direct)
-        {
-            return direct;
-        }
-
-        foreach (var (key, value) in service.Pairs)
-        {
-            if (key.Value != "<<")
-            {
-                continue;
-            }
-
-            var merged = Resolve(value) switch
-            {
-                SequenceNode seq => seq.Items.Select(Resolve).OfType<MappingNode>(),
-                MappingNode m => [m],
-                _ => [],
-            };
-            foreach (var m in merged)
-            {
-                if (FindImage(m, depth + 1) is { } found)
-                {
-                    return found;
-                }
-            }
-        }
-
-        return null;
-    }
+    private static ScalarNode? FindImage(MappingNode service, int depth) => FindKey(service, "image", depth) as ScalarNode;
 
     private static IEnumerable<ScalarNode> AllImageScalars(Node node)
     {
@@ -156,86 +215,4 @@ internal static class ComposeImageLocator
         }
     }
 
-    private static Node? Lookup(MappingNode map, string key) => map.Pairs.LastOrDefault(p => p.Key.Value == key).Value;
-
-    private static Node? Resolve(Node? node) => node is AliasNode a ? a.Target : node;
-
-    private static Node ReadNode(IParser parser, Dictionary<string, Node> anchors)
-    {
-        Node node;
-        if (parser.TryConsume<AnchorAlias>(out var alias))
-        {
-            if (!anchors.TryGetValue(alias.Value.Value, out var target))
-            {
-                throw new YamlException(alias.Start, alias.End, $"Alias *{alias.Value.Value} has no anchor.");
-            }
-
-            return new AliasNode(target);
-        }
-
-        if (parser.TryConsume<Scalar>(out var scalar))
-        {
-            node = new ScalarNode(scalar.Value, scalar.Style, checked((int)scalar.End.Index));
-            Remember(scalar, node, anchors);
-            return node;
-        }
-
-        if (parser.TryConsume<SequenceStart>(out var seqStart))
-        {
-            var seq = new SequenceNode();
-            Remember(seqStart, seq, anchors);
-            while (!parser.TryConsume<SequenceEnd>(out _))
-            {
-                seq.Items.Add(ReadNode(parser, anchors));
-            }
-
-            return seq;
-        }
-
-        var mapStart = parser.Consume<MappingStart>();
-        var map = new MappingNode();
-        Remember(mapStart, map, anchors);
-        while (!parser.TryConsume<MappingEnd>(out _))
-        {
-            var key = ReadNode(parser, anchors);
-            var value = ReadNode(parser, anchors);
-            map.Pairs.Add((Resolve(key) as ScalarNode ?? new ScalarNode("", ScalarStyle.Plain, 0), value));
-        }
-
-        return map;
-    }
-
-    private static void Remember(NodeEvent e, Node node, Dictionary<string, Node> anchors)
-    {
-        if (!e.Anchor.IsEmpty)
-        {
-            anchors[e.Anchor.Value] = node;
-        }
-    }
-
-    private abstract class Node;
-
-    private sealed class ScalarNode(string value, ScalarStyle style, int end) : Node
-    {
-        public string Value { get; } = value;
-
-        public ScalarStyle Style { get; } = style;
-
-        public int End { get; } = end;
-    }
-
-    private sealed class MappingNode : Node
-    {
-        public List<(ScalarNode Key, Node Value)> Pairs { get; } = [];
-    }
-
-    private sealed class SequenceNode : Node
-    {
-        public List<Node> Items { get; } = [];
-    }
-
-    private sealed class AliasNode(Node target) : Node
-    {
-        public Node Target { get; } = target;
-    }
 }

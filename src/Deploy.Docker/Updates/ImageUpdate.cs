@@ -71,7 +71,7 @@ public sealed class ImageUpdate
             overrides[file.Path] = await _host.ReadAllBytesAsync(file.Backup, cancellationToken).ConfigureAwait(false);
         }
 
-        var projects = await ProjectReader.ReadAsync(_host, _options.Directory, overrides, cancellationToken).ConfigureAwait(false);
+        var projects = await ProjectReader.ReadAsync(_host, _options.Directory, overrides, cancellationToken, _options.ComposeFiles).ConfigureAwait(false);
         var plan = ImageUpdatePlanner.Plan(_options.Directory, projects, targets);
         return pending is null ? plan : plan with { Notes = [$"An interrupted update ({pending.Id}, at step '{pending.Step}') will be rolled back first; this plan starts from its backed-up files.", .. plan.Notes] };
     }
@@ -227,7 +227,7 @@ public sealed class ImageUpdate
                 cancellationToken).ConfigureAwait(false);
             var existing = running.FirstOrDefault();
             var projectName = existing?.ComposeProject ?? await _engine.DefaultProjectNameAsync(service.ProjectDirectory, cancellationToken).ConfigureAwait(false);
-            var files = existing?.ComposeConfigFiles?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList() ?? [PosixPath.GetFileName(service.ComposeFile)];
+            var files = existing?.ComposeConfigFiles?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList() ?? (service.ProjectFiles.Count > 0 ? service.ProjectFiles.ToList() : [PosixPath.GetFileName(service.ComposeFile)]);
             list.Add(new JournalService(service.ProjectDirectory, service.Service, projectName, files, existing?.ImageId, service.NewImageId));
         }
 

@@ -11,6 +11,13 @@ public sealed record ImageUpdateOptions
     public required IReadOnlyList<string> Archives { get; init; }
 
     /// <summary>
+    /// The root project's compose files (relative to <see cref="Directory"/>, in order), as given to
+    /// <c>compose -f</c>; <value><c>null</c> by default: compose's own choice (<c>COMPOSE_FILE</c> from <c>.env</c>,
+    /// else the base file, the console's <c>docker-compose.service.yml</c> and the override file)</value>.
+    /// </summary>
+    public IReadOnlyList<string>? ComposeFiles { get; init; }
+
+    /// <summary>
     /// The deployment's own restart script relative to <see cref="Directory"/> (e.g. <c>deploy.sh</c>), run with
     /// <see cref="RestartArguments"/> in the deployment directory; <value><c>null</c> by default: the affected
     /// services are recreated with <c>compose up -d --no-deps</c></value>.

@@ -35,9 +35,53 @@ internal static class LauncherScript
         Var(sb, "DO_PROCESSES", profile?.CheckProcesses == true ? "1" : "0");
         Var(sb, "DO_RESTART", profile?.Restart == true ? "1" : "0");
         Var(sb, "HAS_PROFILE", profile is null ? "0" : "1");
+        sb.Append(OsReleaseCheck);
         sb.Append(Body);
         return sb.ToString();
     }
+
+    /// <summary>
+    /// The shell function <c>check_os_release RULES FILE</c>: status 0 when the os-release FILE satisfies RULES (the
+    /// <c>os_release</c> text), else the reasons on stderr and status 1. It implements <see cref="OsReleaseFilter"/>'s
+    /// rule and <see cref="OsReleaseVersion"/>'s comparison in POSIX awk; tests run both on the same table.
+    /// </summary>
+    internal const string OsReleaseCheck = """
+check_os_release() {
+    _os=$( set +u; ID=linux; ID_LIKE=; VERSION_ID=; VERSION=; eval "$( (tr -d '\r' < "$2") 2>/dev/null )" >/dev/null 2>&1; printf '%s\n%s\n%s\n%s\n' "$ID" "$ID_LIKE" "$VERSION_ID" "$VERSION" )
+    printf '%s\n' "$_os" | awk -v rules="$1" -v q="'" '
+    function tok(s, t,   n) { s = tolower(s); if (s ~ /^v[0-9]/) s = substr(s, 2); n = 0
+        while (s != "") { if (match(s, /^[0-9]+/) || match(s, /^[a-z]+/)) { t[++n] = substr(s, 1, RLENGTH); s = substr(s, RLENGTH + 1) } else s = substr(s, 2) }
+        return n }
+    function cmptok(x, y,   xn, yn) { xn = (x ~ /^[0-9]/); yn = (y ~ /^[0-9]/)
+        if (xn && yn) { sub(/^0+/, "", x); sub(/^0+/, "", y); if (length(x) != length(y)) return length(x) < length(y) ? -1 : 1 }
+        else if (xn != yn) return xn ? 1 : -1
+        if (x < y) return -1; if (x > y) return 1; return 0 }
+    function cmp(a, b, limit,   pa, pb, na, nb, n, i, c) { na = tok(a, pa); nb = tok(b, pb); n = (limit > 0) ? limit : ((na > nb) ? na : nb)
+        for (i = 1; i <= n; i++) { c = cmptok((i <= na) ? pa[i] : "0", (i <= nb) ? pb[i] : "0"); if (c != 0) return c }
+        return 0 }
+    function idok(rid, fam) { return rid == id || (fam && index(like, " " rid " ") > 0) }
+    function ok(rid, op, v, fam,   c, t) { if (!idok(rid, fam)) return 0; if (op == "") return 1; if (ver == "") return 0
+        c = cmp(ver, v, (op == "=") ? tok(v, t) : 0)
+        return (op == ">=" && c >= 0) || (op == "<=" && c <= 0) || (op == ">" && c > 0) || (op == "<" && c < 0) || (op == "=" && c == 0) }
+    NR == 1 { id = tolower($0) } NR == 2 { like = " " tolower($0) " "; gsub(/[ \t]+/, " ", like) } NR == 3 { ver = $0 } NR == 4 { full = $0 }
+    END { if (id == "") id = "linux"
+        sub(/^[ \t]+/, "", full); split(full, w, /[ \t]+/); if (ver != "" && index(w[1], ver ".") == 1) ver = w[1]
+        k = split(rules, rs, ","); hints = ""; sugg = ""
+        for (j = 1; j <= k; j++) { r = tolower(rs[j]); gsub(/[ \t]/, "", r); fam = 0
+            if (substr(r, 1, 5) == "like:") { fam = 1; r = substr(r, 6) }
+            if (match(r, /(>=|<=|==|=|>|<)/)) { rid = substr(r, 1, RSTART - 1); op = substr(r, RSTART, RLENGTH); v = substr(r, RSTART + RLENGTH) } else { rid = r; op = ""; v = "" }
+            if (op == "==") op = "="
+            if (ok(rid, op, v, fam)) exit 0
+            if (op != "" && ver != "" && idok(rid, fam) && tok(v, tv) > tok(ver, th)) hints = hints "\n  the bound " r " is more precise than the host version " ver " (CentOS 7 and others report only the major release in VERSION_ID); write the bound with as many parts"
+            if (!fam && rid != id && index(like, " " rid " ") > 0 && ok(rid, op, v, 1)) sugg = sugg (sugg == "" ? "" : ",") "like:" r }
+        printf "install: error: the package supports os_release %s%s%s but this host is %s%s%s %s\n", q, rules, q, q, id, q, (ver == "" ? "(no VERSION_ID)" : ver)
+        if (hints != "") printf "%s\n", substr(hints, 2)
+        if (sugg != "") printf "  the host ID_LIKE names it: if the package fits the whole family, write %s%s%s in os_release\n", q, sugg, q
+        printf "  install the package built for %s%s%s\n", q, id, q
+        exit 1 }' >&2
+}
+
+""";
 
     private static void Var(StringBuilder sb, string name, string value) => sb.Append(name).Append('=').Append(CommandLine.Quote(value)).Append('\n');
 
@@ -87,27 +131,7 @@ printf '%s  %s\n%s  %s\n' "$PAYLOAD_SHA256" package.tar.gz "$VERSION_SHA256" ver
 step "check os_release ($OS_RELEASE)"
 OS_FILE="${OS_RELEASE_FILE:-/etc/os-release}"
 [ -r "$OS_FILE" ] || OS_FILE=/usr/lib/os-release
-HOST_ID=$( ID=linux; VERSION_ID=; . "$OS_FILE" 2>/dev/null; printf '%s' "$ID" | tr 'A-Z' 'a-z' )
-HOST_VERSION=$( VERSION_ID=; . "$OS_FILE" 2>/dev/null; printf '%s' "$VERSION_ID" )
-if ! printf '%s\n' "$OS_RELEASE" | awk -v id="$HOST_ID" -v ver="$HOST_VERSION" '
-    function cmp(a, b,   i, n, x, y, pa, pb) {
-        n = split(a, pa, "."); m = split(b, pb, "."); if (m > n) n = m
-        for (i = 1; i <= n; i++) { x = (i in pa) ? pa[i] : 0; y = (i in pb) ? pb[i] : 0
-            if (x ~ /^[0-9]+$/ && y ~ /^[0-9]+$/) { x += 0; y += 0 }
-            if (x < y) return -1; if (x > y) return 1 }
-        return 0 }
-    { k = split($0, rules, ",")
-      for (j = 1; j <= k; j++) { r = rules[j]; gsub(/[ \t]/, "", r); r = tolower(r)
-        if (match(r, /(>=|<=|==|=|>|<)/)) { rid = substr(r, 1, RSTART - 1); op = substr(r, RSTART, RLENGTH); v = substr(r, RSTART + RLENGTH) }
-        else { rid = r; op = ""; v = "" }
-        if (rid != id) continue
-        if (op == "") exit 0
-        if (ver == "") continue
-        c = cmp(ver, v)
-        if ((op == ">=" && c >= 0) || (op == "<=" && c <= 0) || (op == ">" && c > 0) || (op == "<" && c < 0) || ((op == "=" || op == "==") && (c == 0 || index(ver, v ".") == 1))) exit 0 }
-      exit 1 }'; then
-    die "the package supports os_release '$OS_RELEASE' but this host is '$HOST_ID' $HOST_VERSION; install the package built for '$HOST_ID'"
-fi
+check_os_release "$OS_RELEASE" "$OS_FILE" || exit 1
 
 find_pids() {
     for d in /proc/[0-9]*; do

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
 
@@ -8,7 +8,11 @@ namespace Deploy.Packaging.Model;
 /// The <c>os_release</c> field of version.json: a comma-separated list of os-release <c>ID</c>s such as
 /// <c>"bclinux,centos"</c> (case-insensitive, spaces tolerated), each optionally bounded by a version, e.g.
 /// <c>centos&gt;=7</c> or <c>ubuntu=22.04</c>. A host matches when its <c>ID</c> matches one entry and its
-/// <c>VERSION_ID</c> satisfies that entry's bound. Parsing of /etc/os-release itself is <see cref="OsRelease"/>'s job.
+/// version satisfies that entry's bound (compared by <see cref="OsReleaseVersion"/>'s rule). Matching is by exact
+/// <c>ID</c> by default, since versions do not carry across families; the family form <c>like:rhel&gt;=8</c>
+/// also accepts hosts whose <c>ID_LIKE</c> names <c>rhel</c> (Rocky, Alma, Anolis, TencentOS...).
+/// Parsing of /etc/os-release itself is <see cref="OsRelease"/>'s job; the generated <c>./install</c> launcher
+/// implements the same rule in awk.
 /// </summary>
 public sealed record OsReleaseFilter
 {
@@ -34,6 +38,12 @@ public sealed record OsReleaseFilter
                 throw Invalid(text, "an entry is empty");
             }
 
+            var family = part.StartsWith(OsReleaseRule.FamilyPrefix, StringComparison.OrdinalIgnoreCase);
+            if (family)
+            {
+                part = part[OsReleaseRule.FamilyPrefix.Length..].TrimStart();
+            }
+
             var opStart = part.IndexOfAny(['<', '>', '=']);
             var id = (opStart < 0 ? part : part[..opStart]).Trim().ToLowerInvariant();
             if (id.Length == 0 || !id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-'))
@@ -43,7 +53,7 @@ public sealed record OsReleaseFilter
 
             if (opStart < 0)
             {
-                rules.Add(new OsReleaseRule(id, null, null));
+                rules.Add(new OsReleaseRule(id, null, null) { Family = family });
                 continue;
             }
 
@@ -56,7 +66,7 @@ public sealed record OsReleaseFilter
                 throw Invalid(text, $"'{part}' has no valid version after '{op}'");
             }
 
-            rules.Add(new OsReleaseRule(id, op == "==" ? "=" : op, version));
+            rules.Add(new OsReleaseRule(id, op == "==" ? "=" : op, version) { Family = family });
         }
 
         return new OsReleaseFilter(rules);
@@ -70,20 +80,35 @@ public sealed record OsReleaseFilter
     }
 
     /// <summary>Throws <see cref="DeployErrorCode.OsReleaseMismatch"/> listing the supported systems and the host's,
-    /// unless the host matches.</summary>
+    /// unless the host matches. The message adds a hint when a bound is more precise than the host's version (CentOS 7
+    /// reports <c>VERSION_ID="7"</c> only) and suggests the family form when the host's <c>ID_LIKE</c> would match.</summary>
     public void EnsureMatches(OsRelease os, string? hostName = null)
     {
-        if (!Matches(os))
+        ArgumentNullException.ThrowIfNull(os);
+        if (Matches(os))
         {
-            var hostVersion = os.VersionId is null ? "" : $" {os.VersionId}";
-            throw new DeployException(
-                DeployErrorCode.OsReleaseMismatch,
-                $"The package supports os_release '{this}' but the host is '{os.Id}'{hostVersion} ({os.PrettyName}). Install the package built for '{os.Id}', or add '{os.Id}' to os_release in version.json and rebuild.")
-            {
-                Host = hostName,
-                Path = "os_release",
-            };
+            return;
         }
+
+        var version = OsReleaseRule.HostVersion(os);
+        var hostVersion = version.Length == 0 ? " (no VERSION_ID)" : $" {version}";
+        var message = new StringBuilder($"The package supports os_release '{this}' but the host is '{os.Id}'{hostVersion} ({os.PrettyName}).");
+        foreach (var rule in Rules.Where(r => r.Operator is not null && r.MatchesId(os)))
+        {
+            if (version.Length > 0 && OsReleaseVersion.Tokens(rule.Version!).Count > OsReleaseVersion.Tokens(version).Count)
+            {
+                message.Append($" The bound '{rule}' is more precise than the host's version '{version}' (CentOS 7 and others report only the major release in VERSION_ID; the minor one is in /etc/redhat-release): write the bound with as many parts as VERSION_ID has, e.g. '{rule.WithVersionPrecision(version)}'.");
+            }
+        }
+
+        var like = Rules.Where(r => !r.Family && os.IdLike.Contains(r.Id, StringComparer.Ordinal) && (r with { Family = true }).Matches(os)).Select(r => r with { Family = true }).ToList();
+        if (like.Count > 0)
+        {
+            message.Append($" The host's ID_LIKE ('{string.Join(' ', os.IdLike)}') names {string.Join(", ", like.Select(r => $"'{r.Id}'"))}: if the package fits the whole family, write '{string.Join(",", like)}' in os_release.");
+        }
+
+        message.Append($" Install the package built for '{os.Id}', or add '{os.Id}' to os_release in version.json and rebuild.");
+        throw new DeployException(DeployErrorCode.OsReleaseMismatch, message.ToString()) { Host = hostName, Path = "os_release" };
     }
 
     /// <inheritdoc />
@@ -91,75 +116,4 @@ public sealed record OsReleaseFilter
 
     private static DeployException Invalid(string text, string why)
         => new(DeployErrorCode.InvalidConfiguration, $"version.json field 'os_release' ('{text}') is invalid: {why}. Expected e.g. \"bclinux,centos\" or \"centos>=7\".") { Path = "os_release" };
-}
-
-/// <summary>One entry of an <see cref="OsReleaseFilter"/>.</summary>
-/// <param name="Id">The os-release ID, lower case.</param>
-/// <param name="Operator"><c>&gt;=</c>, <c>&lt;=</c>, <c>&gt;</c>, <c>&lt;</c>, <c>=</c>, or <c>null</c> for any version.</param>
-/// <param name="Version">The version bound, or <c>null</c>.</param>
-public sealed record OsReleaseRule(string Id, string? Operator, string? Version)
-{
-    /// <summary>Whether the host's ID and VERSION_ID satisfy this entry.</summary>
-    public bool Matches(OsRelease os)
-    {
-        ArgumentNullException.ThrowIfNull(os);
-        if (!string.Equals(os.Id, Id, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        if (Operator is null || Version is null)
-        {
-            return true;
-        }
-
-        if (os.VersionId is null)
-        {
-            return false;
-        }
-
-        var c = CompareVersions(os.VersionId, Version);
-        return Operator switch
-        {
-            ">=" => c >= 0,
-            "<=" => c <= 0,
-            ">" => c > 0,
-            "<" => c < 0,
-            _ => c == 0 || os.VersionId.StartsWith(Version + ".", StringComparison.Ordinal),
-        };
-    }
-
-    /// <summary>Compares dotted versions segment by segment, numerically where both segments are numbers
-    /// (<c>7.9 &lt; 7.10</c>); a missing segment counts as 0.</summary>
-    public static int CompareVersions(string left, string right)
-    {
-        ArgumentNullException.ThrowIfNull(left);
-        ArgumentNullException.ThrowIfNull(right);
-        var a = left.Split('.');
-        var b = right.Split('.');
-        for (var i = 0; i < Math.Max(a.Length, b.Length); i++)
-        {
-            var x = i < a.Length ? a[i] : "0";
-            var y = i < b.Length ? b[i] : "0";
-            int c;
-            if (long.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out var nx) && long.TryParse(y, NumberStyles.None, CultureInfo.InvariantCulture, out var ny))
-            {
-                c = nx.CompareTo(ny);
-            }
-            else
-            {
-                c = string.CompareOrdinal(x, y);
-            }
-
-            if (c != 0)
-            {
-                return Math.Sign(c);
-            }
-        }
-
-        return 0;
-    }
-
-    /// <inheritdoc />
-    public override string ToString() => Operator is null ? Id : Id + Operator + Version;
 }

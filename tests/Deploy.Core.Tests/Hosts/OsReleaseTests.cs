@@ -35,4 +35,22 @@ public class OsReleaseTests
     {
         OsRelease.Parse("ID=\"CentOS\"\r\nVERSION_ID=\"7\"\r\n").Id.Should().Be("centos");
     }
+
+    [Fact]
+    public void Export_lines_and_comments_after_quoted_values_read_as_the_shell_reads_them()
+    {
+        var os = OsRelease.Parse("export ID=centos # the id\nID_LIKE='rhel fedora' # family\nVERSION_ID=\"7\" # major only\nNAME=\"CentOS \"'Linux'\nexport\tVERSION=\"7 (Core)\"\n");
+
+        os.Id.Should().Be("centos");
+        os.IdLike.Should().Equal("rhel", "fedora");
+        os.VersionId.Should().Be("7");
+        os.Fields["NAME"].Should().Be("CentOS Linux");
+        os.Fields["VERSION"].Should().Be("7 (Core)");
+    }
+
+    [Fact]
+    public void An_unquoted_value_with_spaces_keeps_its_words_up_to_a_comment()
+    {
+        OsRelease.Parse("NAME=BigCloud Enterprise Linux # malformed, but readable\n").Fields["NAME"].Should().Be("BigCloud Enterprise Linux");
+    }
 }

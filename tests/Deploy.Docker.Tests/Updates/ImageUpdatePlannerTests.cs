@@ -28,9 +28,9 @@ public class ImageUpdatePlannerTests
         var undefined = () => ImageUpdatePlanner.Plan("/console", [Project("services:\n  web:\n    image: encoo/console-web-v4-pvt:${WEB_TAG:-}\n")], [Web]);
         undefined.Should().NotThrow("an empty default is a default");
 
-        var plan = ImageUpdatePlanner.Plan("/console", [Project("services:\n  web:\n    image: encoo/console-web-v4-pvt:${WEB_TAG}\n")], [Web]);
-        plan.Services.Should().BeEmpty("an undefined variable leaves the reference unresolved");
-        plan.Notes.Should().ContainSingle(n => n.Contains("not defined", StringComparison.Ordinal));
+        var refused = () => ImageUpdatePlanner.Plan("/console", [Project("services:\n  web:\n    image: encoo/console-web-v4-pvt:${WEB_TAG}\n")], [Web]);
+        refused.Should().Throw<DeployException>("compose would run encoo/console-web-v4-pvt: with an empty tag").Where(e =>
+            e.Code == DeployErrorCode.ComposeVariableUndefined && e.Service == "web" && e.Path == "/console/docker-compose.service.yml" && e.Message.Contains("${WEB_TAG}", StringComparison.Ordinal));
     }
 
     [Fact]
