@@ -31,7 +31,7 @@ public static class ServiceDigest
         foreach (var (relative, entry) in entries)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var mode = ((int)entry.UnixFileMode & 0x1FF).ToString("o", CultureInfo.InvariantCulture);
+            var mode = Convert.ToString((int)entry.UnixFileMode & 0xFFF, 8);
             if (entry.LinkTarget is { } target)
             {
                 hash.AppendData(Encoding.UTF8.GetBytes($"L\0{relative}\0{target}\0"));
