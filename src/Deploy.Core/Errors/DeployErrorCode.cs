@@ -97,4 +97,20 @@ public enum DeployErrorCode
     KubeConfigInvalid = 600,
     /// <summary>The API server answered with an error status.</summary>
     KubeApiError = 601,
+
+    // ---- 7xx: product lifecycle ----
+    /// <summary>A name given in <c>--services</c> (or an add-on, middleware or schedule entry) is not a service of the product.</summary>
+    UnknownService = 700,
+    /// <summary>A service depends on a service the product does not have, or that the selection leaves out.</summary>
+    DependencyMissing = 701,
+    /// <summary>Services depend on each other in a cycle.</summary>
+    DependencyCycle = 702,
+    /// <summary>A config template cannot be parsed or rendered (undefined variable, syntax error); the message names the file and line.</summary>
+    TemplateError = 703,
+    /// <summary>A config file was edited on the target and the package changed the same lines; resolve with take-new or keep-live.</summary>
+    MergeConflict = 704,
+    /// <summary>A schedule cannot be made or is invalid (unknown host or service, no eligible host, too few hosts).</summary>
+    ScheduleInvalid = 705,
+    /// <summary>A strict precheck failed on at least one host.</summary>
+    PrecheckFailed = 706,
 }
