@@ -65,7 +65,7 @@ public static class DockerBenchmarks
                     await host.RunAsync(CommandSpec.Of(["scp", "-q", .. scp, archive, "127.0.0.1:" + remoteCopy])).ThrowOnFailure();
                     await host.RunAsync(CommandSpec.Of(["ssh", .. ssh, "127.0.0.1", $"docker load -i '{remoteCopy}' >/dev/null && rm -f '{remoteCopy}'"])).ThrowOnFailure();
                 }, null),
-                ("cat | ssh docker load", () => host.RunScriptAsync("f=$1; shift; cat \"$f\" | ssh \"$@\" 127.0.0.1 'docker load >/dev/null'", [archive, .. ssh]).ThrowOnFailure()),
+                ("cat | ssh docker load", () => host.RunScriptAsync("f=$1; shift; cat \"$f\" | ssh \"$@\" 127.0.0.1 'docker load >/dev/null'", [archive, .. ssh]).ThrowOnFailure(), null),
             ], Remove, runs);
             await host.RunAsync(CommandSpec.Of(["ssh", .. ssh, "-O", "exit", "127.0.0.1"]));
 
