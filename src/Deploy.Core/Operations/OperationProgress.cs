@@ -40,7 +40,8 @@ public sealed record OperationProgress(OperationEventKind Kind, string Operation
     /// <summary>The step concerned, if any.</summary>
     public string? Step { get; init; }
 
-    /// <summary>The step's 0-based index, or -1.</summary>
+    /// <summary>The step's 0-based index among the journaled steps; -1 for a check that runs before them (e.g. a
+    /// package's verification) or for events about the whole run.</summary>
     public int StepIndex { get; init; } = -1;
 
     /// <summary>How many steps the run has (0 when not known).</summary>
