@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on a fresh machine that has only the .NET SDK:
+# Runs the whole test suite on a fresh machine that has only the .NET SDK (as root: the isolated test hosts need
+# mount and PID namespaces; elsewhere they fall back to plain sshd servers and say so):
 # installs the real services the integration tests use (only what is missing), starts dockerd if it is not
 # running, then runs `dotnet test Deploy.sln`. Extra arguments go to `dotnet test`.
 set -euo pipefail
@@ -23,6 +24,13 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 ls /usr/share/python-wheels/*.whl >/dev/null 2>&1 || need+=(python3-pip-whl python3-setuptools-whl)
+# The isolated test hosts (tests/Deploy.Testing/Hosts): namespaces and setsid (util-linux), a login user with
+# password sudo (sudo, openssl for its password hash), and ps inside a host (procps).
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+command -v setsid >/dev/null 2>&1 || need+=(util-linux)
+command -v sudo >/dev/null 2>&1 || need+=(sudo)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v ps >/dev/null 2>&1 || need+=(procps)
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
   echo "test.sh: installing ${need[*]}"
