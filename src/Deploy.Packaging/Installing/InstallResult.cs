@@ -23,3 +23,8 @@ public sealed record InstallResult(
     IReadOnlyList<string> Steps,
     bool RecoveredJournal,
     LockTakeover? TakenOverLock);
+
+/// <summary>What <see cref="PackageInstaller.RecoverAsync"/> did.</summary>
+/// <param name="RolledBack">Whether an interrupted install was found and rolled back.</param>
+/// <param name="TakenOverLock">The note when the install lock was taken over from a stale holder; <c>null</c> when it was free.</param>
+public sealed record InstallRecovery(bool RolledBack, LockTakeover? TakenOverLock);

@@ -117,14 +117,16 @@ public sealed class PackageInstaller
 
     /// <summary>
     /// Rolls back an install of <paramref name="type"/> that a crash interrupted (found in its journal), under the
-    /// install root's lock; a lock left by a killed install is taken over with a note. Returns whether there was one.
+    /// install root's lock; a lock left by a killed install is taken over with a note (in the result).
     /// </summary>
-    public async Task<bool> RecoverAsync(Model.PackageType type, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<InstallRecovery> RecoverAsync(Model.PackageType type, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var definition = Definition(type);
         var root = RootOf(definition);
         await using var lease = await Lock(root).AcquireAsync(PackageInstallRecord.Kind, progress, cancellationToken).ConfigureAwait(false);
-        return await RecoverLockedAsync(root, definition.Strategy, progress, cancellationToken).ConfigureAwait(false);
+        var rolledBack = await RecoverLockedAsync(root, definition.Strategy, progress, cancellationToken).ConfigureAwait(false);
+        await lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+        return new InstallRecovery(rolledBack, lease.TakenOver);
     }
 
     private Model.PackageTypeDefinition Definition(Model.PackageType type)
