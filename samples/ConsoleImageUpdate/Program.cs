@@ -83,7 +83,7 @@ try
     Console.WriteLine();
     Console.Write(plan.ToText());
     Console.WriteLine();
-    var result = await update.ApplyAsync(plan, new Progress<string>(s => Console.WriteLine("  " + s)));
+    var result = await update.ApplyAsync(plan, new Progress<Deploy.Core.Operations.OperationProgress>(p => Console.WriteLine("  " + p.Message)));
     foreach (var (service, container) in result.Containers.Select(c => (c.Service, c.Container)))
     {
         Console.WriteLine($"Verified: {service} ({container}) runs {newRef}.");

@@ -64,7 +64,7 @@ internal static class DockerCommands
             return 0;
         }
 
-        var result = await update.ApplyAsync(plan, new Progress<string>(line => Console.WriteLine($"  {line}")), ct).ConfigureAwait(false);
+        var result = await update.ApplyAsync(plan, new Progress<Deploy.Core.Operations.OperationProgress>(p => Console.WriteLine($"  {p.Message}")), ct).ConfigureAwait(false);
         Console.WriteLine($"Updated and verified on {host.Name}:");
         foreach (var (service, container) in result.Containers.Select(c => (c.Service, c.Container)))
         {

@@ -216,8 +216,14 @@ internal static class PackageCommands
     };
 
     /// <summary>Prints each install step as it starts, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class StepPrinter : IProgress<InstallProgress>
+    private sealed class StepPrinter : IProgress<Deploy.Core.Operations.OperationProgress>
     {
-        public void Report(InstallProgress value) => Console.WriteLine($"==> {value.Step}");
+        public void Report(Deploy.Core.Operations.OperationProgress value)
+        {
+            if (value.Kind is not (Deploy.Core.Operations.OperationEventKind.StepCompleted or Deploy.Core.Operations.OperationEventKind.Completed))
+            {
+                Console.WriteLine($"==> {value.Message}");
+            }
+        }
     }
 }

@@ -1,7 +1,10 @@
 using System.Globalization;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
-using Deploy.Core.Sequence;
+using Deploy.Core.Operations;
+using Deploy.Core.Operations.Journaling;
+using Deploy.Core.Operations.Locking;
+using Deploy.Core.Operations.Running;
 using Deploy.Docker.Archives;
 using Deploy.Docker.Engine;
 using Deploy.Docker.Updates.Steps;
@@ -14,7 +17,8 @@ namespace Deploy.Docker.Updates;
 /// Updates the images of a containerized console deployment in one verified call: plan → apply (back up files,
 /// load archives, edit compose/.systemconfig/.env, restart) → verify (new image IDs, running, healthy, settled) →
 /// on failure roll back (restore files, bring the services back on the old images, which are still present).
-/// A journal on the target makes it crash-safe: a run that finds an interrupted update rolls it back first.
+/// It runs on the operations core: the deployment's lock, a journal written before each side effect (a run that
+/// finds an interrupted update rolls it back first), and steps rolled back in reverse.
 /// </summary>
 public sealed class ImageUpdate
 {
@@ -64,154 +68,124 @@ public sealed class ImageUpdate
             }
         }
 
-        var pending = await UpdateContext.ReadPendingAsync(_host, _options, cancellationToken).ConfigureAwait(false);
+        var pending = await Journal().ReadAsync<ImageUpdateRecord>(ImageUpdateRecord.Kind, cancellationToken).ConfigureAwait(false);
         var overrides = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var file in pending?.Files ?? [])
+        foreach (var file in pending?.Payload.Files ?? [])
         {
             overrides[file.Path] = await _host.ReadAllBytesAsync(file.Backup, cancellationToken).ConfigureAwait(false);
         }
 
         var projects = await ProjectReader.ReadAsync(_host, _options.Directory, overrides, cancellationToken, _options.ComposeFiles).ConfigureAwait(false);
         var plan = ImageUpdatePlanner.Plan(_options.Directory, projects, targets);
-        return pending is null ? plan : plan with { Notes = [$"An interrupted update ({pending.Id}, at step '{pending.Step}') will be rolled back first; this plan starts from its backed-up files.", .. plan.Notes] };
+        return pending is null ? plan : plan with { Notes = [$"An interrupted update ({pending.Id}, at step '{InterruptedAt(pending)}') will be rolled back first; this plan starts from its backed-up files.", .. plan.Notes] };
     }
 
     /// <summary>Plans and applies in one call (rolling back an interrupted earlier update first).</summary>
-    public async Task<ImageUpdateResult> UpdateAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<ImageUpdateResult> UpdateAsync(IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var plan = await PlanAsync(cancellationToken).ConfigureAwait(false);
         return await ApplyAsync(plan, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Applies <paramref name="plan"/>. On any failure the steps done are rolled back and the failure is thrown with
-    /// what was rolled back; <see cref="DeployErrorCode.RollbackFailed"/> when the rollback itself failed. When
+    /// Applies <paramref name="plan"/> under the deployment's lock (<see cref="ImageUpdateOptions.LockPath"/>; a lock
+    /// left by a killed update is taken over with a note), after rolling back an interrupted update. On any failure
+    /// the steps done are rolled back and the failure is thrown with what was rolled back;
+    /// <see cref="DeployErrorCode.RollbackFailed"/> when the rollback itself failed. When
     /// <paramref name="cancellationToken"/> fires, nothing is rolled back: the journal stays and the next run rolls back.
     /// </summary>
-    public async Task<ImageUpdateResult> ApplyAsync(ImageUpdatePlan plan, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<ImageUpdateResult> ApplyAsync(ImageUpdatePlan plan, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        return await LockedAsync(() => ApplyLockedAsync(plan, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Runs <paramref name="action"/> holding the deployment's lock (<c>.deploy-backup/control/lock</c>, shared with the
-    /// sequence engine's lock format): a second update of the same deployment gets <see cref="DeployErrorCode.LockHeld"/>;
-    /// a lock left by a killed run on this machine is taken over, since its journal is rolled back next.
-    /// </summary>
-    private async Task<T> LockedAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
-    {
-        var store = new HostStateStore(_host, PosixPath.Combine(_options.Directory, _options.BackupDirectoryName), _time);
-        var holder = LockHolder.ForCurrentProcess(_time);
-        await store.AcquireLockAsync(holder, breakStale: true, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        finally
-        {
-            await store.ReleaseLockAsync(holder, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<ImageUpdateResult> ApplyLockedAsync(ImageUpdatePlan plan, IProgress<string>? progress, CancellationToken cancellationToken)
-    {
-        var recovered = await RecoverLockedAsync(cancellationToken).ConfigureAwait(false);
-        if (recovered is not null)
-        {
-            progress?.Report($"Rolled back the interrupted update {recovered.UpdateId} (it had reached '{recovered.InterruptedAt}').");
-        }
-
-        var journal = new UpdateJournal(NewId(), _options.Directory, "plan", [], [], _options.RestartScript, [.. _options.RestartArguments]);
-        var context = new UpdateContext(_host, _engine, _options, _logger, _time, journal) { Plan = plan };
+        await using var lease = await Lock().AcquireAsync(ImageUpdateRecord.Kind, progress, cancellationToken).ConfigureAwait(false);
+        var recovered = await RecoverLockedAsync(lease, progress, cancellationToken).ConfigureAwait(false);
         await _engine.DetectAsync(cancellationToken).ConfigureAwait(false);
-        context.Journal = journal with { Services = await BindServicesAsync(plan, cancellationToken).ConfigureAwait(false) };
-
-        IImageUpdateStep[] steps = [new BackupFilesStep(), new LoadImagesStep(), new EditFilesStep(), new RestartStep(), new VerifyStep()];
-        var done = new List<IImageUpdateStep>();
-        IImageUpdateStep? current = null;
-        try
+        var record = new ImageUpdateRecord(_options.Directory, [], await BindServicesAsync(plan, cancellationToken).ConfigureAwait(false), _options.RestartScript, [.. _options.RestartArguments]);
+        var context = new UpdateContext(_host, _engine, _options, _logger, _time, NewId(), record) { Plan = plan };
+        var runner = Runner(_options.Observer);
+        var journal = runner.NewJournal(context, lease.Holder) with { Id = context.Id };
+        var outcome = await runner.RunAsync(journal, context, progress, cancellationToken).ConfigureAwait(false);
+        if (outcome.Succeeded)
         {
-            foreach (var step in steps)
-            {
-                current = step;
-                if (_options.BeforeStep is { } hook)
-                {
-                    await hook(step.Name, cancellationToken).ConfigureAwait(false);
-                }
-
-                cancellationToken.ThrowIfCancellationRequested();
-                DockerLog.Step(_logger, step.Name, _host.Name);
-                progress?.Report($"{step.Name}...");
-                done.Add(step);
-                await step.ApplyAsync(context, cancellationToken).ConfigureAwait(false);
-            }
-
-            await context.CloseJournalAsync("completed", cancellationToken).ConfigureAwait(false);
-            return new ImageUpdateResult(plan, context.LoadedReferences, context.VerifiedContainers, context.BackupDirectory, recovered);
+            await CloseJournalAsync(context, journal, "completed", cancellationToken).ConfigureAwait(false);
+            await lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+            return new ImageUpdateResult(plan, context.LoadedReferences, context.VerifiedContainers, context.BackupDirectory, recovered, lease.TakenOver);
         }
-        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+
+        var e = outcome.Error!;
+        if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
         {
-            throw new DeployException(DeployErrorCode.Cancelled, $"The update was cancelled at step '{current?.Name}'; its journal stays in {context.BackupRoot} and the next run rolls it back.", e) { Host = _host.Name, Path = _options.Directory };
+            throw new DeployException(DeployErrorCode.Cancelled, $"The update was cancelled at step '{outcome.FailedStep}'; its journal stays in {_options.JournalPath} and the next run rolls it back.", e) { Host = _host.Name, Path = _options.Directory };
         }
-        catch (Exception e) when (done.Count > 0 && e is not OperationCanceledException)
+
+        DockerLog.RollingBack(_logger, _host.Name, outcome.FailedStep ?? "", e.Message);
+        if (outcome.RollbackFailures.Count > 0)
         {
-            DockerLog.RollingBack(_logger, _host.Name, current?.Name ?? "", e.Message);
-            progress?.Report($"{current?.Name} failed; rolling back...");
-            try
-            {
-                foreach (var step in Enumerable.Reverse(done))
-                {
-                    await step.RollbackAsync(context, CancellationToken.None).ConfigureAwait(false);
-                }
-
-                await context.CloseJournalAsync("rolledback", CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception rollback) when (rollback is DeployException or IOException)
-            {
-                throw new DeployException(DeployErrorCode.RollbackFailed, $"The update failed at step '{current?.Name}' ({e.Message}) and the rollback failed too ({rollback.Message}). The original files are in {context.BackupDirectory}; the journal {UpdateContext.PendingPath(_options)} lists them.", rollback) { Host = _host.Name, Path = context.BackupDirectory };
-            }
-
-            var code = e switch { DeployException d => d.Code, IOException => DeployErrorCode.RemoteIoFailed, _ => DeployErrorCode.Unknown };
-            throw new DeployException(code, $"The update failed at step '{current?.Name}': {e.Message} It was rolled back: the files are restored and the services run their previous images.", e) { Host = _host.Name, Path = _options.Directory };
+            var rollback = outcome.RollbackFailures[0].Error;
+            throw new DeployException(DeployErrorCode.RollbackFailed, $"The update failed at step '{outcome.FailedStep}' ({e.Message}) and the rollback failed too ({rollback.Message}). The original files are in {context.BackupDirectory}; the journal {_options.JournalPath} lists them.", rollback) { Host = _host.Name, Path = context.BackupDirectory };
         }
+
+        await CloseJournalAsync(context, journal, "rolledback", CancellationToken.None).ConfigureAwait(false);
+        var code = e switch { DeployException d => d.Code, IOException => DeployErrorCode.RemoteIoFailed, _ => DeployErrorCode.Unknown };
+        throw new DeployException(code, $"The update failed at step '{outcome.FailedStep}': {e.Message} It was rolled back: the files are restored and the services run their previous images.", e) { Host = _host.Name, Path = _options.Directory };
     }
 
     /// <summary>
     /// Rolls back an interrupted update found on the target (restores its backed-up files, restarts its services on
-    /// them and checks they run their previous images); <c>null</c> when none is pending.
+    /// them and checks they run their previous images), under the deployment's lock; <c>null</c> when none is pending.
     /// </summary>
-    public Task<RecoveryResult?> RecoverAsync(CancellationToken cancellationToken = default)
-        => LockedAsync(() => RecoverLockedAsync(cancellationToken), cancellationToken);
-
-    private async Task<RecoveryResult?> RecoverLockedAsync(CancellationToken cancellationToken)
+    public async Task<RecoveryResult?> RecoverAsync(IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var journal = await UpdateContext.ReadPendingAsync(_host, _options, cancellationToken).ConfigureAwait(false);
+        await using var lease = await Lock().AcquireAsync(ImageUpdateRecord.Kind, progress, cancellationToken).ConfigureAwait(false);
+        var result = await RecoverLockedAsync(lease, progress, cancellationToken).ConfigureAwait(false);
+        await lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private async Task<RecoveryResult?> RecoverLockedAsync(LockLease lease, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var journal = await Journal().ReadAsync<ImageUpdateRecord>(ImageUpdateRecord.Kind, cancellationToken).ConfigureAwait(false);
         if (journal is null)
         {
             return null;
         }
 
         DockerLog.Recovering(_logger, journal.Id, _options.Directory, _host.Name);
-        var context = new UpdateContext(_host, _engine, _options with { RestartScript = journal.RestartScript }, _logger, _time, journal);
-        try
+        var record = journal.Payload;
+        var context = new UpdateContext(_host, _engine, _options with { RestartScript = record.RestartScript, RestartArguments = record.RestartArguments }, _logger, _time, journal.Id, record);
+        var failures = await Runner(null).RollBackAsync(journal, context, progress, cancellationToken).ConfigureAwait(false);
+        if (failures.Count > 0)
         {
-            var restored = await context.RestoreFilesAsync(cancellationToken).ConfigureAwait(false);
-            if (journal.Step is "restart" or "verify")
-            {
-                await ServiceOperations.RestartAsync(context, cancellationToken).ConfigureAwait(false);
-                await ServiceOperations.VerifyAsync(context, previous: true, cancellationToken).ConfigureAwait(false);
-            }
+            throw new DeployException(DeployErrorCode.RollbackFailed, $"Rolling back the interrupted update {journal.Id} failed: {failures[0].Error.Message}", failures[0].Error) { Host = _host.Name, Path = _options.JournalPath };
+        }
 
-            var interruptedAt = journal.Step;
-            await context.CloseJournalAsync("rolledback", cancellationToken).ConfigureAwait(false);
-            return new RecoveryResult(journal.Id, interruptedAt, restored, journal.Services.Select(s => s.Service).Distinct().ToList());
-        }
-        catch (DeployException e) when (e.Code != DeployErrorCode.Cancelled)
-        {
-            throw new DeployException(DeployErrorCode.RollbackFailed, $"Rolling back the interrupted update {journal.Id} failed: {e.Message}", e) { Host = _host.Name, Path = UpdateContext.PendingPath(_options) };
-        }
+        await CloseJournalAsync(context, journal, "rolledback", cancellationToken).ConfigureAwait(false);
+        return new RecoveryResult(journal.Id, InterruptedAt(journal), context.RestoredFiles, record.Services.Select(s => s.Service).Distinct().ToList(), lease.TakenOver);
     }
+
+    /// <summary>The last step the interrupted run completed (<c>plan</c> when none).</summary>
+    private static string InterruptedAt(OperationJournal<ImageUpdateRecord> journal)
+        => journal.CompletedCount == 0 ? "plan" : journal.Steps[journal.CompletedCount - 1].Name;
+
+    /// <summary>Closes the journal: it moves beside the backups it describes, with its outcome, so nothing is pending.</summary>
+    private async Task CloseJournalAsync(UpdateContext context, OperationJournal<ImageUpdateRecord> journal, string outcome, CancellationToken cancellationToken)
+    {
+        var steps = journal.Steps.Select(s => s with { State = outcome == "completed" ? StepState.Completed : StepState.RolledBack }).ToArray();
+        var closed = journal with { Steps = steps, Payload = context.Record with { Outcome = outcome } };
+        await new JournalStore(_host, PosixPath.Combine(context.BackupDirectory, "journal.json")).WriteAsync(closed, cancellationToken).ConfigureAwait(false);
+        await Journal().DeleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private HostLock Lock() => new(_host, _options.LockPath, _options.Lock with { TimeProvider = _time });
+
+    private JournalStore Journal() => new(_host, _options.JournalPath);
+
+    private OperationRunner<UpdateContext, ImageUpdateRecord> Runner(IOperationObserver? observer) => new(
+        Journal(),
+        ImageUpdateRecord.Kind,
+        [new BackupFilesStep(), new LoadImagesStep(), new EditFilesStep(), new RestartStep(), new VerifyStep()],
+        c => c.Record,
+        new OperationRunOptions { Observer = observer, DeleteJournalWhenDone = false, TimeProvider = _time, Logger = _logger });
 
     private async Task<List<JournalService>> BindServicesAsync(ImageUpdatePlan plan, CancellationToken cancellationToken)
     {

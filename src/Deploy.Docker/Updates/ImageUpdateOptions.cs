@@ -1,3 +1,6 @@
+using Deploy.Core.Operations.Locking;
+using Deploy.Core.Operations.Running;
+
 namespace Deploy.Docker.Updates;
 
 /// <summary>What to update and how: the deployment directory on the target, the archives, how to restart, and how long to verify.</summary>
@@ -41,6 +44,17 @@ public sealed record ImageUpdateOptions
     /// <c>.deploy-backup</c></value>.</summary>
     public string BackupDirectoryName { get; init; } = ".deploy-backup";
 
-    /// <summary>Called before each step with its name (tests use it to interrupt an update at a step boundary).</summary>
-    internal Func<string, CancellationToken, Task>? BeforeStep { get; init; }
+    /// <summary>How the deployment's lock (<see cref="LockPath"/>) is held: heartbeat, staleness, takeover.
+    /// <value>Default lock options: a lock left by a killed update is taken over with a note.</value></summary>
+    public HostLockOptions Lock { get; init; } = new();
+
+    /// <summary>Called at every step boundary of the update (tests pause, cancel or fail there). <value>None.</value></summary>
+    public IOperationObserver? Observer { get; init; }
+
+    /// <summary>The deployment's lock: <c>&lt;Directory&gt;/&lt;BackupDirectoryName&gt;/lock</c>.</summary>
+    public string LockPath => Deploy.Core.Hosts.PosixPath.Combine(Directory, BackupDirectoryName, "lock");
+
+    /// <summary>The journal of an update in progress: <c>&lt;Directory&gt;/&lt;BackupDirectoryName&gt;/pending.json</c>
+    /// (when the update ends it moves to <c>&lt;id&gt;/journal.json</c> beside the backups it describes).</summary>
+    public string JournalPath => Deploy.Core.Hosts.PosixPath.Combine(Directory, BackupDirectoryName, "pending.json");
 }

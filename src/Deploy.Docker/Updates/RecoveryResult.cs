@@ -5,4 +5,6 @@ namespace Deploy.Docker.Updates;
 /// <param name="InterruptedAt">The step it had reached.</param>
 /// <param name="RestoredFiles">The files restored from the backup.</param>
 /// <param name="Services">The services brought back on their previous images.</param>
-public sealed record RecoveryResult(string UpdateId, string InterruptedAt, IReadOnlyList<string> RestoredFiles, IReadOnlyList<string> Services);
+/// <param name="TakenOverLock">The note when the deployment's lock was taken over from a stale holder (e.g. the
+/// killed update); <c>null</c> when it was free.</param>
+public sealed record RecoveryResult(string UpdateId, string InterruptedAt, IReadOnlyList<string> RestoredFiles, IReadOnlyList<string> Services, Deploy.Core.Operations.Locking.LockTakeover? TakenOverLock);

@@ -10,11 +10,13 @@ internal static class ServiceOperations
 {
     public static async Task RestartAsync(UpdateContext context, CancellationToken cancellationToken)
     {
-        var journal = context.Journal;
+        var journal = context.Record;
         if (journal.RestartScript is { } script)
         {
+            // The script's path is a target path (a rooted host maps it, like the working directory).
             var path = script.StartsWith('/') ? script : PosixPath.Combine(journal.Directory, script);
-            await context.Host.RunAsync(new CommandSpec([path, .. journal.RestartArguments]) { WorkingDirectory = journal.Directory }, cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+            var command = new CommandSpec([path, .. journal.RestartArguments]) { WorkingDirectory = journal.Directory }.WithPathArguments(0);
+            await context.Host.RunAsync(command, cancellationToken).ThrowOnFailure().ConfigureAwait(false);
             return;
         }
 
@@ -44,7 +46,7 @@ internal static class ServiceOperations
         var deadline = context.Time.GetUtcNow() + options.VerifyTimeout;
         var verified = new List<VerifiedContainer>();
         var snapshots = new Dictionary<string, ContainerState>(StringComparer.Ordinal);
-        foreach (var service in context.Journal.Services.DistinctBy(s => (s.ProjectName, s.Service)))
+        foreach (var service in context.Record.Services.DistinctBy(s => (s.ProjectName, s.Service)))
         {
             var expected = previous ? service.OldImageId : service.NewImageId;
             if (expected is null)

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
 using Deploy.Docker.Engine;
@@ -7,8 +6,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Deploy.Docker.Updates;
 
-/// <summary>The state shared by the steps of one update (or one recovery): host, engine, plan and journal.</summary>
-internal sealed class UpdateContext(IHost host, DockerEngine engine, ImageUpdateOptions options, ILogger logger, TimeProvider time, UpdateJournal journal)
+/// <summary>The state shared by the steps of one update (or one rollback): host, engine, plan and journal payload.</summary>
+internal sealed class UpdateContext(IHost host, DockerEngine engine, ImageUpdateOptions options, ILogger logger, TimeProvider time, string id, ImageUpdateRecord record)
 {
     public IHost Host { get; } = host;
 
@@ -20,7 +19,11 @@ internal sealed class UpdateContext(IHost host, DockerEngine engine, ImageUpdate
 
     public TimeProvider Time { get; } = time;
 
-    public UpdateJournal Journal { get; set; } = journal;
+    /// <summary>The update's id: its journal's id and its backup folder's name.</summary>
+    public string Id { get; } = id;
+
+    /// <summary>The journal payload (steps add to it; the runner journals it after each step).</summary>
+    public ImageUpdateRecord Record { get; set; } = record;
 
     public ImageUpdatePlan? Plan { get; init; }
 
@@ -28,51 +31,16 @@ internal sealed class UpdateContext(IHost host, DockerEngine engine, ImageUpdate
 
     public List<VerifiedContainer> VerifiedContainers { get; } = [];
 
+    /// <summary>Files a rollback restored.</summary>
+    public List<string> RestoredFiles { get; } = [];
+
     public string BackupRoot => PosixPath.Combine(Options.Directory, Options.BackupDirectoryName);
 
-    public string BackupDirectory => PosixPath.Combine(BackupRoot, Journal.Id);
+    public string BackupDirectory => PosixPath.Combine(BackupRoot, Id);
 
-    public static string PendingPath(ImageUpdateOptions options) => PosixPath.Combine(options.Directory, options.BackupDirectoryName, "pending.json");
-
-    public static async Task<UpdateJournal?> ReadPendingAsync(IHost host, ImageUpdateOptions options, CancellationToken cancellationToken)
+    public async Task RestoreFilesAsync(CancellationToken cancellationToken)
     {
-        var path = PendingPath(options);
-        if (!await host.ExistsAsync(path, cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
-        try
-        {
-            var bytes = await host.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
-            return JsonSerializer.Deserialize(bytes, JournalJsonContext.Default.UpdateJournal)
-                ?? throw new JsonException("empty journal");
-        }
-        catch (JsonException e)
-        {
-            throw new DeployException(DeployErrorCode.StateCorrupt, $"The update journal '{path}' on {host.Name} cannot be read; inspect it and the backups beside it, then remove it.", e) { Host = host.Name, Path = path };
-        }
-    }
-
-    public async Task SaveJournalAsync(string step, CancellationToken cancellationToken)
-    {
-        Journal = Journal with { Step = step };
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(Journal, JournalJsonContext.Default.UpdateJournal);
-        await Host.WriteAllBytesAsync(PendingPath(Options), bytes, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Closes the journal: it moves beside the backups it describes, so the next run finds nothing pending.</summary>
-    public async Task CloseJournalAsync(string finalStep, CancellationToken cancellationToken)
-    {
-        await SaveJournalAsync(finalStep, cancellationToken).ConfigureAwait(false);
-        await Host.CreateDirectoryAsync(BackupDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await Host.MoveAsync(PendingPath(Options), PosixPath.Combine(BackupDirectory, "journal.json"), overwrite: true, cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<List<string>> RestoreFilesAsync(CancellationToken cancellationToken)
-    {
-        var restored = new List<string>();
-        foreach (var file in Journal.Files)
+        foreach (var file in Record.Files)
         {
             var current = await Host.ExistsAsync(file.Path, cancellationToken).ConfigureAwait(false)
                 ? Sha256(await Host.ReadAllBytesAsync(file.Path, cancellationToken).ConfigureAwait(false))
@@ -89,10 +57,11 @@ internal sealed class UpdateContext(IHost host, DockerEngine engine, ImageUpdate
             }
 
             await Host.WriteAllBytesAsync(file.Path, backup, cancellationToken: cancellationToken).ConfigureAwait(false);
-            restored.Add(file.Path);
+            if (!RestoredFiles.Contains(file.Path))
+            {
+                RestoredFiles.Add(file.Path);
+            }
         }
-
-        return restored;
     }
 
     public static string Sha256(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();

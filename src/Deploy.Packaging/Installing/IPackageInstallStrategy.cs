@@ -1,4 +1,5 @@
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Running;
 
 namespace Deploy.Packaging.Installing;
 
@@ -12,8 +13,9 @@ public interface IPackageInstallStrategy
     /// refuses and names them; with force they are stopped.</summary>
     IReadOnlyList<ProcessQuery> BackgroundProcesses(InstallContext context);
 
-    /// <summary>The ordered steps (each with its rollback).</summary>
-    IReadOnlyList<IInstallStep> CreateSteps(InstallContext context);
+    /// <summary>The ordered steps (each with its rollback), run by the operations core: journaled on the target,
+    /// rolled back in reverse on failure or after a crash. Step names are recorded in the journal: keep them stable.</summary>
+    IReadOnlyList<IOperationStep<InstallContext>> CreateSteps(InstallContext context);
 
     /// <summary>What the generated <c>./install</c> launcher does for this type, or <c>null</c> when the
     /// launcher should hand over to the <c>deploy</c> tool (<c>deploy package install</c>).</summary>

@@ -1,4 +1,5 @@
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Locking;
 using Deploy.Packaging.Reading;
 
 namespace Deploy.Packaging.Installing;
@@ -11,6 +12,8 @@ namespace Deploy.Packaging.Installing;
 /// <param name="StoppedProcesses">Processes stopped because of force.</param>
 /// <param name="Steps">The steps run, in order.</param>
 /// <param name="RecoveredJournal">Whether an unfinished earlier install was rolled back first.</param>
+/// <param name="TakenOverLock">The note when the install lock was taken over from a stale holder (e.g. a killed
+/// install); <c>null</c> when it was free.</param>
 public sealed record InstallResult(
     VerifiedPackage Package,
     string InstallRoot,
@@ -18,4 +21,10 @@ public sealed record InstallResult(
     string? PreviousRelease,
     IReadOnlyList<ProcessInfo> StoppedProcesses,
     IReadOnlyList<string> Steps,
-    bool RecoveredJournal);
+    bool RecoveredJournal,
+    LockTakeover? TakenOverLock);
+
+/// <summary>What <see cref="PackageInstaller.RecoverAsync"/> did.</summary>
+/// <param name="RolledBack">Whether an interrupted install was found and rolled back.</param>
+/// <param name="TakenOverLock">The note when the install lock was taken over from a stale holder; <c>null</c> when it was free.</param>
+public sealed record InstallRecovery(bool RolledBack, LockTakeover? TakenOverLock);

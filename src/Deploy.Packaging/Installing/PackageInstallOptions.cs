@@ -1,3 +1,5 @@
+using Deploy.Core.Operations.Locking;
+using Deploy.Core.Operations.Running;
 using Deploy.Packaging.Model;
 using Deploy.Packaging.Reading;
 
@@ -34,6 +36,13 @@ public sealed record PackageInstallOptions
 
     /// <summary>A local folder for extracting the package; <c>null</c> for the system temp folder.</summary>
     public string? WorkDirectory { get; init; }
+
+    /// <summary>How the install root's lock (<c>&lt;root&gt;/.deploy/lock</c>) is held: heartbeat, staleness, takeover;
+    /// its clock is <see cref="TimeProvider"/>. <value>Default lock options: a stale lock is taken over with a note.</value></summary>
+    public HostLockOptions Lock { get; init; } = new();
+
+    /// <summary>Called at every step boundary of the install (tests pause or stop there). <value>None.</value></summary>
+    public IOperationObserver? Observer { get; init; }
 
     /// <summary>The clock (release folder names carry a timestamp). <value><see cref="TimeProvider.System"/>.</value></summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

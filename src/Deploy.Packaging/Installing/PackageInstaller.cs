@@ -1,6 +1,10 @@
 using System.Globalization;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations;
+using Deploy.Core.Operations.Journaling;
+using Deploy.Core.Operations.Locking;
+using Deploy.Core.Operations.Running;
 using Deploy.Packaging.Reading;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,9 +13,11 @@ namespace Deploy.Packaging.Installing;
 
 /// <summary>
 /// The rdb <c>./install [-f]</c> as a library, on any <see cref="IHost"/>: verify the package (hashes, signature,
-/// safe entries), check <c>os_release</c> against the host, check the tool's background processes (refuse and name
-/// them, or stop them with force), then run the type's steps — staged into a new release folder, switched with one
-/// symlink rename, journaled so that a failure (or a crash and rerun) leaves the previous install intact.
+/// safe entries), check <c>os_release</c> against the host, take the install root's lock
+/// (<c>&lt;root&gt;/.deploy/lock</c>), roll back an install a crash interrupted, check the tool's background processes
+/// (refuse and name them, or stop them with force), then run the type's steps on the operations core: staged into a
+/// new release folder, switched with one symlink rename, journaled before each side effect so that a failure, or a
+/// kill and rerun, leaves the previous install intact.
 /// </summary>
 public sealed class PackageInstaller
 {
@@ -31,15 +37,15 @@ public sealed class PackageInstaller
     /// <summary>Installs the package file <paramref name="packagePath"/> (a local file).</summary>
     /// <param name="packagePath">The package (.tar.gz, .tar or .zip).</param>
     /// <param name="force">Stop the tool's running background processes instead of refusing (<c>-f</c>).</param>
-    /// <param name="progress">Receives each step as it starts.</param>
+    /// <param name="progress">Receives the checks and each step as it starts and completes.</param>
     /// <param name="cancellationToken">Cancels the install (completed steps are rolled back).</param>
-    public async Task<InstallResult> InstallAsync(string packagePath, bool force = false, IProgress<InstallProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<InstallResult> InstallAsync(string packagePath, bool force = false, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(packagePath);
         var work = Path.Combine(_options.WorkDirectory ?? Path.GetTempPath(), "deploy-install-" + Guid.NewGuid().ToString("N")[..12]);
         try
         {
-            progress?.Report(new InstallProgress("verify", 1, 3));
+            Report(progress, "verify");
             var package = await new PackageReader(_options.Read with { Registry = _options.Registry }).ExtractAsync(packagePath, work, cancellationToken).ConfigureAwait(false);
             return await InstallVerifiedAsync(package, force, progress, cancellationToken).ConfigureAwait(false);
         }
@@ -53,7 +59,7 @@ public sealed class PackageInstaller
     }
 
     /// <summary>Installs an already verified and extracted package (see <see cref="PackageReader.ExtractAsync"/>).</summary>
-    public async Task<InstallResult> InstallVerifiedAsync(VerifiedPackage package, bool force = false, IProgress<InstallProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<InstallResult> InstallVerifiedAsync(VerifiedPackage package, bool force = false, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(package);
         if (package.PayloadDirectory is null)
@@ -62,118 +68,106 @@ public sealed class PackageInstaller
         }
 
         var version = package.Version;
-        var definition = _options.Registry.Find(version.PackageType)
-            ?? throw new DeployException(DeployErrorCode.UnknownPackageType, $"No installer strategy is registered for package type '{version.PackageType}'. Register one with PackageTypeRegistry.With(...).") { Path = "package_type" };
-        var root = _options.InstallBase.TrimEnd('/') + "/" + definition.Component;
+        var definition = Definition(version.PackageType);
+        var root = RootOf(definition);
         Logging.Installing(_logger, version.PackageName, version.PackageType.Name, _host.Name, root);
 
-        progress?.Report(new InstallProgress("os_release", 2, 3));
+        Report(progress, "os_release");
         var os = await _host.GetOsReleaseAsync(cancellationToken).ConfigureAwait(false);
         version.OsRelease.EnsureMatches(os, _host.Name);
 
+        await using var lease = await Lock(root).AcquireAsync(PackageInstallRecord.Kind, progress, cancellationToken).ConfigureAwait(false);
+        var recovered = await RecoverLockedAsync(root, definition.Strategy, progress, cancellationToken).ConfigureAwait(false);
         await _host.CreateDirectoryAsync(root + "/releases", null, cancellationToken).ConfigureAwait(false);
-        var recovered = await RecoverAsync(root, definition.Strategy, cancellationToken).ConfigureAwait(false);
 
         var previous = await CurrentReleaseAsync(root, cancellationToken).ConfigureAwait(false);
         var stamp = _options.TimeProvider.GetUtcNow().ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
-        var context = new InstallContext(_host, root, version.PackageName + "-" + stamp, previous, _options) { Package = package, Force = force };
+        var record = new PackageInstallRecord(version.PackageName, version.PackageType.Name!, version.PackageName + "-" + stamp, previous);
+        var context = new InstallContext(_host, root, record.ReleaseName, previous, _options) { Package = package, Force = force };
 
-        progress?.Report(new InstallProgress("processes", 3, 3));
+        Report(progress, "processes");
         var stopped = await HandleProcessesAsync(definition.Strategy.BackgroundProcesses(context), force, cancellationToken).ConfigureAwait(false);
 
-        var steps = definition.Strategy.CreateSteps(context);
-        var journal = new InstallJournal(version.PackageName, version.PackageType.Name, context.ReleaseName, previous, []);
-        await journal.WriteAsync(_host, root, cancellationToken).ConfigureAwait(false);
-        var done = new List<IInstallStep>();
-        for (var i = 0; i < steps.Count; i++)
+        var runner = Runner(root, definition.Strategy, context, record);
+        var outcome = await runner.RunAsync(runner.NewJournal(context, lease.Holder), context, progress, cancellationToken).ConfigureAwait(false);
+        if (outcome.Error is { } e)
         {
-            var step = steps[i];
-            progress?.Report(new InstallProgress(step.Name, 4 + i, 3 + steps.Count));
-            Logging.Step(_logger, step.Name, _host.Name);
-            try
+            if (e is OperationCanceledException)
             {
-                await step.ApplyAsync(context, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is DeployException or IOException or UnauthorizedAccessException or OperationCanceledException)
-            {
-                Logging.StepFailed(_logger, e, step.Name, _host.Name);
-                // The failed step may have half-applied: its rollback runs first (rollbacks tolerate partial work).
-                await RollbackAsync(context, [.. done, step], CancellationToken.None).ConfigureAwait(false);
-                await InstallJournal.DeleteAsync(_host, root, CancellationToken.None).ConfigureAwait(false);
-                if (e is OperationCanceledException)
-                {
-                    throw;
-                }
-
-                throw new DeployException(
-                    DeployErrorCode.InstallFailed,
-                    $"Installing {version.PackageName} failed at step '{step.Name}': {e.Message} The previous install{(previous is null ? " (none)" : $" ({previous})")} is intact.",
-                    e)
-                {
-                    Host = _host.Name,
-                    Path = step.Name,
-                    Command = (e as DeployException)?.Command,
-                    ExitCode = (e as DeployException)?.ExitCode,
-                };
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
             }
 
-            done.Add(step);
-            journal = journal with { CompletedSteps = done.Select(s => s.Name).ToArray() };
-            await journal.WriteAsync(_host, root, cancellationToken).ConfigureAwait(false);
+            var rollback = outcome.RollbackFailures.Count == 0 ? "" : $" Rolling back {string.Join(", ", outcome.RollbackFailures.Select(f => $"'{f.Step}' ({f.Error.Message})"))} failed; the journal {PackageInstallRecord.JournalPath(root)} keeps the install for the next run.";
+            throw new DeployException(
+                DeployErrorCode.InstallFailed,
+                $"Installing {version.PackageName} failed at step '{outcome.FailedStep}': {e.Message} The previous install{(previous is null ? " (none)" : $" ({previous})")} is intact.{rollback}",
+                e)
+            {
+                Host = _host.Name,
+                Path = outcome.FailedStep,
+                Command = (e as DeployException)?.Command,
+                ExitCode = (e as DeployException)?.ExitCode,
+            };
         }
 
-        foreach (var step in done)
-        {
-            await step.CommitAsync(context, cancellationToken).ConfigureAwait(false);
-        }
-
-        await InstallJournal.DeleteAsync(_host, root, cancellationToken).ConfigureAwait(false);
         await PruneAsync(context, cancellationToken).ConfigureAwait(false);
-        return new InstallResult(package, root, context.ReleaseName, previous, stopped, steps.Select(s => s.Name).ToArray(), recovered);
+        await lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+        return new InstallResult(package, root, context.ReleaseName, previous, stopped, runner.StepNames, recovered, lease.TakenOver);
     }
 
-    /// <summary>Rolls back an unfinished install recorded in the journal of <paramref name="installRoot"/>, if any.
-    /// Returns whether there was one.</summary>
-    private async Task<bool> RecoverAsync(string installRoot, IPackageInstallStrategy strategy, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rolls back an install of <paramref name="type"/> that a crash interrupted (found in its journal), under the
+    /// install root's lock; a lock left by a killed install is taken over with a note (in the result).
+    /// </summary>
+    public async Task<InstallRecovery> RecoverAsync(Model.PackageType type, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var journal = await InstallJournal.ReadAsync(_host, installRoot, cancellationToken).ConfigureAwait(false);
+        var definition = Definition(type);
+        var root = RootOf(definition);
+        await using var lease = await Lock(root).AcquireAsync(PackageInstallRecord.Kind, progress, cancellationToken).ConfigureAwait(false);
+        var rolledBack = await RecoverLockedAsync(root, definition.Strategy, progress, cancellationToken).ConfigureAwait(false);
+        await lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+        return new InstallRecovery(rolledBack, lease.TakenOver);
+    }
+
+    private Model.PackageTypeDefinition Definition(Model.PackageType type)
+        => _options.Registry.Find(type)
+            ?? throw new DeployException(DeployErrorCode.UnknownPackageType, $"No installer strategy is registered for package type '{type}'. Register one with PackageTypeRegistry.With(...).") { Path = "package_type" };
+
+    private string RootOf(Model.PackageTypeDefinition definition) => _options.InstallBase.TrimEnd('/') + "/" + definition.Component;
+
+    private HostLock Lock(string root) => new(_host, PackageInstallRecord.LockPath(root), _options.Lock with { TimeProvider = _options.TimeProvider });
+
+    private OperationRunner<InstallContext, PackageInstallRecord> Runner(string root, IPackageInstallStrategy strategy, InstallContext context, PackageInstallRecord record)
+        => new(
+            new JournalStore(_host, PackageInstallRecord.JournalPath(root)),
+            PackageInstallRecord.Kind,
+            strategy.CreateSteps(context),
+            _ => record,
+            new OperationRunOptions { Observer = _options.Observer, RollBackOnCancel = true, TimeProvider = _options.TimeProvider, Logger = _logger });
+
+    /// <summary>Rolls back the interrupted install recorded in <paramref name="installRoot"/>'s journal, if any.</summary>
+    private async Task<bool> RecoverLockedAsync(string installRoot, IPackageInstallStrategy strategy, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var journal = await new JournalStore(_host, PackageInstallRecord.JournalPath(installRoot)).ReadAsync<PackageInstallRecord>(PackageInstallRecord.Kind, cancellationToken).ConfigureAwait(false);
         if (journal is null)
         {
             return false;
         }
 
-        Logging.Recovering(_logger, journal.PackageName, _host.Name);
-        var context = new InstallContext(_host, installRoot, journal.ReleaseName, journal.PreviousRelease, _options);
-        var steps = strategy.CreateSteps(context);
-        var done = steps.Where(s => journal.CompletedSteps.Contains(s.Name)).ToList();
-
-        // The step that was running when the crash came may have half-applied: undo it too (rollbacks tolerate
-        // partial work).
-        var running = steps.FirstOrDefault(s => !journal.CompletedSteps.Contains(s.Name));
-        if (running is not null)
+        var record = journal.Payload;
+        Logging.Recovering(_logger, record.PackageName, _host.Name);
+        var context = new InstallContext(_host, installRoot, record.ReleaseName, record.PreviousRelease, _options);
+        var failures = await Runner(installRoot, strategy, context, record).RollBackAsync(journal, context, progress, cancellationToken).ConfigureAwait(false);
+        if (failures.Count > 0)
         {
-            done.Add(running);
+            throw new DeployException(DeployErrorCode.RollbackFailed, $"Rolling back the interrupted install of {record.PackageName} ({record.ReleaseName}) failed at {string.Join(", ", failures.Select(f => $"'{f.Step}': {f.Error.Message}"))}. Fix the cause and run again.", failures[0].Error) { Host = _host.Name, Path = PackageInstallRecord.JournalPath(installRoot) };
         }
 
-        await RollbackAsync(context, done, cancellationToken).ConfigureAwait(false);
-        await InstallJournal.DeleteAsync(_host, installRoot, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    private async Task RollbackAsync(InstallContext context, List<IInstallStep> done, CancellationToken cancellationToken)
-    {
-        for (var i = done.Count - 1; i >= 0; i--)
-        {
-            try
-            {
-                await done[i].RollbackAsync(context, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is DeployException or IOException or UnauthorizedAccessException)
-            {
-                Logging.RollbackFailed(_logger, e, done[i].Name, _host.Name);
-            }
-        }
-    }
+    private static void Report(IProgress<OperationProgress>? progress, string check)
+        => progress?.Report(new OperationProgress(OperationEventKind.StepStarted, PackageInstallRecord.Kind, check) { Step = check });
 
     private async Task<string?> CurrentReleaseAsync(string root, CancellationToken cancellationToken)
     {
@@ -185,7 +179,6 @@ public sealed class PackageInstaller
 
         return target.StartsWith("releases/", StringComparison.Ordinal) ? target["releases/".Length..] : PosixPath.GetFileName(target);
     }
-
     private async Task<IReadOnlyList<ProcessInfo>> HandleProcessesAsync(IReadOnlyList<ProcessQuery> queries, bool force, CancellationToken cancellationToken)
     {
         var running = await FindAsync(queries, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Running;
 using Deploy.Packaging.Installing.Steps;
 
 namespace Deploy.Packaging.Installing;
@@ -39,9 +40,9 @@ public sealed record StagedInstallStrategy(LauncherProfile Profile) : IPackageIn
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<IInstallStep> CreateSteps(InstallContext context)
+    public IReadOnlyList<IOperationStep<InstallContext>> CreateSteps(InstallContext context)
     {
-        var steps = new List<IInstallStep> { new StageFilesStep() };
+        var steps = new List<IOperationStep<InstallContext>> { new StageFilesStep() };
         if (Profile.Rpm)
         {
             steps.Add(new RpmInstallStep());

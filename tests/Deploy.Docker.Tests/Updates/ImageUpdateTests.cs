@@ -1,5 +1,7 @@
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Locking;
+using Deploy.Core.Operations.Running;
 using Deploy.Docker.Updates;
 
 namespace Deploy.Docker.Tests.Updates;
@@ -79,7 +81,7 @@ public class ImageUpdateTests
     }
 
     [Fact]
-    public async Task Update_interrupted_after_restart_is_detected_rolled_back_and_completed_by_the_next_run()
+    public async Task Update_cancelled_after_restart_keeps_its_journal_and_the_next_run_rolls_it_back_and_completes()
     {
         using var images = new DockerImages();
         var d = new ConsoleDeployment(images);
@@ -88,18 +90,7 @@ public class ImageUpdateTests
         var before = d.Snapshot();
         await using var host = new LocalHost();
         using var cts = new CancellationTokenSource();
-        var interrupted = new ImageUpdate(host, Options(d, webArchive) with
-        {
-            BeforeStep = (step, _) =>
-            {
-                if (step == "verify")
-                {
-                    cts.Cancel();
-                }
-
-                return Task.CompletedTask;
-            },
-        });
+        var interrupted = new ImageUpdate(host, Options(d, webArchive) with { Observer = new BeforeStep(step => { if (step == "verify") { cts.Cancel(); } }) });
 
         var act = () => interrupted.UpdateAsync(cancellationToken: cts.Token);
 
@@ -124,11 +115,11 @@ public class ImageUpdateTests
     }
 
     [Theory]
-    [InlineData("backup", null)]
+    [InlineData("backup", "plan")]
     [InlineData("load", "backup")]
     [InlineData("edit", "load")]
     [InlineData("restart", "edit")]
-    public async Task Update_cancelled_before_any_step_is_finished_by_the_next_run(string step, string? journalStep)
+    public async Task Update_cancelled_before_a_step_is_rolled_back_from_its_journal_and_finished_by_the_next_run(string step, string journalStep)
     {
         using var images = new DockerImages();
         var d = new ConsoleDeployment(images);
@@ -137,18 +128,7 @@ public class ImageUpdateTests
         await using var host = new LocalHost();
         using var cts = new CancellationTokenSource();
         var options = Options(d, webArchive);
-        var interrupted = new ImageUpdate(host, options with
-        {
-            BeforeStep = (s, _) =>
-            {
-                if (s == step)
-                {
-                    cts.Cancel();
-                }
-
-                return Task.CompletedTask;
-            },
-        });
+        var interrupted = new ImageUpdate(host, options with { Observer = new BeforeStep(s => { if (s == step) { cts.Cancel(); } }) });
 
         var act = () => interrupted.UpdateAsync(cancellationToken: cts.Token);
 
@@ -157,14 +137,7 @@ public class ImageUpdateTests
 
         var result = await new ImageUpdate(host, options).UpdateAsync();
 
-        if (journalStep is null)
-        {
-            result.Recovered.Should().BeNull("nothing was recorded before the first step");
-        }
-        else
-        {
-            result.Recovered!.InterruptedAt.Should().Be(journalStep);
-        }
+        result.Recovered!.InterruptedAt.Should().Be(journalStep, "the journal is written before the first step, and records each step done");
 
         d.Containers(d.RootProject, "console-web").Single().Should().Match<(string Id, string Image, string State)>(c => c.Image == newWebId && c.State == "running");
         d.Read("docker-compose.service.yml").Should().Contain($"4.1.76383-{images.Id}");
@@ -179,10 +152,7 @@ public class ImageUpdateTests
         var (_, _, webArchive) = NewImage(images, $"encoo/console-web-v4-pvt:4.1.76383-{images.Id}", "web.tar.gz");
         var before = d.Snapshot();
         await using var host = new LocalHost();
-        var update = new ImageUpdate(host, Options(d, webArchive) with
-        {
-            BeforeStep = (s, _) => s == "verify" ? throw new InvalidOperationException("injected fault") : Task.CompletedTask,
-        });
+        var update = new ImageUpdate(host, Options(d, webArchive) with { Observer = new BeforeStep(s => { if (s == "verify") { throw new InvalidOperationException("injected fault"); } }) });
 
         var act = () => update.UpdateAsync();
 
@@ -227,15 +197,14 @@ public class ImageUpdateTests
     {
         using var temp = new Deploy.Testing.TempDirectory();
         await using var host = new LocalHost();
-        var store = new Deploy.Core.Sequence.HostStateStore(host, Path.Combine(temp.Path, ".deploy-backup"));
-        var holder = Deploy.Core.Sequence.LockHolder.ForCurrentProcess(TimeProvider.System);
-        await store.AcquireLockAsync(holder, breakStale: false);
-        var update = new ImageUpdate(host, new ImageUpdateOptions { Directory = temp.Path, Archives = ["unused.tar"] });
+        var options = new ImageUpdateOptions { Directory = temp.Path, Archives = ["unused.tar"] };
+        var other = await new HostLock(host, options.LockPath).AcquireAsync("image-update");
+        var update = new ImageUpdate(host, options);
 
         var act = () => update.ApplyAsync(new ImageUpdatePlan(temp.Path, [], [], [], []));
 
-        (await act.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.LockHeld);
-        await store.ReleaseLockAsync(holder);
+        (await act.Should().ThrowAsync<DeployException>()).Which.Should().Match<DeployException>(e => e.Code == DeployErrorCode.LockHeld && e.Message.Contains(other.Holder.Id));
+        await other.ReleaseAsync();
         (await update.RecoverAsync()).Should().BeNull("once released, the lock is free");
     }
 
@@ -281,5 +250,19 @@ public class ImageUpdateTests
     {
         var id = images.Import(reference, cmd);
         return (reference, id, images.Save(reference, file));
+    }
+
+    /// <summary>Runs an action at the boundary before each step, given the step's name.</summary>
+    private sealed class BeforeStep(Action<string> action) : IOperationObserver
+    {
+        public Task AtBoundaryAsync(OperationBoundary boundary, CancellationToken cancellationToken)
+        {
+            if (boundary.NextStep is { } step)
+            {
+                action(step);
+            }
+
+            return Task.CompletedTask;
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Deploy.Core.Errors;
+using Deploy.Core.Operations.Journaling;
 using Deploy.Packaging.Building;
 using Deploy.Packaging.Installing;
 using Deploy.Packaging.Model;
@@ -39,7 +40,8 @@ public class PackageInstallerTests
         (await File.ReadAllTextAsync(Path.Combine(box.AgentRoot, "current", "tools", "version.txt"))).Should().Be("v1\n");
         File.Exists(Path.Combine(box.AgentRoot, "current", "fsbackup_kernel_4.x", "fsbackup.ko")).Should().BeTrue();
         File.GetUnixFileMode(Path.Combine(box.AgentRoot, "current", "tools", "agent.sh")).Should().HaveFlag(UnixFileMode.UserExecute);
-        File.Exists(Path.Combine(box.AgentRoot, InstallJournal.FileName)).Should().BeFalse();
+        File.Exists(box.Real(PackageInstallRecord.JournalPath("/opt/rdb/agent"))).Should().BeFalse();
+        File.Exists(box.Real(PackageInstallRecord.LockPath("/opt/rdb/agent"))).Should().BeFalse("the lock is released");
     }
 
     [Fact]
@@ -73,7 +75,8 @@ public class PackageInstallerTests
         box.CurrentTarget().Should().Be("releases/" + first.ReleaseName);
         (await File.ReadAllTextAsync(Path.Combine(box.AgentRoot, "current", "tools", "version.txt"))).Should().Be("v1\n");
         Directory.EnumerateDirectories(Path.Combine(box.AgentRoot, "releases")).Select(Path.GetFileName).Should().Equal(first.ReleaseName);
-        File.Exists(Path.Combine(box.AgentRoot, InstallJournal.FileName)).Should().BeFalse();
+        File.Exists(box.Real(PackageInstallRecord.JournalPath("/opt/rdb/agent"))).Should().BeFalse();
+        File.Exists(box.Real(PackageInstallRecord.LockPath("/opt/rdb/agent"))).Should().BeFalse("the lock is released");
     }
 
     [Fact]
@@ -135,7 +138,14 @@ public class PackageInstallerTests
         Directory.CreateDirectory(Path.Combine(box.AgentRoot, "releases", crashed, "tools"));
         File.Delete(Path.Combine(box.AgentRoot, "current"));
         File.CreateSymbolicLink(Path.Combine(box.AgentRoot, "current"), "releases/" + crashed);
-        await new InstallJournal("agent_9", "install_rdb_agent", crashed, first.ReleaseName, ["stage files", "switch current"]).WriteAsync(box.Host, "/opt/rdb/agent", default);
+        await new JournalStore(box.Host, PackageInstallRecord.JournalPath("/opt/rdb/agent")).WriteAsync(new OperationJournal<PackageInstallRecord>
+        {
+            Kind = PackageInstallRecord.Kind,
+            Id = "crashed",
+            Started = DateTimeOffset.UnixEpoch,
+            Steps = [new("stage files", StepState.Completed), new("switch current", StepState.Completed), new("restart", StepState.Pending)],
+            Payload = new PackageInstallRecord("agent_9", "install_rdb_agent", crashed, first.ReleaseName),
+        });
 
         var result = await box.Installer().InstallAsync(await AgentPackageAsync(box, "agent_2", "v2"));
 

@@ -1,10 +1,11 @@
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Running;
 
 namespace Deploy.Docker.Updates.Steps;
 
-/// <summary>Checks the files still match the plan, copies them into the backup directory and writes the journal.</summary>
-internal sealed class BackupFilesStep : IImageUpdateStep
+/// <summary>Checks the files still match the plan and copies them into the backup directory; the runner then journals where they are.</summary>
+internal sealed class BackupFilesStep : IOperationStep<UpdateContext>
 {
     public string Name => "backup";
 
@@ -27,8 +28,7 @@ internal sealed class BackupFilesStep : IImageUpdateStep
             files.Add(new JournalFile(change.Path, backup, UpdateContext.Sha256(current), UpdateContext.Sha256(change.NewBytes)));
         }
 
-        context.Journal = context.Journal with { Files = files };
-        await context.SaveJournalAsync(Name, cancellationToken).ConfigureAwait(false);
+        context.Record = context.Record with { Files = files };
     }
 
     public Task RollbackAsync(UpdateContext context, CancellationToken cancellationToken) => Task.CompletedTask;

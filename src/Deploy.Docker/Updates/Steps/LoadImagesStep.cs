@@ -1,10 +1,11 @@
 using Deploy.Core.Errors;
+using Deploy.Core.Operations.Running;
 
 namespace Deploy.Docker.Updates.Steps;
 
 /// <summary>Loads the archives into the engine and checks each target image is there with the ID its archive records.
 /// The old images stay, so a rollback needs no reload.</summary>
-internal sealed class LoadImagesStep : IImageUpdateStep
+internal sealed class LoadImagesStep : IOperationStep<UpdateContext>
 {
     public string Name => "load";
 
@@ -26,7 +27,6 @@ internal sealed class LoadImagesStep : IImageUpdateStep
             }
         }
 
-        await context.SaveJournalAsync(Name, cancellationToken).ConfigureAwait(false);
     }
 
     public Task RollbackAsync(UpdateContext context, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,14 +1,14 @@
+using Deploy.Core.Operations.Running;
 namespace Deploy.Docker.Updates.Steps;
 
 /// <summary>Recreates the affected services (or runs the deployment's restart script). Rollback restores the files
 /// first, restarts again on them, and checks the services run their previous images.</summary>
-internal sealed class RestartStep : IImageUpdateStep
+internal sealed class RestartStep : IOperationStep<UpdateContext>
 {
     public string Name => "restart";
 
     public async Task ApplyAsync(UpdateContext context, CancellationToken cancellationToken)
     {
-        await context.SaveJournalAsync(Name, cancellationToken).ConfigureAwait(false);
         await ServiceOperations.RestartAsync(context, cancellationToken).ConfigureAwait(false);
     }
 

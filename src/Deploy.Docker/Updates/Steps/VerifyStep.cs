@@ -1,13 +1,13 @@
+using Deploy.Core.Operations.Running;
 namespace Deploy.Docker.Updates.Steps;
 
 /// <summary>Checks every affected container runs the new image ID and stays up (and healthy) for the settle time.</summary>
-internal sealed class VerifyStep : IImageUpdateStep
+internal sealed class VerifyStep : IOperationStep<UpdateContext>
 {
     public string Name => "verify";
 
     public async Task ApplyAsync(UpdateContext context, CancellationToken cancellationToken)
     {
-        await context.SaveJournalAsync(Name, cancellationToken).ConfigureAwait(false);
         context.VerifiedContainers.AddRange(await ServiceOperations.VerifyAsync(context, previous: false, cancellationToken).ConfigureAwait(false));
     }
 

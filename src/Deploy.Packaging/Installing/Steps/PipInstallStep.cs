@@ -1,5 +1,6 @@
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Running;
 
 namespace Deploy.Packaging.Installing.Steps;
 
@@ -8,7 +9,7 @@ namespace Deploy.Packaging.Installing.Steps;
 /// given (<c>--no-deps --force-reinstall</c>). The virtualenv is copied first (<c>cp -a</c>); rollback puts the
 /// copy back, so a failed install leaves the previous code in place.
 /// </summary>
-public sealed class PipInstallStep : IInstallStep
+public sealed class PipInstallStep : IOperationStep<InstallContext>
 {
     /// <inheritdoc />
     public string Name => "pip install";
@@ -28,31 +29,27 @@ public sealed class PipInstallStep : IInstallStep
 
         var venv = context.Options.VirtualEnv;
         var backup = Backup(context);
-        var check = await TargetShell.RunAsync(context.Host, "test -x \"$R$1/bin/python\"", [venv], null, cancellationToken).ConfigureAwait(false);
+        var python = venv.TrimEnd('/') + "/bin/python";
+        var check = await context.Host.RunAsync(CommandSpec.Of("test", "-x", python).WithPathArguments(2), cancellationToken).ConfigureAwait(false);
         if (!check.Succeeded)
         {
             throw new DeployException(DeployErrorCode.ToolMissing, $"The virtualenv '{venv}' has no bin/python; create it (python3 -m venv {venv}) or set PackageInstallOptions.VirtualEnv.") { Host = context.Host.Name, Path = venv };
         }
 
-        await TargetShell.RunAsync(context.Host, "rm -rf -- \"$R$2\"; cp -a -- \"$R$1\" \"$R$2\"", [venv, backup], null, cancellationToken).ThrowOnFailure().ConfigureAwait(false);
-        await TargetShell.RunAsync(
-            context.Host,
-            "v=$1; shift; \"$R$v/bin/python\" -m pip install --disable-pip-version-check --no-index --no-deps --force-reinstall --find-links . \"$@\"",
-            [venv, .. wheels],
-            context.ReleaseDirectory,
-            cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        await context.Host.RunScriptAsync(InstallScripts.VenvBackup, [venv, backup], InstallScripts.Long, cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        var pip = new CommandSpec([python, "-m", "pip", "install", "--disable-pip-version-check", "--no-index", "--no-deps", "--force-reinstall", "--find-links", ".", .. wheels])
+        {
+            WorkingDirectory = context.ReleaseDirectory,
+            Timeout = InstallScripts.Long.Timeout,
+        };
+        await context.Host.RunAsync(pip.WithPathArguments(0), cancellationToken).ThrowOnFailure().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task RollbackAsync(InstallContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await TargetShell.RunAsync(
-            context.Host,
-            "if [ -d \"$R$2\" ]; then rm -rf -- \"$R$1\"; mv -- \"$R$2\" \"$R$1\"; fi",
-            [context.Options.VirtualEnv, Backup(context)],
-            null,
-            cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        await context.Host.RunScriptAsync(InstallScripts.VenvRestore, [context.Options.VirtualEnv, Backup(context)], InstallScripts.Long, cancellationToken).ThrowOnFailure().ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -1,10 +1,11 @@
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Running;
 
 namespace Deploy.Packaging.Installing.Steps;
 
 /// <summary>Restarts the tool from <c>current</c>: <see cref="PackageInstallOptions.RestartCommand"/>, or
 /// <c>sh tools/restart</c> when the release has that file (otherwise nothing to restart).</summary>
-public sealed class RestartToolStep : IInstallStep
+public sealed class RestartToolStep : IOperationStep<InstallContext>
 {
     /// <inheritdoc />
     public string Name => "restart";
@@ -19,8 +20,6 @@ public sealed class RestartToolStep : IInstallStep
     /// <inheritdoc />
     public Task RollbackAsync(InstallContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <inheritdoc />
-    public Task CommitAsync(InstallContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 
     internal static async Task<CommandResult?> RestartAsync(InstallContext context, CancellationToken cancellationToken)
     {

@@ -1,11 +1,12 @@
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Running;
 
 namespace Deploy.Packaging.Installing.Steps;
 
 /// <summary><c>rpm -Uvh</c> of every *.rpm of the release, in one rpm transaction (rpm installs all or none).
 /// Rollback is not possible once rpm succeeded (rpm has no transaction undo here); the step is ordered so that
 /// only the symlink switch follows it.</summary>
-public sealed class RpmInstallStep : IInstallStep
+public sealed class RpmInstallStep : IOperationStep<InstallContext>
 {
     /// <inheritdoc />
     public string Name => "rpm -Uvh";
@@ -34,6 +35,4 @@ public sealed class RpmInstallStep : IInstallStep
     /// <inheritdoc />
     public Task RollbackAsync(InstallContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <inheritdoc />
-    public Task CommitAsync(InstallContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,12 +1,13 @@
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Running;
 using Deploy.Packaging.Model;
 
 namespace Deploy.Packaging.Installing.Steps;
 
 /// <summary>Uploads the payload into a hidden staging folder and renames it to the release folder, so a release
 /// folder is always complete. Rollback removes the release folder (the current one is never touched).</summary>
-public sealed class StageFilesStep : IInstallStep
+public sealed class StageFilesStep : IOperationStep<InstallContext>
 {
     /// <inheritdoc />
     public string Name => "stage files";
@@ -65,6 +66,4 @@ public sealed class StageFilesStep : IInstallStep
         await context.Host.RemoveAsync(context.ReleasesDirectory + "/.staging-" + context.ReleaseName, recursive: true, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public Task CommitAsync(InstallContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,11 +1,12 @@
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Running;
 
 namespace Deploy.Packaging.Installing.Steps;
 
 /// <summary>Points the <c>current</c> symlink at the new release (one atomic rename). Rollback points it back at
 /// the previous release (and restarts that one when the type restarts its tool), or removes it on a first install.</summary>
 /// <param name="restartOnRollback">Whether rolling back restarts the previous release's tool.</param>
-public sealed class SwitchCurrentStep(bool restartOnRollback) : IInstallStep
+public sealed class SwitchCurrentStep(bool restartOnRollback) : IOperationStep<InstallContext>
 {
     /// <inheritdoc />
     public string Name => "switch current";
@@ -24,12 +25,7 @@ public sealed class SwitchCurrentStep(bool restartOnRollback) : IInstallStep
     /// </summary>
     internal static async Task PointAsync(InstallContext context, string release, CancellationToken cancellationToken)
     {
-        await TargetShell.RunAsync(
-            context.Host,
-            "ln -sfn -- \"releases/$2\" \"$R$1.deploy-tmp\" && mv -Tf -- \"$R$1.deploy-tmp\" \"$R$1\"",
-            [context.CurrentLink, release],
-            null,
-            cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        await context.Host.RunScriptAsync(InstallScripts.SwitchCurrent, [context.CurrentLink, release], cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -50,6 +46,4 @@ public sealed class SwitchCurrentStep(bool restartOnRollback) : IInstallStep
         }
     }
 
-    /// <inheritdoc />
-    public Task CommitAsync(InstallContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 }
