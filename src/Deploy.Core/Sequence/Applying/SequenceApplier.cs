@@ -50,8 +50,17 @@ public sealed partial class SequenceApplier
             services ?? new ProcessSupervisor(host, dir),
             new HostFileTransport(host),
             options,
-            logger);
+            logger)
+        {
+            DriftCheck = new HostDriftCheck(host),
+        };
     }
+
+    /// <summary>
+    /// Lists the live target for <see cref="PlanOptions.Verify"/>; <see cref="ForHost"/> sets a
+    /// <see cref="HostDriftCheck"/>. <value>The default is <c>null</c>: a verifying plan is refused.</value>
+    /// </summary>
+    public ITargetDriftCheck? DriftCheck { get; init; }
 
     /// <summary>The service manager in use.</summary>
     public IServiceManager Services => _services;
@@ -61,7 +70,29 @@ public sealed partial class SequenceApplier
     {
         ArgumentNullException.ThrowIfNull(desired);
         var snapshot = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return SequencePlanner.Plan(desired, snapshot.State, options);
+        return SequencePlanner.Plan(desired, snapshot.State, await WithDriftAsync(desired, snapshot.State, options ?? new PlanOptions(), cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary><paramref name="options"/> with the live target's drift from <paramref name="recorded"/>, when it asks to verify.</summary>
+    private async Task<PlanOptions> WithDriftAsync(DesiredTarget desired, TargetState? recorded, PlanOptions options, CancellationToken cancellationToken)
+    {
+        if (!options.Verify || recorded is null)
+        {
+            return options;
+        }
+
+        if (DriftCheck is null)
+        {
+            throw new DeployException(DeployErrorCode.InvalidArgument, $"Cannot verify target {desired.Definition.Name}: this applier has no drift check (set SequenceApplier.DriftCheck, or create it with ForHost).");
+        }
+
+        var drift = await DriftCheck.CheckAsync(desired.Definition, recorded, cancellationToken).ConfigureAwait(false);
+        if (!drift.IsEmpty)
+        {
+            Log.Drift(_logger, desired.Definition.Name, drift.Files.Count, drift.Files[0].Path, drift.Files[0].Reason);
+        }
+
+        return options with { Drift = drift };
     }
 
     /// <summary>
@@ -96,9 +127,10 @@ public sealed partial class SequenceApplier
     private async Task<ApplyResult> ApplyCoreAsync(DesiredTarget desired, TargetSnapshot snapshot, ApplyOptions options, IProgress<SequenceProgress>? progress, CancellationToken cancellationToken)
     {
         Plan? quick = null;
+        var firstOptions = await WithDriftAsync(desired, snapshot.State, options.Plan, cancellationToken).ConfigureAwait(false);
         if (!snapshot.HasJournal && snapshot.Lock is null)
         {
-            quick = SequencePlanner.Plan(desired, snapshot.State, options.Plan);
+            quick = SequencePlanner.Plan(desired, snapshot.State, firstOptions);
             if (quick.IsEmpty)
             {
                 progress?.Report(new SequenceProgress(SequenceEventKind.UpToDate, $"{desired.Definition.Name} is up to date"));
@@ -129,9 +161,11 @@ public sealed partial class SequenceApplier
         try
         {
             Journal? resumed = null;
-            var planOptions = options.Plan;
             // Read again under the lock: another apply may have finished since the first read.
             var current = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var planOptions = ReferenceEquals(current.State, snapshot.State)
+                ? firstOptions
+                : await WithDriftAsync(desired, current.State, options.Plan, cancellationToken).ConfigureAwait(false);
             var journal = current.HasJournal ? await _store.ReadJournalAsync(cancellationToken).ConfigureAwait(false) : null;
             if (journal is not null)
             {
@@ -398,5 +432,8 @@ public sealed partial class SequenceApplier
 
         [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "{Message} (ErrorHandling=Continue)")]
         public static partial void ServiceFailedContinuing(ILogger logger, string message);
+
+        [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "{Target}: {Count} deployed files differ on the target from the record (first: {Path} {Reason}); they are sent again")]
+        public static partial void Drift(ILogger logger, string target, int count, string path, string reason);
     }
 }
