@@ -57,6 +57,18 @@ public sealed partial class SequenceApplier
     }
 
     /// <summary>
+    /// <see cref="ForHost"/> with the service manager <paramref name="services"/> selects: by default systemd where
+    /// it runs as PID 1 on the target, the <see cref="ProcessSupervisor"/> elsewhere (see <see cref="ServiceManagerSelection"/>).
+    /// </summary>
+    public static async Task<SequenceApplier> ForHostAsync(IHost host, TargetDefinition target, ServiceManagerKind services = ServiceManagerKind.Auto, SequenceApplierOptions? options = null, ILogger<SequenceApplier>? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(target);
+        var manager = await ServiceManagerSelection.SelectAsync(host, target.Name, target.EffectiveStateDirectory, services, cancellationToken).ConfigureAwait(false);
+        return ForHost(host, target, options, manager, logger);
+    }
+
+    /// <summary>
     /// Lists the live target for <see cref="PlanOptions.Verify"/>; <see cref="ForHost"/> sets a
     /// <see cref="HostDriftCheck"/>. <value>The default is <c>null</c>: a verifying plan is refused.</value>
     /// </summary>
