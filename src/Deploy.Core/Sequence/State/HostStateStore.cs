@@ -166,7 +166,7 @@ public sealed class HostStateStore : ITargetStateStore
             {
                 var name = Path.GetFileName(file.AsSpan())[StagedPrefix.Length..];
                 var dash = name.IndexOf('-');
-                if (dash <= 0 || !int.TryParse(name[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || File.GetLastWriteTimeUtc(file) > cutoff || ProcessIsAlive(pid))
+                if (dash <= 0 || !int.TryParse(name[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || File.GetLastWriteTimeUtc(file) > cutoff || Operations.ProcessLiveness.IsAlive(pid))
                 {
                     continue;
                 }
@@ -177,23 +177,6 @@ public sealed class HostStateStore : ITargetStateStore
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Cleanup is a courtesy; staging goes on.
-        }
-    }
-
-    private static bool ProcessIsAlive(int pid)
-    {
-        try
-        {
-            using var p = System.Diagnostics.Process.GetProcessById(pid);
-            return !p.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
         }
     }
 

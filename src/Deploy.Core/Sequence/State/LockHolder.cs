@@ -37,17 +37,7 @@ public sealed record LockHolder(string Machine, int ProcessId, string User, long
             return false;
         }
 
-        var stat = $"/proc/{ProcessId.ToString(CultureInfo.InvariantCulture)}/stat";
-        try
-        {
-            var text = File.ReadAllText(stat);
-            var close = text.LastIndexOf(')');
-            return close > 0 && close + 2 < text.Length && text[close + 2] == 'Z';
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return true;
-        }
+        return !Operations.ProcessLiveness.IsAlive(ProcessId);
     }
 
     /// <summary>The compact text stored on the target (a symlink's target: created atomically, read with the listing).</summary>

@@ -1,0 +1,27 @@
+#!/bin/sh
+# lock-acquire.sh: takes a lock with one symlink(2) (ln -s fails when the lock exists, so two takers never both win).
+# $1 path: the lock (a symlink whose target text is the holder record)
+# $2: the new holder record
+# $3: when not empty, the holder record to take over (only if the lock still holds exactly that record)
+# Prints nothing and exits 0 when taken. Exits 3 and prints "<age seconds>\n<record>" when another holds it.
+d=${1%/*}
+[ -d "$d" ] || mkdir -p -- "$d" || exit 1
+if [ -n "$3" ]; then
+  # One takeover at a time: without the guard, two takers of the same stale lock could each remove the other's.
+  g="$1.takeover"
+  if ! mkdir -- "$g" 2>/dev/null; then
+    find "$g" -maxdepth 0 -mmin +1 -exec rmdir -- {} \; 2>/dev/null
+    mkdir -- "$g" 2>/dev/null || exit 4
+  fi
+  [ "$(readlink -- "$1")" = "$3" ] && rm -f -- "$1"
+  ln -s -- "$2" "$1" 2>/dev/null
+  r=$?
+  rmdir -- "$g"
+  [ $r -eq 0 ] && exit 0
+elif ln -s -- "$2" "$1" 2>/dev/null; then
+  exit 0
+fi
+t=$(readlink -- "$1") || exit 1
+m=$(stat -c %Y -- "$1" 2>/dev/null) || m=0
+printf '%s\n%s\n' "$(( $(date +%s) - m ))" "$t"
+exit 3
