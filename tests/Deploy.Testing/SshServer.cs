@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Deploy.Core.Hosts.Ssh;
 
 namespace Deploy.Testing;
@@ -59,16 +56,16 @@ public sealed class SshServer : IAsyncDisposable
         SshServer? server = null;
         try
         {
-            await KeygenAsync(Path.Combine(dir, "host_ed25519"), cancellationToken);
-            await KeygenAsync(Path.Combine(dir, "id_ed25519"), cancellationToken);
+            await Sshd.KeygenAsync(Path.Combine(dir, "host_ed25519"), cancellationToken);
+            await Sshd.KeygenAsync(Path.Combine(dir, "id_ed25519"), cancellationToken);
             File.Copy(Path.Combine(dir, "id_ed25519.pub"), Path.Combine(dir, "authorized_keys"));
             System.IO.Directory.CreateDirectory("/run/sshd");
 
             for (var attempt = 0; ; attempt++)
             {
-                server = new SshServer(dir, FreePort());
-                server.HostKeyPublic = string.Join(' ', File.ReadAllText(Path.Combine(dir, "host_ed25519.pub")).Trim().Split(' ').Take(2));
-                await File.WriteAllTextAsync(server.KnownHostsFile, $"[127.0.0.1]:{server.Port} {server.HostKeyPublic}\n", cancellationToken);
+                server = new SshServer(dir, Sshd.FreePort());
+                server.HostKeyPublic = Sshd.PublicKey(Path.Combine(dir, "host_ed25519.pub"));
+                await File.WriteAllTextAsync(server.KnownHostsFile, Sshd.KnownHostsLine(server.Address, server.Port, server.HostKeyPublic), cancellationToken);
                 try
                 {
                     await server.LaunchAsync(cancellationToken);
@@ -88,7 +85,7 @@ public sealed class SshServer : IAsyncDisposable
                 await server.StopAsync();
             }
 
-            TryDeleteDirectory(dir);
+            Sshd.TryDeleteDirectory(dir);
             throw;
         }
     }
@@ -124,7 +121,7 @@ public sealed class SshServer : IAsyncDisposable
         }
 
         var killed = 0;
-        foreach (var child in ChildrenOf(_sshd.Id))
+        foreach (var child in Sshd.ChildrenOf(_sshd.Id))
         {
             try
             {
@@ -145,38 +142,18 @@ public sealed class SshServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        TryDeleteDirectory(_dir);
+        Sshd.TryDeleteDirectory(_dir);
     }
 
     private async Task LaunchAsync(CancellationToken cancellationToken)
     {
-        var config = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Port {Port}")
-            .AppendLine("ListenAddress 127.0.0.1")
-            .AppendLine(CultureInfo.InvariantCulture, $"HostKey {_dir}/host_ed25519")
+        var config = Sshd.Config(Address, Port, $"{_dir}/host_ed25519", $"{_dir}/authorized_keys", "prohibit-password", LoginShell.Machine)
             .AppendLine(CultureInfo.InvariantCulture, $"PidFile {_dir}/sshd.pid")
-            .AppendLine(CultureInfo.InvariantCulture, $"AuthorizedKeysFile {_dir}/authorized_keys")
-            .AppendLine("StrictModes no")
-            .AppendLine("UsePAM no")
-            .AppendLine("PermitRootLogin prohibit-password")
-            .AppendLine("PubkeyAuthentication yes")
-            .AppendLine("PasswordAuthentication no")
-            .AppendLine("KbdInteractiveAuthentication no")
-            .AppendLine("MaxSessions 64")
-            .AppendLine("MaxStartups 100:30:200")
-            .AppendLine("UseDNS no")
-            .AppendLine("PrintMotd no")
-            .AppendLine("Subsystem sftp internal-sftp")
-            .AppendLine("LogLevel VERBOSE")
-            // A login shell that runs `pyenv init` (root's .bashrc here) takes a rehash lock in every new session; a
-            // session killed mid-rehash (the kill tests) leaves the lock behind, and every later shell then waits
-            // 60 s for it. Cap that wait: the tests must not depend on this machine's rc files.
-            .AppendLine("SetEnv PYENV_REHASH_TIMEOUT=1")
             .ToString();
         var configFile = Path.Combine(_dir, "sshd_config");
         await File.WriteAllTextAsync(configFile, config, cancellationToken);
 
-        var psi = new ProcessStartInfo("/usr/sbin/sshd") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(Sshd.Executable) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "-D", "-f", configFile, "-E", LogFile })
         {
             psi.ArgumentList.Add(a);
@@ -192,7 +169,7 @@ public sealed class SshServer : IAsyncDisposable
                 throw new InvalidOperationException($"sshd exited with {_sshd.ExitCode} before accepting connections.\n{err}\nsshd log:\n{Log}");
             }
 
-            if (await AnswersBannerAsync(cancellationToken))
+            if (await Sshd.AnswersBannerAsync(Address, Port, cancellationToken))
             {
                 return;
             }
@@ -201,24 +178,6 @@ public sealed class SshServer : IAsyncDisposable
         }
 
         throw new InvalidOperationException($"sshd did not accept connections on 127.0.0.1:{Port} within 20 s.\nsshd log:\n{Log}");
-    }
-
-    private async Task<bool> AnswersBannerAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
-            var buffer = new byte[64];
-            var n = await client.GetStream().ReadAsync(buffer, timeout.Token);
-            return n >= 4 && Encoding.ASCII.GetString(buffer, 0, n).StartsWith("SSH-", StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
     }
 
     private async Task StopAsync()
@@ -243,71 +202,5 @@ public sealed class SshServer : IAsyncDisposable
 
         _sshd.Dispose();
         _sshd = null;
-    }
-
-    private static async Task KeygenAsync(string file, CancellationToken cancellationToken)
-    {
-        var psi = new ProcessStartInfo("ssh-keygen") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-q", "-t", "ed25519", "-N", "", "-C", "deploy-test", "-f", file })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("Could not start ssh-keygen.");
-        var err = p.StandardError.ReadToEndAsync(cancellationToken);
-        await p.StandardOutput.ReadToEndAsync(cancellationToken);
-        await p.WaitForExitAsync(cancellationToken);
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ssh-keygen failed ({p.ExitCode}): {await err}");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static IEnumerable<int> ChildrenOf(int parent)
-    {
-        var result = new List<int>();
-        foreach (var dir in System.IO.Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (int.Parse(fields[1], CultureInfo.InvariantCulture) == parent)
-                {
-                    result.Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-            }
-        }
-
-        return result;
-    }
-
-    private static void TryDeleteDirectory(string dir)
-    {
-        try
-        {
-            if (System.IO.Directory.Exists(dir))
-            {
-                System.IO.Directory.Delete(dir, recursive: true);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
     }
 }
