@@ -162,7 +162,7 @@ public sealed partial class SequenceApplier
 
         try
         {
-            await _store.AcquireLockAsync(holder, options.BreakStaleLock, cancellationToken).ConfigureAwait(false);
+            await AcquireLockAsync(desired.Definition.Name, holder, options.BreakStaleLock, progress, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -234,6 +234,24 @@ public sealed partial class SequenceApplier
             {
                 await _store.ReleaseLockAsync(holder, CancellationToken.None).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Takes the lock; a lock whose holder is provably dead on this machine (the store checks, and reports it as
+    /// <see cref="DeployErrorCode.StaleLock"/>) is taken over with a note, never left to block the next run.
+    /// </summary>
+    private async Task AcquireLockAsync(string target, LockHolder holder, bool breakStale, IProgress<SequenceProgress>? progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.AcquireLockAsync(holder, breakStale, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DeployException e) when (e.Code == DeployErrorCode.StaleLock && !breakStale)
+        {
+            Log.TakingOverStaleLock(_logger, target, e.Message);
+            progress?.Report(new SequenceProgress(SequenceEventKind.Warning, $"{target}: taking over a lock whose holder is provably gone ({e.Message})"));
+            await _store.AcquireLockAsync(holder, breakStale: true, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -444,6 +462,9 @@ public sealed partial class SequenceApplier
 
         [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "{Message} (ErrorHandling=Continue)")]
         public static partial void ServiceFailedContinuing(ILogger logger, string message);
+
+        [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "{Target}: taking over a lock whose holder is provably gone: {Detail}")]
+        public static partial void TakingOverStaleLock(ILogger logger, string target, string detail);
 
         [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "{Target}: {Count} deployed files differ on the target from the record (first: {Path} {Reason}); they are sent again")]
         public static partial void Drift(ILogger logger, string target, int count, string path, string reason);
