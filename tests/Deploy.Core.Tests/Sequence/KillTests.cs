@@ -64,7 +64,7 @@ public sealed class KillTests
             var notes = new List<SequenceProgress>();
             var result = await applier.ApplyAsync(desired, progress: new SyncProgress(notes.Add));
 
-            notes.Should().Contain(e => e.Kind == SequenceEventKind.Warning && e.Message.Contains("taking over a lock whose holder is provably gone", StringComparison.Ordinal));
+            notes.Should().Contain(e => e.Kind == SequenceEventKind.Warning && e.Message.Contains("taking over a stale lock", StringComparison.Ordinal) && e.Message.Contains("that process no longer exists", StringComparison.Ordinal));
             result.Resumed.Should().NotBeNull();
             result.Plan.Decisions.Single(d => d.Component == "App").Action.Should().Be(ComponentAction.Restart);
             File.ReadAllText(host.MapPath("/tmp/started-with")).Should().Be("v2-longer");

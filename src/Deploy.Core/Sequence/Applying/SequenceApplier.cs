@@ -238,8 +238,8 @@ public sealed partial class SequenceApplier
     }
 
     /// <summary>
-    /// Takes the lock; a lock whose holder is provably dead on this machine (the store checks, and reports it as
-    /// <see cref="DeployErrorCode.StaleLock"/>) is taken over with a note, never left to block the next run.
+    /// Takes the lock; a stale lock (its holder provably dead on this machine, or its heartbeat expired: the store
+    /// checks and reports <see cref="DeployErrorCode.StaleLock"/>) is taken over with a note, never left to block the next run.
     /// </summary>
     private async Task AcquireLockAsync(string target, LockHolder holder, bool breakStale, IProgress<SequenceProgress>? progress, CancellationToken cancellationToken)
     {
@@ -250,7 +250,7 @@ public sealed partial class SequenceApplier
         catch (DeployException e) when (e.Code == DeployErrorCode.StaleLock && !breakStale)
         {
             Log.TakingOverStaleLock(_logger, target, e.Message);
-            progress?.Report(new SequenceProgress(SequenceEventKind.Warning, $"{target}: taking over a lock whose holder is provably gone ({e.Message})"));
+            progress?.Report(new SequenceProgress(SequenceEventKind.Warning, $"{target}: taking over a stale lock ({e.Message})"));
             await _store.AcquireLockAsync(holder, breakStale: true, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -463,7 +463,7 @@ public sealed partial class SequenceApplier
         [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "{Message} (ErrorHandling=Continue)")]
         public static partial void ServiceFailedContinuing(ILogger logger, string message);
 
-        [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "{Target}: taking over a lock whose holder is provably gone: {Detail}")]
+        [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "{Target}: taking over a stale lock: {Detail}")]
         public static partial void TakingOverStaleLock(ILogger logger, string target, string detail);
 
         [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "{Target}: {Count} deployed files differ on the target from the record (first: {Path} {Reason}); they are sent again")]
