@@ -10,8 +10,10 @@ namespace Deploy.Core.Sequence;
 
 /// <summary>
 /// Keeps state, journal and lock as files in <c>{stateDirectory}/control</c> on an <see cref="IHost"/>:
-/// <c>state.json</c>, <c>journal.json</c>, and <c>lock</c> (a symlink whose target text
-/// names the holder: created atomically with <c>ln -s</c>, read back in the same listing). <see cref="ReadAsync"/>
+/// <c>state.json</c>; <c>journal.json</c>, in the operations core's one journal format (<see cref="JournalStore"/>,
+/// the sequence <see cref="Journal"/> as its payload); and <c>lock</c>, the operations core's <see cref="HostLock"/>
+/// (a symlink naming the holder, read back in the same listing). The local side is a <see cref="LocalStateCache"/>
+/// and the staged state travels with the bulk transfer (<see cref="StagedStateFiles"/>). <see cref="ReadAsync"/>
 /// costs one round trip (one listing of the control directory) when the state file's size and full-precision
 /// mtime match the cached copy, so a no-op apply never downloads the state.
 /// </summary>
