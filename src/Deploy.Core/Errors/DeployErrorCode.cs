@@ -74,6 +74,8 @@ public enum DeployErrorCode
     ModelInvalid = 403,
     /// <summary>A service action (install, startup, runtime, remove) failed.</summary>
     ServiceFailed = 404,
+    /// <summary>A selected component (<c>--components</c>) is neither defined nor recorded on the target.</summary>
+    ComponentUnknown = 405,
 
     // ---- 5xx: docker ----
     /// <summary>No Docker engine, or no compose flavour, on the host.</summary>

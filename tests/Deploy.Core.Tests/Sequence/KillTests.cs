@@ -10,7 +10,7 @@ public sealed class KillTests
 {
     [Fact]
     [Trait("Category", "Integration")]
-    public async Task Apply_process_killed_with_SIGKILL_leaves_a_stale_lock_that_is_reported_and_a_journal_the_next_apply_completes()
+    public async Task Apply_process_SIGKILLed_in_a_startup_service_leaves_a_lock_the_next_apply_takes_over_with_a_note_and_a_journal_it_completes()
     {
         using var dir = new TempDirectory("deploy-kill");
         var root = dir.Combine("target");
@@ -43,7 +43,7 @@ public sealed class KillTests
             Directory.CreateDirectory(host.MapPath("/tmp"));
             File.WriteAllText(host.MapPath("/tmp/block"), "");
 
-            using (var child = Process.Start(new ProcessStartInfo("dotnet", [CliDll(), "apply", yaml]) { RedirectStandardOutput = true, RedirectStandardError = true })!)
+            using (var child = Process.Start(new ProcessStartInfo("dotnet", [DeployCli.Dll, "apply", yaml]) { RedirectStandardOutput = true, RedirectStandardError = true })!)
             {
                 var deadline = Stopwatch.StartNew();
                 while (!File.Exists(host.MapPath("/tmp/in-startup")) && deadline.Elapsed < TimeSpan.FromSeconds(60) && !child.HasExited)
@@ -61,11 +61,10 @@ public sealed class KillTests
                 .Should().BeFalse("the killed apply had stopped App before its startup");
 
             var desired = await DesiredTarget.ScanAsync(doc.Definition);
-            var refused = async () => await applier.ApplyAsync(desired);
-            (await refused.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.StaleLock);
+            var notes = new List<SequenceProgress>();
+            var result = await applier.ApplyAsync(desired, progress: new SyncProgress(notes.Add));
 
-            var result = await applier.ApplyAsync(desired, new ApplyOptions { BreakStaleLock = true });
-
+            notes.Should().Contain(e => e.Kind == SequenceEventKind.Warning && e.Message.Contains("taking over a stale lock", StringComparison.Ordinal) && e.Message.Contains("that process no longer exists", StringComparison.Ordinal));
             result.Resumed.Should().NotBeNull();
             result.Plan.Decisions.Single(d => d.Component == "App").Action.Should().Be(ComponentAction.Restart);
             File.ReadAllText(host.MapPath("/tmp/started-with")).Should().Be("v2-longer");
@@ -78,14 +77,8 @@ public sealed class KillTests
         }
     }
 
-    private static string CliDll()
+    private sealed class SyncProgress(Action<SequenceProgress> report) : IProgress<SequenceProgress>
     {
-        // tests/Deploy.Core.Tests/bin/{Configuration}/net10.0/ -> samples/Deploy.Cli/bin/{Configuration}/net10.0/deploy.dll
-        var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        var configuration = bin.Parent!.Name;
-        var repo = bin.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
-        var dll = Path.Combine(repo, "samples", "Deploy.Cli", "bin", configuration, bin.Name, "deploy.dll");
-        File.Exists(dll).Should().BeTrue($"the CLI is built at {dll}");
-        return dll;
+        public void Report(SequenceProgress value) => report(value);
     }
 }

@@ -7,8 +7,9 @@ public sealed record ApplyOptions
     public PlanOptions Plan { get; init; } = new();
 
     /// <summary>
-    /// Take over a lock whose holder provably no longer exists (same machine, process gone). <value>The default is
-    /// <c>false</c>: a stale lock is reported with <see cref="Errors.DeployErrorCode.StaleLock"/>.</value>
+    /// Take over a stale lock at once. A lock whose holder provably no longer exists (same machine, process gone)
+    /// is taken over with a note (a log warning and a <see cref="SequenceEventKind.Warning"/> event) whether or not
+    /// this is set. <value>The default is <c>false</c>.</value>
     /// </summary>
     public bool BreakStaleLock { get; init; }
 

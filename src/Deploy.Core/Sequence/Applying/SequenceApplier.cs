@@ -50,8 +50,29 @@ public sealed partial class SequenceApplier
             services ?? new ProcessSupervisor(host, dir),
             new HostFileTransport(host),
             options,
-            logger);
+            logger)
+        {
+            DriftCheck = new HostDriftCheck(host),
+        };
     }
+
+    /// <summary>
+    /// <see cref="ForHost"/> with the service manager <paramref name="services"/> selects: by default systemd where
+    /// it runs as PID 1 on the target, the <see cref="ProcessSupervisor"/> elsewhere (see <see cref="ServiceManagerSelection"/>).
+    /// </summary>
+    public static async Task<SequenceApplier> ForHostAsync(IHost host, TargetDefinition target, ServiceManagerKind services = ServiceManagerKind.Auto, SequenceApplierOptions? options = null, ILogger<SequenceApplier>? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(target);
+        var manager = await ServiceManagerSelection.SelectAsync(host, target.Name, target.EffectiveStateDirectory, services, cancellationToken).ConfigureAwait(false);
+        return ForHost(host, target, options, manager, logger);
+    }
+
+    /// <summary>
+    /// Lists the live target for <see cref="PlanOptions.Verify"/>; <see cref="ForHost"/> sets a
+    /// <see cref="HostDriftCheck"/>. <value>The default is <c>null</c>: a verifying plan is refused.</value>
+    /// </summary>
+    public ITargetDriftCheck? DriftCheck { get; init; }
 
     /// <summary>The service manager in use.</summary>
     public IServiceManager Services => _services;
@@ -61,7 +82,29 @@ public sealed partial class SequenceApplier
     {
         ArgumentNullException.ThrowIfNull(desired);
         var snapshot = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return SequencePlanner.Plan(desired, snapshot.State, options);
+        return SequencePlanner.Plan(desired, snapshot.State, await WithDriftAsync(desired, snapshot.State, options ?? new PlanOptions(), cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary><paramref name="options"/> with the live target's drift from <paramref name="recorded"/>, when it asks to verify.</summary>
+    private async Task<PlanOptions> WithDriftAsync(DesiredTarget desired, TargetState? recorded, PlanOptions options, CancellationToken cancellationToken)
+    {
+        if (!options.Verify || recorded is null)
+        {
+            return options;
+        }
+
+        if (DriftCheck is null)
+        {
+            throw new DeployException(DeployErrorCode.InvalidArgument, $"Cannot verify target {desired.Definition.Name}: this applier has no drift check (set SequenceApplier.DriftCheck, or create it with ForHost).");
+        }
+
+        var drift = await DriftCheck.CheckAsync(desired.Definition, recorded, cancellationToken).ConfigureAwait(false);
+        if (!drift.IsEmpty)
+        {
+            Log.Drift(_logger, desired.Definition.Name, drift.Files.Count, drift.Files[0].Path, drift.Files[0].Reason);
+        }
+
+        return options with { Drift = drift };
     }
 
     /// <summary>
@@ -96,9 +139,10 @@ public sealed partial class SequenceApplier
     private async Task<ApplyResult> ApplyCoreAsync(DesiredTarget desired, TargetSnapshot snapshot, ApplyOptions options, IProgress<SequenceProgress>? progress, CancellationToken cancellationToken)
     {
         Plan? quick = null;
+        var firstOptions = await WithDriftAsync(desired, snapshot.State, options.Plan, cancellationToken).ConfigureAwait(false);
         if (!snapshot.HasJournal && snapshot.Lock is null)
         {
-            quick = SequencePlanner.Plan(desired, snapshot.State, options.Plan);
+            quick = SequencePlanner.Plan(desired, snapshot.State, firstOptions);
             if (quick.IsEmpty)
             {
                 progress?.Report(new SequenceProgress(SequenceEventKind.UpToDate, $"{desired.Definition.Name} is up to date"));
@@ -118,7 +162,7 @@ public sealed partial class SequenceApplier
 
         try
         {
-            await _store.AcquireLockAsync(holder, options.BreakStaleLock, cancellationToken).ConfigureAwait(false);
+            await AcquireLockAsync(desired.Definition.Name, holder, options.BreakStaleLock, progress, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -129,9 +173,11 @@ public sealed partial class SequenceApplier
         try
         {
             Journal? resumed = null;
-            var planOptions = options.Plan;
             // Read again under the lock: another apply may have finished since the first read.
             var current = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var planOptions = ReferenceEquals(current.State, snapshot.State)
+                ? firstOptions
+                : await WithDriftAsync(desired, current.State, options.Plan, cancellationToken).ConfigureAwait(false);
             var journal = current.HasJournal ? await _store.ReadJournalAsync(cancellationToken).ConfigureAwait(false) : null;
             if (journal is not null)
             {
@@ -188,6 +234,24 @@ public sealed partial class SequenceApplier
             {
                 await _store.ReleaseLockAsync(holder, CancellationToken.None).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Takes the lock; a stale lock (its holder provably dead on this machine, or its heartbeat expired: the store
+    /// checks and reports <see cref="DeployErrorCode.StaleLock"/>) is taken over with a note, never left to block the next run.
+    /// </summary>
+    private async Task AcquireLockAsync(string target, LockHolder holder, bool breakStale, IProgress<SequenceProgress>? progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.AcquireLockAsync(holder, breakStale, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DeployException e) when (e.Code == DeployErrorCode.StaleLock && !breakStale)
+        {
+            Log.TakingOverStaleLock(_logger, target, e.Message);
+            progress?.Report(new SequenceProgress(SequenceEventKind.Warning, $"{target}: taking over a stale lock ({e.Message})"));
+            await _store.AcquireLockAsync(holder, breakStale: true, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -398,5 +462,11 @@ public sealed partial class SequenceApplier
 
         [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "{Message} (ErrorHandling=Continue)")]
         public static partial void ServiceFailedContinuing(ILogger logger, string message);
+
+        [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "{Target}: taking over a stale lock: {Detail}")]
+        public static partial void TakingOverStaleLock(ILogger logger, string target, string detail);
+
+        [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "{Target}: {Count} deployed files differ on the target from the record (first: {Path} {Reason}); they are sent again")]
+        public static partial void Drift(ILogger logger, string target, int count, string path, string reason);
     }
 }

@@ -29,6 +29,25 @@ public static class SequencePlanner
         ArgumentNullException.ThrowIfNull(desired);
         options ??= new PlanOptions();
         var interrupted = options.Interrupted;
+        var drift = options.Drift is { IsEmpty: false } d0 ? d0 : null;
+        var selection = options.Components is { } names ? ComponentSelection.Create(desired, recorded, names, interrupted) : null;
+        if (selection is null)
+        {
+            return PlanCore(desired, recorded, options, drift);
+        }
+
+        var (selectedDesired, selectedRecorded) = selection.Restrict(desired, recorded);
+        return selection.Complete(PlanCore(selectedDesired, selectedRecorded, options, drift), desired, recorded);
+    }
+
+    private static Plan PlanCore(DesiredTarget desired, TargetState? recorded, PlanOptions options, TargetDrift? drift)
+    {
+        var interrupted = options.Interrupted;
+        if (drift is not null && recorded is not null)
+        {
+            recorded = drift.ApplyTo(recorded);
+        }
+
         if (interrupted is not null && recorded is not null)
         {
             recorded = ForgetTransferred(recorded, interrupted);
@@ -73,10 +92,10 @@ public static class SequencePlanner
         var targetByPath = ByPath(desired.Files);
         foreach (var change in targetDiff.Changes)
         {
-            AddFileChange(change, targetByPath, transfers, deletions);
+            AddFileChange(change, targetByPath, transfers, deletions, drift);
             if (recorded is not null)
             {
-                targetReasons.Add("target file " + FileReason(change, null));
+                targetReasons.Add("target file " + FileReason(change, null, drift));
             }
         }
 
@@ -93,11 +112,11 @@ public static class SequencePlanner
             var recordedByPath = diff.IsEmpty ? null : recordedFiles.ToDictionary(f => f.Entry.Path, f => f.ChangeEvent, StringComparer.Ordinal);
             foreach (var change in diff.Changes)
             {
-                AddFileChange(change, desiredByPath!, transfers, deletions);
+                AddFileChange(change, desiredByPath!, transfers, deletions, drift);
                 var ce = change.Kind == FileChangeKind.Removed
                     ? recordedByPath![change.Path]
                     : desiredByPath![change.Path].ChangeEvent;
-                d.RaiseForFile(ce switch { ChangeEvent.Reinstall => ComponentAction.Reinstall, ChangeEvent.Restart => ComponentAction.Restart, _ => ComponentAction.Update }, change, ce);
+                d.RaiseForFile(ce switch { ChangeEvent.Reinstall => ComponentAction.Reinstall, ChangeEvent.Restart => ComponentAction.Restart, _ => ComponentAction.Update }, change, ce, drift);
             }
 
             var forced = interrupted?.Decisions.FirstOrDefault(x => x.Component == c.Name)?.Action;
@@ -344,7 +363,7 @@ public static class SequencePlanner
 
     private static Dictionary<string, DesiredFile> ByPath(IReadOnlyList<DesiredFile> files) => files.ToDictionary(f => f.Entry.Path, StringComparer.Ordinal);
 
-    private static void AddFileChange(FileChange change, Dictionary<string, DesiredFile> desired, List<PlannedFile> transfers, List<string> deletions)
+    private static void AddFileChange(FileChange change, Dictionary<string, DesiredFile> desired, List<PlannedFile> transfers, List<string> deletions, TargetDrift? drift)
     {
         if (change.Kind == FileChangeKind.Removed)
         {
@@ -353,12 +372,12 @@ public static class SequencePlanner
         }
 
         var f = desired[change.Path];
-        transfers.Add(new PlannedFile(f.LocalPath, f.Entry.Path, f.Entry.Size, f.Entry.ModifiedUtcTicks, f.Entry.Mode, change.Describe()));
+        transfers.Add(new PlannedFile(f.LocalPath, f.Entry.Path, f.Entry.Size, f.Entry.ModifiedUtcTicks, f.Entry.Mode, drift?.Find(change.Path)?.Reason ?? change.Describe()));
     }
 
-    private static string FileReason(FileChange change, ChangeEvent? ce)
+    private static string FileReason(FileChange change, ChangeEvent? ce, TargetDrift? drift)
     {
-        var what = change.Kind switch
+        var what = drift?.Find(change.Path) is { } drifted && change.Kind != FileChangeKind.Removed ? $"{change.Path} {drifted.Reason}" : change.Kind switch
         {
             FileChangeKind.Added => $"{change.Path} added ({change.Describe()})",
             FileChangeKind.Removed => $"{change.Path} removed",
@@ -434,12 +453,12 @@ public static class SequencePlanner
         private int _fileReasons;
         private int _moreFiles;
 
-        public void RaiseForFile(ComponentAction action, FileChange change, ChangeEvent ce)
+        public void RaiseForFile(ComponentAction action, FileChange change, ChangeEvent ce, TargetDrift? drift)
         {
             if (_fileReasons < MaxFileReasons || Rank(action) > Rank(Action))
             {
                 _fileReasons++;
-                Raise(action, FileReason(change, ce));
+                Raise(action, FileReason(change, ce, drift));
                 return;
             }
 

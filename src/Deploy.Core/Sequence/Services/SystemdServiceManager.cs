@@ -107,15 +107,9 @@ public sealed class SystemdServiceManager : IServiceManager
     public async Task<bool> IsRunningAsync(ServiceRef service, CancellationToken cancellationToken = default)
         => (await _host.RunAsync(CommandSpec.Of("systemctl", "is-active", "--quiet", UnitName(service)), cancellationToken).ConfigureAwait(false)).Succeeded;
 
-    /// <summary>Picks systemd when <c>/run/systemd/system</c> exists on the host, the process supervisor otherwise.</summary>
-    public static async Task<IServiceManager> DetectAsync(IHost host, string targetName, string stateDirectory, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        var systemd = await host.StatAsync("/run/systemd/system", cancellationToken).ConfigureAwait(false);
-        return systemd?.Kind == FileKind.Directory && host is not LocalHost { RootDirectory: not null }
-            ? new SystemdServiceManager(host, targetName, stateDirectory)
-            : new ProcessSupervisor(host, stateDirectory);
-    }
+    /// <summary>Picks systemd where it runs as PID 1, the process supervisor otherwise (see <see cref="ServiceManagerSelection"/>).</summary>
+    public static Task<IServiceManager> DetectAsync(IHost host, string targetName, string stateDirectory, CancellationToken cancellationToken = default)
+        => ServiceManagerSelection.SelectAsync(host, targetName, stateDirectory, ServiceManagerKind.Auto, cancellationToken);
 
     private static string WorkingDirectoryLine(ServiceRef service)
         => service.Service.WorkingDirectory is { } wd ? "\nWorkingDirectory=" + wd.Replace("%", "%%", StringComparison.Ordinal) : "";

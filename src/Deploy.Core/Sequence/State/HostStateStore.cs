@@ -3,13 +3,17 @@ using System.Text;
 using System.Text.Json;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Journaling;
+using Deploy.Core.Operations.Locking;
 
 namespace Deploy.Core.Sequence;
 
 /// <summary>
 /// Keeps state, journal and lock as files in <c>{stateDirectory}/control</c> on an <see cref="IHost"/>:
-/// <c>state.json</c>, <c>journal.json</c>, and <c>lock</c> (a symlink whose target text
-/// names the holder: created atomically with <c>ln -s</c>, read back in the same listing). <see cref="ReadAsync"/>
+/// <c>state.json</c>; <c>journal.json</c>, in the operations core's one journal format (<see cref="JournalStore"/>,
+/// the sequence <see cref="Journal"/> as its payload); and <c>lock</c>, the operations core's <see cref="HostLock"/>
+/// (a symlink naming the holder, read back in the same listing). The local side is a <see cref="LocalStateCache"/>
+/// and the staged state travels with the bulk transfer (<see cref="StagedStateFiles"/>). <see cref="ReadAsync"/>
 /// costs one round trip (one listing of the control directory) when the state file's size and full-precision
 /// mtime match the cached copy, so a no-op apply never downloads the state.
 /// </summary>
@@ -19,12 +23,16 @@ public sealed class HostStateStore : ITargetStateStore
     private const string JournalFile = "journal.json";
     private const string StagedFile = "state.next.json";
     private const string LockFile = "lock";
+    private const string JournalKind = "sequence-apply";
+
+    private static readonly HostScript CommitScript = HostScript.FromResource(typeof(HostStateStore).Assembly, "state-commit.sh");
 
     private readonly IHost _host;
     private readonly string _control;
+    private readonly JournalStore _journal;
+    private LockLease? _lease;
     private readonly TimeProvider _time;
-    private readonly string? _cacheFile;
-    private (long Size, long Ticks, TargetState State)? _cache;
+    private readonly LocalStateCache _cache;
     private (string LocalFile, long Size, long Ticks, TargetState State, byte[] Json)? _staged;
     private long _lastTicks;
 
@@ -39,12 +47,9 @@ public sealed class HostStateStore : ITargetStateStore
         PosixPath.EnsureAbsolute(stateDirectory);
         _host = host;
         _control = PosixPath.Combine(stateDirectory, "control");
+        _journal = new JournalStore(host, PosixPath.Combine(_control, JournalFile));
         _time = timeProvider ?? TimeProvider.System;
-        if (cacheDirectory is not null)
-        {
-            var key = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(host.Name + "\n" + _control)))[..24];
-            _cacheFile = Path.Combine(cacheDirectory, key + ".state.json");
-        }
+        _cache = new LocalStateCache(cacheDirectory, host.Name + "\n" + _control);
     }
 
     /// <inheritdoc />
@@ -76,16 +81,16 @@ public sealed class HostStateStore : ITargetStateStore
         }
 
         var ticks = state.ModifiedTime.UtcTicks;
-        var cached = _cache ?? await ReadLocalCacheAsync(cancellationToken).ConfigureAwait(false);
+        var cached = await _cache.ReadAsync(cancellationToken).ConfigureAwait(false);
         if (cached is { } c && c.Size == state.Size && c.Ticks == ticks)
         {
-            _cache = c;
+            _cache.Keep(c);
             return new TargetSnapshot(c.State, journal, holder);
         }
 
         var json = await _host.ReadAllTextAsync(PosixPath.Combine(_control, StateFile), cancellationToken).ConfigureAwait(false);
         var parsed = ParseState(json);
-        await RememberAsync(Encoding.UTF8.GetByteCount(json), ticks, parsed, () => Encoding.UTF8.GetBytes(json), cancellationToken).ConfigureAwait(false);
+        await _cache.RememberAsync(Encoding.UTF8.GetByteCount(json), ticks, parsed, () => Encoding.UTF8.GetBytes(json), cancellationToken).ConfigureAwait(false);
         return new TargetSnapshot(parsed, journal, holder);
     }
 
@@ -98,7 +103,7 @@ public sealed class HostStateStore : ITargetStateStore
         var ticks = Math.Max(_time.GetUtcNow().UtcTicks, _lastTicks + 1);
         _lastTicks = ticks;
         await _host.WriteAllBytesAsync(PosixPath.Combine(_control, StateFile), bytes, new FileWriteOptions { ModifiedTime = new DateTimeOffset(ticks, TimeSpan.Zero) }, cancellationToken).ConfigureAwait(false);
-        await RememberAsync(bytes.Length, ticks, state, () => bytes, cancellationToken).ConfigureAwait(false);
+        await _cache.RememberAsync(bytes.Length, ticks, state, () => bytes, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -109,8 +114,8 @@ public sealed class HostStateStore : ITargetStateStore
         var bytes = JsonSerializer.SerializeToUtf8Bytes(state, StateJson.Options);
         var ticks = Math.Max(_time.GetUtcNow().UtcTicks, _lastTicks + 1);
         _lastTicks = ticks;
-        RemoveOrphanedStagedFiles();
-        var local = Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"{StagedPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}.json"));
+        StagedStateFiles.RemoveOrphaned(_time);
+        var local = StagedStateFiles.NewPath();
         await File.WriteAllBytesAsync(local, bytes, cancellationToken).ConfigureAwait(false);
         if (_staged is { } old)
         {
@@ -140,44 +145,21 @@ public sealed class HostStateStore : ITargetStateStore
         var staged = _staged ?? throw new InvalidOperationException("No state was staged.");
         // rename(2) keeps the mtime we chose, so the cache stays valid without a stat. The lock goes in the same
         // round trip, and only if it is still ours.
+        var lease = release is null ? null : _lease;
         await _host.RunScriptAsync(
-            "r=\"${DEPLOY_ROOT:-}\"; mv -f \"$r$1\" \"$r$2\" && rm -f \"$r$3\" || exit 1; "
-            + "[ -z \"$5\" ] || { [ \"$(readlink \"$r$4\")\" != \"$5\" ] || rm -f \"$r$4\"; }",
-            [PosixPath.Combine(_control, StagedFile), PosixPath.Combine(_control, StateFile), PosixPath.Combine(_control, JournalFile), PosixPath.Combine(_control, LockFile), release?.Encode() ?? ""],
+            CommitScript,
+            [PosixPath.Combine(_control, StagedFile), PosixPath.Combine(_control, StateFile), PosixPath.Combine(_control, JournalFile), PosixPath.Combine(_control, LockFile), lease?.Record ?? release?.Encode() ?? ""],
             cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        if (lease is not null)
+        {
+            lease.MarkReleased();
+            await lease.DisposeAsync().ConfigureAwait(false);
+            _lease = null;
+        }
+
         _staged = null;
         File.Delete(staged.LocalFile);
-        await RememberAsync(staged.Size, staged.Ticks, staged.State, () => staged.Json, cancellationToken).ConfigureAwait(false);
-    }
-
-    private const string StagedPrefix = "deploy-state-";
-
-    /// <summary>
-    /// Deletes local staged-state files whose process is gone (killed between staging and committing): their name
-    /// carries the owner's pid, and only files untouched for an hour count (a pid from another pid namespace sharing
-    /// the temp directory must not cost a live apply its file). Best effort: what cannot be deleted stays.
-    /// </summary>
-    private void RemoveOrphanedStagedFiles()
-    {
-        var cutoff = _time.GetUtcNow().UtcDateTime.AddHours(-1);
-        try
-        {
-            foreach (var file in Directory.EnumerateFiles(Path.GetTempPath(), StagedPrefix + "*.json"))
-            {
-                var name = Path.GetFileName(file.AsSpan())[StagedPrefix.Length..];
-                var dash = name.IndexOf('-');
-                if (dash <= 0 || !int.TryParse(name[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || File.GetLastWriteTimeUtc(file) > cutoff || Operations.ProcessLiveness.IsAlive(pid))
-                {
-                    continue;
-                }
-
-                File.Delete(file);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Cleanup is a courtesy; staging goes on.
-        }
+        await _cache.RememberAsync(staged.Size, staged.Ticks, staged.State, () => staged.Json, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -194,97 +176,69 @@ public sealed class HostStateStore : ITargetStateStore
 
     /// <inheritdoc />
     public async Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default)
-    {
-        var path = PosixPath.Combine(_control, JournalFile);
-        if (!await _host.ExistsAsync(path, cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
-        var json = await _host.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return JsonSerializer.Deserialize<Journal>(json, StateJson.Options) ?? throw new JsonException("null journal");
-        }
-        catch (JsonException e)
-        {
-            throw new DeployException(DeployErrorCode.StateCorrupt, $"The journal on {_host.Name} is malformed: {e.Message}. Inspect the target, then delete {path} to start afresh.", e) { Host = _host.Name, Path = path };
-        }
-    }
+        => (await _journal.ReadAsync<Journal>(JournalKind, cancellationToken).ConfigureAwait(false))?.Payload;
 
     /// <inheritdoc />
-    public async Task WriteJournalAsync(Journal journal, CancellationToken cancellationToken = default)
+    public Task WriteJournalAsync(Journal journal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journal);
-        var json = JsonSerializer.Serialize(journal, StateJson.Options);
-        var path = PosixPath.Combine(_control, JournalFile);
-        if (json.Length > 16 * 1024)
-        {
-            await _host.WriteAllTextAsync(path, json, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        // Small journals travel as an argument of one command (a cheap round trip on SSH hosts): temp, sync, rename.
-        await _host.RunScriptAsync(
-            "p=\"${DEPLOY_ROOT:-}$1\"; mkdir -p \"${p%/*}\" && printf '%s' \"$2\" > \"$p.tmp\" && sync \"$p.tmp\" 2>/dev/null; mv -f \"$p.tmp\" \"$p\"",
-            [path, json],
-            cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        // The one journal format of the operations core; the sequence plan's record is its payload. The plan is
+        // journaled once (its steps are not tracked one by one: a resumed apply re-plans from the payload).
+        return _journal.WriteAsync(
+            new OperationJournal<Journal>
+            {
+                Kind = JournalKind,
+                Id = _lease?.Holder.Id ?? Guid.NewGuid().ToString("N")[..12],
+                Started = _time.GetUtcNow(),
+                Holder = _lease?.Holder,
+                Steps = [],
+                Payload = journal,
+            },
+            cancellationToken);
     }
 
     /// <inheritdoc />
-    public Task DeleteJournalAsync(CancellationToken cancellationToken = default)
-        => _host.RemoveAsync(PosixPath.Combine(_control, JournalFile), cancellationToken: cancellationToken);
+    public Task DeleteJournalAsync(CancellationToken cancellationToken = default) => _journal.DeleteAsync(cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The lock is the operations core's <see cref="HostLock"/> at <c>control/lock</c> (heartbeat included). A
+    /// stale lock (holder provably dead, or heartbeat expired) is reported with
+    /// <see cref="DeployErrorCode.StaleLock"/> unless <paramref name="breakStale"/> is set, so the caller notes the
+    /// takeover.
+    /// </remarks>
     public async Task AcquireLockAsync(LockHolder holder, bool breakStale, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(holder);
-        var path = PosixPath.Combine(_control, LockFile);
-        for (var attempt = 0; attempt < 2; attempt++)
+        var hostLock = new HostLock(_host, PosixPath.Combine(_control, LockFile), new HostLockOptions { TakeOverStale = breakStale });
+        var lease = await hostLock.AcquireAsync(holder.ToOperationHolder(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (_lease is { } previous)
         {
-            // ln -s is one symlink(2) call: it fails with EEXIST when the lock exists, so two applies never both win.
-            var r = await _host.RunScriptAsync(
-                "r=\"${DEPLOY_ROOT:-}\"; mkdir -p \"$r$1\" && ln -s -- \"$3\" \"$r$2\" 2>/dev/null",
-                [_control, path, holder.Encode()],
-                cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (r.Succeeded)
-            {
-                return;
-            }
-
-            var current = await _host.StatAsync(path, cancellationToken).ConfigureAwait(false);
-            if (current?.Kind != FileKind.Symlink)
-            {
-                throw new DeployException(DeployErrorCode.RemoteIoFailed, $"Could not create the lock {path} on {_host.Name}: {r.StandardError.Trim()}") { Host = _host.Name, Path = path };
-            }
-
-            var other = LockHolder.Decode(current.LinkTarget ?? "");
-            if (!other.IsProvablyGone())
-            {
-                throw new DeployException(DeployErrorCode.LockHeld, $"Target {_host.Name} is locked by another apply: {other}. Wait for it to finish; if it is dead on another machine, remove {path} by hand.") { Host = _host.Name, Path = path };
-            }
-
-            if (!breakStale || attempt > 0)
-            {
-                throw new DeployException(DeployErrorCode.StaleLock, $"Target {_host.Name} has a stale lock: {other}, and that process no longer exists. The interrupted apply's journal will be resumed; run again with break-stale-lock to take the lock over.") { Host = _host.Name, Path = path };
-            }
-
-            await RemoveLockIfAsync(path, current.LinkTarget!, cancellationToken).ConfigureAwait(false);
+            await previous.DisposeAsync().ConfigureAwait(false);
         }
+
+        _lease = lease;
     }
 
     /// <inheritdoc />
-    public Task ReleaseLockAsync(LockHolder holder, CancellationToken cancellationToken = default)
+    public async Task ReleaseLockAsync(LockHolder holder, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(holder);
-        return RemoveLockIfAsync(PosixPath.Combine(_control, LockFile), holder.Encode(), cancellationToken);
-    }
+        if (_lease is not { } lease || lease.Holder.Id != holder.Id)
+        {
+            return;
+        }
 
-    private async Task RemoveLockIfAsync(string path, string expected, CancellationToken cancellationToken)
-        => await _host.RunScriptAsync(
-            "p=\"${DEPLOY_ROOT:-}$1\"; if [ \"$(readlink \"$p\")\" = \"$2\" ]; then rm -f \"$p\"; fi",
-            [path, expected],
-            cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        _lease = null;
+        try
+        {
+            await lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await lease.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     private TargetState ParseState(string json)
     {
@@ -295,46 +249,6 @@ public sealed class HostStateStore : ITargetStateStore
         catch (JsonException e)
         {
             throw new DeployException(DeployErrorCode.StateCorrupt, $"The state file on {_host.Name} is malformed: {e.Message}. Move it aside to redeploy everything.", e) { Host = _host.Name, Path = PosixPath.Combine(_control, StateFile) };
-        }
-    }
-
-    private async Task RememberAsync(long size, long ticks, TargetState state, Func<byte[]> utf8Json, CancellationToken cancellationToken)
-    {
-        _cache = (size, ticks, state);
-        if (_cacheFile is null)
-        {
-            return;
-        }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(_cacheFile)!);
-        var tmp = _cacheFile + ".tmp" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        await using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
-        {
-            await file.WriteAsync(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{size} {ticks}\n")), cancellationToken).ConfigureAwait(false);
-            await file.WriteAsync(utf8Json(), cancellationToken).ConfigureAwait(false);
-        }
-
-        File.Move(tmp, _cacheFile, overwrite: true);
-    }
-
-    private async Task<(long Size, long Ticks, TargetState State)?> ReadLocalCacheAsync(CancellationToken cancellationToken)
-    {
-        if (_cacheFile is null || !File.Exists(_cacheFile))
-        {
-            return null;
-        }
-
-        try
-        {
-            var text = await File.ReadAllTextAsync(_cacheFile, cancellationToken).ConfigureAwait(false);
-            var nl = text.IndexOf('\n', StringComparison.Ordinal);
-            var head = text[..nl].Split(' ');
-            var state = JsonSerializer.Deserialize<TargetState>(text.AsSpan(nl + 1), StateJson.Options);
-            return state is null ? null : (long.Parse(head[0], CultureInfo.InvariantCulture), long.Parse(head[1], CultureInfo.InvariantCulture), state);
-        }
-        catch (Exception e) when (e is IOException or JsonException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
-        {
-            return null; // a broken cache only costs one download
         }
     }
 }

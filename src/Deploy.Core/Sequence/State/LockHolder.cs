@@ -40,27 +40,25 @@ public sealed record LockHolder(string Machine, int ProcessId, string User, long
         return !Operations.ProcessLiveness.IsAlive(ProcessId);
     }
 
-    /// <summary>The compact text stored on the target (a symlink's target: created atomically, read with the listing).</summary>
-    public string Encode() => string.Join('|', Esc(Machine), ProcessId.ToString(CultureInfo.InvariantCulture), Esc(User), AcquiredUtcTicks.ToString(CultureInfo.InvariantCulture), Id);
+    /// <summary>The text stored on the target: the operations core's holder record (<see cref="Operations.Locking.LockHolder.Encode"/>).</summary>
+    public string Encode() => ToOperationHolder().Encode();
 
-    /// <summary>Parses <see cref="Encode"/>'s text.</summary>
+    /// <summary>Parses <see cref="Encode"/>'s text; throws <see cref="DeployErrorCode.StateCorrupt"/> when it is not a holder record.</summary>
     public static LockHolder Decode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var p = text.Split('|');
-        if (p.Length != 5 || !int.TryParse(p[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || !long.TryParse(p[3], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks))
-        {
-            throw new DeployException(DeployErrorCode.StateCorrupt, "The target lock is malformed; inspect it and remove it by hand if no apply is running.");
-        }
-
-        return new LockHolder(Unesc(p[0]), pid, Unesc(p[2]), ticks, p[4]);
+        var h = Operations.Locking.LockHolder.Decode(text);
+        return new LockHolder(h.Machine, h.ProcessId, h.User, h.Started.UtcTicks, h.Id);
     }
+
+    /// <summary>This holder as the operations core's <see cref="Operations.Locking.HostLock"/> records it.</summary>
+    internal Operations.Locking.LockHolder ToOperationHolder() => new(Machine, ProcessId, User, Operation, Acquired, Id);
+
+    /// <summary>The operation name recorded in the lock.</summary>
+    internal const string Operation = "sequence-apply";
 
     /// <inheritdoc />
     public override string ToString()
         => string.Create(CultureInfo.InvariantCulture, $"pid {ProcessId} of {User} on {Machine}, since {Acquired:yyyy-MM-dd HH:mm:ss}Z (apply {Id})");
 
-    private static string Esc(string s) => Uri.EscapeDataString(s);
-
-    private static string Unesc(string s) => Uri.UnescapeDataString(s);
 }

@@ -3,8 +3,12 @@ using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Sequence;
 
-/// <summary>The apply is killed at every step boundary in turn; the next apply must leave the target consistent.</summary>
-public sealed class FaultInjectionTests
+/// <summary>
+/// An exception thrown at every step boundary in turn (the apply fails in-process: its finally block still
+/// releases the lock and discards staged state); the next apply must complete the failed one. Real kills, where
+/// nothing is released, are <see cref="RealKillTests"/>.
+/// </summary>
+public sealed class StepFailureRecoveryTests
 {
     private sealed class CrashAt(int index, bool after) : ISequenceStepObserver
     {
@@ -30,7 +34,7 @@ public sealed class FaultInjectionTests
 
     [Theory]
     [MemberData(nameof(Boundaries))]
-    public async Task Apply_killed_at_a_step_boundary_is_completed_by_the_next_apply(int step, bool after)
+    public async Task Apply_failing_with_an_exception_at_a_step_boundary_is_completed_by_the_next_apply(int step, bool after)
     {
         await using var box = new SequenceSandbox();
         await box.ApplyAsync(box.Target().Build());
