@@ -18,7 +18,7 @@ internal static class LocalTempFiles
     public static string Beside(string real)
         => Path.Combine(
             Path.GetDirectoryName(real)!,
-            string.Create(CultureInfo.InvariantCulture, $".{Path.GetFileName(real)}{Marker}{LocalProcesses.Self}-{Guid.NewGuid().ToString("N")[..8]}"));
+            string.Create(CultureInfo.InvariantCulture, $".{Path.GetFileName(real)}{Marker}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}"));
 
     /// <summary>
     /// Removes the temps in <paramref name="directory"/> whose owner process is dead. Best effort: what cannot be
@@ -30,7 +30,7 @@ internal static class LocalTempFiles
         {
             foreach (var file in Directory.EnumerateFiles(directory, ".*" + Marker + "*", SweepOptions))
             {
-                if (OwnerOf(Path.GetFileName(file.AsSpan())) is { } pid && !LocalProcesses.IsAlive(pid))
+                if (OwnerOf(Path.GetFileName(file.AsSpan())) is { } pid && !Operations.ProcessLiveness.IsAlive(pid))
                 {
                     File.Delete(file);
                 }
