@@ -180,10 +180,14 @@ public sealed class ImageUpdate
 
     private JournalStore Journal() => new(_host, _options.JournalPath);
 
+    /// <summary>The update's steps, in order.</summary>
+    internal static IReadOnlyList<IOperationStep<UpdateContext>> CreateSteps()
+        => [new BackupFilesStep(), new LoadImagesStep(), new EditFilesStep(), new RestartStep(), new VerifyStep()];
+
     private OperationRunner<UpdateContext, ImageUpdateRecord> Runner(IOperationObserver? observer) => new(
         Journal(),
         ImageUpdateRecord.Kind,
-        [new BackupFilesStep(), new LoadImagesStep(), new EditFilesStep(), new RestartStep(), new VerifyStep()],
+        CreateSteps(),
         c => c.Record,
         new OperationRunOptions { Observer = observer, DeleteJournalWhenDone = false, TimeProvider = _time, Logger = _logger });
 
