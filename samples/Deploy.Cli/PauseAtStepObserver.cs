@@ -1,5 +1,5 @@
 using System.Globalization;
-using Deploy.Core.Sequence;
+using Deploy.Core.Operations.Running;
 
 namespace Deploy.Cli;
 
@@ -8,7 +8,7 @@ namespace Deploy.Cli;
 /// (0 = before the first step, k = after step k-1 and before step k, the step count = after the last step), prints
 /// <c>DEPLOY-TEST-PAUSED n step</c> on stdout and waits until it is killed.
 /// </summary>
-internal sealed class PauseAtStepObserver(int boundary) : ISequenceStepObserver
+internal sealed class PauseAtStepObserver(int boundary) : IOperationObserver
 {
     public const string Variable = "DEPLOY_TEST_PAUSE_AT";
 
@@ -16,13 +16,10 @@ internal sealed class PauseAtStepObserver(int boundary) : ISequenceStepObserver
     public static PauseAtStepObserver? FromEnvironment()
         => int.TryParse(Environment.GetEnvironmentVariable(Variable), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? new PauseAtStepObserver(n) : null;
 
-    public ValueTask BeforeStepAsync(PlanStep step, CancellationToken cancellationToken)
-        => step.Index == boundary ? PauseAsync(step.Describe(), cancellationToken) : ValueTask.CompletedTask;
+    public Task AtBoundaryAsync(OperationBoundary reached, CancellationToken cancellationToken)
+        => reached.Index == boundary ? PauseAsync(reached.NextStep ?? "after the last step", cancellationToken) : Task.CompletedTask;
 
-    public ValueTask AfterStepAsync(PlanStep step, CancellationToken cancellationToken)
-        => step.Kind == StepKind.CommitState && step.Index + 1 == boundary ? PauseAsync("after " + step.Describe(), cancellationToken) : ValueTask.CompletedTask;
-
-    private async ValueTask PauseAsync(string step, CancellationToken cancellationToken)
+    private async Task PauseAsync(string step, CancellationToken cancellationToken)
     {
         await Console.Out.WriteLineAsync($"DEPLOY-TEST-PAUSED {boundary.ToString(CultureInfo.InvariantCulture)} {step}").ConfigureAwait(false);
         await Console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);

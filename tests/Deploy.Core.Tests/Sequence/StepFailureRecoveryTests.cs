@@ -1,3 +1,6 @@
+using Deploy.Core.Operations.Journaling;
+using Deploy.Core.Operations.Locking;
+using Deploy.Core.Operations.Running;
 using Deploy.Core.Sequence;
 using Deploy.Testing;
 
@@ -10,13 +13,11 @@ namespace Deploy.Core.Tests.Sequence;
 /// </summary>
 public sealed class StepFailureRecoveryTests
 {
-    private sealed class CrashAt(int index, bool after) : ISequenceStepObserver
+    /// <summary>Throws at boundary <c>index</c> (before step <c>index</c>) or, with <c>after</c>, at the next one.</summary>
+    private sealed class CrashAt(int index, bool after) : IOperationObserver
     {
-        public ValueTask BeforeStepAsync(PlanStep step, CancellationToken cancellationToken)
-            => !after && step.Index == index ? throw new InvalidOperationException($"injected crash before step {index}") : ValueTask.CompletedTask;
-
-        public ValueTask AfterStepAsync(PlanStep step, CancellationToken cancellationToken)
-            => after && step.Index == index ? throw new InvalidOperationException($"injected crash after step {index}") : ValueTask.CompletedTask;
+        public Task AtBoundaryAsync(OperationBoundary boundary, CancellationToken cancellationToken)
+            => boundary.Index == index + (after ? 1 : 0) ? throw new InvalidOperationException($"injected crash {(after ? "after" : "before")} step {index}") : Task.CompletedTask;
     }
 
     public static TheoryData<int, bool> Boundaries()
@@ -158,7 +159,7 @@ public sealed class StepFailureRecoveryTests
         await using var box = new SequenceSandbox();
         await box.ApplyAsync(box.Target().Build());
         var store = new HostStateStore(box.Host, box.StateDirectory);
-        var other = new LockHolder("build-server-7", 4242, "ci", DateTime.UnixEpoch.Ticks, "abc");
+        var other = new LockHolder("build-server-7", 4242, "ci", "sequence-apply", DateTimeOffset.UnixEpoch, "abc");
         await store.AcquireLockAsync(other, breakStale: false);
         box.WriteSource("types/types.py", "changed");
 
@@ -221,21 +222,19 @@ public sealed class ServiceFailureTests
 [Trait("Category", "Integration")]
 public sealed class SshDropTests(SshServerFixture ssh) : IClassFixture<SshServerFixture>
 {
-    private sealed class DropAt(int index, SshServer server) : ISequenceStepObserver
+    private sealed class DropAt(int index, SshServer server) : IOperationObserver
     {
         public int Dropped { get; private set; }
 
-        public ValueTask BeforeStepAsync(PlanStep step, CancellationToken cancellationToken)
+        public Task AtBoundaryAsync(OperationBoundary boundary, CancellationToken cancellationToken)
         {
-            if (step.Index == index)
+            if (boundary.Index == index)
             {
                 Dropped = server.KillAllConnections();
             }
 
-            return ValueTask.CompletedTask;
+            return Task.CompletedTask;
         }
-
-        public ValueTask AfterStepAsync(PlanStep step, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
     [Fact]
@@ -271,24 +270,29 @@ public sealed class SshDropTests(SshServerFixture ssh) : IClassFixture<SshServer
 
         public Task DiscardStagedStateAsync(CancellationToken cancellationToken = default) => inner.DiscardStagedStateAsync(cancellationToken);
 
-        public Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default) => inner.ReadJournalAsync(cancellationToken);
-
-        public async Task WriteJournalAsync(Journal journal, CancellationToken cancellationToken = default)
-        {
-            if (Fail)
-            {
-                await Task.Delay(300, cancellationToken);
-                throw new Errors.DeployException(Errors.DeployErrorCode.RemoteIoFailed, "disk full");
-            }
-
-            await inner.WriteJournalAsync(journal, cancellationToken);
-        }
-
-        public Task DeleteJournalAsync(CancellationToken cancellationToken = default) => inner.DeleteJournalAsync(cancellationToken);
+        public IJournalStore Journal => Fail ? new FailingJournal(inner.Journal) : inner.Journal;
 
         public Task AcquireLockAsync(LockHolder holder, bool breakStale, CancellationToken cancellationToken = default) => inner.AcquireLockAsync(holder, breakStale, cancellationToken);
 
         public Task ReleaseLockAsync(LockHolder holder, CancellationToken cancellationToken = default) => inner.ReleaseLockAsync(holder, cancellationToken);
+    }
+
+    /// <summary>A journal whose writes fail (after a delay, so a transfer's bytes are already travelling).</summary>
+    private sealed class FailingJournal(IJournalStore inner) : IJournalStore
+    {
+        public Deploy.Core.Hosts.IHost Host => inner.Host;
+
+        public string Path => inner.Path;
+
+        public Task<OperationJournal<TPayload>?> ReadAsync<TPayload>(string kind, CancellationToken cancellationToken = default) => inner.ReadAsync<TPayload>(kind, cancellationToken);
+
+        public async Task WriteAsync<TPayload>(OperationJournal<TPayload> journal, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(300, cancellationToken);
+            throw new Errors.DeployException(Errors.DeployErrorCode.RemoteIoFailed, "disk full");
+        }
+
+        public Task DeleteAsync(CancellationToken cancellationToken = default) => inner.DeleteAsync(cancellationToken);
     }
 
     [Theory]
@@ -348,12 +352,10 @@ public sealed class StagedStateCleanupTests
         (await applier.ApplyAsync(desired)).Resumed.Should().NotBeNull("the journal still completes the interrupted apply");
     }
 
-    private sealed class FailAfter(int index) : ISequenceStepObserver
+    private sealed class FailAfter(int index) : IOperationObserver
     {
-        public ValueTask BeforeStepAsync(PlanStep step, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask AfterStepAsync(PlanStep step, CancellationToken cancellationToken)
-            => step.Index == index ? throw new InvalidOperationException("injected failure") : ValueTask.CompletedTask;
+        public Task AtBoundaryAsync(OperationBoundary boundary, CancellationToken cancellationToken)
+            => boundary.Index == index + 1 ? throw new InvalidOperationException("injected failure") : Task.CompletedTask;
     }
 
     private sealed class RecordingStore(ITargetStateStore inner) : ITargetStateStore
@@ -371,11 +373,7 @@ public sealed class StagedStateCleanupTests
 
         public Task DiscardStagedStateAsync(CancellationToken cancellationToken = default) => inner.DiscardStagedStateAsync(cancellationToken);
 
-        public Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default) => inner.ReadJournalAsync(cancellationToken);
-
-        public Task WriteJournalAsync(Journal journal, CancellationToken cancellationToken = default) => inner.WriteJournalAsync(journal, cancellationToken);
-
-        public Task DeleteJournalAsync(CancellationToken cancellationToken = default) => inner.DeleteJournalAsync(cancellationToken);
+        public IJournalStore Journal => inner.Journal;
 
         public Task AcquireLockAsync(LockHolder holder, bool breakStale, CancellationToken cancellationToken = default) => inner.AcquireLockAsync(holder, breakStale, cancellationToken);
 

@@ -11,7 +11,7 @@ namespace Deploy.Core.Operations.Journaling;
 /// SSH), a large one through <see cref="IHost.WriteFileAsync"/> (also temp + fsync + rename). Reads check the
 /// version and the kind and fail with <see cref="DeployErrorCode.StateCorrupt"/> naming the host and the path.
 /// </summary>
-public sealed class JournalStore
+public sealed class JournalStore : IJournalStore
 {
     /// <summary>Journals up to this many bytes are written by one command carrying the text as an argument.</summary>
     private const int InlineLimit = 16 * 1024;

@@ -18,7 +18,7 @@ namespace Deploy.Core.Operations.Running;
 /// <typeparam name="TPayload">The operation's journal payload, taken from the context at every journal write.</typeparam>
 public sealed partial class OperationRunner<TContext, TPayload>
 {
-    private readonly JournalStore _store;
+    private readonly IJournalStore _store;
     private readonly IReadOnlyList<IOperationStep<TContext>> _steps;
     private readonly Func<TContext, TPayload> _payload;
     private readonly OperationRunOptions _options;
@@ -30,7 +30,7 @@ public sealed partial class OperationRunner<TContext, TPayload>
     /// <param name="steps">The steps, in order; names must be unique.</param>
     /// <param name="payload">Takes the payload to journal from the context (called at every write).</param>
     /// <param name="options">Observer, failure policy, clock, logger.</param>
-    public OperationRunner(JournalStore store, string kind, IReadOnlyList<IOperationStep<TContext>> steps, Func<TContext, TPayload> payload, OperationRunOptions? options = null)
+    public OperationRunner(IJournalStore store, string kind, IReadOnlyList<IOperationStep<TContext>> steps, Func<TContext, TPayload> payload, OperationRunOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentException.ThrowIfNullOrEmpty(kind);

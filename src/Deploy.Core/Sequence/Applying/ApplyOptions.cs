@@ -1,3 +1,5 @@
+using Deploy.Core.Operations.Running;
+
 namespace Deploy.Core.Sequence;
 
 /// <summary>Options for one apply (<see cref="SequenceApplier"/>).</summary>
@@ -13,8 +15,11 @@ public sealed record ApplyOptions
     /// </summary>
     public bool BreakStaleLock { get; init; }
 
-    /// <summary>Called around every step (fault injection, custom reporting).</summary>
-    public ISequenceStepObserver? Observer { get; init; }
+    /// <summary>
+    /// Called at every step boundary: boundary <c>i</c> comes right before step <c>i</c> of the plan, boundary
+    /// <c>Count</c> after the last (fault injection, custom reporting). <value>The default is none.</value>
+    /// </summary>
+    public IOperationObserver? Observer { get; init; }
 }
 
 /// <summary>Options for a <see cref="SequenceApplier"/>.</summary>
@@ -29,8 +34,8 @@ public sealed record SequenceApplierOptions
 
 /// <summary>What an apply did.</summary>
 /// <param name="Plan">The plan computed and applied (empty when the target was up to date).</param>
-/// <param name="Resumed">The journal of an interrupted apply that this apply completed, if any.</param>
+/// <param name="Resumed">The journal record of an interrupted apply that this apply completed, if any.</param>
 /// <param name="ServiceActions">Service actions executed, in order (<c>stop Types runtime#0</c>, <c>run Types startup#0</c>, <c>wait 5000 ms (StartupTimeout)</c>...).</param>
 /// <param name="FilesTransferred">Files sent.</param>
 /// <param name="BytesTransferred">Bytes sent.</param>
-public sealed record ApplyResult(Plan Plan, Journal? Resumed, IReadOnlyList<string> ServiceActions, int FilesTransferred, long BytesTransferred);
+public sealed record ApplyResult(Plan Plan, ApplyRecord? Resumed, IReadOnlyList<string> ServiceActions, int FilesTransferred, long BytesTransferred);

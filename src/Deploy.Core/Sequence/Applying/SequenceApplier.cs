@@ -1,5 +1,8 @@
+using System.Runtime.ExceptionServices;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Locking;
+using Deploy.Core.Operations.Running;
 using Deploy.Core.Sync;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -10,11 +13,12 @@ namespace Deploy.Core.Sequence;
 /// Applies plans to one target: the side-effect half of the sequence engine. An apply reads the target's records
 /// (one round trip when nothing changed), and when there is work: takes the lock, reads the journal of an
 /// interrupted apply if there is one, plans (a recovery plan completes the interrupted one with the current
-/// definitions: its files are sent again, its components restarted or reinstalled again), journals the plan,
-/// executes it step by step, records the new state, deletes the journal and releases the lock. Killed at any point,
+/// definitions: its files are sent again, its components restarted or reinstalled again), and runs the plan on the
+/// operations core (<see cref="OperationRunner{TContext, TPayload}"/>: the journal first, then the steps, the last of
+/// which records the new state, deletes the journal and releases the lock). Killed at any point,
 /// the next apply completes the interrupted one, so a target never stays with new files and old services.
 /// </summary>
-public sealed partial class SequenceApplier
+public sealed class SequenceApplier
 {
     private readonly ITargetStateStore _store;
     private readonly IServiceManager _services;
@@ -101,7 +105,7 @@ public sealed partial class SequenceApplier
         var drift = await DriftCheck.CheckAsync(desired.Definition, recorded, cancellationToken).ConfigureAwait(false);
         if (!drift.IsEmpty)
         {
-            Log.Drift(_logger, desired.Definition.Name, drift.Files.Count, drift.Files[0].Path, drift.Files[0].Reason);
+            SequenceLog.Drift(_logger, desired.Definition.Name, drift.Files.Count, drift.Files[0].Path, drift.Files[0].Reason);
         }
 
         return options with { Drift = drift };
@@ -150,8 +154,8 @@ public sealed partial class SequenceApplier
             }
         }
 
-        var holder = LockHolder.ForCurrentProcess(_options.TimeProvider);
-        var run = new Run(progress, holder);
+        var holder = LockHolder.ForCurrentProcess(ApplyRecord.JournalKind, _options.TimeProvider);
+        var run = new ApplyRun(_store, _services, _transport, _options.TimeProvider, _logger, progress, holder);
         // The new state depends on the desired target alone: serialize it (megabytes for 10,000 files) while the
         // lock, the re-read and the journal take their round trips.
         if (quick is not null && quick.Steps.Any(s => s.Kind == StepKind.TransferFiles))
@@ -166,61 +170,43 @@ public sealed partial class SequenceApplier
         }
         catch
         {
-            await DiscardPendingStageAsync(run).ConfigureAwait(false);
+            await run.DiscardPendingStageAsync().ConfigureAwait(false);
             throw;
         }
 
         try
         {
-            Journal? resumed = null;
             // Read again under the lock: another apply may have finished since the first read.
             var current = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
             var planOptions = ReferenceEquals(current.State, snapshot.State)
                 ? firstOptions
                 : await WithDriftAsync(desired, current.State, options.Plan, cancellationToken).ConfigureAwait(false);
-            var journal = current.HasJournal ? await _store.ReadJournalAsync(cancellationToken).ConfigureAwait(false) : null;
-            if (journal is not null)
+            var resumed = current.HasJournal
+                ? (await _store.Journal.ReadAsync<ApplyRecord>(ApplyRecord.JournalKind, cancellationToken).ConfigureAwait(false))?.Payload
+                : null;
+            if (resumed is not null)
             {
-                resumed = journal;
-                Log.Resuming(_logger, journal.Target, journal.StepCount);
-                progress?.Report(new SequenceProgress(SequenceEventKind.Resuming, $"completing an interrupted apply of {journal.StepCount} steps") { StepCount = journal.StepCount });
-                planOptions = planOptions with { Interrupted = journal };
+                SequenceLog.Resuming(_logger, resumed.Target, resumed.StepCount);
+                progress?.Report(new SequenceProgress(SequenceEventKind.Resuming, $"completing an interrupted apply of {resumed.StepCount} steps") { StepCount = resumed.StepCount });
+                planOptions = planOptions with { Interrupted = resumed };
             }
 
             // Same state object (the store's cache validated it) and no journal: the first plan still holds.
-            var plan = quick is not null && journal is null && ReferenceEquals(current.State, snapshot.State)
+            var plan = quick is not null && resumed is null && ReferenceEquals(current.State, snapshot.State)
                 ? quick
                 : SequencePlanner.Plan(desired, current.State, planOptions);
             if (!plan.IsEmpty)
             {
-                var journalWrite = _store.WriteJournalAsync(Journal.Of(plan, current.State), cancellationToken);
-                if (plan.Steps[0].Kind == StepKind.TransferFiles)
-                {
-                    // Nothing changes before the transfer places its files: the journal is written while the bytes
-                    // travel, and the placing waits for it.
-                    run.JournalWrite = journalWrite;
-                }
-                else
-                {
-                    await journalWrite.ConfigureAwait(false);
-                }
-
-                await ExecuteAsync(plan, run, options.Observer, cancellationToken).ConfigureAwait(false);
+                await RunAsync(plan, ApplyRecord.Of(plan, current.State), run, options, cancellationToken).ConfigureAwait(false);
             }
 
             return new ApplyResult(plan, resumed, run.Actions, run.Files, run.Bytes);
         }
         finally
         {
-            if (run.JournalWrite is { } journalWrite)
-            {
-                // Never release the lock under a journal write still in flight.
-                await journalWrite.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
-            }
-
             if (run.PendingStage is not null)
             {
-                await DiscardPendingStageAsync(run).ConfigureAwait(false);
+                await run.DiscardPendingStageAsync().ConfigureAwait(false);
             }
 
             if (run.StateStaged)
@@ -238,6 +224,37 @@ public sealed partial class SequenceApplier
     }
 
     /// <summary>
+    /// Runs <paramref name="plan"/> on the operations core's one step runner: the journal (an <see cref="ApplyRecord"/>
+    /// as its payload) is written before the first side effect (while the bytes of a first-step transfer travel: the
+    /// transfer places nothing before it is written), then every step in order. A failed step leaves the journal for
+    /// the next apply, which completes this one; the runner never rolls an apply back, and it has awaited its journal
+    /// write when it returns, so the lock is never released under a write in flight.
+    /// </summary>
+    private static async Task RunAsync(Plan plan, ApplyRecord record, ApplyRun run, ApplyOptions options, CancellationToken cancellationToken)
+    {
+        run.Plan = plan;
+        run.Record = record;
+        var runner = new OperationRunner<ApplyRun, ApplyRecord>(
+            run.Store.Journal,
+            ApplyRecord.JournalKind,
+            plan.Steps.Select(PlanStepOperation.For).ToArray(),
+            static r => r.Record,
+            new OperationRunOptions
+            {
+                Observer = options.Observer,
+                RollBackOnFailure = false,
+                RollBackOnCancel = false,
+                DeleteJournalWhenDone = false, // the commit step closes it (with the state, and the lock, in one round trip)
+                TimeProvider = run.Time,
+            });
+        var outcome = await runner.RunAsync(runner.NewJournal(run, run.Holder), run, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (outcome.Error is { } error)
+        {
+            ExceptionDispatchInfo.Throw(error);
+        }
+    }
+
+    /// <summary>
     /// Takes the lock; a stale lock (its holder provably dead on this machine, or its heartbeat expired: the store
     /// checks and reports <see cref="DeployErrorCode.StaleLock"/>) is taken over with a note, never left to block the next run.
     /// </summary>
@@ -249,224 +266,9 @@ public sealed partial class SequenceApplier
         }
         catch (DeployException e) when (e.Code == DeployErrorCode.StaleLock && !breakStale)
         {
-            Log.TakingOverStaleLock(_logger, target, e.Message);
+            SequenceLog.TakingOverStaleLock(_logger, target, e.Message);
             progress?.Report(new SequenceProgress(SequenceEventKind.Warning, $"{target}: taking over a stale lock ({e.Message})"));
             await _store.AcquireLockAsync(holder, breakStale: true, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private async Task ExecuteAsync(Plan plan, Run run, ISequenceStepObserver? observer, CancellationToken cancellationToken)
-    {
-        for (var i = 0; i < plan.Steps.Count; i++)
-        {
-            var step = plan.Steps[i];
-            if (observer is not null)
-            {
-                await observer.BeforeStepAsync(step, cancellationToken).ConfigureAwait(false);
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            run.Progress?.Report(new SequenceProgress(SequenceEventKind.StepStarted, $"[{i + 1}/{plan.Steps.Count}] {step.Describe()}") { Step = step, StepCount = plan.Steps.Count });
-            Log.Step(_logger, plan.Target, i + 1, plan.Steps.Count, step.Describe(), step.Reason);
-            await ExecuteStepAsync(plan, step, run, cancellationToken).ConfigureAwait(false);
-            if (observer is not null)
-            {
-                await observer.AfterStepAsync(step, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (step.Kind == StepKind.CommitState && !run.JournalClosed)
-            {
-                await _store.DeleteJournalAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            run.Progress?.Report(new SequenceProgress(SequenceEventKind.StepCompleted, $"[{i + 1}/{plan.Steps.Count}] done: {step.Describe()}") { Step = step, StepCount = plan.Steps.Count });
-        }
-    }
-
-    private async Task ExecuteStepAsync(Plan plan, PlanStep step, Run run, CancellationToken cancellationToken)
-    {
-        switch (step.Kind)
-        {
-            case StepKind.StopService:
-                run.Actions.Add(step.Describe());
-                await _services.StopAsync(step.ServiceRef!, cancellationToken).ConfigureAwait(false);
-                break;
-            case StepKind.RunService:
-                run.Actions.Add(step.Describe());
-                var result = await _services.RunOnceAsync(step.ServiceRef!, cancellationToken).ConfigureAwait(false);
-                if (!result.Succeeded)
-                {
-                    Fail(step, run, $"{step.ServiceRef} exited with {result.ExitCode}: {Tail(result.StandardError.Length > 0 ? result.StandardError : result.StandardOutput)}", result.ExitCode, null);
-                }
-
-                break;
-            case StepKind.StartService:
-                run.Actions.Add(step.Describe());
-                try
-                {
-                    await _services.StartAsync(step.ServiceRef!, cancellationToken).ConfigureAwait(false);
-                }
-                catch (DeployException e) when (e.Code == DeployErrorCode.ServiceFailed)
-                {
-                    Fail(step, run, e.Message, e.ExitCode, e);
-                }
-
-                break;
-            case StepKind.CreateService:
-                await _services.CreateAsync(step.ServiceRef!, cancellationToken).ConfigureAwait(false);
-                break;
-            case StepKind.DeleteService:
-                await _services.DeleteAsync(step.ServiceRef!, cancellationToken).ConfigureAwait(false);
-                break;
-            case StepKind.TransferFiles:
-                var files = step.Files!;
-                var uploads = files.Select(f => new FileUpload(f.LocalPath, f.TargetPath) { Mode = f.Mode, ModifiedTime = new DateTimeOffset(f.ModifiedUtcTicks, TimeSpan.Zero), SizeHint = f.Size }).ToList();
-                // The new state rides along under a staging name; the commit step only renames it (one cheap command).
-                var staged = plan.Steps.Any(s => s.Kind == StepKind.CommitState) ? await TakeStagedStateAsync(plan, run, cancellationToken).ConfigureAwait(false) : null;
-                if (staged is not null)
-                {
-                    uploads.Add(staged);
-                    run.StateStaged = true;
-                }
-
-                var reporter = run.Progress is null ? null : new Progress<TransferProgress>(p => run.Progress.Report(new SequenceProgress(SequenceEventKind.Transfer, $"{p.FilesDone}/{p.FilesTotal} files, {p.BytesDone}/{p.BytesTotal} bytes")
-                {
-                    Step = step,
-                    StepCount = plan.Steps.Count,
-                    FilesDone = p.FilesDone,
-                    FilesTotal = p.FilesTotal,
-                    BytesDone = p.BytesDone,
-                    BytesTotal = p.BytesTotal,
-                }));
-                var summary = run.JournalWrite is { } gate
-                    ? await _transport.UploadGatedAsync(uploads, gate, reporter, cancellationToken).ConfigureAwait(false)
-                    : await _transport.UploadAsync(uploads, reporter, cancellationToken).ConfigureAwait(false);
-                run.Files += files.Count;
-                run.Bytes += files.Sum(f => f.Size);
-                break;
-            case StepKind.DeleteFiles:
-                await _transport.RemoveAsync(step.Paths!, cancellationToken).ConfigureAwait(false);
-                break;
-            case StepKind.WaitStartupTimeout:
-                run.Actions.Add(step.Describe());
-                await Task.Delay(TimeSpan.FromMilliseconds(step.DelayMs), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
-                break;
-            case StepKind.CommitState when run.StateStaged && step.Index == plan.Steps.Count - 1:
-                // The last step: the lock goes in the same round trip.
-                await _store.CommitStagedStateAndReleaseLockAsync(run.Holder, cancellationToken).ConfigureAwait(false);
-                run.StateStaged = false;
-                run.JournalClosed = true;
-                run.LockReleased = true;
-                break;
-            case StepKind.CommitState when run.StateStaged:
-                await _store.CommitStagedStateAsync(cancellationToken).ConfigureAwait(false);
-                run.StateStaged = false;
-                run.JournalClosed = true;
-                break;
-            case StepKind.CommitState:
-                await _store.WriteStateAsync(plan.NewState, cancellationToken).ConfigureAwait(false);
-                break;
-            default:
-                throw new DeployException(DeployErrorCode.StateCorrupt, $"Unknown plan step kind {step.Kind}.");
-        }
-    }
-
-    /// <summary>The staged upload of <paramref name="plan"/>'s new state: the one serialized early when it matches, else a fresh one.</summary>
-    private async Task<Deploy.Core.Hosts.FileUpload?> TakeStagedStateAsync(Plan plan, Run run, CancellationToken cancellationToken)
-    {
-        if (run.PendingStage is { } pending)
-        {
-            run.PendingStage = null;
-            var early = await pending.ConfigureAwait(false);
-            if (ReferenceEquals(run.PendingState, plan.NewState) || early is null)
-            {
-                return early;
-            }
-
-            await _store.DiscardStagedStateAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        return await _store.StageStateAsync(plan.NewState, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Waits for an early staging that was not used and discards it.</summary>
-    private async Task DiscardPendingStageAsync(Run run)
-    {
-        var pending = run.PendingStage;
-        run.PendingStage = null;
-        if (pending is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await pending.ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // Staging failed: nothing to discard, and the apply's own outcome is what gets reported.
-        }
-
-        await _store.DiscardStagedStateAsync(CancellationToken.None).ConfigureAwait(false);
-    }
-
-    private void Fail(PlanStep step, Run run, string message, int? exitCode, Exception? inner)
-    {
-        if (step.ErrorHandling == ErrorHandling.Continue)
-        {
-            Log.ServiceFailedContinuing(_logger, message);
-            run.Progress?.Report(new SequenceProgress(SequenceEventKind.Warning, message + " (ErrorHandling=Continue)") { Step = step });
-            return;
-        }
-
-        throw new DeployException(DeployErrorCode.ServiceFailed, message + ". The journal keeps the apply: fix the cause and apply again to resume at this step.", inner) { ExitCode = exitCode, Command = step.Service?.Command };
-    }
-
-    private static string Tail(string text) => text.Length <= 1000 ? text.Trim() : "..." + text[^1000..].Trim();
-
-    private sealed class Run(IProgress<SequenceProgress>? progress, LockHolder holder)
-    {
-        public IProgress<SequenceProgress>? Progress { get; } = progress;
-
-        public LockHolder Holder { get; } = holder;
-
-        public bool LockReleased { get; set; }
-
-        /// <summary>The journal write, when it runs alongside a first-step transfer (which waits for it before placing).</summary>
-        public Task? JournalWrite { get; set; }
-
-        public List<string> Actions { get; } = [];
-
-        public int Files { get; set; }
-
-        public long Bytes { get; set; }
-
-        public bool StateStaged { get; set; }
-
-        /// <summary>The state serialized early (before the lock), if any, and what it serializes.</summary>
-        public Task<Deploy.Core.Hosts.FileUpload?>? PendingStage { get; set; }
-
-        public TargetState? PendingState { get; set; }
-
-        public bool JournalClosed { get; set; }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "{Target}: completing an interrupted apply of {Total} steps")]
-        public static partial void Resuming(ILogger logger, string target, int total);
-
-        [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "{Target} [{Index}/{Count}] {Step} -- {Reason}")]
-        public static partial void Step(ILogger logger, string target, int index, int count, string step, string reason);
-
-        [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "{Message} (ErrorHandling=Continue)")]
-        public static partial void ServiceFailedContinuing(ILogger logger, string message);
-
-        [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "{Target}: taking over a stale lock: {Detail}")]
-        public static partial void TakingOverStaleLock(ILogger logger, string target, string detail);
-
-        [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "{Target}: {Count} deployed files differ on the target from the record (first: {Path} {Reason}); they are sent again")]
-        public static partial void Drift(ILogger logger, string target, int count, string path, string reason);
     }
 }

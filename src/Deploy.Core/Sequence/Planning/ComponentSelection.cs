@@ -18,7 +18,7 @@ internal sealed class ComponentSelection
     }
 
     /// <summary>Validates <paramref name="names"/> and widens them to the components an interrupted apply was changing.</summary>
-    public static ComponentSelection Create(DesiredTarget desired, TargetState? recorded, IReadOnlyList<string> names, Journal? interrupted)
+    public static ComponentSelection Create(DesiredTarget desired, TargetState? recorded, IReadOnlyList<string> names, ApplyRecord? interrupted)
     {
         if (names.Count == 0 || names.Any(string.IsNullOrWhiteSpace))
         {

@@ -16,7 +16,7 @@ public sealed record PlanOptions
     /// installing gets at least that action again, and an interrupted target restart is repeated. So a target never
     /// keeps new files with old (or stopped) services, and a definition fixed after a failing service is used at once.
     /// </summary>
-    public Journal? Interrupted { get; init; }
+    public ApplyRecord? Interrupted { get; init; }
 
     /// <summary>
     /// Check the live target before planning (<c>deploy plan --verify</c>): the applier lists the deployed roots in

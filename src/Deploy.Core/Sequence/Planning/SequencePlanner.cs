@@ -325,7 +325,7 @@ public static class SequencePlanner
         }
     }
 
-    private static TargetState ForgetTransferred(TargetState recorded, Journal interrupted)
+    private static TargetState ForgetTransferred(TargetState recorded, ApplyRecord interrupted)
     {
         var sent = interrupted.TransferredPaths.ToHashSet(StringComparer.Ordinal);
         if (sent.Count == 0)

@@ -11,7 +11,7 @@ namespace Deploy.Core.Sequence;
 /// <summary>
 /// Keeps state, journal and lock as files in <c>{stateDirectory}/control</c> on an <see cref="IHost"/>:
 /// <c>state.json</c>; <c>journal.json</c>, in the operations core's one journal format (<see cref="JournalStore"/>,
-/// the sequence <see cref="Journal"/> as its payload); and <c>lock</c>, the operations core's <see cref="HostLock"/>
+/// an <see cref="ApplyRecord"/> as its payload); and <c>lock</c>, the operations core's <see cref="HostLock"/>
 /// (a symlink naming the holder, read back in the same listing). The local side is a <see cref="LocalStateCache"/>
 /// and the staged state travels with the bulk transfer (<see cref="StagedStateFiles"/>). <see cref="ReadAsync"/>
 /// costs one round trip (one listing of the control directory) when the state file's size and full-precision
@@ -23,7 +23,6 @@ public sealed class HostStateStore : ITargetStateStore
     private const string JournalFile = "journal.json";
     private const string StagedFile = "state.next.json";
     private const string LockFile = "lock";
-    private const string JournalKind = "sequence-apply";
 
     private static readonly HostScript CommitScript = HostScript.FromResource(typeof(HostStateStore).Assembly, "state-commit.sh");
 
@@ -70,7 +69,7 @@ public sealed class HostStateStore : ITargetStateStore
                     journal = true;
                     break;
                 case LockFile when e.Kind == FileKind.Symlink:
-                    holder = LockHolder.Decode(e.LinkTarget ?? "");
+                    holder = LockHolder.Decode(e.LinkTarget ?? "", _host.Name, PosixPath.Combine(_control, LockFile));
                     break;
             }
         }
@@ -175,30 +174,7 @@ public sealed class HostStateStore : ITargetStateStore
     }
 
     /// <inheritdoc />
-    public async Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default)
-        => (await _journal.ReadAsync<Journal>(JournalKind, cancellationToken).ConfigureAwait(false))?.Payload;
-
-    /// <inheritdoc />
-    public Task WriteJournalAsync(Journal journal, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(journal);
-        // The one journal format of the operations core; the sequence plan's record is its payload. The plan is
-        // journaled once (its steps are not tracked one by one: a resumed apply re-plans from the payload).
-        return _journal.WriteAsync(
-            new OperationJournal<Journal>
-            {
-                Kind = JournalKind,
-                Id = _lease?.Holder.Id ?? Guid.NewGuid().ToString("N")[..12],
-                Started = _time.GetUtcNow(),
-                Holder = _lease?.Holder,
-                Steps = [],
-                Payload = journal,
-            },
-            cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public Task DeleteJournalAsync(CancellationToken cancellationToken = default) => _journal.DeleteAsync(cancellationToken);
+    public IJournalStore Journal => _journal;
 
     /// <inheritdoc />
     /// <remarks>
@@ -211,7 +187,7 @@ public sealed class HostStateStore : ITargetStateStore
     {
         ArgumentNullException.ThrowIfNull(holder);
         var hostLock = new HostLock(_host, PosixPath.Combine(_control, LockFile), new HostLockOptions { TakeOverStale = breakStale });
-        var lease = await hostLock.AcquireAsync(holder.ToOperationHolder(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var lease = await hostLock.AcquireAsync(holder, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (_lease is { } previous)
         {
             await previous.DisposeAsync().ConfigureAwait(false);

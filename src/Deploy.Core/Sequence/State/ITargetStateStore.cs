@@ -1,9 +1,13 @@
+using Deploy.Core.Operations.Journaling;
+using Deploy.Core.Operations.Locking;
+
 namespace Deploy.Core.Sequence;
 
 /// <summary>
 /// Where the sequence engine keeps its records on a target: the state of the last completed apply, the journal of
-/// an apply in progress, and the lock. <see cref="HostStateStore"/> keeps them in files on an
-/// <see cref="Hosts.IHost"/>; another backend (e.g. a Kubernetes ConfigMap) can implement the same contract.
+/// an apply in progress (the operations core's one journal, an <see cref="ApplyRecord"/> as its payload), and the
+/// lock (the operations core's <see cref="HostLock"/>). <see cref="HostStateStore"/> keeps them in files on an
+/// <see cref="Hosts.IHost"/>; another backend can implement the same contract.
 /// </summary>
 public interface ITargetStateStore
 {
@@ -40,17 +44,11 @@ public interface ITargetStateStore
     /// </summary>
     Task DiscardStagedStateAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
-    /// <summary>Reads the journal; <c>null</c> when there is none.</summary>
-    Task<Journal?> ReadJournalAsync(CancellationToken cancellationToken = default);
-
     /// <summary>
-    /// Records that a plan is being applied (see <see cref="Journal"/>: what a later apply needs to complete it).
-    /// Written before the first step changes anything.
+    /// The journal of an apply in progress (kind <see cref="ApplyRecord.JournalKind"/>, an <see cref="ApplyRecord"/>
+    /// as its payload), written by the operations core's runner before the first step changes anything.
     /// </summary>
-    Task WriteJournalAsync(Journal journal, CancellationToken cancellationToken = default);
-
-    /// <summary>Deletes the journal (after the state is recorded).</summary>
-    Task DeleteJournalAsync(CancellationToken cancellationToken = default);
+    IJournalStore Journal { get; }
 
     /// <summary>
     /// Takes the lock for <paramref name="holder"/>. Throws <see cref="Errors.DeployErrorCode.LockHeld"/> naming the
@@ -68,52 +66,3 @@ public interface ITargetStateStore
 /// <param name="HasJournal">Whether an interrupted apply left a journal.</param>
 /// <param name="Lock">The lock holder, when the target is locked.</param>
 public sealed record TargetSnapshot(TargetState? State, bool HasJournal, LockHolder? Lock);
-
-/// <summary>
-/// The record of an apply in progress: what a later apply needs to complete it after a crash (the components'
-/// actions, whether the target was restarting, and the paths being transferred, whose content on the target is
-/// therefore unknown).
-/// </summary>
-/// <param name="Target">The target's name.</param>
-/// <param name="StepCount">Steps in the plan.</param>
-/// <param name="Decisions">Per component, its action (reasons shortened).</param>
-/// <param name="TargetRestartReasons">Why the target was restarting, if it was.</param>
-/// <param name="TransferredPaths">Target paths the plan sends over a recorded file (their content on the target is unknown until the apply completes).</param>
-public sealed record Journal(string Target, int StepCount, IReadOnlyList<ComponentDecision> Decisions, IReadOnlyList<string> TargetRestartReasons, IReadOnlyList<string> TransferredPaths)
-{
-    /// <summary>The journal of <paramref name="plan"/>, listing every path it transfers.</summary>
-    public static Journal Of(Plan plan)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        return Create(plan, Transferred(plan).ToList());
-    }
-
-    /// <summary>
-    /// The journal of <paramref name="plan"/>, listing only the transferred paths <paramref name="recorded"/> records:
-    /// a path it does not record is sent again by any later plan anyway, so a first deploy of 10,000 files journals
-    /// none of them.
-    /// </summary>
-    /// <param name="plan">The plan about to be executed.</param>
-    /// <param name="recorded">The state the plan starts from; <c>null</c> when the target has none.</param>
-    public static Journal Of(Plan plan, TargetState? recorded)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        if (recorded is null)
-        {
-            return Create(plan, []);
-        }
-
-        var known = recorded.Files.Concat(recorded.Components.SelectMany(c => c.Files)).Select(f => f.Entry.Path).ToHashSet(StringComparer.Ordinal);
-        return Create(plan, Transferred(plan).Where(known.Contains).ToList());
-    }
-
-    private static IEnumerable<string> Transferred(Plan plan)
-        => plan.Steps.Where(s => s.Kind == StepKind.TransferFiles).SelectMany(s => s.Files!).Select(f => f.TargetPath);
-
-    private static Journal Create(Plan plan, IReadOnlyList<string> transferred) => new(
-        plan.Target,
-        plan.Steps.Count,
-        plan.Decisions.Select(d => d with { Reasons = d.Reasons.Take(3).ToList() }).ToList(),
-        plan.TargetRestartReasons,
-        transferred);
-}
