@@ -6,7 +6,7 @@ namespace Deploy.Core.Operations;
 /// The one answer to "is this local process alive": a process that exists and is not a zombie. A zombie has exited
 /// (only its parent has not reaped it yet), so it counts as dead: a lock or a temp file it left is an orphan.
 /// </summary>
-public static class ProcessLiveness
+internal static class ProcessLiveness
 {
     /// <summary>Whether process <paramref name="pid"/> of this machine exists and has not exited (zombies are dead).</summary>
     /// <param name="pid">A process id; zero and negative ids are never alive.</param>

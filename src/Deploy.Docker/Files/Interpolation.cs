@@ -9,10 +9,10 @@ namespace Deploy.Docker.Files;
 /// <param name="IsVariable">Whether this piece is a variable reference.</param>
 /// <param name="DefaultStart">For <c>${VAR:-default}</c> / <c>${VAR-default}</c>: offset of the default text in the value; otherwise -1.</param>
 /// <param name="Default">The default text, or <c>null</c>.</param>
-public sealed record InterpolationPiece(int Start, int Length, string Text, bool IsVariable, int DefaultStart = -1, string? Default = null);
+internal sealed record InterpolationPiece(int Start, int Length, string Text, bool IsVariable, int DefaultStart = -1, string? Default = null);
 
 /// <summary>Compose-style variable interpolation, split into pieces that keep their positions so they can be edited in place.</summary>
-public static class Interpolation
+internal static class Interpolation
 {
     /// <summary>Splits <paramref name="value"/> into literal and variable pieces.</summary>
     public static IReadOnlyList<InterpolationPiece> Split(string value)

@@ -7,7 +7,7 @@ namespace Deploy.Docker.Files;
 /// Decodes a configuration file's bytes as strict UTF-8 and encodes edited text back the same way (keeping a BOM
 /// when there was one), so that bytes outside an edit round-trip exactly.
 /// </summary>
-public static class TextFileEncoding
+internal static class TextFileEncoding
 {
     private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly byte[] Bom = [0xEF, 0xBB, 0xBF];

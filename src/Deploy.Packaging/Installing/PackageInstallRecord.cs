@@ -8,7 +8,7 @@ namespace Deploy.Packaging.Installing;
 /// <param name="PackageType">Its type's name.</param>
 /// <param name="ReleaseName">The new release folder under <c>releases/</c>.</param>
 /// <param name="PreviousRelease">What <c>current</c> pointed to before, or <c>null</c> on a first install.</param>
-public sealed record PackageInstallRecord(string PackageName, string PackageType, string ReleaseName, string? PreviousRelease)
+internal sealed record PackageInstallRecord(string PackageName, string PackageType, string ReleaseName, string? PreviousRelease)
 {
     /// <summary>The operation kind recorded in the journal and the lock.</summary>
     public const string Kind = "package-install";

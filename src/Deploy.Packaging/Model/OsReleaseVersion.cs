@@ -13,7 +13,7 @@ namespace Deploy.Packaging.Model;
 /// <item><c>=</c> compares only as many tokens as the bound has, so <c>ubuntu=22</c> matches <c>22.04</c>.</item>
 /// </list>
 /// </summary>
-public static class OsReleaseVersion
+internal static class OsReleaseVersion
 {
     /// <summary>Splits <paramref name="version"/> into its tokens (lower case, leading <c>v</c> dropped).</summary>
     public static IReadOnlyList<string> Tokens(string version)

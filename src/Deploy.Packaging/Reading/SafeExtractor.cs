@@ -11,7 +11,7 @@ namespace Deploy.Packaging.Reading;
 /// archive goes into a fresh private directory beside the destination and is renamed into place only when every
 /// entry was accepted, so a refused archive leaves nothing behind.
 /// </summary>
-public sealed class SafeExtractor
+internal sealed class SafeExtractor
 {
     private readonly ExtractionLimits _limits;
 

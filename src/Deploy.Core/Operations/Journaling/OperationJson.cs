@@ -7,7 +7,7 @@ namespace Deploy.Core.Operations.Journaling;
 /// The JSON settings of every operation record (journals and their payloads): camelCase, enums as camelCase names,
 /// nulls omitted, compact. One format for all operations.
 /// </summary>
-public static class OperationJson
+internal static class OperationJson
 {
     /// <summary>The options (read-only).</summary>
     public static JsonSerializerOptions Options { get; } = Create();

@@ -6,7 +6,7 @@ namespace Deploy.Core.Sequence;
 /// Orders named items (components, product services) so that dependencies come first, keeping the declared order
 /// otherwise; and groups them into waves that can run in parallel. The one dependency-ordering mechanism of the SDK.
 /// </summary>
-public static class DependencyOrder
+internal static class DependencyOrder
 {
     /// <summary>Returns the components in start order; throws <see cref="DeployErrorCode.ModelInvalid"/> on a cycle.</summary>
     public static IReadOnlyList<Component> Sort(IReadOnlyList<Component> components)

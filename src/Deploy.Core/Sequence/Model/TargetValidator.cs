@@ -3,7 +3,7 @@ using Deploy.Core.Errors;
 namespace Deploy.Core.Sequence;
 
 /// <summary>Checks a <see cref="TargetDefinition"/>: unique names, absolute target paths, known dependencies, no cycles.</summary>
-public static class TargetValidator
+internal static class TargetValidator
 {
     /// <summary>Throws <see cref="DeployErrorCode.ModelInvalid"/> naming the offending field when the model is invalid.</summary>
     public static void Validate(TargetDefinition target)

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Deploy.Core.Sequence;
 
 /// <summary>The JSON settings used for state, journal and plans (enums as names, camelCase).</summary>
-public static class StateJson
+internal static class StateJson
 {
     /// <summary>Compact options.</summary>
     public static JsonSerializerOptions Options { get; } = Create(false);
