@@ -24,7 +24,7 @@ internal static class SequenceCommands
         AddAll(plan, targets);
         plan.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
         {
-            var doc = TargetYaml.Load(parse.GetValue(file)!);
+            var doc = await TargetYaml.LoadAsync(parse.GetValue(file)!, ct).ConfigureAwait(false);
             var planOptions = PlanOptions(parse, initial, verify, components);
             foreach (var host in await targets.OpenAsync(parse, doc, ct).ConfigureAwait(false))
             {
@@ -45,7 +45,7 @@ internal static class SequenceCommands
         AddAll(apply, targets);
         apply.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
         {
-            var doc = TargetYaml.Load(parse.GetValue(file)!);
+            var doc = await TargetYaml.LoadAsync(parse.GetValue(file)!, ct).ConfigureAwait(false);
             var options = new ApplyOptions
             {
                 Plan = PlanOptions(parse, initial, verify, components),

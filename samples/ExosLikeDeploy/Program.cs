@@ -14,17 +14,17 @@ await using var host = LocalHost.Rooted(Path.Combine(work, "target"));
 var yaml = Path.Combine(source, "target.yaml");
 try
 {
-    await Step("1. first deploy", TargetYaml.Load(yaml).Definition);
+    await Step("1. first deploy", (await TargetYaml.LoadAsync(yaml)).Definition);
     File.WriteAllText(Path.Combine(source, "Types/Linux/types.py"), "import time\nprint(\"types v2 with more\")\n");
-    await Step("2. types.py changed (ChangeEvent=Restart)", TargetYaml.Load(yaml).Definition);
+    await Step("2. types.py changed (ChangeEvent=Restart)", (await TargetYaml.LoadAsync(yaml)).Definition);
     File.WriteAllText(Path.Combine(source, "DataConnection/exos-data.conf"), "loglevel=debug\n");
-    await Step("3. exos-data.conf changed (RestartEvent=Target, StartupTimeout=2s)", TargetYaml.Load(yaml).Definition);
-    await Step("4. nothing changed", TargetYaml.Load(yaml).Definition);
+    await Step("3. exos-data.conf changed (RestartEvent=Target, StartupTimeout=2s)", (await TargetYaml.LoadAsync(yaml)).Definition);
+    await Step("4. nothing changed", (await TargetYaml.LoadAsync(yaml)).Definition);
     Console.WriteLine($"/etc/exos-data.conf on the target: {File.ReadAllText(host.MapPath("/etc/exos-data.conf")).Trim()}");
 }
 finally
 {
-    await Step("5. cleanup: no components", TargetYaml.Load(yaml).Definition with { Components = [] });
+    await Step("5. cleanup: no components", (await TargetYaml.LoadAsync(yaml)).Definition with { Components = [] });
     Directory.Delete(work, recursive: true);
 }
 

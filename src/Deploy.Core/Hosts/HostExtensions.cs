@@ -36,13 +36,6 @@ public static class HostExtensions
         return host.RunAsync(script.ToCommand(arguments, options), cancellationToken);
     }
 
-    /// <summary>Runs argv and returns the result (shorthand for <see cref="CommandSpec.Of"/>).</summary>
-    public static Task<CommandResult> RunAsync(this IHost host, CancellationToken cancellationToken, params string[] argv)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        return host.RunAsync(CommandSpec.Of(argv), cancellationToken);
-    }
-
     /// <summary>Whether <paramref name="path"/> exists (any kind).</summary>
     public static async Task<bool> ExistsAsync(this IHost host, string path, CancellationToken cancellationToken = default)
     {

@@ -29,7 +29,7 @@ public sealed class ImageUpdate
     private readonly TimeProvider _time;
 
     /// <summary>Creates an update of the deployment described by <paramref name="options"/> on <paramref name="host"/>.</summary>
-    public ImageUpdate(IHost host, ImageUpdateOptions options, ILogger<ImageUpdate>? logger = null, TimeProvider? timeProvider = null)
+    public ImageUpdate(IHost host, ImageUpdateOptions options, ILogger<ImageUpdate>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(options);
@@ -43,7 +43,7 @@ public sealed class ImageUpdate
         _options = options;
         _engine = new DockerEngine(host);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _time = timeProvider ?? TimeProvider.System;
+        _time = options.TimeProvider;
     }
 
     /// <summary>

@@ -51,6 +51,10 @@ public sealed record ImageUpdateOptions
     /// <summary>Called at every step boundary of the update (tests pause, cancel or fail there). <value>None.</value></summary>
     public IOperationObserver? Observer { get; init; }
 
+    /// <summary>The clock (verification deadlines, polling, settle time, lock and journal times).
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value></summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>The deployment's lock: <c>&lt;Directory&gt;/&lt;BackupDirectoryName&gt;/lock</c>.</summary>
     public string LockPath => Deploy.Core.Hosts.PosixPath.Combine(Directory, BackupDirectoryName, "lock");
 

@@ -82,7 +82,7 @@ public sealed class ImportTests
                 dependsOn: [DataConnection]
             """);
 
-        var doc = TargetYaml.Load(yaml);
+        var doc = await TargetYaml.LoadAsync(yaml);
 
         doc.Host!.LocalRoot.Should().Be(dir.Combine("sandbox"));
         var t = doc.Definition;
@@ -103,7 +103,7 @@ public sealed class ImportTests
     [InlineData("name: t\ncomponents:\n  - name: A\n    dependsOn: [B]\n", "components[A].dependsOn")]
     public void Bad_target_yaml_is_rejected_with_the_field_named(string yaml, string field)
     {
-        var act = () => TargetYaml.Parse(yaml, "/tmp", "t.yaml");
+        var act = () => TargetYaml.Parse(yaml, "t.yaml", "/tmp");
 
         act.Should().Throw<DeployException>().Where(e => e.Code == DeployErrorCode.InvalidConfiguration || e.Code == DeployErrorCode.ModelInvalid)
             .Which.Path.Should().Contain(field);

@@ -32,7 +32,7 @@ public sealed class KillTests
                 services:
                   - { type: Runtime, command: 'exec sleep 600' }
             """);
-        var doc = TargetYaml.Load(yaml);
+        var doc = await TargetYaml.LoadAsync(yaml);
         await using var host = Deploy.Core.Hosts.LocalHost.Rooted(root);
         var applier = SequenceApplier.ForHost(host, doc.Definition);
         try

@@ -124,13 +124,13 @@ public abstract class RealKillTests(SshServer? ssh, ITestOutputHelper output)
 
         public async Task<Plan> PlanAsync(bool verify = false)
         {
-            var definition = TargetYaml.Load(Yaml).Definition;
+            var definition = (await TargetYaml.LoadAsync(Yaml)).Definition;
             return await SequenceApplier.ForHost(Host, definition).PlanAsync(await DesiredTarget.ScanAsync(definition), new PlanOptions { Verify = verify });
         }
 
         public async Task<ApplyResult> ApplyInProcessAsync(TargetDefinition? definition = null)
         {
-            definition ??= TargetYaml.Load(Yaml).Definition;
+            definition ??= (await TargetYaml.LoadAsync(Yaml)).Definition;
             return await SequenceApplier.ForHost(Host, definition).ApplyAsync(await DesiredTarget.ScanAsync(definition));
         }
 
@@ -160,7 +160,7 @@ public abstract class RealKillTests(SshServer? ssh, ITestOutputHelper output)
         /// <summary>Stops and removes everything (a target with no components).</summary>
         public async Task RemoveAllAsync()
         {
-            var definition = TargetYaml.Load(Yaml).Definition;
+            var definition = (await TargetYaml.LoadAsync(Yaml)).Definition;
             await SequenceApplier.ForHost(Host, definition).ApplyAsync(await DesiredTarget.ScanAsync(definition with { Components = [] }), new ApplyOptions { BreakStaleLock = true });
         }
 

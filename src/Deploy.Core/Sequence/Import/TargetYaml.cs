@@ -34,8 +34,10 @@ namespace Deploy.Core.Sequence;
 /// </summary>
 public static class TargetYaml
 {
-    /// <summary>Reads a target file.</summary>
-    public static TargetDocument Load(string path)
+    /// <summary>Reads a target file; relative paths in it resolve against its directory.</summary>
+    /// <param name="path">The target file.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async Task<TargetDocument> LoadAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -43,13 +45,18 @@ public static class TargetYaml
             throw new DeployException(DeployErrorCode.LocalPathNotFound, $"The target file '{path}' does not exist.") { Path = path };
         }
 
-        return Parse(File.ReadAllText(path), Path.GetDirectoryName(Path.GetFullPath(path))!, path);
+        var text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+        return Parse(text, path, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
 
-    /// <summary>Parses YAML text; relative paths resolve against <paramref name="baseDirectory"/>.</summary>
-    public static TargetDocument Parse(string yaml, string baseDirectory, string? sourceName = null)
+    /// <summary>Parses YAML text.</summary>
+    /// <param name="yaml">The text.</param>
+    /// <param name="sourceName">Names the text in errors. <value>The default is <c>target.yaml</c>.</value></param>
+    /// <param name="baseDirectory">Where relative paths resolve. <value>The default is the current directory.</value></param>
+    public static TargetDocument Parse(string yaml, string? sourceName = null, string? baseDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(yaml);
+        baseDirectory ??= Directory.GetCurrentDirectory();
         var where = sourceName ?? "target.yaml";
         TargetDto dto;
         try
