@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Applying;
+using Deploy.Core.Sequence.Model;
 using Deploy.Testing;
 
 namespace Deploy.Benchmarks;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Deploy.Core.Hosts;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Applying;
+using Deploy.Core.Sequence.Model;
 
 namespace Deploy.Cli;
 

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using Deploy.Core.Hosts;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Applying;
+using Deploy.Core.Sequence.Import;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
 
 namespace Deploy.Cli;
 

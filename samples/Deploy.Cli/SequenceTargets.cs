@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using Deploy.Core.Errors;
-using Deploy.Core.Hosts;
 using Deploy.Core.Hosts.Ssh;
+using Deploy.Core.Hosts;
 using Deploy.Core.Inventory;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Import;
+using Deploy.Core.Sequence.Services;
 
 namespace Deploy.Cli;
 

@@ -1,5 +1,7 @@
 using Deploy.Core.Hosts;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Applying;
+using Deploy.Core.Sequence.Import;
+using Deploy.Core.Sequence.Model;
 
 // The exOS deployment sequence end to end, in a sandbox (a LocalHost rooted in a temp directory):
 // 1. first deploy of exos/target.yaml (one component imported from a real-format .exospkg);

@@ -1,6 +1,6 @@
 using Deploy.Core.Errors;
 using Deploy.Core.Lifecycle.Model;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Model;
 using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Lifecycle;

@@ -52,7 +52,7 @@ public class SampleProductTests
 
         rendered.Should().HaveCount(7);
         var redis = rendered.Single(r => r.Service.Name == "redis");
-        redis.Component.Services.Single(c => c.Kind == Deploy.Core.Sequence.ServiceKind.Runtime).Command.Should().Be("exec redis-server /opt/private-deploy/redis/redis.conf --port 16379 --dir /var/lib/private-deploy/redis");
+        redis.Component.Services.Single(c => c.Kind == Deploy.Core.Sequence.Model.ServiceKind.Runtime).Command.Should().Be("exec redis-server /opt/private-deploy/redis/redis.conf --port 16379 --dir /var/lib/private-deploy/redis");
         redis.Configs.Single().Content.Text.Should().Contain("bind 127.0.0.4\n").And.Contain("maxmemory 128mb\n");
         redis.Configs.Single().Content.ContainsSecrets.Should().BeTrue();
         var gateway = rendered.Single(r => r.Service.Name == "gateway");

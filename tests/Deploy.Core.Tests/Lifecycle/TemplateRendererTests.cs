@@ -2,7 +2,7 @@ using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
 using Deploy.Core.Lifecycle.Model;
 using Deploy.Core.Lifecycle.Templates;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Model;
 using Semver;
 
 namespace Deploy.Core.Tests.Lifecycle;

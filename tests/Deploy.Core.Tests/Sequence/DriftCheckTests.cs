@@ -1,4 +1,6 @@
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Applying;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
 using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Sequence;

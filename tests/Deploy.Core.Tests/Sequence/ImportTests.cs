@@ -1,5 +1,8 @@
 using Deploy.Core.Errors;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Import;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.Services;
 using Deploy.Core.Sync;
 using Deploy.Testing;
 
@@ -60,7 +63,7 @@ public sealed class ImportTests
     }
 
     [Fact]
-    public void Target_yaml_builds_the_model_with_an_imported_package_and_relative_paths()
+    public async Task Target_yaml_builds_the_model_with_an_imported_package_and_relative_paths()
     {
         using var dir = new TempDirectory();
         dir.WriteFile("Types/Types.exospkg", Exospkg);

@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using Deploy.Core.Errors;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Applying;
+using Deploy.Core.Sequence.Import;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.Services;
 using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Sequence;

@@ -1,4 +1,6 @@
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.State;
 using Deploy.Core.Sync;
 
 namespace Deploy.Core.Tests.Sequence;

@@ -1,8 +1,12 @@
 using System.Globalization;
 using Deploy.Core.Hosts;
-using Deploy.Core.Sequence;
-using Deploy.Testing;
+using Deploy.Core.Sequence.Applying;
+using Deploy.Core.Sequence.Import;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.Services;
 using Deploy.Testing.Kill;
+using Deploy.Testing;
 using Xunit.Abstractions;
 
 namespace Deploy.Core.Tests.Sequence;

@@ -1,6 +1,9 @@
 using System.Globalization;
 using Deploy.Core.Errors;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Applying;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.Services;
 
 namespace Deploy.Core.Tests.Sequence;
 

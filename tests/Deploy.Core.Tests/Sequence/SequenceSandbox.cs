@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using Deploy.Core.Hosts;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Applying;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.Services;
 using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Sequence;

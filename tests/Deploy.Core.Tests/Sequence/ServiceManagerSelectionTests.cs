@@ -1,5 +1,7 @@
 using Deploy.Core.Hosts;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Applying;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Services;
 using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Sequence;

@@ -1,7 +1,11 @@
 using Deploy.Core.Operations.Journaling;
 using Deploy.Core.Operations.Locking;
 using Deploy.Core.Operations.Running;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Applying;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.Services;
+using Deploy.Core.Sequence.State;
 using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Sequence;

@@ -1,4 +1,4 @@
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Model;
 using Semver;
 
 namespace Deploy.Core.Lifecycle.Model;

@@ -1,5 +1,5 @@
 using Deploy.Core.Errors;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Model;
 
 namespace Deploy.Core.Lifecycle.Model;
 

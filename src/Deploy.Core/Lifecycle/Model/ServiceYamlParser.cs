@@ -1,5 +1,5 @@
 using System.Globalization;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Model;
 using Semver;
 using YamlDotNet.RepresentationModel;
 

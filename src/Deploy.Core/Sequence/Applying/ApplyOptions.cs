@@ -1,6 +1,9 @@
 using Deploy.Core.Operations.Running;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.State;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Applying;
 
 /// <summary>Options for one apply (<see cref="SequenceApplier"/>).</summary>
 public sealed record ApplyOptions

@@ -1,10 +1,14 @@
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
 using Deploy.Core.Operations.Locking;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.Services;
+using Deploy.Core.Sequence.State;
 using Deploy.Core.Sync;
 using Microsoft.Extensions.Logging;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Applying;
 
 /// <summary>
 /// What the steps of one apply share (the context of its <see cref="Operations.Running.OperationRunner{TContext, TPayload}"/>):

@@ -2,9 +2,11 @@ using System.Globalization;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
 using Deploy.Core.Operations.Running;
+using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.State;
 using Deploy.Core.Sync;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Applying;
 
 /// <summary>
 /// One <see cref="PlanStep"/> as a step of the operations core's runner. A sequence apply recovers forward: a later

@@ -3,11 +3,16 @@ using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
 using Deploy.Core.Operations.Locking;
 using Deploy.Core.Operations.Running;
+using Deploy.Core.Sequence.Drift;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.Services;
+using Deploy.Core.Sequence.State;
 using Deploy.Core.Sync;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Applying;
 
 /// <summary>
 /// Applies plans to one target: the side-effect half of the sequence engine. An apply reads the target's records

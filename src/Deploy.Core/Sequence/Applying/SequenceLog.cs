@@ -1,6 +1,7 @@
+using Deploy.Core.Sequence.Model;
 using Microsoft.Extensions.Logging;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Applying;
 
 /// <summary>The sequence applier's log messages.</summary>
 internal static partial class SequenceLog

@@ -1,4 +1,7 @@
-namespace Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
+
+namespace Deploy.Core.Sequence.Applying;
 
 /// <summary>What a <see cref="SequenceProgress"/> event reports.</summary>
 public enum SequenceEventKind

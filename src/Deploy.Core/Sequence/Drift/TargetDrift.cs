@@ -1,8 +1,10 @@
 using System.Globalization;
 using Deploy.Core.Hosts;
+using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.State;
 using Deploy.Core.Sync;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Drift;
 
 /// <summary>How a deployed file differs on the target from what the last apply recorded.</summary>
 public enum DriftKind

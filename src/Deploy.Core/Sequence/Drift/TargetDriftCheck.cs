@@ -1,6 +1,9 @@
 using Deploy.Core.Hosts;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.State;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Drift;
 
 /// <summary>
 /// Lists what a target really holds under its deployed roots, for a drift check (<see cref="PlanOptions.Verify"/>).

@@ -1,10 +1,11 @@
 using System.Globalization;
-using System.Xml;
 using System.Xml.Linq;
+using System.Xml;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Sequence.Model;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Import;
 
 /// <summary>
 /// Imports a B&amp;R exOS component package file (<c>.exospkg</c>, XML) as a <see cref="Component"/>:

@@ -1,11 +1,12 @@
 using System.Globalization;
 using Deploy.Core.Errors;
+using Deploy.Core.Sequence.Model;
 using Deploy.Core.Sync;
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
+using YamlDotNet.Serialization;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Import;
 
 /// <summary>
 /// The YAML form of a target (used by <c>deploy plan|apply target.yaml</c>). Relative <c>source</c>, <c>package</c>

@@ -1,4 +1,4 @@
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Model;
 
 /// <summary>An exOS-style component: files and services deployed and restarted together.</summary>
 /// <param name="Name">A unique name within the target.</param>

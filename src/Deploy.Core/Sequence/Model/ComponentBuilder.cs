@@ -1,4 +1,4 @@
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Model;
 
 /// <summary>Fluent construction of a <see cref="Component"/>.</summary>
 public sealed class ComponentBuilder

@@ -1,4 +1,4 @@
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Model;
 
 /// <summary>
 /// A file (or a whole directory tree) a component deploys.

@@ -1,6 +1,6 @@
 using Deploy.Core.Errors;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Model;
 
 /// <summary>
 /// Orders named items (components, product services) so that dependencies come first, keeping the declared order

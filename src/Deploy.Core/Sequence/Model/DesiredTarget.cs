@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
+using Deploy.Core.Sequence.Planning;
 using Deploy.Core.Sync;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Model;
 
 /// <summary>A component with its local files scanned: the planner's pure input.</summary>
 /// <param name="Definition">The component.</param>

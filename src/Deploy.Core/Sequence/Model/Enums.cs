@@ -1,4 +1,4 @@
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Model;
 
 /// <summary>What a change to one file does to its component (exOS <c>ChangeEvent</c>).</summary>
 public enum ChangeEvent

@@ -1,4 +1,4 @@
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Model;
 
 /// <summary>One service of a component: a shell command of a given kind, run in a working directory.</summary>
 /// <param name="Kind">Install, startup, runtime or remove.</param>

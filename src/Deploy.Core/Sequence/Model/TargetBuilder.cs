@@ -1,6 +1,6 @@
 using Deploy.Core.Sync;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Model;
 
 /// <summary>Fluent construction of a <see cref="TargetDefinition"/>:
 /// <c>TargetBuilder.Create("plc1").WithConfiguration("logLevel", "info").AddComponent("Types", c => c.AddFile(...).Startup(...)).Build()</c>.</summary>

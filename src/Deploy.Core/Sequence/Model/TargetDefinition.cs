@@ -1,4 +1,4 @@
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Model;
 
 /// <summary>
 /// What should be on one target: its configuration (e.g. a log level), its own files, and its components. A

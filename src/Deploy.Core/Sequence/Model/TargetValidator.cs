@@ -1,6 +1,6 @@
 using Deploy.Core.Errors;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Model;
 
 /// <summary>Checks a <see cref="TargetDefinition"/>: unique names, absolute target paths, known dependencies, no cycles.</summary>
 internal static class TargetValidator

@@ -1,4 +1,6 @@
-namespace Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Model;
+
+namespace Deploy.Core.Sequence.Planning;
 
 /// <summary>What the plan does to one component, and every reason.</summary>
 /// <param name="Component">The component.</param>

@@ -1,6 +1,8 @@
 using Deploy.Core.Errors;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.State;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Planning;
 
 /// <summary>
 /// A selective apply (<see cref="PlanOptions.Components"/>): the planner sees only the selected components, and

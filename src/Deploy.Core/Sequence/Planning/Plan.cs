@@ -1,9 +1,11 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Deploy.Core.Errors;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.State;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Planning;
 
 /// <summary>
 /// What an apply will do, as a value: made by <see cref="SequencePlanner.Plan"/> (pure), printable as a dry run

@@ -1,4 +1,8 @@
-namespace Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Drift;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.State;
+
+namespace Deploy.Core.Sequence.Planning;
 
 /// <summary>Options for <see cref="SequencePlanner.Plan"/>.</summary>
 public sealed record PlanOptions

@@ -1,6 +1,7 @@
 using System.Globalization;
+using Deploy.Core.Sequence.Model;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Planning;
 
 /// <summary>A file a <see cref="StepKind.TransferFiles"/> step sends.</summary>
 /// <param name="LocalPath">The local source.</param>

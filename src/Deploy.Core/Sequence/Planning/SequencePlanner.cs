@@ -1,7 +1,10 @@
 using System.Globalization;
+using Deploy.Core.Sequence.Drift;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.State;
 using Deploy.Core.Sync;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Planning;
 
 /// <summary>
 /// The deployment-sequence planner: a pure function from the desired target and the recorded state to a

@@ -1,4 +1,6 @@
-namespace Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Model;
+
+namespace Deploy.Core.Sequence.Planning;
 
 /// <summary>What one plan step does.</summary>
 public enum StepKind

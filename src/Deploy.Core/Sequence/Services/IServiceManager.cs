@@ -1,6 +1,7 @@
 using Deploy.Core.Hosts;
+using Deploy.Core.Sequence.Planning;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Services;
 
 /// <summary>
 /// Creates, runs, starts and stops a component's services on a target. <see cref="ProcessSupervisor"/> works on

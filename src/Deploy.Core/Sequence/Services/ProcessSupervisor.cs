@@ -1,7 +1,9 @@
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Services;
 
 /// <summary>
 /// Services without an init system: each service is a script in <c>{stateDirectory}/services/{component}/</c>;

@@ -1,6 +1,6 @@
 using Deploy.Core.Hosts;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Services;
 
 /// <summary>Which service manager an apply uses on a target.</summary>
 public enum ServiceManagerKind

@@ -1,7 +1,9 @@
 using System.Text;
 using Deploy.Core.Hosts;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Services;
 
 /// <summary>The shell script that materializes one service on the target.</summary>
 internal static class ServiceScript

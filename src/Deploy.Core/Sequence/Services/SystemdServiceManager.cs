@@ -3,8 +3,10 @@ using System.Security.Cryptography;
 using System.Text;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.Services;
 
 /// <summary>
 /// Services on a systemd host: every service gets a script (as with <see cref="ProcessSupervisor"/>); runtime

@@ -1,4 +1,6 @@
-namespace Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Planning;
+
+namespace Deploy.Core.Sequence.State;
 
 /// <summary>
 /// The record of an apply in progress, the payload of its operations journal (<see cref="Operations.Journaling.OperationJournal{TPayload}"/>):

@@ -6,7 +6,7 @@ using Deploy.Core.Hosts;
 using Deploy.Core.Operations.Journaling;
 using Deploy.Core.Operations.Locking;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.State;
 
 /// <summary>
 /// Keeps state, journal and lock as files in <c>{stateDirectory}/control</c> on an <see cref="IHost"/>:

@@ -1,7 +1,7 @@
 using Deploy.Core.Operations.Journaling;
 using Deploy.Core.Operations.Locking;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.State;
 
 /// <summary>
 /// Where the sequence engine keeps its records on a target: the state of the last completed apply, the journal of

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.State;
 
 /// <summary>
 /// The local cache of a target's recorded state (memory, and optionally a file shared across processes), keyed by

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.State;
 
 /// <summary>
 /// Local files holding a serialized state staged to travel with the bulk transfer. Their name carries the owner's

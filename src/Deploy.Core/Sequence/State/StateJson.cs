@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.State;
 
 /// <summary>The JSON settings used for state, journal and plans (enums as names, camelCase).</summary>
 internal static class StateJson

@@ -1,6 +1,7 @@
+using Deploy.Core.Sequence.Model;
 using Deploy.Core.Sync;
 
-namespace Deploy.Core.Sequence;
+namespace Deploy.Core.Sequence.State;
 
 /// <summary>
 /// What the last completed apply deployed, recorded on the target (<c>state.json</c>): per component its file

@@ -87,5 +87,5 @@ public sealed class SupervisorScriptTests : IDisposable
         }
     }
 
-    private static HostScript Load(string name) => HostScript.FromResource(typeof(Deploy.Core.Sequence.ProcessSupervisor).Assembly, name);
+    private static HostScript Load(string name) => HostScript.FromResource(typeof(Deploy.Core.Sequence.Services.ProcessSupervisor).Assembly, name);
 }
