@@ -2,6 +2,7 @@ using System.IO.Enumeration;
 using System.Security.Cryptography;
 using Deploy.Core.Errors;
 using Deploy.Core.Archives;
+using Deploy.Packaging.Installing;
 using Deploy.Packaging.Model;
 using Deploy.Packaging.Reading;
 using Deploy.Packaging.Signing;

@@ -5,7 +5,7 @@ namespace Deploy.Packaging.Installing;
 
 /// <summary>
 /// How one package type is installed: which background processes must not run, and which steps install it.
-/// Register a strategy for your own package type in a <see cref="Model.PackageTypeRegistry"/>.
+/// Register a strategy for your own package type in a <see cref="PackageTypeRegistry"/>.
 /// </summary>
 public interface IPackageInstallStrategy
 {

@@ -129,11 +129,11 @@ public sealed class PackageInstaller
         return new InstallRecovery(rolledBack, lease.TakenOver);
     }
 
-    private Model.PackageTypeDefinition Definition(Model.PackageType type)
+    private PackageTypeDefinition Definition(Model.PackageType type)
         => _options.Registry.Find(type)
             ?? throw new DeployException(DeployErrorCode.UnknownPackageType, $"No installer strategy is registered for package type '{type}'. Register one with PackageTypeRegistry.With(...).") { Path = "package_type" };
 
-    private string RootOf(Model.PackageTypeDefinition definition) => _options.InstallBase.TrimEnd('/') + "/" + definition.Component;
+    private string RootOf(PackageTypeDefinition definition) => _options.InstallBase.TrimEnd('/') + "/" + definition.Component;
 
     private HostLock Lock(string root) => new(_host, PackageInstallRecord.LockPath(root), _options.Lock with { TimeProvider = _options.TimeProvider });
 

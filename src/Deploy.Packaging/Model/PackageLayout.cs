@@ -3,7 +3,7 @@ namespace Deploy.Packaging.Model;
 /// <summary>
 /// The files of a package (all under one top folder named after <c>package_name</c>):
 /// <c>install</c> (launcher), <c>manifest.json</c>, optional <c>manifest.sig</c>, <c>package.tar.gz</c> (payload)
-/// and <c>version.json</c>. Extraction by <see cref="Reading.PackageReader"/> unpacks the payload into
+/// and <c>version.json</c>. Extraction (the reader) unpacks the payload into
 /// <see cref="PayloadDirectory"/> instead of keeping package.tar.gz.
 /// </summary>
 public static class PackageLayout

@@ -5,7 +5,7 @@ namespace Deploy.Packaging.Model;
 /// <summary>
 /// The kind of an offline package (the <c>package_type</c> field of version.json), written as a snake_case string
 /// such as <c>install_rdb_agent</c>. The five types of the rdb packager are predefined; a team registers its own
-/// types (each with an installer strategy) in a <see cref="PackageTypeRegistry"/>.
+/// types (each with an installer strategy) in a <c>PackageTypeRegistry</c> (Installing).
 /// </summary>
 public readonly partial record struct PackageType
 {

@@ -76,15 +76,15 @@ public sealed record VersionInfo
     /// <summary>Parses version.json bytes. Every problem is a <see cref="DeployException"/> whose
     /// <see cref="DeployException.Path"/> is the offending field.</summary>
     /// <param name="utf8">The file content.</param>
-    /// <param name="registry">Known package types; <c>null</c> for <see cref="PackageTypeRegistry.Default"/>.</param>
-    public static VersionInfo Parse(ReadOnlySpan<byte> utf8, PackageTypeRegistry? registry = null)
+    /// <param name="registry">Known package types (e.g. a <c>PackageTypeRegistry</c>); <c>null</c> for the five rdb types.</param>
+    public static VersionInfo Parse(ReadOnlySpan<byte> utf8, IPackageTypeCatalog? registry = null)
     {
         if (utf8.Length > MaxFileBytes)
         {
             throw new DeployException(DeployErrorCode.InputTooLarge, $"version.json is {utf8.Length} bytes; the limit is {MaxFileBytes} bytes (1 MiB).") { Path = FileName };
         }
 
-        registry ??= PackageTypeRegistry.Default;
+        registry ??= BuiltInPackageTypes.Instance;
         JsonDocument doc;
         try
         {
@@ -151,14 +151,14 @@ public sealed record VersionInfo
     }
 
     /// <summary>Parses version.json text.</summary>
-    public static VersionInfo Parse(string json, PackageTypeRegistry? registry = null)
+    public static VersionInfo Parse(string json, IPackageTypeCatalog? registry = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         return Parse(Encoding.UTF8.GetBytes(json), registry);
     }
 
     /// <summary>Reads and parses a version.json file, refusing files over 1 MiB before reading them.</summary>
-    public static async Task<VersionInfo> LoadAsync(string path, PackageTypeRegistry? registry = null, CancellationToken cancellationToken = default)
+    public static async Task<VersionInfo> LoadAsync(string path, IPackageTypeCatalog? registry = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var info = new FileInfo(path);

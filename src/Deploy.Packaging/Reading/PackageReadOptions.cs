@@ -12,6 +12,7 @@ public sealed record PackageReadOptions
     /// <summary>Limits against hostile archives. <value>The default is <c>new ExtractionLimits()</c>.</value></summary>
     public ExtractionLimits Limits { get; init; } = new();
 
-    /// <summary>Known package types. <value>The default is <see cref="PackageTypeRegistry.Default"/>.</value></summary>
-    public PackageTypeRegistry Registry { get; init; } = PackageTypeRegistry.Default;
+    /// <summary>Known package types (e.g. a <c>PackageTypeRegistry</c>); <c>null</c> for the five rdb types.
+    /// <value>The default is <c>null</c>.</value></summary>
+    public IPackageTypeCatalog? Registry { get; init; }
 }

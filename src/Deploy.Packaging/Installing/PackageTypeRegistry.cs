@@ -1,13 +1,13 @@
-using Deploy.Packaging.Installing;
+using Deploy.Packaging.Model;
 
-namespace Deploy.Packaging.Model;
+namespace Deploy.Packaging.Installing;
 
 /// <summary>
 /// The package types a tool knows, each with its installer strategy. Immutable: <see cref="With"/> returns a new
 /// registry, so a team adds its own types without touching shared state:
 /// <code>var registry = PackageTypeRegistry.Default.With(new PackageType("install_my_tool"), "my_tool", myStrategy, "My tool");</code>
 /// </summary>
-public sealed class PackageTypeRegistry
+public sealed class PackageTypeRegistry : IPackageTypeCatalog
 {
     private readonly Dictionary<string, PackageTypeDefinition> _types;
 
@@ -24,10 +24,10 @@ public sealed class PackageTypeRegistry
     /// <summary>An empty registry, for tools that define all their types themselves.</summary>
     public static PackageTypeRegistry Empty { get; } = new(new Dictionary<string, PackageTypeDefinition>(StringComparer.Ordinal));
 
-    /// <summary>The registered types.</summary>
+    /// <inheritdoc />
     public IReadOnlyList<PackageType> Types => _types.Values.Select(d => d.Type).ToArray();
 
-    /// <summary>Whether <paramref name="type"/> is registered.</summary>
+    /// <inheritdoc />
     public bool Contains(PackageType type) => type.Name is not null && _types.ContainsKey(type.Name);
 
     /// <summary>The definition of <paramref name="type"/>, or <c>null</c>.</summary>

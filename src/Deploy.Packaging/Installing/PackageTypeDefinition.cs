@@ -1,6 +1,6 @@
-using Deploy.Packaging.Installing;
+using Deploy.Packaging.Model;
 
-namespace Deploy.Packaging.Model;
+namespace Deploy.Packaging.Installing;
 
 /// <summary>A package type known to a <see cref="PackageTypeRegistry"/>.</summary>
 /// <param name="Type">The type.</param>
