@@ -1,0 +1,191 @@
+using Deploy.Core.Errors;
+using Deploy.Core.Lifecycle.Merge;
+using Deploy.Core.Lifecycle.Model;
+using Deploy.Core.Lifecycle.Releases;
+using Deploy.Core.Lifecycle.Scheduling;
+using Deploy.Core.Lifecycle.Templates;
+using Deploy.Core.Operations.Running;
+
+namespace Deploy.Core.Lifecycle.Engine;
+
+/// <summary>The product being operated on: its definition, where its services run, and the site values.</summary>
+/// <param name="Product">The loaded product (<see cref="ProductLoader"/>).</param>
+/// <param name="Schedule">Which services run on which hosts.</param>
+public sealed record LifecycleInput(ProductDefinition Product, Schedule Schedule)
+{
+    /// <summary>The site values (<see cref="SiteValues"/>). <value>Empty.</value></summary>
+    public IReadOnlyDictionary<string, object?> SiteValues { get; init; } = ValueTree.Empty;
+}
+
+/// <summary>What a lifecycle run did.</summary>
+/// <param name="Plan">The plan applied.</param>
+/// <param name="Release">The release recorded on the targets.</param>
+public sealed record LifecycleResult(LifecyclePlan Plan, ReleaseRecord Release)
+{
+    /// <summary>Whether it continued an interrupted run.</summary>
+    public bool Resumed { get; init; }
+
+    /// <summary>The auto-test results, when asked for.</summary>
+    public AppTestReport? Tests { get; init; }
+}
+
+/// <summary>
+/// The backend-agnostic lifecycle engine: plans (<see cref="PlanAsync"/>, the dry run), then applies under the
+/// product's lock on every host through the operations core (<see cref="OperationRunner{TContext, TPayload}"/> with
+/// the journal on the targets): a killed run is resumed by the next run of the same operation, or rolled back by
+/// the next run of another one. Each run records a numbered release on every host (<see cref="HistoryAsync"/>).
+/// </summary>
+public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? timeProvider = null)
+{
+    /// <summary>The journal kind of lifecycle runs.</summary>
+    public const string JournalKind = "lifecycle";
+
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    /// <summary>The releases recorded on the targets, merged across hosts (<c>history</c>; <c>status</c> is its <see cref="ReleaseHistory.Current"/>).</summary>
+    public async Task<ReleaseHistory> HistoryAsync(CancellationToken cancellationToken = default) =>
+        ReleaseHistory.Merge(await backend.ReadReleasesAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Plans <paramref name="request"/> without changing anything (the dry run). An upgrade's config
+    /// conflicts are reported here (<see cref="DeployErrorCode.MergeConflict"/> with both sides) unless the request settles them.</summary>
+    public async Task<LifecyclePlan> PlanAsync(LifecycleInput input, LifecycleRequest request, CancellationToken cancellationToken = default) =>
+        (await PrepareAsync(input, request, await HistoryAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)).Plan;
+
+    /// <summary>
+    /// Applies <paramref name="request"/>: lock every host, finish (resume) an interrupted run of the same operation
+    /// and version or roll back any other, plan, journal, run the waves, auto-test, record the release. A failed
+    /// run is rolled back, recorded as such, and thrown as a <see cref="DeployException"/> naming the service and host.
+    /// </summary>
+    public async Task<LifecycleResult> RunAsync(LifecycleInput input, LifecycleRequest request, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(request);
+        await using var locks = await backend.LockAsync(request.Operation.ToString().ToLowerInvariant(), progress, cancellationToken).ConfigureAwait(false);
+        var history = await HistoryAsync(cancellationToken).ConfigureAwait(false);
+        var interrupted = await backend.Journal.ReadAsync<LifecycleJournal>(JournalKind, cancellationToken).ConfigureAwait(false);
+        LifecycleJournal? resume = null;
+        if (interrupted is not null)
+        {
+            var old = interrupted.Payload;
+            if (old.Plan.Operation == request.Operation && old.Plan.Version == input.Product.Version.ToString() && old.Plan.Product == input.Product.Name && interrupted.Phase == Operations.Journaling.OperationPhase.Applying)
+            {
+                resume = old;
+                progress?.Report(new LifecycleProgress(LifecycleEventKind.Resuming, $"resuming {old.Plan.Operation.ToString().ToLowerInvariant()} {old.Plan.Version} (release {old.Number}) started by {old.User}@{old.Machine}"));
+            }
+            else
+            {
+                await RollBackInterruptedAsync(input, interrupted, history, progress, cancellationToken).ConfigureAwait(false);
+                history = await HistoryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var prepared = await PrepareAsync(input, resume is null ? request : request with { Services = [], AddOns = [] }, history, cancellationToken, resume?.Plan).ConfigureAwait(false);
+        var journal = resume ?? new LifecycleJournal(prepared.Plan, history.NextNumber, Environment.UserName, Environment.MachineName, _time.GetUtcNow());
+        var run = NewRun(input, journal, history, prepared, progress);
+        foreach (var key in journal.Done)
+        {
+            run.Done[key] = true;
+        }
+
+        progress?.Report(new LifecycleProgress(LifecycleEventKind.Planned, prepared.Plan.ToText()));
+        var runner = Runner(prepared.Plan);
+        var outcome = await runner.RunAsync(interrupted is not null && resume is not null ? interrupted : runner.NewJournal(run, null), run, null, cancellationToken).ConfigureAwait(false);
+        var tests = prepared.Plan.AutoTest ? new AppTestReport(input.Product.Name, run.Tests) : null;
+        if (outcome.Succeeded)
+        {
+            return new LifecycleResult(prepared.Plan, run.Release(ReleaseOutcome.Succeeded, _time.GetUtcNow(), null)) { Resumed = outcome.Resumed, Tests = tests };
+        }
+
+        var failed = run.Release(outcome.RolledBack ? ReleaseOutcome.RolledBack : ReleaseOutcome.Failed, _time.GetUtcNow(), outcome.Error?.Message);
+        await backend.WriteReleaseAsync(failed, CancellationToken.None).ConfigureAwait(false);
+        progress?.Report(new LifecycleProgress(LifecycleEventKind.RollingBack, $"{request.Operation.ToString().ToLowerInvariant()} failed at {outcome.FailedStep}; {(outcome.RolledBack ? "rolled back" : "rollback incomplete")}; release {failed.Number} recorded as {failed.Outcome}"));
+        var e = outcome.Error as DeployException;
+        throw new DeployException(e?.Code ?? DeployErrorCode.InstallFailed, $"{request.Operation} of {input.Product.Name} {input.Product.Version} failed at {outcome.FailedStep} and was {(outcome.RolledBack ? "rolled back" : "NOT fully rolled back")}: {outcome.Error?.Message}", outcome.Error) { Service = e?.Service, Host = e?.Host, Path = e?.Path };
+    }
+
+    /// <summary>Runs the test hooks of <paramref name="services"/> (all installed services with a test hook when empty)
+    /// on every host running them (<c>apptest</c>); writes JUnit XML and a summary into <paramref name="outputDirectory"/> when given.</summary>
+    public async Task<AppTestReport> AppTestAsync(LifecycleInput input, IReadOnlyList<string>? services = null, string? outputDirectory = null, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var names = services is { Count: > 0 } ? services : input.Product.Services.Where(s => s.Hooks.ContainsKey(HookKind.Test)).Select(s => s.Name).ToList();
+        var selected = names.Select(input.Product.GetService).ToList();
+        var current = (await HistoryAsync(cancellationToken).ConfigureAwait(false)).Current;
+        var units = selected.Where(s => s.Hooks.ContainsKey(HookKind.Test)).SelectMany(s =>
+            (current?.Services.FirstOrDefault(r => r.Name == s.Name)?.Hosts ?? input.Schedule.HostsOf(s.Name)).Select(h => (Service: s, Host: h))).ToList();
+        var results = await Task.WhenAll(units.Select(async u =>
+        {
+            var rendered = await RenderAsync(input, u.Service, u.Host, cancellationToken).ConfigureAwait(false);
+            var r = await backend.RunHookAsync(rendered, HookKind.Test, l => progress?.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{u.Service.Name}@{u.Host}] {l}") { Service = u.Service.Name, Host = u.Host }), cancellationToken).ConfigureAwait(false);
+            progress?.Report(new LifecycleProgress(r.Succeeded ? LifecycleEventKind.TestPassed : LifecycleEventKind.TestFailed, $"[{u.Service.Name}@{u.Host}] {(r.Succeeded ? "passed" : "failed")}") { Service = u.Service.Name, Host = u.Host });
+            return r;
+        })).ConfigureAwait(false);
+        var report = new AppTestReport(input.Product.Name, results);
+        if (outputDirectory is not null)
+        {
+            await report.WriteAsync(outputDirectory, cancellationToken).ConfigureAwait(false);
+        }
+
+        return report;
+    }
+
+    private async Task RollBackInterruptedAsync(LifecycleInput input, Operations.Journaling.OperationJournal<LifecycleJournal> interrupted, ReleaseHistory history, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
+    {
+        var old = interrupted.Payload;
+        progress?.Report(new LifecycleProgress(LifecycleEventKind.RollingBack, $"rolling back an interrupted {old.Plan.Operation.ToString().ToLowerInvariant()} {old.Plan.Version} (release {old.Number}) started by {old.User}@{old.Machine}"));
+        var prepared = await PrepareAsync(input, new LifecycleRequest(old.Plan.Operation) { Conflicts = ConflictResolution.TakeNew }, history, cancellationToken, old.Plan).ConfigureAwait(false);
+        var run = NewRun(input, old, history, prepared, progress);
+        var failures = await Runner(old.Plan).RollBackAsync(interrupted, run, null, cancellationToken).ConfigureAwait(false);
+        await backend.WriteReleaseAsync(run.Release(failures.Count == 0 ? ReleaseOutcome.RolledBack : ReleaseOutcome.Failed, _time.GetUtcNow(), "interrupted; rolled back by the next run"), cancellationToken).ConfigureAwait(false);
+        if (failures.Count > 0)
+        {
+            throw new DeployException(DeployErrorCode.RollbackFailed, $"Rolling back the interrupted {old.Plan.Operation} failed: {string.Join("; ", failures.Select(f => $"{f.Step}: {f.Error.Message}"))}", failures[0].Error);
+        }
+    }
+
+    private LifecycleRun NewRun(LifecycleInput input, LifecycleJournal journal, ReleaseHistory history, Prepared prepared, IProgress<LifecycleProgress>? progress) => new()
+    {
+        Backend = backend,
+        Product = input.Product,
+        Journal = journal,
+        Previous = journal.Plan.BaseRelease is { } n ? history.Get(n) : null,
+        Rendered = prepared.Rendered,
+        Configs = prepared.Configs,
+        Progress = progress,
+    };
+
+    private OperationRunner<LifecycleRun, LifecycleJournal> Runner(LifecyclePlan plan)
+    {
+        var steps = new List<IOperationStep<LifecycleRun>>(plan.Waves.Select(w => new WaveStep(w)));
+        if (plan.AutoTest)
+        {
+            steps.Add(new AutoTestStep());
+        }
+
+        steps.Add(new RecordStep(_time));
+        return new OperationRunner<LifecycleRun, LifecycleJournal>(backend.Journal, JournalKind, steps, r => r.Payload(), new OperationRunOptions { TimeProvider = _time });
+    }
+
+    private async Task<Prepared> PrepareAsync(LifecycleInput input, LifecycleRequest request, ReleaseHistory history, CancellationToken cancellationToken, LifecyclePlan? fixedPlan = null)
+    {
+        var current = fixedPlan is null ? history.Current : fixedPlan.BaseRelease is { } n ? history.Get(n) : null;
+        var plan = fixedPlan ?? LifecyclePlanner.Plan(input.Product, input.Schedule, request, current);
+        var rendered = new Dictionary<string, RenderedService>(StringComparer.Ordinal);
+        foreach (var s in plan.Changes.Where(s => input.Product.Services.Any(d => d.Name == s.Service)))
+        {
+            rendered[s.Key] = await RenderAsync(input, input.Product.GetService(s.Service), s.Host, cancellationToken).ConfigureAwait(false);
+        }
+
+        var merged = await ConfigMerger.MergeAsync(backend, plan, rendered, current, request.Conflicts, cancellationToken).ConfigureAwait(false);
+        return new Prepared(plan with { Configs = merged.Changes }, rendered, merged.Contents);
+    }
+
+    private Task<RenderedService> RenderAsync(LifecycleInput input, ServiceDefinition service, string host, CancellationToken cancellationToken)
+    {
+        var placement = input.Schedule.Services.ToDictionary(s => s.Service, s => (IReadOnlyList<RenderHost>)s.Hosts.Select(backend.Describe).ToList(), StringComparer.Ordinal);
+        var context = new RenderContext(input.Product, service, backend.Describe(host)) { SiteValues = input.SiteValues, Placement = placement };
+        return ServiceRenderer.RenderAsync(context, backend.Secrets, cancellationToken);
+    }
+
+    private sealed record Prepared(LifecyclePlan Plan, IReadOnlyDictionary<string, RenderedService> Rendered, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Configs);
+}
