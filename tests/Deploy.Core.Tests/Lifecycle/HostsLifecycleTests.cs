@@ -1,0 +1,238 @@
+using System.Xml.Linq;
+using Deploy.Core.Errors;
+using Deploy.Core.Hosts;
+using Deploy.Core.Lifecycle.Engine;
+using Deploy.Core.Lifecycle.Merge;
+using Deploy.Core.Lifecycle.Releases;
+using Deploy.Testing;
+using Deploy.Testing.Hosts;
+using Xunit.Abstractions;
+
+namespace Deploy.Core.Tests.Lifecycle;
+
+/// <summary>The lifecycle engine on the hosts backend, on three isolated hosts (centos, bclinux, debian) with real processes.</summary>
+[Trait("Category", "Integration")]
+public sealed class HostsLifecycleTests : IClassFixture<IsolatedHostsFixture>, IAsyncLifetime
+{
+    private readonly IsolatedHostsFixture _fixture;
+    private readonly ITestOutputHelper _output;
+    private readonly TempDirectory _temp = new();
+    private readonly List<IHost> _opened = [];
+
+    public HostsLifecycleTests(IsolatedHostsFixture fixture, ITestOutputHelper output)
+    {
+        _fixture = fixture;
+        _output = output;
+        fixture.Report(output);
+    }
+
+    private IsolatedHosts Hosts => _fixture.Hosts;
+
+    private IHost Host(string name)
+    {
+        var h = Hosts[name].CreateHost();
+        _opened.Add(h);
+        return h;
+    }
+
+    private LifecycleEngine Engine(ShopProduct p) => new(ShopProduct.Backend(Hosts, p.Name, _opened));
+
+    private IProgress<LifecycleProgress> Log(List<LifecycleProgress>? events = null) => new SyncProgress<LifecycleProgress>(e =>
+    {
+        lock (_output)
+        {
+            events?.Add(e);
+            _output.WriteLine($"{e.Kind}: {e.Message}");
+        }
+    });
+
+    private static async Task<string> ReadAsync(IHost host, string path)
+    {
+        var r = await host.RunAsync(CommandSpec.Of("cat", path));
+        return r.ThrowOnFailure().StandardOutput;
+    }
+
+    [Fact]
+    public async Task Install_all_runs_every_service_on_its_hosts_in_waves_and_records_release_1_on_every_host()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-all", 18110);
+        var events = new List<LifecycleProgress>();
+        var result = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install) { Parallel = 2 }, Log(events));
+
+        result.Release.Number.Should().Be(1);
+        result.Release.Outcome.Should().Be(ReleaseOutcome.Succeeded);
+        result.Plan.Waves.Select(w => string.Join(",", w.Steps.Select(s => s.Key))).Should().Equal("db@debian", "api@bclinux,api@centos", "web@centos");
+        (await p.PidsAsync(Host("centos"))).Keys.Should().BeEquivalentTo("api", "web");
+        (await p.PidsAsync(Host("bclinux"))).Keys.Should().BeEquivalentTo("api");
+        (await p.PidsAsync(Host("debian"))).Keys.Should().BeEquivalentTo("db");
+        (await ReadAsync(Host("centos"), $"{p.BaseDir}/web/installed")).Should().Be("installed\n", "the install hook ran");
+        events.Should().Contain(e => e.Kind == LifecycleEventKind.StepCompleted && e.Message.StartsWith("[api@bclinux]", StringComparison.Ordinal));
+
+        // Read back from fresh connections (another machine): every host holds the record; status is release 1.
+        var history = await Engine(p).HistoryAsync();
+        history.Current!.Number.Should().Be(1);
+        history.Holders[1].Should().BeEquivalentTo("bclinux", "centos", "debian");
+        history.Current.Services.Single(s => s.Name == "api").Hosts.Should().Equal("bclinux", "centos");
+        history.Current.Services.Single(s => s.Name == "api").Configs.Should().HaveCount(2);
+
+        // The secret is generated once and stored on the targets: both api hosts rendered the same token.
+        var tokens = new[] { "centos", "bclinux" }.Select(async h => (await ReadAsync(Host(h), $"{p.BaseDir}/api/app.conf")).Split('\n').Single(l => l.StartsWith("token=", StringComparison.Ordinal)));
+        (await Task.WhenAll(tokens)).Distinct().Should().ContainSingle().Which.Length.Should().BeGreaterThan(10);
+        var token = history.Current.Services[0].Configs[0].Content.Split('\n').Single(l => l.StartsWith("token=", StringComparison.Ordinal)).Substring(6);
+        events.Should().NotContain(e => e.Message.Contains(token, StringComparison.Ordinal), "secrets never reach progress");
+
+        var again = await Engine(p).PlanAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install));
+        again.IsEmpty.Should().BeTrue(again.ToText());
+    }
+
+    [Fact]
+    public async Task Install_of_two_services_installs_them_and_leaves_the_third_absent()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-two", 18120);
+        var result = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install) { Services = ["db", "api"] }, Log());
+
+        result.Plan.Steps.Select(s => s.Service).Distinct().Should().BeEquivalentTo("db", "api");
+        (await p.PidsAsync(Host("centos"))).Keys.Should().BeEquivalentTo("api");
+        (await Host("centos").StatAsync($"{p.BaseDir}/web")).Should().BeNull();
+        result.Release.Services.Select(s => s.Name).Should().BeEquivalentTo("db", "api");
+    }
+
+    [Fact]
+    public async Task Apptest_passes_on_healthy_services_fails_on_a_broken_one_and_writes_junit()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-test", 18130);
+        var engine = Engine(p);
+        var input = await p.InputAsync();
+        await engine.RunAsync(input, new LifecycleRequest(LifecycleOperation.Install), Log());
+
+        var pass = await engine.AppTestAsync(input, null, _temp.Combine("pass"), Log());
+        pass.Passed.Should().BeTrue(pass.ToSummary());
+        pass.Results.Select(r => $"{r.Service}@{r.Host}").Should().BeEquivalentTo("db@debian", "api@bclinux", "api@centos", "web@centos");
+
+        await Host("bclinux").RunAsync(CommandSpec.Of("touch", $"{p.BaseDir}/api/broken"));
+        var fail = await engine.AppTestAsync(input, ["api"], _temp.Combine("fail"), Log());
+        fail.Passed.Should().BeFalse();
+        fail.Failures.Select(r => r.Host).Should().Equal("bclinux");
+        var junit = XDocument.Load(_temp.Combine("fail", AppTestReport.JUnitFile));
+        junit.Root!.Attribute("failures")!.Value.Should().Be("1");
+        junit.Descendants("testcase").Single(t => t.Element("failure") is not null).Attribute("name")!.Value.Should().Be("bclinux");
+        (await File.ReadAllTextAsync(_temp.Combine("fail", AppTestReport.SummaryFile))).Should().Contain("FAIL api on bclinux").And.EndWith("1 passed, 1 failed: FAIL\n");
+    }
+
+    [Fact]
+    public async Task Upgrade_of_one_service_keeps_a_user_edit_leaves_other_pids_and_a_conflict_stops_it_at_plan_time()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-up", 18140);
+        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
+        var centos = Host("centos");
+        var before = await p.PidsAsync(centos);
+        var dbBefore = await p.PidsAsync(Host("debian"));
+        var conf = $"{p.BaseDir}/api/app.conf";
+        await centos.RunAsync(CommandSpec.Of("sh", "-c", "echo custom=kept-by-user >> \"$1\"", "sh", conf)).ThrowOnFailure();
+
+        // The package changes api: a new version and a new config line.
+        await File.WriteAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"), (await File.ReadAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"))).Replace("version: 1.0.0", "version: 1.1.0"));
+        await File.AppendAllTextAsync(Path.Combine(p.Directory, "api", "templates", "app.conf"), "feature=on\n");
+        var events = new List<LifecycleProgress>();
+        var result = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Upgrade), Log(events));
+
+        result.Plan.Changes.Select(s => s.Key).Should().BeEquivalentTo("api@bclinux", "api@centos");
+        result.Plan.Configs.Should().ContainSingle(c => c.Host == "centos").Which.Reason.Should().Be("edit on the target kept, package changes merged");
+        var merged = await ReadAsync(centos, conf);
+        merged.Should().Contain("version=1.1.0\n").And.Contain("feature=on\n").And.Contain("custom=kept-by-user\n");
+        var after = await p.PidsAsync(centos);
+        after["web"].Should().Be(before["web"], "web was not touched");
+        after["api"].Should().NotBe(before["api"], "api was restarted with its new files");
+        (await p.PidsAsync(Host("debian"))).Should().Equal(dbBefore);
+        (await Engine(p).HistoryAsync()).Releases.Select(r => (r.Number, r.Operation)).Should().Equal((1, LifecycleOperation.Install), (2, LifecycleOperation.Upgrade));
+
+        // The user changes log_level on bclinux; the package changes the same line: a conflict, reported before any change.
+        await Host("bclinux").RunAsync(CommandSpec.Of("sed", "-i", "s/^log_level=info$/log_level=debug/", conf)).ThrowOnFailure();
+        await File.WriteAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"), (await File.ReadAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"))).Replace("version: 1.1.0", "version: 1.2.0").Replace("values: { port:", "values: { log_level: warn, port:"));
+        var plan = () => Engine(p).PlanAsync(p.InputAsync().Result, new LifecycleRequest(LifecycleOperation.Upgrade));
+        var conflict = (await plan.Should().ThrowAsync<DeployException>()).Which;
+        conflict.Code.Should().Be(DeployErrorCode.MergeConflict);
+        conflict.Host.Should().Be("bclinux");
+        conflict.Message.Should().Contain("log_level=debug").And.Contain("log_level=warn").And.NotContain("token=");
+        (await ReadAsync(Host("bclinux"), conf)).Should().Contain("log_level=debug\n").And.Contain("version=1.1.0\n");
+
+        var kept = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Upgrade) { Conflicts = ConflictResolution.KeepLive }, Log());
+        kept.Release.Number.Should().Be(3);
+        (await ReadAsync(Host("bclinux"), conf)).Should().Contain("log_level=debug\n").And.Contain("version=1.2.0\n");
+    }
+
+    [Fact]
+    public async Task Failing_auto_test_rolls_the_install_back_and_records_it()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-auto", 18150);
+        await Host("centos").RunAsync(CommandSpec.Of("mkdir", "-p", $"{p.BaseDir}/web")).ThrowOnFailure();
+        await Host("centos").RunAsync(CommandSpec.Of("touch", $"{p.BaseDir}/web/broken")).ThrowOnFailure();
+
+        var run = () => Engine(p).RunAsync(p.InputAsync().Result, new LifecycleRequest(LifecycleOperation.Install) { AutoTest = true }, Log());
+        var error = (await run.Should().ThrowAsync<DeployException>()).Which;
+        error.Code.Should().Be(DeployErrorCode.VerificationFailed);
+        error.Service.Should().Be("web");
+        error.Host.Should().Be("centos");
+
+        (await p.PidsAsync(Host("centos"))).Should().BeEmpty("the rolled-back install removed what it placed");
+        (await p.PidsAsync(Host("debian"))).Should().BeEmpty();
+        var history = await Engine(p).HistoryAsync();
+        history.Releases.Should().ContainSingle().Which.Outcome.Should().Be(ReleaseOutcome.RolledBack);
+        history.Current!.Services.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Delete_all_kills_a_hanging_hook_reports_it_and_removes_every_service_in_reverse_order()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-del", 18160, new Dictionary<string, string> { ["api"] = "  delete: { command: \"sleep 600\", timeout: 2s }" });
+        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
+
+        var events = new List<LifecycleProgress>();
+        var result = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Delete), Log(events));
+
+        result.Plan.Waves.Select(w => string.Join(",", w.Steps.Select(s => s.Key))).Should().Equal("web@centos", "api@bclinux,api@centos", "db@debian");
+        events.Where(e => e.Kind == LifecycleEventKind.HookTimedOut).Select(e => e.Host).Should().BeEquivalentTo("bclinux", "centos");
+        foreach (var h in new[] { "centos", "bclinux", "debian" })
+        {
+            (await p.PidsAsync(Host(h))).Should().BeEmpty();
+            var sleeping = await Host(h).RunAsync(CommandSpec.Of("sh", "-c", "ps -eo args= | grep -x 'sleep 600' || true"));
+            sleeping.StandardOutput.Should().BeEmpty("the hung hook was killed");
+        }
+
+        (await Engine(p).HistoryAsync()).Current!.Services.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_second_operation_is_refused_while_the_product_is_locked_naming_the_holder()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-lock", 18170);
+        var holder = ShopProduct.Backend(Hosts, p.Name, _opened);
+        await using (await holder.LockAsync("upgrade"))
+        {
+            var run = () => Engine(p).RunAsync(p.InputAsync().Result, new LifecycleRequest(LifecycleOperation.Install));
+            var e = (await run.Should().ThrowAsync<DeployException>()).Which;
+            e.Code.Should().Be(DeployErrorCode.LockHeld);
+            e.Host.Should().Contain(Hosts["bclinux"].Address, "locks are taken in host-name order");
+            e.Message.Should().Contain("upgrade lc-lock").And.Contain(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        (await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install) { Services = ["db"] })).Release.Number.Should().Be(1);
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var h in _opened)
+        {
+            await h.DisposeAsync();
+        }
+
+        _temp.Dispose();
+    }
+}
