@@ -132,7 +132,8 @@ public sealed class HostsLifecycleTests : IClassFixture<IsolatedHostsFixture>, I
 
         // The package changes api: a new version and a new config line.
         await File.WriteAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"), (await File.ReadAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"))).Replace("version: 1.0.0", "version: 1.1.0"));
-        await File.AppendAllTextAsync(Path.Combine(p.Directory, "api", "templates", "app.conf"), "feature=on\n");
+        var template = Path.Combine(p.Directory, "api", "templates", "app.conf");
+        await File.WriteAllTextAsync(template, (await File.ReadAllTextAsync(template)).Replace("name={{ service.name }}\n", "name={{ service.name }}\nfeature=on\n"));
         var events = new List<LifecycleProgress>();
         var result = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Upgrade), Log(events));
 
