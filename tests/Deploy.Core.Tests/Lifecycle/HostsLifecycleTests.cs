@@ -163,6 +163,64 @@ public sealed class HostsLifecycleTests : IClassFixture<IsolatedHostsFixture>, I
     }
 
     [Fact]
+    public async Task Rollback_to_the_previous_release_restores_the_old_service_keeps_the_user_edit_and_refuses_a_wrong_package()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-rb", 18180);
+        var v1 = await p.InputAsync();
+        await Engine(p).RunAsync(v1, new LifecycleRequest(LifecycleOperation.Install), Log());
+        var centos = Host("centos");
+        var conf = $"{p.BaseDir}/api/app.conf";
+        await File.WriteAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"), (await File.ReadAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"))).Replace("version: 1.0.0", "version: 2.0.0"));
+        var v2 = await p.InputAsync();
+        await Engine(p).RunAsync(v2, new LifecycleRequest(LifecycleOperation.Upgrade), Log());
+        (await ReadAsync(centos, conf)).Should().Contain("version=2.0.0\n");
+        await centos.RunAsync(CommandSpec.Of("sh", "-c", "echo custom=after-upgrade >> \"$1\"", "sh", conf)).ThrowOnFailure();
+        var web = (await p.PidsAsync(centos))["web"];
+
+        var wrong = () => Engine(p).RunAsync(v2, new LifecycleRequest(LifecycleOperation.Rollback) { Revision = 1 });
+        (await wrong.Should().ThrowAsync<DeployException>()).Which.Should().Match<DeployException>(e => e.Code == DeployErrorCode.InvalidArgument && e.Service == "api");
+
+        var result = await Engine(p).RunAsync(v1, new LifecycleRequest(LifecycleOperation.Rollback), Log());
+        result.Plan.Changes.Select(c => (c.Key, c.Action)).Should().BeEquivalentTo(new[] { ("api@bclinux", LifecycleAction.Upgrade), ("api@centos", LifecycleAction.Upgrade) });
+        result.Plan.Changes.Should().OnlyContain(c => c.Reason.StartsWith("back to release 1: 2.0.0 -> 1.0.0", StringComparison.Ordinal));
+        (await ReadAsync(centos, conf)).Should().Contain("version=1.0.0\n").And.Contain("custom=after-upgrade\n");
+        (await p.PidsAsync(centos))["web"].Should().Be(web);
+        var history = await Engine(p).HistoryAsync();
+        history.Releases.Select(r => (r.Number, r.Operation, r.Version)).Should().Equal((1, LifecycleOperation.Install, "1.0.0"), (2, LifecycleOperation.Upgrade, "1.0.0"), (3, LifecycleOperation.Rollback, "1.0.0"));
+        history.Current!.Services.Single(s => s.Name == "api").Digest.Should().Be(history.Get(1)!.Services.Single(s => s.Name == "api").Digest);
+    }
+
+    [Fact]
+    public async Task An_interrupted_install_is_resumed_by_the_next_run_skipping_completed_steps()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-resume", 18190);
+        using var cancel = new CancellationTokenSource();
+        var first = new SyncProgress<LifecycleProgress>(e =>
+        {
+            _output.WriteLine($"run 1 {e.Kind}: {e.Message}");
+            if (e.Kind == LifecycleEventKind.StepStarted && e.Service == "api")
+            {
+                cancel.Cancel();
+            }
+        });
+        var interrupted = () => Engine(p).RunAsync(p.InputAsync().Result, new LifecycleRequest(LifecycleOperation.Install), first, cancel.Token);
+        (await interrupted.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.Cancelled);
+        (await Host("bclinux").StatAsync("/var/lib/deploy-lifecycle/lc-resume/journal.json")).Should().NotBeNull("the journal (on the first host by name) stays for the next run");
+        (await Engine(p).HistoryAsync()).Releases.Should().BeEmpty();
+        var db = (await p.PidsAsync(Host("debian")))["db"];
+
+        var events = new List<LifecycleProgress>();
+        var result = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log(events));
+        result.Resumed.Should().BeTrue();
+        result.Release.Number.Should().Be(1);
+        events.Should().Contain(e => e.Kind == LifecycleEventKind.Resuming);
+        events.Should().NotContain(e => e.Kind == LifecycleEventKind.StepStarted && e.Service == "db", "the completed wave is skipped");
+        (await p.PidsAsync(Host("debian")))["db"].Should().Be(db);
+        (await p.PidsAsync(Host("centos"))).Keys.Should().BeEquivalentTo("api", "web");
+        (await Host("bclinux").StatAsync("/var/lib/deploy-lifecycle/lc-resume/journal.json")).Should().BeNull();
+    }
+
+    [Fact]
     public async Task Failing_auto_test_rolls_the_install_back_and_records_it()
     {
         var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-auto", 18150);

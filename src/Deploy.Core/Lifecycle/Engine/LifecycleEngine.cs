@@ -93,14 +93,21 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         var tests = prepared.Plan.AutoTest ? new AppTestReport(input.Product.Name, run.Tests) : null;
         if (outcome.Succeeded)
         {
-            return new LifecycleResult(prepared.Plan, run.Release(ReleaseOutcome.Succeeded, _time.GetUtcNow(), null)) { Resumed = outcome.Resumed, Tests = tests };
+            return new LifecycleResult(prepared.Plan, run.Release(ReleaseOutcome.Succeeded, _time.GetUtcNow(), null)) { Resumed = outcome.Resumed || resume is not null, Tests = tests };
         }
 
-        var failed = run.Release(outcome.RolledBack ? ReleaseOutcome.RolledBack : ReleaseOutcome.Failed, _time.GetUtcNow(), outcome.Error?.Message);
-        await backend.WriteReleaseAsync(failed, CancellationToken.None).ConfigureAwait(false);
-        progress?.Report(new LifecycleProgress(LifecycleEventKind.RollingBack, $"{request.Operation.ToString().ToLowerInvariant()} failed at {outcome.FailedStep}; {(outcome.RolledBack ? "rolled back" : "rollback incomplete")}; release {failed.Number} recorded as {failed.Outcome}"));
         var e = outcome.Error as DeployException;
-        throw new DeployException(e?.Code ?? DeployErrorCode.InstallFailed, $"{request.Operation} of {input.Product.Name} {input.Product.Version} failed at {outcome.FailedStep} and was {(outcome.RolledBack ? "rolled back" : "NOT fully rolled back")}: {outcome.Error?.Message}", outcome.Error) { Service = e?.Service, Host = e?.Host, Path = e?.Path };
+        if (!outcome.RolledBack)
+        {
+            // Cancelled (the journal stays: the next run resumes it) or a rollback failed (the journal stays in the
+            // rolling-back phase: the next run finishes the rollback). The next run records the release.
+            throw new DeployException(outcome.Error is OperationCanceledException ? DeployErrorCode.Cancelled : DeployErrorCode.RollbackFailed, $"{request.Operation} of {input.Product.Name} {input.Product.Version} stopped at {outcome.FailedStep} ({outcome.Error?.Message}); the journal on {backend.Hosts[0]} stays: the next run {(outcome.Error is OperationCanceledException ? "resumes it" : "finishes rolling it back")}.", outcome.Error) { Service = e?.Service, Host = e?.Host, Path = e?.Path };
+        }
+
+        var failed = run.Release(ReleaseOutcome.RolledBack, _time.GetUtcNow(), outcome.Error?.Message);
+        await backend.WriteReleaseAsync(failed, CancellationToken.None).ConfigureAwait(false);
+        progress?.Report(new LifecycleProgress(LifecycleEventKind.RollingBack, $"{request.Operation.ToString().ToLowerInvariant()} failed at {outcome.FailedStep}; rolled back; release {failed.Number} recorded as {failed.Outcome}"));
+        throw new DeployException(e?.Code ?? DeployErrorCode.InstallFailed, $"{request.Operation} of {input.Product.Name} {input.Product.Version} failed at {outcome.FailedStep} and was rolled back: {outcome.Error?.Message}", outcome.Error) { Service = e?.Service, Host = e?.Host, Path = e?.Path };
     }
 
     /// <summary>Runs the test hooks of <paramref name="services"/> (all installed services with a test hook when empty)
@@ -169,7 +176,7 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
     private async Task<Prepared> PrepareAsync(LifecycleInput input, LifecycleRequest request, ReleaseHistory history, CancellationToken cancellationToken, LifecyclePlan? fixedPlan = null)
     {
         var current = fixedPlan is null ? history.Current : fixedPlan.BaseRelease is { } n ? history.Get(n) : null;
-        var plan = fixedPlan ?? LifecyclePlanner.Plan(input.Product, input.Schedule, request, current);
+        var plan = fixedPlan ?? LifecyclePlanner.Plan(input.Product, input.Schedule, request, current, request.Operation == LifecycleOperation.Rollback ? Revision(history, request.Revision) : null);
         var rendered = new Dictionary<string, RenderedService>(StringComparer.Ordinal);
         foreach (var s in plan.Changes.Where(s => input.Product.Services.Any(d => d.Name == s.Service)))
         {
@@ -186,6 +193,21 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         var context = new RenderContext(input.Product, service, backend.Describe(host)) { SiteValues = input.SiteValues, Placement = placement };
         return ServiceRenderer.RenderAsync(context, backend.Secrets, cancellationToken);
     }
+
+    private static ReleaseRecord Revision(ReleaseHistory history, int? number)
+    {
+        var current = history.Current;
+        var target = number is { } n
+            ? history.Get(n) ?? throw new DeployException(DeployErrorCode.InvalidArgument, $"There is no release {n}; releases: {string.Join(", ", history.Releases.Select(r => r.Number))}.") { Path = "revision" }
+            : history.Releases.LastOrDefault(r => r.Outcome == ReleaseOutcome.Succeeded && r.Number < (current?.Number ?? 0) && r.ToJson() != current!.ToJson() && !SameServices(r, current))
+              ?? throw new DeployException(DeployErrorCode.InvalidArgument, "There is no earlier release to roll back to.") { Path = "revision" };
+        return target.Outcome == ReleaseOutcome.Succeeded
+            ? target
+            : throw new DeployException(DeployErrorCode.InvalidArgument, $"Release {target.Number} {target.Outcome.ToString().ToLowerInvariant()}; roll back to a release that succeeded.") { Path = "revision" };
+    }
+
+    private static bool SameServices(ReleaseRecord a, ReleaseRecord? b) =>
+        b is not null && a.Services.Select(s => s.Name + s.Digest).Order(StringComparer.Ordinal).SequenceEqual(b.Services.Select(s => s.Name + s.Digest).Order(StringComparer.Ordinal), StringComparer.Ordinal);
 
     private sealed record Prepared(LifecyclePlan Plan, IReadOnlyDictionary<string, RenderedService> Rendered, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Configs);
 }

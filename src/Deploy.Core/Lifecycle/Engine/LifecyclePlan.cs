@@ -14,6 +14,8 @@ public enum LifecycleOperation
     Upgrade,
     /// <summary><c>delete</c>: remove services in reverse dependency order.</summary>
     Delete,
+    /// <summary><c>rollback [revision]</c>: bring back the versions, configs and services of an earlier release (given its package).</summary>
+    Rollback,
 }
 
 /// <summary>What one step does to one service on one host.</summary>

@@ -14,8 +14,9 @@ namespace Deploy.Core.Lifecycle.Engine;
 public static class LifecyclePlanner
 {
     /// <summary>Plans <paramref name="request"/> for <paramref name="product"/> placed by <paramref name="schedule"/>,
-    /// against <paramref name="current"/> (what is installed; <c>null</c> for nothing).</summary>
-    public static LifecyclePlan Plan(ProductDefinition product, Schedule schedule, LifecycleRequest request, ReleaseRecord? current)
+    /// against <paramref name="current"/> (what is installed; <c>null</c> for nothing). A rollback needs
+    /// <paramref name="revision"/>, the release to return to, and <paramref name="product"/> must be that release's package.</summary>
+    public static LifecyclePlan Plan(ProductDefinition product, Schedule schedule, LifecycleRequest request, ReleaseRecord? current, ReleaseRecord? revision = null)
     {
         ArgumentNullException.ThrowIfNull(product);
         ArgumentNullException.ThrowIfNull(schedule);
@@ -31,6 +32,7 @@ public static class LifecyclePlanner
             LifecycleOperation.Install => Install(product, schedule, request, installed),
             LifecycleOperation.Upgrade => Upgrade(product, schedule, request, installed),
             LifecycleOperation.Delete => Delete(product, request, installed),
+            LifecycleOperation.Rollback => Rollback(product, installed, revision ?? throw new DeployException(DeployErrorCode.InvalidArgument, "A rollback needs the release to return to.") { Path = "revision" }),
             _ => throw new ArgumentOutOfRangeException(nameof(request), request.Operation, "Unknown operation."),
         };
         return new LifecyclePlan(product.Name, product.Version.ToString(), request.Operation, waves.Where(w => w.Count > 0).Select((w, i) => new LifecycleWave(i + 1, w)).ToList())
@@ -108,6 +110,38 @@ public static class LifecyclePlanner
         return selection.RemovalWaves.Select(wave => wave.SelectMany(s => installed.TryGetValue(s.Name, out var have)
             ? have.Hosts.Select(h => Step(s, h, LifecycleAction.Remove, $"installed at {have.Version}; removed (reverse dependency order)"))
             : []).ToList()).ToList();
+    }
+
+    private static List<List<LifecycleStep>> Rollback(ProductDefinition product, Dictionary<string, ServiceRelease> installed, ReleaseRecord revision)
+    {
+        var wanted = revision.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        foreach (var s in revision.Services)
+        {
+            var def = product.Services.FirstOrDefault(d => d.Name == s.Name);
+            if (def is null || def.Digest != s.Digest)
+            {
+                throw new DeployException(DeployErrorCode.InvalidArgument, $"The package given is not the one of release {revision.Number} ({revision.Product} {revision.Version}): service '{s.Name}' {(def is null ? "is missing" : $"has digest {Short(def.Digest)}, the release has {Short(s.Digest)}")}. Give the package of that release.") { Service = s.Name, Path = s.Name };
+            }
+        }
+
+        var removals = installed.Values.SelectMany(s => s.Hosts
+                .Where(h => !wanted.TryGetValue(s.Name, out var w) || !w.Hosts.Contains(h, StringComparer.Ordinal))
+                .Select(h => new LifecycleStep(s.Name, h, LifecycleAction.Remove, $"not in release {revision.Number}") { Version = s.Version, Digest = s.Digest }))
+            .OrderBy(s => s.Service, StringComparer.Ordinal).ThenBy(s => s.Host, StringComparer.Ordinal).ToList();
+        var waves = new List<List<LifecycleStep>> { removals };
+        var selection = wanted.Count == 0 ? [] : ServiceOrder.Select(product, wanted.Keys.ToList()).Waves;
+        waves.AddRange(selection.Select(wave => wave.SelectMany(s => wanted[s.Name].Hosts.Select(h =>
+        {
+            if (!installed.TryGetValue(s.Name, out var have) || !have.Hosts.Contains(h, StringComparer.Ordinal))
+            {
+                return Step(s, h, LifecycleAction.Install, $"in release {revision.Number}, not installed now");
+            }
+
+            return have.Digest == s.Digest
+                ? Step(s, h, LifecycleAction.Keep, $"same as in release {revision.Number}")
+                : Step(s, h, LifecycleAction.Upgrade, $"back to release {revision.Number}: {have.Version} -> {s.Version} (digest {Short(have.Digest)} -> {Short(s.Digest)})");
+        })).ToList()));
+        return waves;
     }
 
     private static IReadOnlyList<string> HostsOf(Schedule schedule, ServiceDefinition service)

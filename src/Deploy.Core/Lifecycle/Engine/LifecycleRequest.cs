@@ -20,6 +20,10 @@ public sealed record LifecycleRequest(LifecycleOperation Operation)
     /// operation back. <value><c>false</c>.</value></summary>
     public bool AutoTest { get; init; }
 
+    /// <summary><c>rollback [revision]</c>: the release to return to; <c>null</c> for the one before the current.
+    /// <value><c>null</c>.</value></summary>
+    public int? Revision { get; init; }
+
     /// <summary><c>--take-new</c> / <c>--keep-live</c>: how config conflicts are settled; <c>null</c> stops the
     /// operation at plan time on a conflict. <value><c>null</c>.</value></summary>
     public ConflictResolution? Conflicts { get; init; }
