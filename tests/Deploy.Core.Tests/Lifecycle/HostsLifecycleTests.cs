@@ -221,6 +221,30 @@ public sealed class HostsLifecycleTests : IClassFixture<IsolatedHostsFixture>, I
     }
 
     [Fact]
+    public async Task Reset_refuses_without_the_product_name_lists_what_it_wipes_on_dry_run_and_reruns_init()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-reset", 18200, new Dictionary<string, string> { ["db"] = "  reset: { command: \"rm -f {{ base_dir }}/db/data.txt && echo seed > {{ base_dir }}/db/data.txt\", timeout: 30s }" });
+        var input = await p.InputAsync();
+        await Engine(p).RunAsync(input, new LifecycleRequest(LifecycleOperation.Install) { Services = ["db"] }, Log());
+        var debian = Host("debian");
+        await debian.RunAsync(CommandSpec.Of("sh", "-c", "echo user-row > \"$1\"", "sh", $"{p.BaseDir}/db/data.txt")).ThrowOnFailure();
+
+        foreach (var confirm in new[] { null, "LC-RESET" })
+        {
+            var refused = () => Engine(p).ResetAsync(input, confirm);
+            (await refused.Should().ThrowAsync<DeployException>()).Which.Should().Match<DeployException>(e => e.Code == DeployErrorCode.InvalidArgument && e.Message.Contains("--confirm lc-reset"));
+        }
+
+        var dry = await Engine(p).ResetAsync(input, null, dryRun: true);
+        dry.ToText().Should().Contain($"db on debian: rm -f {p.BaseDir}/db/data.txt");
+        (await ReadAsync(debian, $"{p.BaseDir}/db/data.txt")).Should().Be("user-row\n", "a dry run wipes nothing");
+
+        var done = await Engine(p).ResetAsync(input, "lc-reset", progress: Log());
+        done.Results.Should().ContainSingle().Which.Succeeded.Should().BeTrue();
+        (await ReadAsync(debian, $"{p.BaseDir}/db/data.txt")).Should().Be("seed\n");
+    }
+
+    [Fact]
     public async Task Failing_auto_test_rolls_the_install_back_and_records_it()
     {
         var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-auto", 18150);

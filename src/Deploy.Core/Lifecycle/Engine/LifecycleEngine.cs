@@ -136,6 +136,54 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         return report;
     }
 
+    /// <summary>
+    /// <c>reset --confirm &lt;product&gt;</c>: runs the reset hook of <paramref name="services"/> (every installed
+    /// service with one when empty; middleware first) on every host running it, under the product's lock. With
+    /// <paramref name="dryRun"/> nothing runs and the plan lists exactly what would be wiped. Without
+    /// <paramref name="confirm"/> equal to the product name it refuses (<see cref="DeployErrorCode.InvalidArgument"/>).
+    /// </summary>
+    public async Task<ResetPlan> ResetAsync(LifecycleInput input, string? confirm, bool dryRun = false, IReadOnlyList<string>? services = null, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!dryRun && !string.Equals(confirm, input.Product.Name, StringComparison.Ordinal))
+        {
+            throw new DeployException(DeployErrorCode.InvalidArgument, $"reset wipes all middleware and database data of '{input.Product.Name}'; confirm with --confirm {input.Product.Name} (got {(confirm is null ? "none" : $"'{confirm}'")}), or look first with --dry-run.") { Path = "confirm" };
+        }
+
+        var current = (await HistoryAsync(cancellationToken).ConfigureAwait(false)).Current;
+        var names = services is { Count: > 0 } ? services : current?.Services.Select(s => s.Name).ToList() ?? [];
+        var order = names.Count == 0 ? [] : ServiceOrder.Select(input.Product, names).Services;
+        var units = order.Where(s => s.Hooks.ContainsKey(HookKind.Reset))
+            .OrderBy(s => s.Kind == ProductServiceKind.Middleware ? 0 : 1)
+            .SelectMany(s => (current?.Services.FirstOrDefault(r => r.Name == s.Name)?.Hosts ?? []).Select(h => (Service: s, Host: h)))
+            .ToList();
+        var rendered = new List<RenderedService>();
+        foreach (var u in units)
+        {
+            rendered.Add(await RenderAsync(input, u.Service, u.Host, cancellationToken).ConfigureAwait(false));
+        }
+
+        var plan = new ResetPlan(input.Product.Name, rendered.Select(r => new ResetStep(r.Service.Name, r.Host, new RenderedText("", r.Secrets).Redact(r.Hooks[HookKind.Reset].Command))).ToList());
+        if (dryRun)
+        {
+            return plan;
+        }
+
+        await using var locks = await backend.LockAsync("reset", progress, cancellationToken).ConfigureAwait(false);
+        var results = new List<HookResult>();
+        foreach (var r in rendered)
+        {
+            var result = await backend.RunHookAsync(r, HookKind.Reset, l => progress?.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{r.Service.Name}@{r.Host}] {l}") { Service = r.Service.Name, Host = r.Host }), cancellationToken).ConfigureAwait(false);
+            results.Add(result);
+            if (!result.Succeeded)
+            {
+                throw new DeployException(DeployErrorCode.ServiceFailed, $"The reset hook of {r.Service.Name} on {r.Host} {(result.TimedOut ? "ran past its timeout and was killed" : $"exited with {result.ExitCode}")}:\n{result.Output}") { Service = r.Service.Name, Host = r.Host };
+            }
+        }
+
+        return plan with { Results = results };
+    }
+
     private async Task RollBackInterruptedAsync(LifecycleInput input, Operations.Journaling.OperationJournal<LifecycleJournal> interrupted, ReleaseHistory history, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
     {
         var old = interrupted.Payload;
