@@ -245,6 +245,40 @@ public sealed class HostsLifecycleTests : IClassFixture<IsolatedHostsFixture>, I
     }
 
     [Fact]
+    public async Task Sample_product_installs_on_three_hosts_passes_apptest_and_reset_wipes_a_redis_key_and_a_mariadb_row()
+    {
+        var sample = Path.GetDirectoryName(ShopProduct.SampleApp())!;
+        sample = Path.GetFullPath(Path.Combine(sample, ".."));
+        var product = await Core.Lifecycle.Model.ProductLoader.LoadAsync(sample);
+        var inventory = Core.Inventory.HostInventory.Parse(Hosts.InventoryYaml()
+            .Replace("labels: { os: centos }", "labels: { os: centos, role: app }")
+            .Replace("labels: { os: bclinux }", "labels: { os: bclinux, role: app }")
+            .Replace("labels: { os: debian }", "labels: { os: debian, role: data }"), "inventory");
+        var input = new LifecycleInput(product, Core.Lifecycle.Scheduling.Scheduler.CreateDefault(product, inventory))
+        {
+            SiteValues = await Core.Lifecycle.Templates.SiteValues.LoadAsync(Path.Combine(sample, "..", "values.yaml")),
+        };
+        var engine = new LifecycleEngine(ShopProduct.Backend(Hosts, product.Name, _opened));
+
+        var result = await engine.RunAsync(input, new LifecycleRequest(LifecycleOperation.Install) { Parallel = 3, AutoTest = true }, Log());
+        result.Release.Services.Should().HaveCount(7);
+        result.Tests!.Passed.Should().BeTrue(result.Tests.ToSummary());
+        result.Tests.Results.Should().HaveCount(7);
+
+        var debian = Host("debian");
+        var redis = $"redis-cli -h {Hosts["debian"].Address} -p 16379 --no-auth-warning -a \"$(sed -n 's/^requirepass //p' /opt/private-deploy/redis/redis.conf)\"";
+        const string Db = "mariadb --defaults-file=/opt/private-deploy/mariadb/my.cnf -N -e";
+        await debian.RunAsync(CommandSpec.Of("sh", "-c", $"{redis} SET user-key 1 && {Db} \"INSERT INTO app.items VALUES (2, 'user')\"")).ThrowOnFailure();
+        (await debian.RunAsync(CommandSpec.Of("sh", "-c", $"{Db} 'SELECT COUNT(*) FROM app.items'"))).StandardOutput.Trim().Should().Be("2");
+
+        var reset = await engine.ResetAsync(input, product.Name, progress: Log());
+        reset.Steps.Select(s => s.Service).Should().Equal("mariadb", "redis");
+        (await debian.RunAsync(CommandSpec.Of("sh", "-c", $"{redis} EXISTS user-key"))).StandardOutput.Trim().Should().Be("0");
+        (await debian.RunAsync(CommandSpec.Of("sh", "-c", $"{Db} 'SELECT name FROM app.items'"))).StandardOutput.Trim().Should().Be("seed", "init ran again after the wipe");
+        (await engine.AppTestAsync(input)).Passed.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Failing_auto_test_rolls_the_install_back_and_records_it()
     {
         var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-auto", 18150);
