@@ -279,6 +279,53 @@ public sealed class HostsLifecycleTests : IClassFixture<IsolatedHostsFixture>, I
     }
 
     [Fact]
+    public async Task Failing_auto_test_of_an_upgrade_puts_the_old_service_back_with_the_user_edit()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-gate", 18210);
+        var old = await p.LoadAsync();
+        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
+        var centos = Host("centos");
+        var conf = $"{p.BaseDir}/api/app.conf";
+        await centos.RunAsync(CommandSpec.Of("sh", "-c", "echo custom=kept >> \"$1\"", "sh", conf)).ThrowOnFailure();
+        var liveBefore = await ReadAsync(centos, conf);
+        var web = (await p.PidsAsync(centos))["web"];
+
+        // Copy the package aside as the installed one, then break api's test in the new version.
+        var v2 = new ShopProduct(_temp.Combine("shop-v2"), p.Name, p.PortBase);
+        CopyTree(p.Directory, v2.Directory);
+        var yaml = Path.Combine(v2.Directory, "api", "service.yaml");
+        await File.WriteAllTextAsync(yaml, (await File.ReadAllTextAsync(yaml)).Replace("version: 1.0.0", "version: 1.1.0").Replace("&& test ! -e", "&& test -e"));
+        var input = await v2.InputAsync() with { Previous = old };
+
+        var upgrade = () => Engine(p).RunAsync(input, new LifecycleRequest(LifecycleOperation.Upgrade) { AutoTest = true }, Log());
+        var error = (await upgrade.Should().ThrowAsync<DeployException>()).Which;
+        error.Code.Should().Be(DeployErrorCode.VerificationFailed);
+        error.Service.Should().Be("api");
+
+        (await ReadAsync(centos, conf)).Should().Be(liveBefore, "the config is back as it was, user edit included");
+        var health = await centos.RunAsync(CommandSpec.Of("sh", $"{p.BaseDir}/api/app/test.sh", Hosts["centos"].Address, p.Port("api").ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        health.StandardOutput.Should().Contain("PASS: ok api 1.0.0", "the old version runs again");
+        (await p.PidsAsync(centos))["web"].Should().Be(web);
+        var history = await Engine(p).HistoryAsync();
+        history.Releases.Select(r => (r.Number, r.Outcome)).Should().Equal((1, ReleaseOutcome.Succeeded), (2, ReleaseOutcome.RolledBack));
+        history.Current!.Services.Single(s => s.Name == "api").Version.Should().Be("1.0.0");
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var d in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(d.Replace(from, to, StringComparison.Ordinal));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(f, f.Replace(from, to, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task Failing_auto_test_rolls_the_install_back_and_records_it()
     {
         var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-auto", 18150);

@@ -13,23 +13,32 @@ namespace Deploy.Core.Lifecycle.Engine;
 /// </summary>
 internal static class ConfigMerger
 {
-    public static async Task<(IReadOnlyList<ConfigChange> Changes, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Contents)> MergeAsync(
+    /// <summary>Returns the changes (with reasons), the contents to write per <c>service@host</c>, and the live
+    /// contents before the operation per <c>service@host</c> (what a rollback restores).</summary>
+    public static async Task<(IReadOnlyList<ConfigChange> Changes, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Contents, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Live)> MergeAsync(
         ILifecycleBackend backend, LifecyclePlan plan, IReadOnlyDictionary<string, RenderedService> rendered, ReleaseRecord? current, ConflictResolution? resolution, CancellationToken cancellationToken)
     {
         var changes = new List<ConfigChange>();
         var contents = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        var lives = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         var conflicts = new List<string>();
         (string Service, string Host, string Path)? firstConflict = null;
         foreach (var step in plan.Changes.Where(s => s.Action != LifecycleAction.Remove))
         {
             var service = rendered[step.Key];
             var files = new Dictionary<string, string>(StringComparer.Ordinal);
+            var before = new Dictionary<string, string>(StringComparer.Ordinal);
             var release = current?.Services.FirstOrDefault(s => s.Name == step.Service);
             foreach (var config in service.Configs)
             {
                 var @new = config.Content.Text;
                 var @base = release?.Configs.FirstOrDefault(c => c.Host == step.Host && c.Path == config.Target)?.Content;
                 var live = await backend.ReadConfigAsync(step.Host, config.Target, cancellationToken).ConfigureAwait(false);
+                if (live is not null)
+                {
+                    before[config.Target] = live;
+                }
+
                 string text;
                 string? reason = null;
                 if (live is null || live == @new)
@@ -70,6 +79,7 @@ internal static class ConfigMerger
             }
 
             contents[step.Key] = files;
+            lives[step.Key] = before;
         }
 
         if (conflicts.Count > 0)
@@ -83,6 +93,6 @@ internal static class ConfigMerger
             };
         }
 
-        return (changes, contents);
+        return (changes, contents, lives);
     }
 }

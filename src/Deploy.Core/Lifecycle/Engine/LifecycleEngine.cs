@@ -15,6 +15,11 @@ public sealed record LifecycleInput(ProductDefinition Product, Schedule Schedule
 {
     /// <summary>The site values (<see cref="SiteValues"/>). <value>Empty.</value></summary>
     public IReadOnlyDictionary<string, object?> SiteValues { get; init; } = ValueTree.Empty;
+
+    /// <summary>The package of the installed release, when at hand: a failed upgrade (e.g. its auto-test) then puts
+    /// the upgraded services back to it, with the config files as they were on the targets. Without it, upgraded
+    /// services stay new on a failure (use <c>rollback</c>). <value><c>null</c>.</value></summary>
+    public ProductDefinition? Previous { get; init; }
 }
 
 /// <summary>What a lifecycle run did.</summary>
@@ -206,6 +211,8 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         Previous = journal.Plan.BaseRelease is { } n ? history.Get(n) : null,
         Rendered = prepared.Rendered,
         Configs = prepared.Configs,
+        LiveBefore = prepared.Live,
+        PreviousRendered = prepared.PreviousRendered,
         Progress = progress,
     };
 
@@ -232,7 +239,17 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         }
 
         var merged = await ConfigMerger.MergeAsync(backend, plan, rendered, current, request.Conflicts, cancellationToken).ConfigureAwait(false);
-        return new Prepared(plan with { Configs = merged.Changes }, rendered, merged.Contents);
+        var previous = new Dictionary<string, RenderedService>(StringComparer.Ordinal);
+        foreach (var s in plan.Changes.Where(s => s.Action == LifecycleAction.Upgrade))
+        {
+            var was = current?.Services.FirstOrDefault(r => r.Name == s.Service);
+            if (input.Previous?.Services.FirstOrDefault(d => d.Name == s.Service) is { } old && was is not null && old.Digest == was.Digest)
+            {
+                previous[s.Key] = await RenderAsync(input with { Product = input.Previous }, old, s.Host, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return new Prepared(plan with { Configs = merged.Changes }, rendered, merged.Contents, merged.Live, previous);
     }
 
     private Task<RenderedService> RenderAsync(LifecycleInput input, ServiceDefinition service, string host, CancellationToken cancellationToken)
@@ -257,5 +274,5 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
     private static bool SameServices(ReleaseRecord a, ReleaseRecord? b) =>
         b is not null && a.Services.Select(s => s.Name + s.Digest).Order(StringComparer.Ordinal).SequenceEqual(b.Services.Select(s => s.Name + s.Digest).Order(StringComparer.Ordinal), StringComparer.Ordinal);
 
-    private sealed record Prepared(LifecyclePlan Plan, IReadOnlyDictionary<string, RenderedService> Rendered, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Configs);
+    private sealed record Prepared(LifecyclePlan Plan, IReadOnlyDictionary<string, RenderedService> Rendered, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Configs, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Live, IReadOnlyDictionary<string, RenderedService> PreviousRendered);
 }

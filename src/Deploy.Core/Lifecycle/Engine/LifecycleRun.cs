@@ -35,6 +35,12 @@ internal sealed class LifecycleRun
     /// <summary>Config contents to write (target path to merged text) by <c>service@host</c>.</summary>
     public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Configs { get; init; }
 
+    /// <summary>Config contents on the targets before the run, by <c>service@host</c> (restored by a rollback).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> LiveBefore { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <summary>Upgraded services rendered from the previous package, by <c>service@host</c> (what a rollback re-applies).</summary>
+    public IReadOnlyDictionary<string, RenderedService> PreviousRendered { get; init; } = new Dictionary<string, RenderedService>();
+
     public IProgress<LifecycleProgress>? Progress { get; init; }
 
     public ConcurrentDictionary<string, bool> Done { get; } = new(StringComparer.Ordinal);

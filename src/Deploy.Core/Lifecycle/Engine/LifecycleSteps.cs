@@ -100,7 +100,16 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
 
         foreach (var s in wave.Steps.Where(s => s.Action == LifecycleAction.Upgrade))
         {
-            context.Report(LifecycleEventKind.Warning, s, "upgraded by the rolled-back run: left with the new content (use rollback to a release)");
+            if (context.PreviousRendered.TryGetValue(s.Key, out var previous))
+            {
+                var configs = context.LiveBefore.TryGetValue(s.Key, out var live) ? live : new Dictionary<string, string>();
+                await context.Backend.ApplyServiceAsync(previous, configs, context.Progress, cancellationToken).ConfigureAwait(false);
+                context.Report(LifecycleEventKind.RollingBack, s, $"restored {previous.Service.Version} with the config files as they were");
+            }
+            else
+            {
+                context.Report(LifecycleEventKind.Warning, s, "upgraded by the rolled-back run: left with the new content (the previous package was not given; use rollback to a release)");
+            }
         }
     }
 }
