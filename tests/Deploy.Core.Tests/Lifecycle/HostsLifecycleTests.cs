@@ -6,6 +6,7 @@ using Deploy.Core.Lifecycle.Merge;
 using Deploy.Core.Lifecycle.Releases;
 using Deploy.Testing;
 using Deploy.Testing.Hosts;
+using Deploy.Testing.Kill;
 using Xunit.Abstractions;
 
 namespace Deploy.Core.Tests.Lifecycle;
@@ -309,6 +310,42 @@ public sealed class HostsLifecycleTests : IClassFixture<IsolatedHostsFixture>, I
         var history = await Engine(p).HistoryAsync();
         history.Releases.Select(r => (r.Number, r.Outcome)).Should().Equal((1, ReleaseOutcome.Succeeded), (2, ReleaseOutcome.RolledBack));
         history.Current!.Services.Single(s => s.Name == "api").Version.Should().Be("1.0.0");
+    }
+
+    [Fact]
+    public async Task Upgrade_killed_with_SIGKILL_between_waves_is_resumed_by_the_next_run_and_then_rolled_back_to_release_1()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-kill", 18220);
+        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
+        var v2 = new ShopProduct(_temp.Combine("shop-v2"), p.Name, p.PortBase);
+        CopyTree(p.Directory, v2.Directory);
+        var yaml = Path.Combine(v2.Directory, "api", "service.yaml");
+        await File.WriteAllTextAsync(yaml, (await File.ReadAllTextAsync(yaml)).Replace("version: 1.0.0", "version: 1.1.0"));
+        var centos = Host("centos");
+        var conf = $"{p.BaseDir}/api/app.conf";
+        var web = (await p.PidsAsync(centos))["web"];
+
+        // Steps: wave-1 (db: keep), wave-2 (api: upgrade), wave-3 (web: keep), record-release. Killed before wave-3.
+        var child = OperationChild.Command(["lifecycle-upgrade", v2.Directory, "api=bclinux,centos;db=debian;web=centos",
+            .. Hosts.Hosts.Select(h => $"{h.Name}={h.Address}:{h.Port}:{h.IdentityFile}:{h.KnownHostsFile}")]);
+        var killed = await KillHarness.KillAtBoundaryAsync(child, 2, TimeSpan.FromSeconds(120));
+        _output.WriteLine(killed.ToString());
+        killed.Step.Should().Be("wave-3");
+        (await ReadAsync(centos, conf)).Should().Contain("version=1.1.0\n", "api was upgraded before the kill");
+        (await Engine(p).HistoryAsync()).Releases.Should().ContainSingle("the killed run recorded nothing yet");
+
+        var events = new List<LifecycleProgress>();
+        var result = await Engine(p).RunAsync(await v2.InputAsync(), new LifecycleRequest(LifecycleOperation.Upgrade), Log(events));
+        result.Resumed.Should().BeTrue();
+        result.Release.Should().Match<ReleaseRecord>(r => r.Number == 2 && r.Outcome == ReleaseOutcome.Succeeded);
+        events.Should().Contain(e => e.Kind == LifecycleEventKind.Warning && e.Message.Contains("upgrade lc-kill", StringComparison.Ordinal), "the dead child's lock is taken over with a note naming it");
+        events.Should().NotContain(e => e.Kind == LifecycleEventKind.StepStarted && e.Service == "api", "the completed wave is not run again");
+        (await Host("bclinux").StatAsync("/var/lib/deploy-lifecycle/lc-kill/journal.json")).Should().BeNull();
+        (await p.PidsAsync(centos))["web"].Should().Be(web);
+
+        var back = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Rollback) { Revision = 1 }, Log());
+        back.Release.Number.Should().Be(3);
+        (await ReadAsync(centos, conf)).Should().Contain("version=1.0.0\n");
     }
 
     private static void CopyTree(string from, string to)

@@ -40,7 +40,10 @@ public sealed record LifecycleResult(LifecyclePlan Plan, ReleaseRecord Release)
 /// the journal on the targets): a killed run is resumed by the next run of the same operation, or rolled back by
 /// the next run of another one. Each run records a numbered release on every host (<see cref="HistoryAsync"/>).
 /// </summary>
-public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? timeProvider = null)
+/// <param name="backend">Where the services run.</param>
+/// <param name="timeProvider">The clock; <c>null</c> for the system clock.</param>
+/// <param name="observer">Called at every step boundary of a run (tests pause a child there and kill it); <c>null</c> for none.</param>
+public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? timeProvider = null, IOperationObserver? observer = null)
 {
     /// <summary>The journal kind of lifecycle runs.</summary>
     public const string JournalKind = "lifecycle";
@@ -225,7 +228,7 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         }
 
         steps.Add(new RecordStep(_time));
-        return new OperationRunner<LifecycleRun, LifecycleJournal>(backend.Journal, JournalKind, steps, r => r.Payload(), new OperationRunOptions { TimeProvider = _time });
+        return new OperationRunner<LifecycleRun, LifecycleJournal>(backend.Journal, JournalKind, steps, r => r.Payload(), new OperationRunOptions { TimeProvider = _time, Observer = observer });
     }
 
     private async Task<Prepared> PrepareAsync(LifecycleInput input, LifecycleRequest request, ReleaseHistory history, CancellationToken cancellationToken, LifecyclePlan? fixedPlan = null)
