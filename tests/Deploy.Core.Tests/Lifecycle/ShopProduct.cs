@@ -14,7 +14,7 @@ namespace Deploy.Core.Tests.Lifecycle;
 /// <c>debian</c>, api on <c>centos</c> and <c>bclinux</c>, web on <c>centos</c>. Names and ports differ per test so
 /// tests sharing the hosts never meet.
 /// </summary>
-internal sealed class ShopProduct
+public sealed class ShopProduct
 {
     public static readonly string[] Services = ["db", "api", "web"];
 
