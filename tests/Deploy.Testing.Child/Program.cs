@@ -1,4 +1,10 @@
 using Deploy.Core.Hosts;
+using Deploy.Core.Hosts.Ssh;
+using Deploy.Core.Lifecycle.Engine;
+using Deploy.Core.Lifecycle.Hosts;
+using Deploy.Core.Lifecycle.Model;
+using Deploy.Core.Lifecycle.Scheduling;
+using Deploy.Core.Lifecycle.Templates;
 using Deploy.Core.Operations.Running;
 using Deploy.Docker.Updates;
 using Deploy.Packaging.Installing;
@@ -7,6 +13,7 @@ using Deploy.Testing.Kill;
 // Usage:
 //   Deploy.Testing.Child package-install <sandbox root> <package file> <work dir>
 //   Deploy.Testing.Child image-update <deployment directory> <archive>...
+//   Deploy.Testing.Child lifecycle-upgrade <product dir> <schedule: service=host,host;...> <host: name=address:port:identity:known_hosts>...
 // Runs the operation once with an observer that pauses at boundary $DEPLOY_TEST_PAUSE_AT (printing the marker).
 var observer = new PauseAtBoundary();
 switch (args)
@@ -33,6 +40,25 @@ switch (args)
         };
         var result = await new ImageUpdate(host, options).UpdateAsync();
         Console.WriteLine($"updated {result.Containers.Count} containers");
+        return 0;
+    }
+
+    case ["lifecycle-upgrade", var productDir, var placement, .. var hostSpecs] when hostSpecs.Length > 0:
+    {
+        var product = await ProductLoader.LoadAsync(productDir);
+        var schedule = new Schedule(product.Name, placement.Split(';').Select(e => e.Split('=')).Select(e => new ScheduledService(e[0], e[1].Split(','))).ToList());
+        var control = Directory.CreateTempSubdirectory("child-ssh-").FullName;
+        var hosts = new Dictionary<string, (IHost Host, RenderHost Render)>();
+        foreach (var spec in hostSpecs)
+        {
+            var (name, rest) = (spec[..spec.IndexOf('=', StringComparison.Ordinal)], spec[(spec.IndexOf('=', StringComparison.Ordinal) + 1)..].Split(':'));
+            var ssh = new SshHost(new SshHostOptions { Address = rest[0], Port = int.Parse(rest[1], System.Globalization.CultureInfo.InvariantCulture), User = "root", IdentityFile = rest[2], KnownHostsFile = rest[3], ConfigFile = "/dev/null", ControlDirectory = control });
+            hosts[name] = (ssh, new RenderHost(name, rest[0]));
+        }
+
+        await using var backend = new HostsBackend(product.Name, hosts);
+        var result = await new LifecycleEngine(backend, observer: observer).RunAsync(new LifecycleInput(product, schedule), new LifecycleRequest(LifecycleOperation.Upgrade));
+        Console.WriteLine($"recorded release {result.Release.Number}");
         return 0;
     }
 

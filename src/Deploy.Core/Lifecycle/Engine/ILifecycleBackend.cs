@@ -1,0 +1,70 @@
+using Deploy.Core.Lifecycle.Model;
+using Deploy.Core.Lifecycle.Releases;
+using Deploy.Core.Lifecycle.Templates;
+using Deploy.Core.Operations.Journaling;
+
+namespace Deploy.Core.Lifecycle.Engine;
+
+/// <summary>
+/// Where a product's services run: the part of the lifecycle that touches targets. The engine plans, renders,
+/// merges configs, orders, parallelises, journals and records; a backend places one rendered service on one host
+/// (or node), removes it, runs its hooks, and stores the product's lock, journal, secrets and release records on the
+/// targets. <see cref="Hosts.HostsBackend"/> is the Linux-hosts backend (the sequence engine per host); a Kubernetes
+/// backend implements the same members with a Lease, Secrets and server-side apply.
+/// </summary>
+public interface ILifecycleBackend
+{
+    /// <summary>The product this backend serves (its state on the targets is kept per product).</summary>
+    string Product { get; }
+
+    /// <summary>Every host (node) of the product, in the fixed order locks are taken in.</summary>
+    IReadOnlyList<string> Hosts { get; }
+
+    /// <summary>Generated secrets, stored on the targets.</summary>
+    ISecretStore Secrets { get; }
+
+    /// <summary>Where the operation journal lives (on a target: a later run from any machine finds it).</summary>
+    JournalStore Journal { get; }
+
+    /// <summary>What templates see of <paramref name="host"/>.</summary>
+    RenderHost Describe(string host);
+
+    /// <summary>Takes the product's lock on every host, in <see cref="Hosts"/> order; a live holder is refused with
+    /// <see cref="Errors.DeployErrorCode.LockHeld"/> naming it (and the locks taken so far are released).</summary>
+    Task<IAsyncDisposable> LockAsync(string operation, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the release records of every host (host name to its records).</summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<ReleaseRecord>>> ReadReleasesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Writes <paramref name="record"/> atomically on every host.</summary>
+    Task WriteReleaseAsync(ReleaseRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a config file as it is on the target now; <c>null</c> when absent.</summary>
+    Task<string?> ReadConfigAsync(string host, string path, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Places <paramref name="service"/> (rendered for its host) with <paramref name="configs"/> (target path to the
+    /// content to write, already merged) and (re)starts it; every other service on the host stays untouched.
+    /// </summary>
+    Task ApplyServiceAsync(RenderedService service, IReadOnlyDictionary<string, string> configs, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops <paramref name="service"/> on <paramref name="host"/> and removes its files; absent is fine.</summary>
+    Task RemoveServiceAsync(string service, string host, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs a rendered hook, killing it at its timeout; every output line goes to <paramref name="output"/>.</summary>
+    Task<HookResult> RunHookAsync(RenderedService service, HookKind kind, Action<string>? output = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>How a hook ended.</summary>
+/// <param name="Service">The service.</param>
+/// <param name="Host">The host.</param>
+/// <param name="Kind">The hook.</param>
+/// <param name="ExitCode">Its exit code (-1 when it timed out).</param>
+/// <param name="TimedOut">Whether it ran past its timeout and was killed.</param>
+/// <param name="Output">Its output (stdout and stderr, secrets redacted).</param>
+/// <param name="Duration">How long it ran.</param>
+public sealed record HookResult(string Service, string Host, HookKind Kind, int ExitCode, bool TimedOut, string Output, TimeSpan Duration)
+{
+    /// <summary>Whether it exited 0 in time.</summary>
+    public bool Succeeded => ExitCode == 0 && !TimedOut;
+}

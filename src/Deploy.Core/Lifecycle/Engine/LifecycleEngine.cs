@@ -1,0 +1,281 @@
+using Deploy.Core.Errors;
+using Deploy.Core.Lifecycle.Merge;
+using Deploy.Core.Lifecycle.Model;
+using Deploy.Core.Lifecycle.Releases;
+using Deploy.Core.Lifecycle.Scheduling;
+using Deploy.Core.Lifecycle.Templates;
+using Deploy.Core.Operations.Running;
+
+namespace Deploy.Core.Lifecycle.Engine;
+
+/// <summary>The product being operated on: its definition, where its services run, and the site values.</summary>
+/// <param name="Product">The loaded product (<see cref="ProductLoader"/>).</param>
+/// <param name="Schedule">Which services run on which hosts.</param>
+public sealed record LifecycleInput(ProductDefinition Product, Schedule Schedule)
+{
+    /// <summary>The site values (<see cref="SiteValues"/>). <value>Empty.</value></summary>
+    public IReadOnlyDictionary<string, object?> SiteValues { get; init; } = ValueTree.Empty;
+
+    /// <summary>The package of the installed release, when at hand: a failed upgrade (e.g. its auto-test) then puts
+    /// the upgraded services back to it, with the config files as they were on the targets. Without it, upgraded
+    /// services stay new on a failure (use <c>rollback</c>). <value><c>null</c>.</value></summary>
+    public ProductDefinition? Previous { get; init; }
+}
+
+/// <summary>What a lifecycle run did.</summary>
+/// <param name="Plan">The plan applied.</param>
+/// <param name="Release">The release recorded on the targets.</param>
+public sealed record LifecycleResult(LifecyclePlan Plan, ReleaseRecord Release)
+{
+    /// <summary>Whether it continued an interrupted run.</summary>
+    public bool Resumed { get; init; }
+
+    /// <summary>The auto-test results, when asked for.</summary>
+    public AppTestReport? Tests { get; init; }
+}
+
+/// <summary>
+/// The backend-agnostic lifecycle engine: plans (<see cref="PlanAsync"/>, the dry run), then applies under the
+/// product's lock on every host through the operations core (<see cref="OperationRunner{TContext, TPayload}"/> with
+/// the journal on the targets): a killed run is resumed by the next run of the same operation, or rolled back by
+/// the next run of another one. Each run records a numbered release on every host (<see cref="HistoryAsync"/>).
+/// </summary>
+/// <param name="backend">Where the services run.</param>
+/// <param name="timeProvider">The clock; <c>null</c> for the system clock.</param>
+/// <param name="observer">Called at every step boundary of a run (tests pause a child there and kill it); <c>null</c> for none.</param>
+public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? timeProvider = null, IOperationObserver? observer = null)
+{
+    /// <summary>The journal kind of lifecycle runs.</summary>
+    public const string JournalKind = "lifecycle";
+
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    /// <summary>The releases recorded on the targets, merged across hosts (<c>history</c>; <c>status</c> is its <see cref="ReleaseHistory.Current"/>).</summary>
+    public async Task<ReleaseHistory> HistoryAsync(CancellationToken cancellationToken = default) =>
+        ReleaseHistory.Merge(await backend.ReadReleasesAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Plans <paramref name="request"/> without changing anything (the dry run). An upgrade's config
+    /// conflicts are reported here (<see cref="DeployErrorCode.MergeConflict"/> with both sides) unless the request settles them.</summary>
+    public async Task<LifecyclePlan> PlanAsync(LifecycleInput input, LifecycleRequest request, CancellationToken cancellationToken = default) =>
+        (await PrepareAsync(input, request, await HistoryAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)).Plan;
+
+    /// <summary>
+    /// Applies <paramref name="request"/>: lock every host, finish (resume) an interrupted run of the same operation
+    /// and version or roll back any other, plan, journal, run the waves, auto-test, record the release. A failed
+    /// run is rolled back, recorded as such, and thrown as a <see cref="DeployException"/> naming the service and host.
+    /// </summary>
+    public async Task<LifecycleResult> RunAsync(LifecycleInput input, LifecycleRequest request, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(request);
+        await using var locks = await backend.LockAsync(request.Operation.ToString().ToLowerInvariant(), progress, cancellationToken).ConfigureAwait(false);
+        var history = await HistoryAsync(cancellationToken).ConfigureAwait(false);
+        var interrupted = await backend.Journal.ReadAsync<LifecycleJournal>(JournalKind, cancellationToken).ConfigureAwait(false);
+        LifecycleJournal? resume = null;
+        if (interrupted is not null)
+        {
+            var old = interrupted.Payload;
+            if (old.Plan.Operation == request.Operation && old.Plan.Version == input.Product.Version.ToString() && old.Plan.Product == input.Product.Name && interrupted.Phase == Operations.Journaling.OperationPhase.Applying)
+            {
+                resume = old;
+                progress?.Report(new LifecycleProgress(LifecycleEventKind.Resuming, $"resuming {old.Plan.Operation.ToString().ToLowerInvariant()} {old.Plan.Version} (release {old.Number}) started by {old.User}@{old.Machine}"));
+            }
+            else
+            {
+                await RollBackInterruptedAsync(input, interrupted, history, progress, cancellationToken).ConfigureAwait(false);
+                history = await HistoryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var prepared = await PrepareAsync(input, resume is null ? request : request with { Services = [], AddOns = [] }, history, cancellationToken, resume?.Plan).ConfigureAwait(false);
+        var journal = resume ?? new LifecycleJournal(prepared.Plan, history.NextNumber, Environment.UserName, Environment.MachineName, _time.GetUtcNow());
+        var run = NewRun(input, journal, history, prepared, progress);
+        foreach (var key in journal.Done)
+        {
+            run.Done[key] = true;
+        }
+
+        progress?.Report(new LifecycleProgress(LifecycleEventKind.Planned, prepared.Plan.ToText()));
+        var runner = Runner(prepared.Plan);
+        var outcome = await runner.RunAsync(interrupted is not null && resume is not null ? interrupted : runner.NewJournal(run, null), run, null, cancellationToken).ConfigureAwait(false);
+        var tests = prepared.Plan.AutoTest ? new AppTestReport(input.Product.Name, run.Tests) : null;
+        if (outcome.Succeeded)
+        {
+            return new LifecycleResult(prepared.Plan, run.Release(ReleaseOutcome.Succeeded, _time.GetUtcNow(), null)) { Resumed = outcome.Resumed || resume is not null, Tests = tests };
+        }
+
+        var e = outcome.Error as DeployException;
+        if (!outcome.RolledBack)
+        {
+            // Cancelled (the journal stays: the next run resumes it) or a rollback failed (the journal stays in the
+            // rolling-back phase: the next run finishes the rollback). The next run records the release.
+            throw new DeployException(outcome.Error is OperationCanceledException ? DeployErrorCode.Cancelled : DeployErrorCode.RollbackFailed, $"{request.Operation} of {input.Product.Name} {input.Product.Version} stopped at {outcome.FailedStep} ({outcome.Error?.Message}); the journal on {backend.Hosts[0]} stays: the next run {(outcome.Error is OperationCanceledException ? "resumes it" : "finishes rolling it back")}.", outcome.Error) { Service = e?.Service, Host = e?.Host, Path = e?.Path };
+        }
+
+        var failed = run.Release(ReleaseOutcome.RolledBack, _time.GetUtcNow(), outcome.Error?.Message);
+        await backend.WriteReleaseAsync(failed, CancellationToken.None).ConfigureAwait(false);
+        progress?.Report(new LifecycleProgress(LifecycleEventKind.RollingBack, $"{request.Operation.ToString().ToLowerInvariant()} failed at {outcome.FailedStep}; rolled back; release {failed.Number} recorded as {failed.Outcome}"));
+        throw new DeployException(e?.Code ?? DeployErrorCode.InstallFailed, $"{request.Operation} of {input.Product.Name} {input.Product.Version} failed at {outcome.FailedStep} and was rolled back: {outcome.Error?.Message}", outcome.Error) { Service = e?.Service, Host = e?.Host, Path = e?.Path };
+    }
+
+    /// <summary>Runs the test hooks of <paramref name="services"/> (all installed services with a test hook when empty)
+    /// on every host running them (<c>apptest</c>); writes JUnit XML and a summary into <paramref name="outputDirectory"/> when given.</summary>
+    public async Task<AppTestReport> AppTestAsync(LifecycleInput input, IReadOnlyList<string>? services = null, string? outputDirectory = null, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var names = services is { Count: > 0 } ? services : input.Product.Services.Where(s => s.Hooks.ContainsKey(HookKind.Test)).Select(s => s.Name).ToList();
+        var selected = names.Select(input.Product.GetService).ToList();
+        var current = (await HistoryAsync(cancellationToken).ConfigureAwait(false)).Current;
+        var units = selected.Where(s => s.Hooks.ContainsKey(HookKind.Test)).SelectMany(s =>
+            (current?.Services.FirstOrDefault(r => r.Name == s.Name)?.Hosts ?? input.Schedule.HostsOf(s.Name)).Select(h => (Service: s, Host: h))).ToList();
+        var results = await Task.WhenAll(units.Select(async u =>
+        {
+            var rendered = await RenderAsync(input, u.Service, u.Host, cancellationToken).ConfigureAwait(false);
+            var r = await backend.RunHookAsync(rendered, HookKind.Test, l => progress?.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{u.Service.Name}@{u.Host}] {l}") { Service = u.Service.Name, Host = u.Host }), cancellationToken).ConfigureAwait(false);
+            progress?.Report(new LifecycleProgress(r.Succeeded ? LifecycleEventKind.TestPassed : LifecycleEventKind.TestFailed, $"[{u.Service.Name}@{u.Host}] {(r.Succeeded ? "passed" : "failed")}") { Service = u.Service.Name, Host = u.Host });
+            return r;
+        })).ConfigureAwait(false);
+        var report = new AppTestReport(input.Product.Name, results);
+        if (outputDirectory is not null)
+        {
+            await report.WriteAsync(outputDirectory, cancellationToken).ConfigureAwait(false);
+        }
+
+        return report;
+    }
+
+    /// <summary>
+    /// <c>reset --confirm &lt;product&gt;</c>: runs the reset hook of <paramref name="services"/> (every installed
+    /// service with one when empty; middleware first) on every host running it, under the product's lock. With
+    /// <paramref name="dryRun"/> nothing runs and the plan lists exactly what would be wiped. Without
+    /// <paramref name="confirm"/> equal to the product name it refuses (<see cref="DeployErrorCode.InvalidArgument"/>).
+    /// </summary>
+    public async Task<ResetPlan> ResetAsync(LifecycleInput input, string? confirm, bool dryRun = false, IReadOnlyList<string>? services = null, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!dryRun && !string.Equals(confirm, input.Product.Name, StringComparison.Ordinal))
+        {
+            throw new DeployException(DeployErrorCode.InvalidArgument, $"reset wipes all middleware and database data of '{input.Product.Name}'; confirm with --confirm {input.Product.Name} (got {(confirm is null ? "none" : $"'{confirm}'")}), or look first with --dry-run.") { Path = "confirm" };
+        }
+
+        var current = (await HistoryAsync(cancellationToken).ConfigureAwait(false)).Current;
+        var names = services is { Count: > 0 } ? services : current?.Services.Select(s => s.Name).ToList() ?? [];
+        var order = names.Count == 0 ? [] : ServiceOrder.Select(input.Product, names).Services;
+        var units = order.Where(s => s.Hooks.ContainsKey(HookKind.Reset))
+            .OrderBy(s => s.Kind == ProductServiceKind.Middleware ? 0 : 1)
+            .SelectMany(s => (current?.Services.FirstOrDefault(r => r.Name == s.Name)?.Hosts ?? []).Select(h => (Service: s, Host: h)))
+            .ToList();
+        var rendered = new List<RenderedService>();
+        foreach (var u in units)
+        {
+            rendered.Add(await RenderAsync(input, u.Service, u.Host, cancellationToken).ConfigureAwait(false));
+        }
+
+        var plan = new ResetPlan(input.Product.Name, rendered.Select(r => new ResetStep(r.Service.Name, r.Host, new RenderedText("", r.Secrets).Redact(r.Hooks[HookKind.Reset].Command))).ToList());
+        if (dryRun)
+        {
+            return plan;
+        }
+
+        await using var locks = await backend.LockAsync("reset", progress, cancellationToken).ConfigureAwait(false);
+        var results = new List<HookResult>();
+        foreach (var r in rendered)
+        {
+            var result = await backend.RunHookAsync(r, HookKind.Reset, l => progress?.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{r.Service.Name}@{r.Host}] {l}") { Service = r.Service.Name, Host = r.Host }), cancellationToken).ConfigureAwait(false);
+            results.Add(result);
+            if (!result.Succeeded)
+            {
+                throw new DeployException(DeployErrorCode.ServiceFailed, $"The reset hook of {r.Service.Name} on {r.Host} {(result.TimedOut ? "ran past its timeout and was killed" : $"exited with {result.ExitCode}")}:\n{result.Output}") { Service = r.Service.Name, Host = r.Host };
+            }
+        }
+
+        return plan with { Results = results };
+    }
+
+    private async Task RollBackInterruptedAsync(LifecycleInput input, Operations.Journaling.OperationJournal<LifecycleJournal> interrupted, ReleaseHistory history, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
+    {
+        var old = interrupted.Payload;
+        progress?.Report(new LifecycleProgress(LifecycleEventKind.RollingBack, $"rolling back an interrupted {old.Plan.Operation.ToString().ToLowerInvariant()} {old.Plan.Version} (release {old.Number}) started by {old.User}@{old.Machine}"));
+        var prepared = await PrepareAsync(input, new LifecycleRequest(old.Plan.Operation) { Conflicts = ConflictResolution.TakeNew }, history, cancellationToken, old.Plan).ConfigureAwait(false);
+        var run = NewRun(input, old, history, prepared, progress);
+        var failures = await Runner(old.Plan).RollBackAsync(interrupted, run, null, cancellationToken).ConfigureAwait(false);
+        await backend.WriteReleaseAsync(run.Release(failures.Count == 0 ? ReleaseOutcome.RolledBack : ReleaseOutcome.Failed, _time.GetUtcNow(), "interrupted; rolled back by the next run"), cancellationToken).ConfigureAwait(false);
+        if (failures.Count > 0)
+        {
+            throw new DeployException(DeployErrorCode.RollbackFailed, $"Rolling back the interrupted {old.Plan.Operation} failed: {string.Join("; ", failures.Select(f => $"{f.Step}: {f.Error.Message}"))}", failures[0].Error);
+        }
+    }
+
+    private LifecycleRun NewRun(LifecycleInput input, LifecycleJournal journal, ReleaseHistory history, Prepared prepared, IProgress<LifecycleProgress>? progress) => new()
+    {
+        Backend = backend,
+        Product = input.Product,
+        Journal = journal,
+        Previous = journal.Plan.BaseRelease is { } n ? history.Get(n) : null,
+        Rendered = prepared.Rendered,
+        Configs = prepared.Configs,
+        LiveBefore = prepared.Live,
+        PreviousRendered = prepared.PreviousRendered,
+        Progress = progress,
+    };
+
+    private OperationRunner<LifecycleRun, LifecycleJournal> Runner(LifecyclePlan plan)
+    {
+        var steps = new List<IOperationStep<LifecycleRun>>(plan.Waves.Select(w => new WaveStep(w)));
+        if (plan.AutoTest)
+        {
+            steps.Add(new AutoTestStep());
+        }
+
+        steps.Add(new RecordStep(_time));
+        return new OperationRunner<LifecycleRun, LifecycleJournal>(backend.Journal, JournalKind, steps, r => r.Payload(), new OperationRunOptions { TimeProvider = _time, Observer = observer });
+    }
+
+    private async Task<Prepared> PrepareAsync(LifecycleInput input, LifecycleRequest request, ReleaseHistory history, CancellationToken cancellationToken, LifecyclePlan? fixedPlan = null)
+    {
+        var current = fixedPlan is null ? history.Current : fixedPlan.BaseRelease is { } n ? history.Get(n) : null;
+        var plan = fixedPlan ?? LifecyclePlanner.Plan(input.Product, input.Schedule, request, current, request.Operation == LifecycleOperation.Rollback ? Revision(history, request.Revision) : null);
+        var rendered = new Dictionary<string, RenderedService>(StringComparer.Ordinal);
+        foreach (var s in plan.Changes.Where(s => input.Product.Services.Any(d => d.Name == s.Service)))
+        {
+            rendered[s.Key] = await RenderAsync(input, input.Product.GetService(s.Service), s.Host, cancellationToken).ConfigureAwait(false);
+        }
+
+        var merged = await ConfigMerger.MergeAsync(backend, plan, rendered, current, request.Conflicts, cancellationToken).ConfigureAwait(false);
+        var previous = new Dictionary<string, RenderedService>(StringComparer.Ordinal);
+        foreach (var s in plan.Changes.Where(s => s.Action == LifecycleAction.Upgrade))
+        {
+            var was = current?.Services.FirstOrDefault(r => r.Name == s.Service);
+            if (input.Previous?.Services.FirstOrDefault(d => d.Name == s.Service) is { } old && was is not null && old.Digest == was.Digest)
+            {
+                previous[s.Key] = await RenderAsync(input with { Product = input.Previous }, old, s.Host, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return new Prepared(plan with { Configs = merged.Changes }, rendered, merged.Contents, merged.Live, previous);
+    }
+
+    private Task<RenderedService> RenderAsync(LifecycleInput input, ServiceDefinition service, string host, CancellationToken cancellationToken)
+    {
+        var placement = input.Schedule.Services.ToDictionary(s => s.Service, s => (IReadOnlyList<RenderHost>)s.Hosts.Select(backend.Describe).ToList(), StringComparer.Ordinal);
+        var context = new RenderContext(input.Product, service, backend.Describe(host)) { SiteValues = input.SiteValues, Placement = placement };
+        return ServiceRenderer.RenderAsync(context, backend.Secrets, cancellationToken);
+    }
+
+    private static ReleaseRecord Revision(ReleaseHistory history, int? number)
+    {
+        var current = history.Current;
+        var target = number is { } n
+            ? history.Get(n) ?? throw new DeployException(DeployErrorCode.InvalidArgument, $"There is no release {n}; releases: {string.Join(", ", history.Releases.Select(r => r.Number))}.") { Path = "revision" }
+            : history.Releases.LastOrDefault(r => r.Outcome == ReleaseOutcome.Succeeded && r.Number < (current?.Number ?? 0) && r.ToJson() != current!.ToJson() && !SameServices(r, current))
+              ?? throw new DeployException(DeployErrorCode.InvalidArgument, "There is no earlier release to roll back to.") { Path = "revision" };
+        return target.Outcome == ReleaseOutcome.Succeeded
+            ? target
+            : throw new DeployException(DeployErrorCode.InvalidArgument, $"Release {target.Number} {target.Outcome.ToString().ToLowerInvariant()}; roll back to a release that succeeded.") { Path = "revision" };
+    }
+
+    private static bool SameServices(ReleaseRecord a, ReleaseRecord? b) =>
+        b is not null && a.Services.Select(s => s.Name + s.Digest).Order(StringComparer.Ordinal).SequenceEqual(b.Services.Select(s => s.Name + s.Digest).Order(StringComparer.Ordinal), StringComparer.Ordinal);
+
+    private sealed record Prepared(LifecyclePlan Plan, IReadOnlyDictionary<string, RenderedService> Rendered, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Configs, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Live, IReadOnlyDictionary<string, RenderedService> PreviousRendered);
+}

@@ -1,0 +1,40 @@
+namespace Deploy.Core.Lifecycle.Engine;
+
+/// <summary>What happened (see <see cref="LifecycleProgress"/>).</summary>
+public enum LifecycleEventKind
+{
+    /// <summary>The plan is made.</summary>
+    Planned,
+    /// <summary>An interrupted operation is being resumed.</summary>
+    Resuming,
+    /// <summary>A step (service on host) started.</summary>
+    StepStarted,
+    /// <summary>A step completed.</summary>
+    StepCompleted,
+    /// <summary>A line of a hook's or service's output (prefixed with <c>[service@host]</c>).</summary>
+    Output,
+    /// <summary>A hook ran past its timeout and was killed.</summary>
+    HookTimedOut,
+    /// <summary>A test hook passed.</summary>
+    TestPassed,
+    /// <summary>A test hook failed.</summary>
+    TestFailed,
+    /// <summary>The operation failed and is being rolled back.</summary>
+    RollingBack,
+    /// <summary>A release record was written on the targets.</summary>
+    Recorded,
+    /// <summary>Something worth a note (e.g. a stale lock taken over).</summary>
+    Warning,
+}
+
+/// <summary>A typed progress event of a lifecycle operation.</summary>
+/// <param name="Kind">What happened.</param>
+/// <param name="Message">A readable line (already prefixed with <c>[service@host]</c> where one applies).</param>
+public sealed record LifecycleProgress(LifecycleEventKind Kind, string Message)
+{
+    /// <summary>The service concerned, if any.</summary>
+    public string? Service { get; init; }
+
+    /// <summary>The host concerned, if any.</summary>
+    public string? Host { get; init; }
+}

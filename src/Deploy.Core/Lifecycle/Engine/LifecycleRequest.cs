@@ -1,0 +1,30 @@
+using Deploy.Core.Lifecycle.Merge;
+
+namespace Deploy.Core.Lifecycle.Engine;
+
+/// <summary>What the user asked for (the laipvt flags of install, upgrade and delete).</summary>
+/// <param name="Operation">The operation.</param>
+public sealed record LifecycleRequest(LifecycleOperation Operation)
+{
+    /// <summary><c>--services=a,b</c>: the services to touch; empty for all (install and upgrade: every app and
+    /// middleware service, plus installed add-ons on upgrade; delete: every installed service). <value>Empty.</value></summary>
+    public IReadOnlyList<string> Services { get; init; } = [];
+
+    /// <summary><c>--third=jaeger,monitor</c>: add-on services to install too. <value>Empty.</value></summary>
+    public IReadOnlyList<string> AddOns { get; init; } = [];
+
+    /// <summary><c>--parallel N</c> (laipvt's <c>--optimize</c>): steps of a wave running at once. <value>1.</value></summary>
+    public int Parallel { get; init; } = 1;
+
+    /// <summary><c>--auto-test</c>: run the test hooks of the touched services afterwards; a failure rolls the
+    /// operation back. <value><c>false</c>.</value></summary>
+    public bool AutoTest { get; init; }
+
+    /// <summary><c>rollback [revision]</c>: the release to return to; <c>null</c> for the one before the current.
+    /// <value><c>null</c>.</value></summary>
+    public int? Revision { get; init; }
+
+    /// <summary><c>--take-new</c> / <c>--keep-live</c>: how config conflicts are settled; <c>null</c> stops the
+    /// operation at plan time on a conflict. <value><c>null</c>.</value></summary>
+    public ConflictResolution? Conflicts { get; init; }
+}

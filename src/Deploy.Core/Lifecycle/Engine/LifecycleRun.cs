@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using Deploy.Core.Lifecycle.Model;
+using Deploy.Core.Lifecycle.Releases;
+using Deploy.Core.Lifecycle.Templates;
+
+namespace Deploy.Core.Lifecycle.Engine;
+
+/// <summary>What a lifecycle run journals on the target: enough for any later run (from any machine) to resume or
+/// roll it back given the same package.</summary>
+/// <param name="Plan">The plan being applied.</param>
+/// <param name="Number">The release number it records.</param>
+/// <param name="User">Who started it.</param>
+/// <param name="Machine">From where.</param>
+/// <param name="Started">When.</param>
+public sealed record LifecycleJournal(LifecyclePlan Plan, int Number, string User, string Machine, DateTimeOffset Started)
+{
+    /// <summary>Steps (<c>service@host</c>) known completed.</summary>
+    public IReadOnlyList<string> Done { get; init; } = [];
+}
+
+/// <summary>The shared state of one run's steps.</summary>
+internal sealed class LifecycleRun
+{
+    public required ILifecycleBackend Backend { get; init; }
+
+    public required ProductDefinition Product { get; init; }
+
+    public required LifecycleJournal Journal { get; init; }
+
+    public required ReleaseRecord? Previous { get; init; }
+
+    /// <summary>Rendered services by <c>service@host</c> (for every non-keep step).</summary>
+    public required IReadOnlyDictionary<string, RenderedService> Rendered { get; init; }
+
+    /// <summary>Config contents to write (target path to merged text) by <c>service@host</c>.</summary>
+    public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Configs { get; init; }
+
+    /// <summary>Config contents on the targets before the run, by <c>service@host</c> (restored by a rollback).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> LiveBefore { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <summary>Upgraded services rendered from the previous package, by <c>service@host</c> (what a rollback re-applies).</summary>
+    public IReadOnlyDictionary<string, RenderedService> PreviousRendered { get; init; } = new Dictionary<string, RenderedService>();
+
+    public IProgress<LifecycleProgress>? Progress { get; init; }
+
+    public ConcurrentDictionary<string, bool> Done { get; } = new(StringComparer.Ordinal);
+
+    public List<HookResult> Tests { get; } = [];
+
+    public LifecycleJournal Payload() => Journal with { Done = Done.Keys.Order(StringComparer.Ordinal).ToList() };
+
+    public void Report(LifecycleEventKind kind, LifecycleStep step, string message) =>
+        Progress?.Report(new LifecycleProgress(kind, $"[{step.Key}] {message}") { Service = step.Service, Host = step.Host });
+
+    /// <summary>The release after the plan is applied: the previous services with the touched ones replaced.</summary>
+    public ReleaseRecord Release(ReleaseOutcome outcome, DateTimeOffset finished, string? message)
+    {
+        var plan = Journal.Plan;
+        var services = (Previous?.Services ?? []).ToDictionary(s => s.Name, StringComparer.Ordinal);
+        if (outcome == ReleaseOutcome.Succeeded)
+        {
+            foreach (var g in plan.Changes.GroupBy(s => s.Service))
+            {
+                services.TryGetValue(g.Key, out var old);
+                var hosts = (old?.Hosts ?? []).ToHashSet(StringComparer.Ordinal);
+                var configs = (old?.Configs ?? []).ToList();
+                foreach (var s in g)
+                {
+                    configs.RemoveAll(c => c.Host == s.Host);
+                    if (s.Action == LifecycleAction.Remove)
+                    {
+                        hosts.Remove(s.Host);
+                    }
+                    else
+                    {
+                        hosts.Add(s.Host);
+                        configs.AddRange(Rendered[s.Key].Configs.Select(c => new ReleaseConfig(s.Host, c.Target, c.Content.Text)));
+                    }
+                }
+
+                var first = g.First();
+                if (hosts.Count == 0)
+                {
+                    services.Remove(g.Key);
+                }
+                else
+                {
+                    services[g.Key] = new ServiceRelease(g.Key, first.Action == LifecycleAction.Remove ? old!.Version : first.Version, first.Action == LifecycleAction.Remove ? old!.Digest : first.Digest, hosts.Order(StringComparer.Ordinal).ToList())
+                    {
+                        Configs = configs.OrderBy(c => c.Host, StringComparer.Ordinal).ThenBy(c => c.Path, StringComparer.Ordinal).ToList(),
+                    };
+                }
+            }
+        }
+
+        return new ReleaseRecord(Journal.Number, plan.Product, outcome == ReleaseOutcome.Succeeded ? plan.Version : Previous?.Version ?? plan.Version, plan.Operation)
+        {
+            User = Journal.User,
+            Machine = Journal.Machine,
+            Started = Journal.Started,
+            Finished = finished,
+            Outcome = outcome,
+            Message = message,
+            Touched = plan.Changes.Select(s => $"{s.Action.ToString().ToLowerInvariant()} {s.Key}").ToList(),
+            Services = services.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList(),
+        };
+    }
+}

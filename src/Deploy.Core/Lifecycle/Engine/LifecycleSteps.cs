@@ -1,0 +1,156 @@
+using Deploy.Core.Errors;
+using Deploy.Core.Lifecycle.Model;
+using Deploy.Core.Lifecycle.Releases;
+using Deploy.Core.Operations.Running;
+
+namespace Deploy.Core.Lifecycle.Engine;
+
+/// <summary>One wave of a plan: its steps run with bounded parallelism; each places (or removes) one service on one
+/// host and runs its hook. Rolled back by removing what the wave installed fresh.</summary>
+internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun>
+{
+    public string Name => $"wave-{wave.Number}";
+
+    public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
+    {
+        using var slots = new SemaphoreSlim(context.Journal.Plan.Parallel);
+        var tasks = wave.Steps.Where(s => s.Action != LifecycleAction.Keep && !context.Journal.Done.Contains(s.Key)).Select(async s =>
+        {
+            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await RunOneAsync(context, s, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (Exception) when (tasks.Count(t => t.IsFaulted) > 1)
+        {
+            var errors = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).ToList();
+            throw errors[0] is DeployException first
+                ? new DeployException(first.Code, $"{errors.Count} steps of wave {wave.Number} failed: " + string.Join(" | ", errors.Select(e => e.Message)), first) { Service = first.Service, Host = first.Host }
+                : errors[0];
+        }
+    }
+
+    private static async Task RunOneAsync(LifecycleRun context, LifecycleStep s, CancellationToken cancellationToken)
+    {
+        context.Report(LifecycleEventKind.StepStarted, s, $"{s.Action.ToString().ToLowerInvariant()}: {s.Reason}");
+        var backend = context.Backend;
+        try
+        {
+            if (s.Action == LifecycleAction.Remove)
+            {
+                if (context.Rendered.TryGetValue(s.Key, out var gone) && gone.Hooks.ContainsKey(HookKind.Delete))
+                {
+                    var hook = await backend.RunHookAsync(gone, HookKind.Delete, l => context.Report(LifecycleEventKind.Output, s, l), cancellationToken).ConfigureAwait(false);
+                    if (hook.TimedOut)
+                    {
+                        context.Report(LifecycleEventKind.HookTimedOut, s, "the delete hook hung and was killed; removing the service anyway");
+                    }
+                }
+
+                await backend.RemoveServiceAsync(s.Service, s.Host, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var rendered = context.Rendered[s.Key];
+                await backend.ApplyServiceAsync(rendered, context.Configs[s.Key], context.Progress, cancellationToken).ConfigureAwait(false);
+                var kind = s.Action == LifecycleAction.Upgrade ? HookKind.Upgrade : HookKind.Install;
+                if (rendered.Hooks.ContainsKey(kind))
+                {
+                    var hook = await backend.RunHookAsync(rendered, kind, l => context.Report(LifecycleEventKind.Output, s, l), cancellationToken).ConfigureAwait(false);
+                    if (!hook.Succeeded)
+                    {
+                        context.Report(hook.TimedOut ? LifecycleEventKind.HookTimedOut : LifecycleEventKind.Warning, s, $"{kind.ToString().ToLowerInvariant()} hook failed");
+                        throw new DeployException(DeployErrorCode.ServiceFailed, $"The {kind.ToString().ToLowerInvariant()} hook of {s.Service} on {s.Host} {(hook.TimedOut ? "ran past its timeout and was killed" : $"exited with {hook.ExitCode}")}:\n{hook.Output}") { Service = s.Service, Host = s.Host };
+                    }
+                }
+            }
+        }
+        catch (DeployException e) when (e.Service is null)
+        {
+            throw new DeployException(e.Code, $"{s.Service} on {s.Host}: {e.Message}", e) { Service = s.Service, Host = e.Host ?? s.Host, Path = e.Path };
+        }
+
+        context.Done[s.Key] = true;
+        context.Report(LifecycleEventKind.StepCompleted, s, "done");
+    }
+
+    public async Task RollbackAsync(LifecycleRun context, CancellationToken cancellationToken)
+    {
+        var before = (context.Previous?.Services ?? []).ToDictionary(x => x.Name, StringComparer.Ordinal);
+        foreach (var s in wave.Steps.Where(s => s.Action == LifecycleAction.Install).Reverse())
+        {
+            if (before.TryGetValue(s.Service, out var had) && had.Hosts.Contains(s.Host, StringComparer.Ordinal))
+            {
+                context.Report(LifecycleEventKind.Warning, s, "was installed before this run: left with the new content (use rollback to a release)");
+                continue;
+            }
+
+            await context.Backend.RemoveServiceAsync(s.Service, s.Host, cancellationToken).ConfigureAwait(false);
+            context.Report(LifecycleEventKind.RollingBack, s, "removed (installed by the rolled-back run)");
+        }
+
+        foreach (var s in wave.Steps.Where(s => s.Action == LifecycleAction.Upgrade))
+        {
+            if (context.PreviousRendered.TryGetValue(s.Key, out var previous))
+            {
+                var configs = context.LiveBefore.TryGetValue(s.Key, out var live) ? live : new Dictionary<string, string>();
+                await context.Backend.ApplyServiceAsync(previous, configs, context.Progress, cancellationToken).ConfigureAwait(false);
+                context.Report(LifecycleEventKind.RollingBack, s, $"restored {previous.Service.Version} with the config files as they were");
+            }
+            else
+            {
+                context.Report(LifecycleEventKind.Warning, s, "upgraded by the rolled-back run: left with the new content (the previous package was not given; use rollback to a release)");
+            }
+        }
+    }
+}
+
+/// <summary>Runs the test hooks of every touched service (<c>--auto-test</c>); a failure fails the run, which rolls it back.</summary>
+internal sealed class AutoTestStep : IOperationStep<LifecycleRun>
+{
+    public string Name => "auto-test";
+
+    public StepJournaling Journaling => StepJournaling.Unrecorded;
+
+    public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
+    {
+        var steps = context.Journal.Plan.Changes.Where(s => s.Action != LifecycleAction.Remove && context.Rendered[s.Key].Hooks.ContainsKey(HookKind.Test)).ToList();
+        var results = await Task.WhenAll(steps.Select(s => context.Backend.RunHookAsync(context.Rendered[s.Key], HookKind.Test, l => context.Report(LifecycleEventKind.Output, s, l), cancellationToken))).ConfigureAwait(false);
+        context.Tests.AddRange(results);
+        foreach (var (s, r) in steps.Zip(results))
+        {
+            context.Report(r.Succeeded ? LifecycleEventKind.TestPassed : LifecycleEventKind.TestFailed, s, r.Succeeded ? "test passed" : r.TimedOut ? "test timed out" : $"test failed (exit {r.ExitCode})");
+        }
+
+        if (results.FirstOrDefault(r => !r.Succeeded) is { } failed)
+        {
+            throw new DeployException(DeployErrorCode.VerificationFailed, $"Auto-test failed: {string.Join(", ", results.Where(r => !r.Succeeded).Select(r => $"{r.Service} on {r.Host}"))}.\n{failed.Output}") { Service = failed.Service, Host = failed.Host };
+        }
+    }
+
+    public Task RollbackAsync(LifecycleRun context, CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Writes the release record on every host: the last step, so a recorded release is a completed one.</summary>
+internal sealed class RecordStep(TimeProvider time) : IOperationStep<LifecycleRun>
+{
+    public string Name => "record-release";
+
+    public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
+    {
+        var record = context.Release(ReleaseOutcome.Succeeded, time.GetUtcNow(), null);
+        await context.Backend.WriteReleaseAsync(record, cancellationToken).ConfigureAwait(false);
+        context.Progress?.Report(new LifecycleProgress(LifecycleEventKind.Recorded, $"release {record.Number} recorded on {context.Backend.Hosts.Count} host(s)"));
+    }
+
+    public Task RollbackAsync(LifecycleRun context, CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,21 @@
+using Deploy.Core.Operations.Locking;
+using Deploy.Core.Sequence;
+
+namespace Deploy.Core.Lifecycle.Hosts;
+
+/// <summary>Options of a <see cref="HostsBackend"/>.</summary>
+public sealed record HostsBackendOptions
+{
+    /// <summary>The directory on every host under which each product keeps its lock, journal, secrets, release
+    /// records and sequence state (<c>&lt;root&gt;/&lt;product&gt;/...</c>). <value>The default is <c>/var/lib/deploy-lifecycle</c>.</value></summary>
+    public string StateRoot { get; init; } = "/var/lib/deploy-lifecycle";
+
+    /// <summary>How services run on the hosts. <value>The default is <see cref="ServiceManagerKind.Auto"/>: systemd where it is PID 1, the process supervisor elsewhere.</value></summary>
+    public ServiceManagerKind ServiceManager { get; init; } = ServiceManagerKind.Auto;
+
+    /// <summary>The product lock's heartbeat and takeover settings. <value>The defaults of <see cref="HostLockOptions"/>.</value></summary>
+    public HostLockOptions Lock { get; init; } = new();
+
+    /// <summary>The clock. <value><see cref="TimeProvider.System"/>.</value></summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}

@@ -1,0 +1,188 @@
+using System.Xml.Linq;
+using Deploy.Core.Errors;
+using Deploy.Core.Hosts;
+using Deploy.Core.Lifecycle.Engine;
+using Deploy.Core.Lifecycle.Merge;
+using Deploy.Core.Lifecycle.Releases;
+using Deploy.Testing;
+using Deploy.Testing.Hosts;
+using Deploy.Testing.Kill;
+using Xunit.Abstractions;
+
+namespace Deploy.Core.Tests.Lifecycle;
+
+/// <summary>Upgrade, rollback, auto-test gating, and interrupted runs (cancelled, SIGKILLed) on three isolated hosts.</summary>
+[Trait("Category", "Integration")]
+[Collection(LifecycleHostsCollection.Name)]
+public sealed class HostsLifecycleUpgradeTests(IsolatedHostsFixture fixture, ITestOutputHelper output) : HostsLifecycleTestBase(fixture, output)
+{
+    [Fact]
+    public async Task Upgrade_of_one_service_keeps_a_user_edit_leaves_other_pids_and_a_conflict_stops_it_at_plan_time()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-up", 18140);
+        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
+        var centos = Host("centos");
+        var before = await p.PidsAsync(centos);
+        var dbBefore = await p.PidsAsync(Host("debian"));
+        var conf = $"{p.BaseDir}/api/app.conf";
+        await centos.RunAsync(CommandSpec.Of("sh", "-c", "echo custom=kept-by-user >> \"$1\"", "sh", conf)).ThrowOnFailure();
+
+        // The package changes api: a new version and a new config line.
+        await File.WriteAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"), (await File.ReadAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"))).Replace("version: 1.0.0", "version: 1.1.0"));
+        var template = Path.Combine(p.Directory, "api", "templates", "app.conf");
+        await File.WriteAllTextAsync(template, (await File.ReadAllTextAsync(template)).Replace("name={{ service.name }}\n", "name={{ service.name }}\nfeature=on\n"));
+        var events = new List<LifecycleProgress>();
+        var result = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Upgrade), Log(events));
+
+        result.Plan.Changes.Select(s => s.Key).Should().BeEquivalentTo("api@bclinux", "api@centos");
+        result.Plan.Configs.Should().ContainSingle(c => c.Host == "centos").Which.Reason.Should().Be("edit on the target kept, package changes merged");
+        var merged = await ReadAsync(centos, conf);
+        merged.Should().Contain("version=1.1.0\n").And.Contain("feature=on\n").And.Contain("custom=kept-by-user\n");
+        var after = await p.PidsAsync(centos);
+        after["web"].Should().Be(before["web"], "web was not touched");
+        after["api"].Should().NotBe(before["api"], "api was restarted with its new files");
+        (await p.PidsAsync(Host("debian"))).Should().Equal(dbBefore);
+        (await Engine(p).HistoryAsync()).Releases.Select(r => (r.Number, r.Operation)).Should().Equal((1, LifecycleOperation.Install), (2, LifecycleOperation.Upgrade));
+
+        // The user changes log_level on bclinux; the package changes the same line: a conflict, reported before any change.
+        await Host("bclinux").RunAsync(CommandSpec.Of("sed", "-i", "s/^log_level=info$/log_level=debug/", conf)).ThrowOnFailure();
+        await File.WriteAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"), (await File.ReadAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"))).Replace("version: 1.1.0", "version: 1.2.0").Replace("values: { port:", "values: { log_level: warn, port:"));
+        var plan = () => Engine(p).PlanAsync(p.InputAsync().Result, new LifecycleRequest(LifecycleOperation.Upgrade));
+        var conflict = (await plan.Should().ThrowAsync<DeployException>()).Which;
+        conflict.Code.Should().Be(DeployErrorCode.MergeConflict);
+        conflict.Host.Should().Be("bclinux");
+        conflict.Message.Should().Contain("log_level=debug").And.Contain("log_level=warn").And.NotContain("token=");
+        (await ReadAsync(Host("bclinux"), conf)).Should().Contain("log_level=debug\n").And.Contain("version=1.1.0\n");
+
+        var kept = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Upgrade) { Conflicts = ConflictResolution.KeepLive }, Log());
+        kept.Release.Number.Should().Be(3);
+        (await ReadAsync(Host("bclinux"), conf)).Should().Contain("log_level=debug\n").And.Contain("version=1.2.0\n");
+    }
+
+    [Fact]
+    public async Task Rollback_to_the_previous_release_restores_the_old_service_keeps_the_user_edit_and_refuses_a_wrong_package()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-rb", 18180);
+        var v1 = await p.InputAsync();
+        await Engine(p).RunAsync(v1, new LifecycleRequest(LifecycleOperation.Install), Log());
+        var centos = Host("centos");
+        var conf = $"{p.BaseDir}/api/app.conf";
+        await File.WriteAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"), (await File.ReadAllTextAsync(Path.Combine(p.Directory, "api", "service.yaml"))).Replace("version: 1.0.0", "version: 2.0.0"));
+        var v2 = await p.InputAsync();
+        await Engine(p).RunAsync(v2, new LifecycleRequest(LifecycleOperation.Upgrade), Log());
+        (await ReadAsync(centos, conf)).Should().Contain("version=2.0.0\n");
+        await centos.RunAsync(CommandSpec.Of("sh", "-c", "echo custom=after-upgrade >> \"$1\"", "sh", conf)).ThrowOnFailure();
+        var web = (await p.PidsAsync(centos))["web"];
+
+        var wrong = () => Engine(p).RunAsync(v2, new LifecycleRequest(LifecycleOperation.Rollback) { Revision = 1 });
+        (await wrong.Should().ThrowAsync<DeployException>()).Which.Should().Match<DeployException>(e => e.Code == DeployErrorCode.InvalidArgument && e.Service == "api");
+
+        var result = await Engine(p).RunAsync(v1, new LifecycleRequest(LifecycleOperation.Rollback), Log());
+        result.Plan.Changes.Select(c => (c.Key, c.Action)).Should().BeEquivalentTo(new[] { ("api@bclinux", LifecycleAction.Upgrade), ("api@centos", LifecycleAction.Upgrade) });
+        result.Plan.Changes.Should().OnlyContain(c => c.Reason.StartsWith("back to release 1: 2.0.0 -> 1.0.0", StringComparison.Ordinal));
+        (await ReadAsync(centos, conf)).Should().Contain("version=1.0.0\n").And.Contain("custom=after-upgrade\n");
+        (await p.PidsAsync(centos))["web"].Should().Be(web);
+        var history = await Engine(p).HistoryAsync();
+        history.Releases.Select(r => (r.Number, r.Operation, r.Version)).Should().Equal((1, LifecycleOperation.Install, "1.0.0"), (2, LifecycleOperation.Upgrade, "1.0.0"), (3, LifecycleOperation.Rollback, "1.0.0"));
+        history.Current!.Services.Single(s => s.Name == "api").Digest.Should().Be(history.Get(1)!.Services.Single(s => s.Name == "api").Digest);
+    }
+
+    [Fact]
+    public async Task An_interrupted_install_is_resumed_by_the_next_run_skipping_completed_steps()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-resume", 18190);
+        using var cancel = new CancellationTokenSource();
+        var first = new SyncProgress<LifecycleProgress>(e =>
+        {
+            _output.WriteLine($"run 1 {e.Kind}: {e.Message}");
+            if (e.Kind == LifecycleEventKind.StepStarted && e.Service == "api")
+            {
+                cancel.Cancel();
+            }
+        });
+        var interrupted = () => Engine(p).RunAsync(p.InputAsync().Result, new LifecycleRequest(LifecycleOperation.Install), first, cancel.Token);
+        (await interrupted.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.Cancelled);
+        (await Host("bclinux").StatAsync("/var/lib/deploy-lifecycle/lc-resume/journal.json")).Should().NotBeNull("the journal (on the first host by name) stays for the next run");
+        (await Engine(p).HistoryAsync()).Releases.Should().BeEmpty();
+        var db = (await p.PidsAsync(Host("debian")))["db"];
+
+        var events = new List<LifecycleProgress>();
+        var result = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log(events));
+        result.Resumed.Should().BeTrue();
+        result.Release.Number.Should().Be(1);
+        events.Should().Contain(e => e.Kind == LifecycleEventKind.Resuming);
+        events.Should().NotContain(e => e.Kind == LifecycleEventKind.StepStarted && e.Service == "db", "the completed wave is skipped");
+        (await p.PidsAsync(Host("debian")))["db"].Should().Be(db);
+        (await p.PidsAsync(Host("centos"))).Keys.Should().BeEquivalentTo("api", "web");
+        (await Host("bclinux").StatAsync("/var/lib/deploy-lifecycle/lc-resume/journal.json")).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Failing_auto_test_of_an_upgrade_puts_the_old_service_back_with_the_user_edit()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-gate", 18210);
+        var old = await p.LoadAsync();
+        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
+        var centos = Host("centos");
+        var conf = $"{p.BaseDir}/api/app.conf";
+        await centos.RunAsync(CommandSpec.Of("sh", "-c", "echo custom=kept >> \"$1\"", "sh", conf)).ThrowOnFailure();
+        var liveBefore = await ReadAsync(centos, conf);
+        var web = (await p.PidsAsync(centos))["web"];
+
+        // Copy the package aside as the installed one, then break api's test in the new version.
+        var v2 = new ShopProduct(_temp.Combine("shop-v2"), p.Name, p.PortBase);
+        CopyTree(p.Directory, v2.Directory);
+        var yaml = Path.Combine(v2.Directory, "api", "service.yaml");
+        await File.WriteAllTextAsync(yaml, (await File.ReadAllTextAsync(yaml)).Replace("version: 1.0.0", "version: 1.1.0").Replace("&& test ! -e", "&& test -e"));
+        var input = await v2.InputAsync() with { Previous = old };
+
+        var upgrade = () => Engine(p).RunAsync(input, new LifecycleRequest(LifecycleOperation.Upgrade) { AutoTest = true }, Log());
+        var error = (await upgrade.Should().ThrowAsync<DeployException>()).Which;
+        error.Code.Should().Be(DeployErrorCode.VerificationFailed);
+        error.Service.Should().Be("api");
+
+        (await ReadAsync(centos, conf)).Should().Be(liveBefore, "the config is back as it was, user edit included");
+        var health = await centos.RunAsync(CommandSpec.Of("sh", $"{p.BaseDir}/api/app/test.sh", Hosts["centos"].Address, p.Port("api").ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        health.StandardOutput.Should().Contain("PASS: ok api 1.0.0", "the old version runs again");
+        (await p.PidsAsync(centos))["web"].Should().Be(web);
+        var history = await Engine(p).HistoryAsync();
+        history.Releases.Select(r => (r.Number, r.Outcome)).Should().Equal((1, ReleaseOutcome.Succeeded), (2, ReleaseOutcome.RolledBack));
+        history.Current!.Services.Single(s => s.Name == "api").Version.Should().Be("1.0.0");
+    }
+
+    [Fact]
+    public async Task Upgrade_killed_with_SIGKILL_between_waves_is_resumed_by_the_next_run_and_then_rolled_back_to_release_1()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-kill", 18220);
+        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
+        var v2 = new ShopProduct(_temp.Combine("shop-v2"), p.Name, p.PortBase);
+        CopyTree(p.Directory, v2.Directory);
+        var yaml = Path.Combine(v2.Directory, "api", "service.yaml");
+        await File.WriteAllTextAsync(yaml, (await File.ReadAllTextAsync(yaml)).Replace("version: 1.0.0", "version: 1.1.0"));
+        var centos = Host("centos");
+        var conf = $"{p.BaseDir}/api/app.conf";
+        var web = (await p.PidsAsync(centos))["web"];
+
+        // Steps: wave-1 (db: keep), wave-2 (api: upgrade), wave-3 (web: keep), record-release. Killed before wave-3.
+        var child = OperationChild.Command(["lifecycle-upgrade", v2.Directory, "api=bclinux,centos;db=debian;web=centos",
+            .. Hosts.Hosts.Select(h => $"{h.Name}={h.Address}:{h.Port}:{h.IdentityFile}:{h.KnownHostsFile}")]);
+        var killed = await KillHarness.KillAtBoundaryAsync(child, 2, TimeSpan.FromSeconds(120));
+        _output.WriteLine(killed.ToString());
+        killed.Step.Should().Be("wave-3");
+        (await ReadAsync(centos, conf)).Should().Contain("version=1.1.0\n", "api was upgraded before the kill");
+        (await Engine(p).HistoryAsync()).Releases.Should().ContainSingle("the killed run recorded nothing yet");
+
+        var events = new List<LifecycleProgress>();
+        var result = await Engine(p).RunAsync(await v2.InputAsync(), new LifecycleRequest(LifecycleOperation.Upgrade), Log(events));
+        result.Resumed.Should().BeTrue();
+        result.Release.Should().Match<ReleaseRecord>(r => r.Number == 2 && r.Outcome == ReleaseOutcome.Succeeded);
+        events.Should().Contain(e => e.Kind == LifecycleEventKind.Warning && e.Message.Contains("upgrade lc-kill", StringComparison.Ordinal), "the dead child's lock is taken over with a note naming it");
+        events.Should().NotContain(e => e.Kind == LifecycleEventKind.StepStarted && e.Service == "api", "the completed wave is not run again");
+        (await Host("bclinux").StatAsync("/var/lib/deploy-lifecycle/lc-kill/journal.json")).Should().BeNull();
+        (await p.PidsAsync(centos))["web"].Should().Be(web);
+
+        var back = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Rollback) { Revision = 1 }, Log());
+        back.Release.Number.Should().Be(3);
+        (await ReadAsync(centos, conf)).Should().Contain("version=1.0.0\n");
+    }
+}
