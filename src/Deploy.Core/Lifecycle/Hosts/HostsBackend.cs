@@ -8,7 +8,9 @@ using Deploy.Core.Lifecycle.Releases;
 using Deploy.Core.Lifecycle.Templates;
 using Deploy.Core.Operations.Journaling;
 using Deploy.Core.Operations.Locking;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Applying;
+using Deploy.Core.Sequence.Model;
+using Deploy.Core.Sequence.Planning;
 
 namespace Deploy.Core.Lifecycle.Hosts;
 

@@ -1,5 +1,5 @@
 using Deploy.Core.Operations.Locking;
-using Deploy.Core.Sequence;
+using Deploy.Core.Sequence.Services;
 
 namespace Deploy.Core.Lifecycle.Hosts;
 
