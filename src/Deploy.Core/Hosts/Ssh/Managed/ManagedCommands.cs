@@ -1,0 +1,140 @@
+using System.Text;
+using Deploy.Core.Errors;
+using Microsoft.Extensions.Logging;
+
+namespace Deploy.Core.Hosts.Ssh.Managed;
+
+/// <summary>
+/// Commands over the managed connection, each on its own exec channel: at most
+/// <see cref="SshHostOptions.MaxSessions"/> at once, output streamed through the shared <see cref="OutputPump"/>,
+/// standard input fed and closed, a time limit or cancellation answered by killing the remote job.
+/// </summary>
+internal sealed class ManagedCommands : IDisposable
+{
+    private readonly ManagedConnection _connection;
+    private readonly SshHostOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _slots;
+
+    public ManagedCommands(ManagedConnection connection, SshHostOptions options, ILogger logger)
+    {
+        _connection = connection;
+        _options = options;
+        _logger = logger;
+        _slots = new SemaphoreSlim(options.MaxSessions, options.MaxSessions);
+    }
+
+    private string Name => _connection.Name;
+
+    /// <summary>Runs <paramref name="command"/> (its shell form <paramref name="line"/>); one attempt, the caller retries.</summary>
+    public async Task<CommandResult> RunAsync(CommandSpec command, string line, CancellationToken cancellationToken)
+    {
+        var display = command.Display;
+        HostLog.CommandStarting(_logger, Name, display);
+        var start = _options.TimeProvider.GetTimestamp();
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var channel = await StartAsync(line, display, cancellationToken).ConfigureAwait(false);
+            using var timeout = command.Timeout is { } t ? new CancellationTokenSource(t, _options.TimeProvider) : new CancellationTokenSource();
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            var stdout = new StringBuilder();
+            var stderr = new StringBuilder();
+            var pump = new OutputPump(command, Name, _logger);
+            var stdoutTask = pump.PumpAsync(new StreamReader(channel.Command.OutputStream, Encoding.UTF8), OutputStream.StandardOutput, stdout);
+            var stderrTask = pump.PumpAsync(new StreamReader(channel.Command.ExtendedOutputStream, Encoding.UTF8), OutputStream.StandardError, stderr);
+            var feed = FeedAsync(command.StandardInput, channel.Input, linked.Token);
+            try
+            {
+                await channel.Execution.WaitAsync(linked.Token).ConfigureAwait(false);
+                await Task.WhenAll(stdoutTask, stderrTask).WaitAsync(linked.Token).ConfigureAwait(false);
+                await feed.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (linked.IsCancellationRequested)
+            {
+                SshLog.KillingRemote(_logger, Name, timeout.IsCancellationRequested ? "timeout" : "cancellation", display);
+                await KillJobAsync(channel.Job).ConfigureAwait(false);
+                await channel.DrainAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new DeployException(DeployErrorCode.Timeout, $"Command did not finish within {command.Timeout} on {Name} and was killed: {display}", e) { Host = Name, Command = display };
+                }
+
+                throw new OperationCanceledException("The command was cancelled and killed.", e, cancellationToken);
+            }
+            catch (Exception e) when (ManagedErrors.IsTransport(e))
+            {
+                _connection.MarkSuspect();
+                throw ManagedErrors.Transport(Name, e, display);
+            }
+
+            var exit = channel.ExitCode ?? throw Dropped(display);
+            var result = new CommandResult(display, exit, stdout.ToString(), stderr.ToString(), _options.TimeProvider.GetElapsedTime(start)) { Host = Name };
+            HostLog.CommandFinished(_logger, Name, display, result.ExitCode, result.Duration.TotalMilliseconds);
+            return result;
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    /// <summary>Opens a channel running <paramref name="line"/> (not counted against the command slots).</summary>
+    public async Task<ManagedChannel> StartAsync(string line, string display, CancellationToken cancellationToken)
+    {
+        var client = await _connection.GetClientAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return ManagedChannel.Start(client, AgentSession.NewJobId(), line);
+        }
+        catch (Exception e) when (ManagedErrors.IsTransport(e))
+        {
+            _connection.MarkSuspect();
+            throw ManagedErrors.Transport(Name, e, display);
+        }
+    }
+
+    /// <summary>The error for a channel that closed without an exit status: the connection dropped.</summary>
+    public SshTransportException Dropped(string display)
+    {
+        _connection.MarkSuspect();
+        return new SshTransportException(DeployErrorCode.HostUnreachable, $"The SSH connection to {Name} dropped before the command finished: {display}") { Host = Name, Command = display };
+    }
+
+    /// <summary>Kills job <paramref name="job"/> and every process that inherited it (best effort: a dead connection killed it already).</summary>
+    public async Task KillJobAsync(string job)
+    {
+        try
+        {
+            using var killer = await StartAsync(CommandLine.Join(RemoteScripts.KillJob.ToCommand([job]).Argv), "kill job", CancellationToken.None).ConfigureAwait(false);
+            killer.Input.Dispose();
+            await killer.DrainAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+        }
+        catch (DeployException)
+        {
+            // The connection is gone, and with it the job's channel.
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _slots.Dispose();
+
+    private static async Task FeedAsync(Stream? input, Stream channel, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (input is not null)
+            {
+                await input.CopyToAsync(channel, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException || ManagedErrors.IsTransport(e))
+        {
+            // The command exited without reading all of its input: its exit code tells what happened.
+        }
+        finally
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
