@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using Renci.SshNet;
 
@@ -9,12 +10,17 @@ namespace Deploy.Core.Hosts.Ssh.Managed;
 /// </summary>
 internal sealed class ManagedChannel : IDisposable
 {
-    private ManagedChannel(string job, SshCommand command, Task execution, Stream input)
+    private ManagedChannel(string job, SshCommand command, Task execution, Stream input, byte[] marker)
     {
         Job = job;
         Command = command;
         Execution = execution;
         Input = input;
+
+        // Whatever the login shell's rc files print comes before the markers and never reaches the command's output.
+        Ready = Task.WhenAll(
+            SpareChannel.SkipPastAsync(command.OutputStream, marker, null, CancellationToken.None),
+            SpareChannel.SkipPastAsync(command.ExtendedOutputStream, marker, null, CancellationToken.None));
     }
 
     /// <summary>The job id the command runs as.</summary>
@@ -29,15 +35,27 @@ internal sealed class ManagedChannel : IDisposable
     /// <summary>The command's standard input; disposing it sends EOF.</summary>
     public Stream Input { get; }
 
-    /// <summary>Opens a channel on <paramref name="client"/> running the shell command line <paramref name="line"/>.</summary>
-    public static ManagedChannel Start(SshClient client, string job, string line)
+    /// <summary>
+    /// Completes once the command runs: the login shell's output is skipped and the output streams hold the command's
+    /// own. Faults with <see cref="IOException"/> when the channel closed before (the login failed, the connection dropped).
+    /// </summary>
+    public Task Ready { get; }
+
+    /// <summary>
+    /// Opens a channel on <paramref name="client"/> running the shell command line <paramref name="line"/>. Without
+    /// <paramref name="input"/> the command reads <c>/dev/null</c>: SSH.NET sends no EOF for an input stream that
+    /// never carried a byte, so a command reading stdin would wait forever.
+    /// </summary>
+    public static ManagedChannel Start(SshClient client, string job, string line, bool input)
     {
-        var command = client.CreateCommand("DEPLOY_SSH_JOB=" + job + "; export DEPLOY_SSH_JOB; " + line, Encoding.UTF8);
+        line = input ? line : "exec </dev/null; " + line;
+        var marker = "DEPLOY-" + RandomNumberGenerator.GetHexString(32, lowercase: true);
+        var command = client.CreateCommand($"printf '%s\\n' {marker}; printf '%s\\n' {marker} >&2; DEPLOY_SSH_JOB={job}; export DEPLOY_SSH_JOB; {line}", Encoding.UTF8);
         try
         {
             command.CommandTimeout = Timeout.InfiniteTimeSpan;
             var execution = command.ExecuteAsync(CancellationToken.None);
-            return new ManagedChannel(job, command, execution, command.CreateInputStream());
+            return new ManagedChannel(job, command, execution, command.CreateInputStream(), Encoding.ASCII.GetBytes(marker + "\n"));
         }
         catch
         {

@@ -35,17 +35,19 @@ internal sealed class ManagedCommands : IDisposable
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var channel = await StartAsync(line, display, cancellationToken).ConfigureAwait(false);
+            var head = await ReadHeadAsync(command.StandardInput, cancellationToken).ConfigureAwait(false);
+            using var channel = await StartAsync(line, display, input: head.Length > 0, cancellationToken).ConfigureAwait(false);
             using var timeout = command.Timeout is { } t ? new CancellationTokenSource(t, _options.TimeProvider) : new CancellationTokenSource();
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             var stdout = new StringBuilder();
             var stderr = new StringBuilder();
             var pump = new OutputPump(command, Name, _logger);
-            var stdoutTask = pump.PumpAsync(new StreamReader(channel.Command.OutputStream, Encoding.UTF8), OutputStream.StandardOutput, stdout);
-            var stderrTask = pump.PumpAsync(new StreamReader(channel.Command.ExtendedOutputStream, Encoding.UTF8), OutputStream.StandardError, stderr);
-            var feed = FeedAsync(command.StandardInput, channel.Input, linked.Token);
+            var feed = FeedAsync(channel, head, command.StandardInput, linked.Token);
             try
             {
+                await channel.Ready.WaitAsync(linked.Token).ConfigureAwait(false);
+                var stdoutTask = pump.PumpAsync(new StreamReader(channel.Command.OutputStream, Encoding.UTF8), OutputStream.StandardOutput, stdout);
+                var stderrTask = pump.PumpAsync(new StreamReader(channel.Command.ExtendedOutputStream, Encoding.UTF8), OutputStream.StandardError, stderr);
                 await channel.Execution.WaitAsync(linked.Token).ConfigureAwait(false);
                 await Task.WhenAll(stdoutTask, stderrTask).WaitAsync(linked.Token).ConfigureAwait(false);
                 await feed.ConfigureAwait(false);
@@ -61,6 +63,10 @@ internal sealed class ManagedCommands : IDisposable
                 }
 
                 throw new OperationCanceledException("The command was cancelled and killed.", e, cancellationToken);
+            }
+            catch (IOException) when (channel.Ready.IsFaulted)
+            {
+                throw Dropped(display);
             }
             catch (Exception e) when (ManagedErrors.IsTransport(e))
             {
@@ -79,13 +85,13 @@ internal sealed class ManagedCommands : IDisposable
         }
     }
 
-    /// <summary>Opens a channel running <paramref name="line"/> (not counted against the command slots).</summary>
-    public async Task<ManagedChannel> StartAsync(string line, string display, CancellationToken cancellationToken)
+    /// <summary>Opens a channel running <paramref name="line"/> (not counted against the command slots); see <see cref="ManagedChannel.Start"/>.</summary>
+    public async Task<ManagedChannel> StartAsync(string line, string display, bool input, CancellationToken cancellationToken)
     {
         var client = await _connection.GetClientAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return ManagedChannel.Start(client, AgentSession.NewJobId(), line);
+            return ManagedChannel.Start(client, AgentSession.NewJobId(), line, input);
         }
         catch (Exception e) when (ManagedErrors.IsTransport(e))
         {
@@ -106,7 +112,7 @@ internal sealed class ManagedCommands : IDisposable
     {
         try
         {
-            using var killer = await StartAsync(CommandLine.Join(RemoteScripts.KillJob.ToCommand([job]).Argv), "kill job", CancellationToken.None).ConfigureAwait(false);
+            using var killer = await StartAsync(CommandLine.Join(RemoteScripts.KillJob.ToCommand([job]).Argv), "kill job", input: false, CancellationToken.None).ConfigureAwait(false);
             killer.Input.Dispose();
             await killer.DrainAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
         }
@@ -119,13 +125,29 @@ internal sealed class ManagedCommands : IDisposable
     /// <inheritdoc />
     public void Dispose() => _slots.Dispose();
 
-    private static async Task FeedAsync(Stream? input, Stream channel, CancellationToken cancellationToken)
+    /// <summary>The first bytes of the input (empty when there is none): whether a command gets stdin at all depends on them.</summary>
+    private static async Task<ReadOnlyMemory<byte>> ReadHeadAsync(Stream? input, CancellationToken cancellationToken)
+    {
+        if (input is null)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        var head = new byte[81920];
+        var n = await input.ReadAsync(head, cancellationToken).ConfigureAwait(false);
+        return head.AsMemory(0, n);
+    }
+
+    private static async Task FeedAsync(ManagedChannel channel, ReadOnlyMemory<byte> head, Stream? input, CancellationToken cancellationToken)
     {
         try
         {
-            if (input is not null)
+            // Input (and its end) goes to the command once it runs, not to the login shell before it.
+            await channel.Ready.ConfigureAwait(false);
+            if (head.Length > 0 && input is not null)
             {
-                await input.CopyToAsync(channel, cancellationToken).ConfigureAwait(false);
+                await channel.Input.WriteAsync(head, cancellationToken).ConfigureAwait(false);
+                await input.CopyToAsync(channel.Input, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException || ManagedErrors.IsTransport(e))
@@ -134,7 +156,7 @@ internal sealed class ManagedCommands : IDisposable
         }
         finally
         {
-            await channel.DisposeAsync().ConfigureAwait(false);
+            await channel.Input.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

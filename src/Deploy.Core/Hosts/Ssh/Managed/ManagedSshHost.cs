@@ -145,10 +145,11 @@ public sealed class ManagedSshHost : IHost
 
     private async Task<Stream> OpenReadOnceAsync(string path, CancellationToken cancellationToken)
     {
-        var channel = await _commands.StartAsync(CommandLine.Join(["exec", .. RemoteScripts.OpenRead.ToCommand([path]).Argv]), "read " + path, cancellationToken).ConfigureAwait(false);
+        var channel = await _commands.StartAsync(CommandLine.Join(["exec", .. RemoteScripts.OpenRead.ToCommand([path]).Argv]), "read " + path, input: false, cancellationToken).ConfigureAwait(false);
         try
         {
             await channel.Input.DisposeAsync().ConfigureAwait(false);
+            await channel.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
             var first = new byte[1];
             var n = await channel.Command.OutputStream.ReadAsync(first, cancellationToken).ConfigureAwait(false);
             if (n == 1 && first[0] == (byte)'K')
@@ -157,6 +158,11 @@ public sealed class ManagedSshHost : IHost
             }
 
             await channel.DrainAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+        catch (IOException) when (channel.Ready.IsFaulted)
+        {
+            channel.Dispose();
+            throw _commands.Dropped("read " + path);
         }
         catch
         {

@@ -55,8 +55,8 @@ internal sealed class ManagedUploader
         var missing = await _files.MissingLevelsAsync(UploadLayout.ParentsOf(targets), cancellationToken).ConfigureAwait(false);
         var layout = UploadLayout.Create(targets, id, missing);
 
-        using var channel = await _commands.StartAsync(CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, "auto")]), "upload", cancellationToken).ConfigureAwait(false);
-        var stderr = new StreamReader(channel.Command.ExtendedOutputStream, Encoding.UTF8).ReadToEndAsync(CancellationToken.None);
+        using var channel = await _commands.StartAsync(CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, "auto")]), "upload", input: true, cancellationToken).ConfigureAwait(false);
+        var stderr = ReadErrorsAsync(channel);
         long sent = 0;
         try
         {
@@ -70,8 +70,17 @@ internal sealed class ManagedUploader
             }
             catch (Exception e) when (e is DeployException || (placeAfter is { IsFaulted: true } && e is not OperationCanceledException))
             {
-                // Cut before the commit mark: the remote side places nothing and removes its temps. Wait for that.
-                await channel.Execution.WaitAsync(cancellationToken).ConfigureAwait(false);
+                // Cut before the commit mark: the remote side places nothing and removes its temps. Wait for that;
+                // but a stream that never carried a byte gets no EOF from SSH.NET, so its script is killed instead.
+                if (channel.Input.Position > 0)
+                {
+                    await channel.Execution.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _commands.KillJobAsync(channel.Job).ConfigureAwait(false);
+                }
+
                 throw;
             }
 
@@ -94,5 +103,18 @@ internal sealed class ManagedUploader
         }
 
         return sent;
+    }
+
+    private static async Task<string> ReadErrorsAsync(ManagedChannel channel)
+    {
+        try
+        {
+            await channel.Ready.ConfigureAwait(false);
+            return await new StreamReader(channel.Command.ExtendedOutputStream, Encoding.UTF8).ReadToEndAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 }
