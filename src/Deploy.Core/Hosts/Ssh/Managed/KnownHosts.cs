@@ -49,14 +49,15 @@ internal static class KnownHosts
     {
         var type = KeyType(blob);
         var key = Convert.ToBase64String(blob);
-        var verdict = Verdict.Unknown;
-        foreach (var entry in Entries(lines))
+        var entries = Entries(lines).ToList();
+        if (entries.Any(e => e.Marker == "@revoked" && e.Key == key))
         {
-            if (entry.Marker == "@revoked" && entry.Key == key)
-            {
-                return Verdict.Changed;
-            }
+            return Verdict.Changed; // wherever else the key is listed
+        }
 
+        var verdict = Verdict.Unknown;
+        foreach (var entry in entries)
+        {
             if (entry.Marker is not null || !Matches(entry.Hosts, hostName))
             {
                 continue;

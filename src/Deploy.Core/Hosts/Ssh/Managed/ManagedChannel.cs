@@ -18,9 +18,11 @@ internal sealed class ManagedChannel : IDisposable
         Input = input;
 
         // Whatever the login shell's rc files print comes before the markers and never reaches the command's output.
+        Output = BlockingReads.Synchronous(command.OutputStream);
+        Errors = BlockingReads.Synchronous(command.ExtendedOutputStream);
         Ready = Task.WhenAll(
-            SpareChannel.SkipPastAsync(command.OutputStream, marker, null, CancellationToken.None),
-            SpareChannel.SkipPastAsync(command.ExtendedOutputStream, marker, null, CancellationToken.None));
+            BlockingReads.OnOwnThread(() => SpareChannel.SkipPastAsync(Output, marker, null, CancellationToken.None)),
+            BlockingReads.OnOwnThread(() => SpareChannel.SkipPastAsync(Errors, marker, null, CancellationToken.None)));
     }
 
     /// <summary>The job id the command runs as.</summary>
@@ -31,6 +33,12 @@ internal sealed class ManagedChannel : IDisposable
 
     /// <summary>Completes when the channel closes.</summary>
     public Task Execution { get; }
+
+    /// <summary>The command's stdout; reads block (see <see cref="BlockingReads"/>): read it on a thread of its own.</summary>
+    public Stream Output { get; }
+
+    /// <summary>The command's stderr; reads block (see <see cref="BlockingReads"/>): read it on a thread of its own.</summary>
+    public Stream Errors { get; }
 
     /// <summary>The command's standard input; disposing it sends EOF.</summary>
     public Stream Input { get; }

@@ -46,8 +46,8 @@ internal sealed class ManagedCommands : IDisposable
             try
             {
                 await channel.Ready.WaitAsync(linked.Token).ConfigureAwait(false);
-                var stdoutTask = pump.PumpAsync(new StreamReader(channel.Command.OutputStream, Encoding.UTF8), OutputStream.StandardOutput, stdout);
-                var stderrTask = pump.PumpAsync(new StreamReader(channel.Command.ExtendedOutputStream, Encoding.UTF8), OutputStream.StandardError, stderr);
+                var stdoutTask = BlockingReads.OnOwnThread(() => pump.PumpAsync(new StreamReader(channel.Output, Encoding.UTF8), OutputStream.StandardOutput, stdout));
+                var stderrTask = BlockingReads.OnOwnThread(() => pump.PumpAsync(new StreamReader(channel.Errors, Encoding.UTF8), OutputStream.StandardError, stderr));
                 await channel.Execution.WaitAsync(linked.Token).ConfigureAwait(false);
                 await Task.WhenAll(stdoutTask, stderrTask).WaitAsync(linked.Token).ConfigureAwait(false);
                 await feed.ConfigureAwait(false);
@@ -55,7 +55,7 @@ internal sealed class ManagedCommands : IDisposable
             catch (OperationCanceledException e) when (linked.IsCancellationRequested)
             {
                 SshLog.KillingRemote(_logger, Name, timeout.IsCancellationRequested ? "timeout" : "cancellation", display);
-                await KillJobAsync(channel.Job).ConfigureAwait(false);
+                await KillJobAsync(channel).ConfigureAwait(false);
                 await channel.DrainAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
                 if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
@@ -107,12 +107,24 @@ internal sealed class ManagedCommands : IDisposable
         return new SshTransportException(DeployErrorCode.HostUnreachable, $"The SSH connection to {Name} dropped before the command finished: {display}") { Host = Name, Command = display };
     }
 
-    /// <summary>Kills job <paramref name="job"/> and every process that inherited it (best effort: a dead connection killed it already).</summary>
-    public async Task KillJobAsync(string job)
+    /// <summary>
+    /// Kills the channel's job and every process that inherited it (best effort: a dead connection killed it already).
+    /// A command still in the login shell's rc files has no job yet: the kill waits until it runs.
+    /// </summary>
+    public async Task KillJobAsync(ManagedChannel channel)
     {
         try
         {
-            using var killer = await StartAsync(CommandLine.Join(RemoteScripts.KillJob.ToCommand([job]).Argv), "kill job", input: false, CancellationToken.None).ConfigureAwait(false);
+            await channel.Ready.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or TimeoutException)
+        {
+            return; // the channel closed before its command started (or never will start): nothing to kill
+        }
+
+        try
+        {
+            using var killer = await StartAsync(CommandLine.Join(RemoteScripts.KillJob.ToCommand([channel.Job]).Argv), "kill job", input: false, CancellationToken.None).ConfigureAwait(false);
             killer.Input.Dispose();
             await killer.DrainAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
         }

@@ -31,7 +31,7 @@ internal sealed class ManagedReadStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        var n = _channel.Command.OutputStream.Read(buffer);
+        var n = _channel.Output.Read(buffer);
         if (n == 0 && buffer.Length > 0)
         {
             _channel.DrainAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
@@ -46,7 +46,8 @@ internal sealed class ManagedReadStream : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var n = await _channel.Command.OutputStream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        // A blocking read, moved off the caller's thread (see BlockingReads); the data is usually there already.
+        var n = await Task.Run(() => _channel.Output.Read(buffer.Span), cancellationToken).ConfigureAwait(false);
         if (n == 0 && buffer.Length > 0)
         {
             await _channel.DrainAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);

@@ -151,7 +151,7 @@ public sealed class ManagedSshHost : IHost
             await channel.Input.DisposeAsync().ConfigureAwait(false);
             await channel.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
             var first = new byte[1];
-            var n = await channel.Command.OutputStream.ReadAsync(first, cancellationToken).ConfigureAwait(false);
+            var n = await BlockingReads.OnOwnThread(() => channel.Output.ReadAsync(first, CancellationToken.None).AsTask()).WaitAsync(cancellationToken).ConfigureAwait(false);
             if (n == 1 && first[0] == (byte)'K')
             {
                 return new ManagedReadStream(channel, Name, path);

@@ -78,7 +78,7 @@ internal sealed class ManagedUploader
                 }
                 else
                 {
-                    await _commands.KillJobAsync(channel.Job).ConfigureAwait(false);
+                    await _commands.KillJobAsync(channel).ConfigureAwait(false);
                 }
 
                 throw;
@@ -88,7 +88,7 @@ internal sealed class ManagedUploader
         }
         catch (OperationCanceledException)
         {
-            await _commands.KillJobAsync(channel.Job).ConfigureAwait(false);
+            await _commands.KillJobAsync(channel).ConfigureAwait(false);
             throw;
         }
         catch (Exception e) when (ManagedErrors.IsTransport(e))
@@ -110,7 +110,7 @@ internal sealed class ManagedUploader
         try
         {
             await channel.Ready.ConfigureAwait(false);
-            return await new StreamReader(channel.Command.ExtendedOutputStream, Encoding.UTF8).ReadToEndAsync(CancellationToken.None).ConfigureAwait(false);
+            return await BlockingReads.OnOwnThread(() => new StreamReader(channel.Errors, Encoding.UTF8).ReadToEndAsync(CancellationToken.None)).ConfigureAwait(false);
         }
         catch (IOException)
         {
