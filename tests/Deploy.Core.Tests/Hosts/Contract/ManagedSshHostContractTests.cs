@@ -5,8 +5,12 @@ using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Hosts.Contract;
 
-/// <summary>The <see cref="IHost"/> contract on <see cref="ManagedSshHost"/> (SSH.NET) against a real sshd on this machine.</summary>
-public sealed class ManagedSshHostContractTests(SshServerFixture fixture) : HostContractTests, IClassFixture<SshServerFixture>
+/// <summary>
+/// The <see cref="IHost"/> contract on <see cref="ManagedSshHost"/> (SSH.NET) against a real sshd on this machine. Its
+/// logins skip the machine's rc files: the managed transport starts a login shell per command, and this machine's
+/// wait on a pyenv lock each time (the OpenSSH suite keeps them, and its sessions pay once).
+/// </summary>
+public sealed class ManagedSshHostContractTests(CleanShellSshServerFixture fixture) : HostContractTests, IClassFixture<CleanShellSshServerFixture>
 {
     protected override string Root => Scratch.Path + "/work";
 

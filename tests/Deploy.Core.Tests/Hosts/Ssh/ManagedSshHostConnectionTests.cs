@@ -8,12 +8,12 @@ namespace Deploy.Core.Tests.Hosts.Ssh;
 
 /// <summary>What only the managed transport does: passphrase keys, ssh's hashed known_hosts, the jump host over a forwarded port.</summary>
 [Trait("Category", "Integration")]
-public sealed class ManagedSshHostConnectionTests : IClassFixture<SshServerFixture>, IDisposable
+public sealed class ManagedSshHostConnectionTests : IClassFixture<CleanShellSshServerFixture>, IDisposable
 {
     private readonly SshServer _server;
     private readonly TempDirectory _dir = new("managed-conn");
 
-    public ManagedSshHostConnectionTests(SshServerFixture fixture) => _server = fixture.Server;
+    public ManagedSshHostConnectionTests(CleanShellSshServerFixture fixture) => _server = fixture.Server;
 
     public void Dispose() => _dir.Dispose();
 
@@ -53,7 +53,7 @@ public sealed class ManagedSshHostConnectionTests : IClassFixture<SshServerFixtu
     public async Task A_jump_host_carries_the_connection_through_a_forwarded_port()
     {
         // The target is a second sshd that also trusts the fixture's client key; the jump is the fixture's sshd.
-        await using var target = await SshServer.StartAsync();
+        await using var target = await SshServer.StartAsync(LoginShell.Clean);
         await File.AppendAllTextAsync(Path.Combine(target.Directory, "authorized_keys"), File.ReadAllText(_server.IdentityFile + ".pub"));
         var knownHosts = _dir.WriteFile("known_hosts", File.ReadAllText(_server.KnownHostsFile) + File.ReadAllText(target.KnownHostsFile));
         var options = target.HostOptions() with
