@@ -85,7 +85,7 @@ public abstract partial class HostContractTests
         => Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories).Where(f => f.Contains("/.deploy-", StringComparison.Ordinal));
 
     /// <summary>Reports synchronously, unlike <see cref="Progress{T}"/>, so assertions see every report.</summary>
-    protected sealed class SyncProgress(Action<TransferProgress> report) : IProgress<TransferProgress>
+    internal sealed class SyncProgress(Action<TransferProgress> report) : IProgress<TransferProgress>
     {
         public void Report(TransferProgress value) => report(value);
     }

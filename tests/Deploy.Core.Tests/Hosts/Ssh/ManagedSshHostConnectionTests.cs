@@ -103,6 +103,40 @@ public sealed class ManagedSshHostConnectionTests : IClassFixture<CleanShellSshS
         host.Connects.Should().Be(2);
     }
 
+    [Fact]
+    public async Task A_connection_cut_mid_upload_leaves_no_partial_file_at_any_destination()
+    {
+        var dest = _dir.Combine("dst");
+        await using var host = Create(o => o with { RemoteTempDirectory = _dir.Path });
+        var content = new byte[2_000_000];
+        var files = new List<FileUpload>();
+        for (var i = 0; i < 40; i++)
+        {
+            content[0] = (byte)i;
+            var local = _dir.Combine("src" + i);
+            await File.WriteAllBytesAsync(local, content);
+            files.Add(new FileUpload(local, $"{dest}/中文 {i}.bin"));
+        }
+
+        var cut = 0;
+        var progress = new Contract.HostContractTests.SyncProgress(p =>
+        {
+            if (p.FilesDone == 10 && Interlocked.Exchange(ref cut, 1) == 0)
+            {
+                _server.KillAllConnections();
+            }
+        });
+
+        var act = () => host.UploadAsync(files, progress);
+
+        (await act.Should().ThrowAsync<DeployException>()).Which.Code.Should().BeOneOf(DeployErrorCode.HostUnreachable, DeployErrorCode.TransferFailed);
+        cut.Should().Be(1);
+        files.Where(f => File.Exists(f.TargetPath)).Should().BeEmpty("files are placed only after the whole stream arrived");
+        await using var next = Create(o => o with { RemoteTempDirectory = _dir.Path });
+        await next.UploadAsync([new FileUpload(files[0].LocalPath, dest + "/after.bin")]);
+        File.ReadAllBytes(dest + "/after.bin").Length.Should().Be(content.Length);
+    }
+
     private ManagedSshHost Create(Func<SshHostOptions, SshHostOptions> configure)
         => new(configure(_server.HostOptions() with { Transport = SshTransport.Managed, RetryAttempts = 0 }));
 }
