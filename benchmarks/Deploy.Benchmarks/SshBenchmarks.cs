@@ -6,7 +6,8 @@ using Deploy.Testing;
 namespace Deploy.Benchmarks;
 
 /// <summary>
-/// Suite <c>ssh</c>: against one local sshd, 100 sequential commands through <see cref="SshHost"/> vs plain ssh
+/// Suite <c>ssh</c>: against one local sshd, 100 sequential commands through <see cref="SshHost"/> and the managed
+/// transport (<see cref="Deploy.Core.Hosts.Ssh.Managed.ManagedSshHost"/>) vs plain ssh
 /// (multiplexed over a ControlMaster, and a fresh connection each), and a 10,000-file (~45 MB) tree upload vs
 /// <c>tar c | ssh tar x</c>, <c>rsync -a</c> and <c>scp -r</c> over the same sshd.
 /// </summary>
@@ -14,6 +15,7 @@ public static class SshBenchmarks
 {
     private const string Suite = "ssh";
     private const string Ours = "Deploy SDK";
+    private const string OursManaged = "Deploy SDK (managed SSH.NET)";
 
     public static async Task RunAsync(Harness harness)
     {
@@ -32,12 +34,13 @@ public static class SshBenchmarks
         var scpArgs = mux.Select(a => a == "-p" ? "-P" : a).Where((a, i) => a != "-l" && (i == 0 || mux[i - 1] != "-l")).Concat(["-o", "User=" + server.User]).ToArray();
         await ExecAsync("ssh", [.. mux, "-o", "ControlMaster=yes", "-o", "ControlPersist=600", "-f", "-N", "127.0.0.1"]);
         await using var host = server.CreateHost(o => o with { ExtraOptions = Environment.GetEnvironmentVariable("DEPLOY_BENCH_SSH_OPTION") is { Length: > 0 } extra ? [extra] : [] });
+        await using var managed = SshHosts.Create(server.HostOptions() with { Transport = SshTransport.Managed });
         var cases = Environment.GetEnvironmentVariable("DEPLOY_BENCH_SSH_CASES") ?? "commands,upload";
         try
         {
             if (cases.Contains("commands", StringComparison.Ordinal))
             {
-                await MeasureCommandsAsync(harness, host, common, mux);
+                await MeasureCommandsAsync(harness, host, managed, common, mux);
             }
 
             if (!cases.Contains("upload", StringComparison.Ordinal))
@@ -84,6 +87,7 @@ public static class SshBenchmarks
             await harness.MeasureInterleavedAsync(Suite, "upload 10k files",
             [
                 (Ours, async () => await host.UploadAsync(relative.Select(r => new FileUpload(Path.Combine(source, r), dest + "/" + r)).ToList()), null),
+                (OursManaged, async () => await managed.UploadAsync(relative.Select(r => new FileUpload(Path.Combine(source, r), dest + "/" + r)).ToList()), null),
                 ("tar c | ssh tar x", () => ExecAsync("bash", ["-c", $"set -o pipefail; tar c -C {CommandLine.Quote(source)} . | {sshCommand} 127.0.0.1 tar x -C {CommandLine.Quote(dest)}"]), null),
                 ("rsync -a", () => ExecAsync("rsync", ["-a", "-e", sshCommand, source + "/", "127.0.0.1:" + dest + "/"]), null),
                 // scp costs seconds per run: three rounds tell its order of magnitude.
@@ -98,7 +102,7 @@ public static class SshBenchmarks
         }
     }
 
-    private static async Task MeasureCommandsAsync(Harness harness, SshHost host, string[] common, string[] mux)
+    private static async Task MeasureCommandsAsync(Harness harness, SshHost host, IHost managed, string[] common, string[] mux)
     {
         Console.WriteLine("ssh: 100 sequential commands (true)");
         await harness.MeasureAsync(Suite, "100 commands", Ours, async () =>
@@ -106,6 +110,13 @@ public static class SshBenchmarks
             for (var i = 0; i < 100; i++)
             {
                 await host.RunAsync(CommandSpec.Of("true"));
+            }
+        });
+        await harness.MeasureAsync(Suite, "100 commands", OursManaged, async () =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                await managed.RunAsync(CommandSpec.Of("true"));
             }
         });
         await harness.MeasureAsync(Suite, "100 commands", "ssh (ControlMaster)", async () =>

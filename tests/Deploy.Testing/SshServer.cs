@@ -12,12 +12,14 @@ namespace Deploy.Testing;
 public sealed class SshServer : IAsyncDisposable
 {
     private readonly string _dir;
+    private readonly LoginShell _loginShell;
     private Process? _sshd;
 
-    private SshServer(string dir, int port)
+    private SshServer(string dir, int port, LoginShell loginShell)
     {
         _dir = dir;
         Port = port;
+        _loginShell = loginShell;
     }
 
     /// <summary>The port sshd listens on (127.0.0.1).</summary>
@@ -46,8 +48,12 @@ public sealed class SshServer : IAsyncDisposable
 
     private string LogFile => Path.Combine(_dir, "sshd.log");
 
-    /// <summary>Generates keys and a config, starts sshd, and waits until it answers with its banner.</summary>
-    public static async Task<SshServer> StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>Generates keys and a config, starts sshd, and waits until it answers with its banner. Logins run the
+    /// machine's rc files (<see cref="LoginShell.Machine"/>).</summary>
+    public static Task<SshServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(LoginShell.Machine, cancellationToken);
+
+    /// <summary>As <see cref="StartAsync(CancellationToken)"/>, with logins that behave as <paramref name="loginShell"/> says.</summary>
+    public static async Task<SshServer> StartAsync(LoginShell loginShell, CancellationToken cancellationToken = default)
     {
         // Short path: ssh's ControlPath sockets and sshd's files must stay well under the 108-byte socket limit.
         var dir = Path.Combine("/tmp", "dsshd-" + Guid.NewGuid().ToString("N")[..10]);
@@ -63,7 +69,7 @@ public sealed class SshServer : IAsyncDisposable
 
             for (var attempt = 0; ; attempt++)
             {
-                server = new SshServer(dir, Sshd.FreePort());
+                server = new SshServer(dir, Sshd.FreePort(), loginShell);
                 server.HostKeyPublic = Sshd.PublicKey(Path.Combine(dir, "host_ed25519.pub"));
                 await File.WriteAllTextAsync(server.KnownHostsFile, Sshd.KnownHostsLine(server.Address, server.Port, server.HostKeyPublic), cancellationToken);
                 try
@@ -147,7 +153,7 @@ public sealed class SshServer : IAsyncDisposable
 
     private async Task LaunchAsync(CancellationToken cancellationToken)
     {
-        var config = Sshd.Config(Address, Port, $"{_dir}/host_ed25519", $"{_dir}/authorized_keys", "prohibit-password", LoginShell.Machine)
+        var config = Sshd.Config(Address, Port, $"{_dir}/host_ed25519", $"{_dir}/authorized_keys", "prohibit-password", _loginShell)
             .AppendLine(CultureInfo.InvariantCulture, $"PidFile {_dir}/sshd.pid")
             .ToString();
         var configFile = Path.Combine(_dir, "sshd_config");

@@ -37,10 +37,10 @@ internal static class Sshd
         (port == 22 ? address : $"[{address}]:{port.ToString(CultureInfo.InvariantCulture)}") + " " + publicKey + "\n";
 
     /// <summary>
-    /// The sshd_config lines every fixture uses: public keys only, no PAM, no DNS, many sessions, and the login
-    /// shell behaviour of <paramref name="loginShell"/>.
+    /// The sshd_config lines every fixture uses: public keys (and passwords when <paramref name="passwords"/>), no
+    /// PAM, no DNS, many sessions, and the login shell behaviour of <paramref name="loginShell"/>.
     /// </summary>
-    public static StringBuilder Config(string address, int port, string hostKey, string authorizedKeys, string rootLogin, LoginShell loginShell)
+    public static StringBuilder Config(string address, int port, string hostKey, string authorizedKeys, string rootLogin, LoginShell loginShell, bool passwords = false)
     {
         var config = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Port {port}")
@@ -51,7 +51,7 @@ internal static class Sshd
             .AppendLine("UsePAM no")
             .AppendLine(CultureInfo.InvariantCulture, $"PermitRootLogin {rootLogin}")
             .AppendLine("PubkeyAuthentication yes")
-            .AppendLine("PasswordAuthentication no")
+            .AppendLine(passwords ? "PasswordAuthentication yes" : "PasswordAuthentication no")
             .AppendLine("KbdInteractiveAuthentication no")
             .AppendLine("MaxSessions 64")
             .AppendLine("MaxStartups 100:30:200")

@@ -187,7 +187,14 @@ public sealed class LocalHost : IHost
         long total = 0;
         foreach (var f in files)
         {
-            total += new FileInfo(f.LocalPath).Length;
+            // Every source is checked before the first file is placed, as over SSH (the contract suite found this).
+            var info = new FileInfo(f.LocalPath);
+            if (!info.Exists)
+            {
+                throw new DeployException(DeployErrorCode.LocalPathNotFound, $"Upload source '{f.LocalPath}' does not exist.") { Path = f.LocalPath };
+            }
+
+            total += info.Length;
         }
 
         long done = 0;

@@ -17,7 +17,6 @@ internal sealed class ProcessRunner
     private readonly string _hostName;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly object _emitLock = new();
 
     public ProcessRunner(ProcessStartInfo psi, CommandSpec command, string hostName, ILogger logger, TimeProvider time)
         : this(_ => Task.FromResult(Start(psi)), command, hostName, logger, time)
@@ -58,8 +57,9 @@ internal sealed class ProcessRunner
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        var stdoutTask = PumpAsync(process.StandardOutput, OutputStream.StandardOutput, stdout);
-        var stderrTask = PumpAsync(process.StandardError, OutputStream.StandardError, stderr);
+        var pump = new OutputPump(_command, _hostName, _logger);
+        var stdoutTask = pump.PumpAsync(process.StandardOutput, OutputStream.StandardOutput, stdout);
+        var stderrTask = pump.PumpAsync(process.StandardError, OutputStream.StandardError, stderr);
         var stdinTask = FeedAsync(process, linked.Token);
         try
         {
@@ -114,51 +114,6 @@ internal sealed class ProcessRunner
         {
             // The process exited without reading all of its input: its exit code tells what happened.
         }
-    }
-
-    private async Task PumpAsync(StreamReader reader, OutputStream stream, StringBuilder capture)
-    {
-        // Capture is exact (no added or lost newline); the callback gets whole lines, one at a time.
-        var buffer = new char[8192];
-        var partial = new StringBuilder();
-        int read;
-        while ((read = await reader.ReadAsync(buffer.AsMemory()).ConfigureAwait(false)) > 0)
-        {
-            if (_command.CaptureOutput)
-            {
-                capture.Append(buffer, 0, read);
-            }
-
-            var lineStart = 0;
-            for (var i = 0; i < read; i++)
-            {
-                if (buffer[i] == '\n')
-                {
-                    partial.Append(buffer, lineStart, i - lineStart);
-                    Emit(stream, partial);
-                    lineStart = i + 1;
-                }
-            }
-
-            partial.Append(buffer, lineStart, read - lineStart);
-        }
-
-        if (partial.Length > 0)
-        {
-            Emit(stream, partial);
-        }
-    }
-
-    private void Emit(OutputStream stream, StringBuilder partial)
-    {
-        var line = partial.ToString().TrimEnd('\r');
-        partial.Clear();
-        lock (_emitLock)
-        {
-            _command.OnOutput?.Invoke(new OutputLine(stream, line));
-        }
-
-        HostLog.OutputLine(_logger, _hostName, line);
     }
 
     private static void Kill(Process process)

@@ -38,6 +38,18 @@ public sealed record InventoryHost(string Name)
     /// <c>~/.ssh/config</c>); <c>null</c> for ssh's default.</summary>
     public string? SshConfigFile { get; init; }
 
+    /// <summary>Which SSH implementation reaches an SSH host (<c>transport: openssh | managed</c>).
+    /// <value>The default is <see cref="Hosts.Ssh.SshTransport.OpenSsh"/>.</value></summary>
+    public Hosts.Ssh.SshTransport Transport { get; init; }
+
+    /// <summary>The environment variable holding the login password (<c>password_env:</c>; managed transport). The
+    /// inventory names where the password is, never the password. <value>The default is <c>null</c>.</value></summary>
+    public string? PasswordEnvironmentVariable { get; init; }
+
+    /// <summary>The file holding the login password (<c>password_file:</c>; managed transport).
+    /// <value>The default is <c>null</c>.</value></summary>
+    public string? PasswordFile { get; init; }
+
     /// <summary>How the host is reached. <value>The default is <see cref="HostConnection.Ssh"/>.</value></summary>
     public HostConnection Connection { get; init; }
 

@@ -7,8 +7,9 @@ namespace Deploy.Core.Inventory;
 
 /// <summary>
 /// The default <see cref="IHostFactory"/>: a <see cref="LocalHost"/> (rooted when the entry has <c>root:</c>)
-/// for <c>local</c> and every <c>connection: local</c> entry, and an <see cref="SshHost"/> (or the host from
-/// <see cref="InventoryHostFactoryOptions.CreateSshHost"/>) for the rest.
+/// for <c>local</c> and every <c>connection: local</c> entry, and for the rest the SSH host its <c>transport:</c>
+/// names (<see cref="SshHost"/> or <see cref="Hosts.Ssh.Managed.ManagedSshHost"/>, see <see cref="SshHosts.Create"/>),
+/// or the host from <see cref="InventoryHostFactoryOptions.CreateSshHost"/>.
 /// </summary>
 public sealed class InventoryHostFactory : IHostFactory
 {
@@ -46,13 +47,14 @@ public sealed class InventoryHostFactory : IHostFactory
             ssh = _options.ConfigureSsh(host, ssh);
         }
 
-        return new SshHost(ssh, _options.LoggerFactory?.CreateLogger<SshHost>());
+        return SshHosts.Create(ssh, _options.LoggerFactory);
     }
 
     /// <summary>
     /// The <see cref="SshHostOptions"/> an inventory entry describes: address, port (22 when unset), user,
-    /// identity file, known_hosts file, ProxyJump, connect timeout, ssh config file, and
-    /// <see cref="HostKeyPolicy.AcceptNew"/> only when the entry sets <c>accept_new_host_keys: true</c>.
+    /// identity file, known_hosts file, ProxyJump, connect timeout, ssh config file, transport, the password's source
+    /// (<c>password_env</c>, else <c>password_file</c>), and <see cref="HostKeyPolicy.AcceptNew"/> only when the
+    /// entry sets <c>accept_new_host_keys: true</c>.
     /// Unset fields keep the <see cref="SshHostOptions"/> defaults.
     /// </summary>
     public static SshHostOptions ToSshHostOptions(InventoryHost host)
@@ -67,6 +69,9 @@ public sealed class InventoryHostFactory : IHostFactory
             ProxyJump = host.ProxyJump,
             ConfigFile = host.SshConfigFile,
             HostKeyPolicy = host.AcceptNewHostKeys ? HostKeyPolicy.AcceptNew : HostKeyPolicy.Strict,
+            Transport = host.Transport,
+            Password = host.PasswordEnvironmentVariable is { } variable ? SshSecret.FromEnvironment(variable)
+                : host.PasswordFile is { } file ? SshSecret.FromFile(file) : null,
         };
         if (host.KnownHostsFile is not null)
         {

@@ -14,7 +14,7 @@ namespace Deploy.Core.Inventory;
 internal sealed partial class InventoryParser
 {
     private static readonly string[] TopFields = ["vars", "defaults", "hosts", "groups"];
-    private static readonly string[] ConnectionFields = ["address", "port", "user", "identity_file", "known_hosts_file", "proxy_jump", "connect_timeout", "accept_new_host_keys", "ssh_config", "connection", "root"];
+    private static readonly string[] ConnectionFields = ["address", "port", "user", "identity_file", "known_hosts_file", "proxy_jump", "connect_timeout", "accept_new_host_keys", "ssh_config", "connection", "root", "transport", "password_env", "password_file"];
     private static readonly string[] DefaultFields = ConnectionFields[1..];
     private static readonly string[] HostFields = [.. ConnectionFields, "labels", "vars"];
     private static readonly string[] GroupFields = ["hosts", "children", "selector", "vars"];
@@ -99,6 +99,9 @@ internal sealed partial class InventoryParser
                 SshConfigFile = defaults?.SshConfigFile,
                 Connection = name == HostInventory.LocalHostName ? HostConnection.Local : defaults?.Connection ?? HostConnection.Ssh,
                 RootDirectory = defaults?.RootDirectory,
+                Transport = defaults?.Transport ?? Hosts.Ssh.SshTransport.OpenSsh,
+                PasswordEnvironmentVariable = defaults?.PasswordEnvironmentVariable,
+                PasswordFile = defaults?.PasswordFile,
                 Line = (int)keyNode.Start.Line,
             };
             if (IsNull(value))
@@ -206,6 +209,30 @@ internal sealed partial class InventoryParser
                     _ => throw Error(connection.Start, field + ".connection", $"expected 'ssh' or 'local', found '{text}'."),
                 },
             };
+        }
+
+        if (Get(map, "transport") is { } transport)
+        {
+            var text = Scalar(transport, field + ".transport");
+            host = host with
+            {
+                Transport = text switch
+                {
+                    "openssh" => Hosts.Ssh.SshTransport.OpenSsh,
+                    "managed" => Hosts.Ssh.SshTransport.Managed,
+                    _ => throw Error(transport.Start, field + ".transport", $"expected 'openssh' or 'managed', found '{text}'."),
+                },
+            };
+        }
+
+        if (Get(map, "password_env") is { } passwordEnv)
+        {
+            host = host with { PasswordEnvironmentVariable = RequiredString(passwordEnv, field + ".password_env") };
+        }
+
+        if (Get(map, "password_file") is { } passwordFile)
+        {
+            host = host with { PasswordFile = ResolvePath(RequiredString(passwordFile, field + ".password_file")) };
         }
 
         if (Get(map, "root") is { } root)

@@ -24,6 +24,10 @@ public sealed record IsolatedHostsOptions
     /// <value>The default is <c>null</c>.</value></summary>
     public string? Password { get; init; }
 
+    /// <summary>Whether sshd also accepts <see cref="UserName"/>'s password (for password-login tests; root still needs
+    /// the key). <value>The default is <c>false</c>: public keys only.</value></summary>
+    public bool PasswordLogin { get; init; }
+
     /// <summary>
     /// Whether plain sshd servers (<see cref="SshServer"/>, no isolation, no login user) stand in when this machine
     /// refuses mount and PID namespaces. The set then says so (<see cref="IsolatedHosts.FallbackReason"/>), and

@@ -36,7 +36,7 @@ internal sealed class NamespaceSshd
         await File.WriteAllTextAsync(Path.Combine(hostDir, "os-release"), spec.OsRelease, cancellationToken);
         File.SetUnixFileMode(Path.Combine(hostDir, "os-release"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         var log = Path.Combine(hostDir, "sshd.log");
-        var config = Sshd.Config(address, options.Port, Path.Combine(setDir, "host_ed25519"), Path.Combine(setDir, "authorized_keys"), "prohibit-password", options.LoginShell)
+        var config = Sshd.Config(address, options.Port, Path.Combine(setDir, "host_ed25519"), Path.Combine(setDir, "authorized_keys"), "prohibit-password", options.LoginShell, options.PasswordLogin)
             .AppendLine("PidFile none")
             .ToString();
         await File.WriteAllTextAsync(Path.Combine(hostDir, "sshd_config"), config, cancellationToken);

@@ -115,8 +115,11 @@ internal static class SpareChannel
         }
     }
 
-    /// <summary>Reads (one byte at a time: nothing after it may be consumed) until <paramref name="pattern"/> has gone by.</summary>
-    private static async Task SkipPastAsync(Stream stream, byte[] pattern, MemoryStream? seen, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads (one byte at a time: nothing after it may be consumed) until <paramref name="pattern"/> has gone by. The
+    /// managed transport drops the login shell's chatter with it too.
+    /// </summary>
+    internal static async Task SkipPastAsync(Stream stream, byte[] pattern, MemoryStream? seen, CancellationToken cancellationToken)
     {
         var one = new byte[1];
         var window = new byte[pattern.Length];

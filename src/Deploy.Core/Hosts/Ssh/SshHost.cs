@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
-using Polly.Retry;
 
 namespace Deploy.Core.Hosts.Ssh;
 
@@ -47,7 +46,7 @@ public sealed class SshHost : IHost
 
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _retry = BuildRetry();
+        _retry = SshRetry.Build(options, _logger);
         _connection = new SshConnection(options, _logger);
         _sessions = new SessionPool(_connection, options, _logger);
         _channels = new SshChannels(_connection, options, _logger);
@@ -73,7 +72,7 @@ public sealed class SshHost : IHost
             ? ct => _sessions.RunAsync(command, line, ct)
             : ct => _channels.RunAsync(command, line, ct);
         return command.Idempotent && command.StandardInput is not { CanSeek: false }
-            ? WithRetryAsync(run, command.StandardInput, cancellationToken)
+            ? SshRetry.RunAsync(_retry, run, command.StandardInput, cancellationToken)
             : run(cancellationToken);
     }
 
@@ -160,47 +159,7 @@ public sealed class SshHost : IHost
     /// <summary>The longest prefix of every path that ends with a '/' (or is empty).</summary>
     internal static string CommonDirectoryPrefix(IReadOnlyList<string> paths) => RemoteFiles.CommonDirectoryPrefix(paths);
 
-    private async Task<CommandResult> WithRetryAsync(Func<CancellationToken, Task<CommandResult>> run, Stream? input, CancellationToken cancellationToken)
-    {
-        var position = input?.Position ?? 0;
-        return await _retry.ExecuteAsync(
-            async ct =>
-            {
-                if (input is not null)
-                {
-                    input.Position = position;
-                }
-
-                return await run(ct).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Runs an internal, read-only or idempotent operation with retries.</summary>
     private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
         => await _retry.ExecuteAsync(async ct => await operation(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-
-    private ResiliencePipeline BuildRetry()
-    {
-        if (_options.RetryAttempts == 0)
-        {
-            return ResiliencePipeline.Empty;
-        }
-
-        return new ResiliencePipelineBuilder { TimeProvider = _options.TimeProvider }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<SshTransportException>(),
-                MaxRetryAttempts = _options.RetryAttempts,
-                Delay = _options.RetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                OnRetry = args =>
-                {
-                    SshLog.Retrying(_logger, Name, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception?.Message ?? "");
-                    return default;
-                },
-            })
-            .Build();
-    }
 }

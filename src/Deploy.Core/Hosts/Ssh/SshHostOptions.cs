@@ -1,8 +1,9 @@
 namespace Deploy.Core.Hosts.Ssh;
 
 /// <summary>
-/// How to reach a host with the system OpenSSH client. <c>BatchMode</c> is always on: ssh never prompts, so a
-/// missing key or an unknown host fails fast with a typed error instead of hanging.
+/// How to reach a host over SSH, with the system OpenSSH client (<see cref="SshHost"/>, the default) or the managed
+/// SSH.NET transport (<see cref="Managed.ManagedSshHost"/>), chosen by <see cref="Transport"/>; create either with
+/// <see cref="SshHosts.Create"/>. Neither ever prompts: a missing key or an unknown host fails fast with a typed error.
 /// </summary>
 public sealed record SshHostOptions
 {
@@ -51,8 +52,9 @@ public sealed record SshHostOptions
     public IReadOnlyList<string> ExtraOptions { get; init; } = [];
 
     /// <summary>
-    /// Persistent remote shell sessions kept for commands (each runs one command at a time). Commands wait for a
-    /// free session when all are busy. <value>The default is 4.</value>
+    /// Persistent remote shell sessions kept for commands (each runs one command at a time); on the managed transport,
+    /// how many commands run at once, each on its own channel. Commands wait when all are busy.
+    /// <value>The default is 4.</value>
     /// </summary>
     public int MaxSessions { get; init; } = 4;
 
@@ -75,6 +77,23 @@ public sealed record SshHostOptions
 
     /// <summary>The ssh client program. <value>The default is <c>ssh</c> (looked up on PATH).</value></summary>
     public string SshExecutable { get; init; } = "ssh";
+
+    /// <summary>Which implementation connects. <value>The default is <see cref="SshTransport.OpenSsh"/>.</value></summary>
+    public SshTransport Transport { get; init; } = SshTransport.OpenSsh;
+
+    /// <summary>
+    /// The login password (managed transport only: password and keyboard-interactive authentication); <c>null</c>
+    /// for key authentication only. <value>The default is <c>null</c>.</value>
+    /// </summary>
+    public SshSecret? Password { get; init; }
+
+    /// <summary>The passphrase of <see cref="IdentityFile"/> (managed transport only); <c>null</c> for an unencrypted key.
+    /// <value>The default is <c>null</c>.</value></summary>
+    public SshSecret? IdentityPassphrase { get; init; }
+
+    /// <summary>How often the managed transport's connection sends a keep-alive (the OpenSSH transport always uses
+    /// <c>ServerAliveInterval=15</c>). <value>The default is 15 seconds.</value></summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The display name: <c>user@address:port</c>.</summary>
     public string DisplayName => (User is null ? "" : User + "@") + Address + ":" + Port.ToString(System.Globalization.CultureInfo.InvariantCulture);

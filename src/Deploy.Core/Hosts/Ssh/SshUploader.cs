@@ -121,17 +121,7 @@ internal sealed class SshUploader
 
         if (process.ExitCode != 0)
         {
-            var what = process.ExitCode switch
-            {
-                2 => "extracting the tar stream failed (is GNU tar installed, is there space?)",
-                3 => "placing the files failed (a destination is a directory, or a permission is missing)",
-                _ => $"the upload script exited with {process.ExitCode}",
-            };
-            throw new DeployException(DeployErrorCode.TransferFailed, $"Upload of {items.Count} files to {Name} failed: {what}. No file was left half-written at a destination. {stderr.Trim()}".TrimEnd())
-            {
-                Host = Name,
-                ExitCode = process.ExitCode,
-            };
+            throw UploadStream.Failed(Name, items.Count, process.ExitCode, stderr);
         }
 
         return sent;

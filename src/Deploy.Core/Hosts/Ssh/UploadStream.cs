@@ -124,6 +124,22 @@ internal static class UploadStream
         return handle;
     }
 
+    /// <summary>The error for an upload script that exited with <paramref name="exitCode"/> (not a transport failure).</summary>
+    public static DeployException Failed(string host, int files, int exitCode, string stderr)
+    {
+        var what = exitCode switch
+        {
+            2 => "extracting the tar stream failed (is GNU tar installed, is there space?)",
+            3 => "placing the files failed (a destination is a directory, or a permission is missing)",
+            _ => $"the upload script exited with {exitCode}",
+        };
+        return new DeployException(DeployErrorCode.TransferFailed, $"Upload of {files} files to {host} failed: {what}. No file was left half-written at a destination. {stderr.Trim()}".TrimEnd())
+        {
+            Host = host,
+            ExitCode = exitCode,
+        };
+    }
+
     private static DeployException NotFound(string path, Exception? inner = null)
         => new(DeployErrorCode.LocalPathNotFound, $"Upload source '{path}' does not exist or is not a file.", inner) { Path = path };
 }

@@ -6,6 +6,7 @@ using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Hosts.Ssh;
 
+/// <summary>Connecting: host key policy, credentials and unreachable hosts on both transports; OpenSSH's master connection.</summary>
 [Trait("Category", "Integration")]
 public sealed class SshHostConnectionTests : IClassFixture<SshServerFixture>, IDisposable
 {
@@ -16,11 +17,13 @@ public sealed class SshHostConnectionTests : IClassFixture<SshServerFixture>, ID
 
     public void Dispose() => _dir.Dispose();
 
-    [Fact]
-    public async Task Unknown_host_key_is_refused_by_default()
+    [Theory]
+    [InlineData(SshTransport.OpenSsh)]
+    [InlineData(SshTransport.Managed)]
+    public async Task Unknown_host_key_is_refused_by_default(SshTransport transport)
     {
         var knownHosts = _dir.WriteFile("known_hosts", "");
-        await using var host = _server.CreateHost(o => o with { KnownHostsFile = knownHosts });
+        await using var host = Create(transport, o => o with { KnownHostsFile = knownHosts });
 
         var act = () => host.RunAsync(CommandSpec.Of("true") with { Idempotent = true });
 
@@ -30,39 +33,45 @@ public sealed class SshHostConnectionTests : IClassFixture<SshServerFixture>, ID
         File.ReadAllText(knownHosts).Should().BeEmpty();
     }
 
-    [Fact]
-    public async Task Unknown_host_key_is_accepted_and_recorded_when_asked()
+    [Theory]
+    [InlineData(SshTransport.OpenSsh)]
+    [InlineData(SshTransport.Managed)]
+    public async Task Unknown_host_key_is_accepted_and_recorded_when_asked(SshTransport transport)
     {
         var knownHosts = _dir.WriteFile("known_hosts", "");
-        await using (var host = _server.CreateHost(o => o with { KnownHostsFile = knownHosts, HostKeyPolicy = HostKeyPolicy.AcceptNew }))
+        await using (var host = Create(transport, o => o with { KnownHostsFile = knownHosts, HostKeyPolicy = HostKeyPolicy.AcceptNew }))
         {
             (await host.RunAsync(CommandSpec.Of("echo", "ok"))).StandardOutput.Should().Be("ok\n");
         }
 
         File.ReadAllText(knownHosts).Should().Contain(_server.HostKeyPublic.Split(' ')[1]);
-        await using var strict = _server.CreateHost(o => o with { KnownHostsFile = knownHosts });
+        await using var strict = Create(transport, o => o with { KnownHostsFile = knownHosts });
         (await strict.RunAsync(CommandSpec.Of("echo", "again"))).StandardOutput.Should().Be("again\n");
     }
 
     [Theory]
-    [InlineData(HostKeyPolicy.Strict)]
-    [InlineData(HostKeyPolicy.AcceptNew)]
-    public async Task Changed_host_key_is_refused_even_with_accept_new(HostKeyPolicy policy)
+    [InlineData(HostKeyPolicy.Strict, SshTransport.OpenSsh)]
+    [InlineData(HostKeyPolicy.AcceptNew, SshTransport.OpenSsh)]
+    [InlineData(HostKeyPolicy.Strict, SshTransport.Managed)]
+    [InlineData(HostKeyPolicy.AcceptNew, SshTransport.Managed)]
+    public async Task Changed_host_key_is_refused_even_with_accept_new(HostKeyPolicy policy, SshTransport transport)
     {
         var other = await KeygenAsync("other");
         var knownHosts = _dir.WriteFile("known_hosts", $"[127.0.0.1]:{_server.Port} {other}\n");
-        await using var host = _server.CreateHost(o => o with { KnownHostsFile = knownHosts, HostKeyPolicy = policy });
+        await using var host = Create(transport, o => o with { KnownHostsFile = knownHosts, HostKeyPolicy = policy });
 
         var act = () => host.RunAsync(CommandSpec.Of("true"));
 
         (await act.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.HostKeyMismatch);
     }
 
-    [Fact]
-    public async Task Unauthorized_identity_is_an_authentication_failure()
+    [Theory]
+    [InlineData(SshTransport.OpenSsh)]
+    [InlineData(SshTransport.Managed)]
+    public async Task Unauthorized_identity_is_an_authentication_failure(SshTransport transport)
     {
         await KeygenAsync("stranger");
-        await using var host = _server.CreateHost(o => o with { IdentityFile = _dir.Combine("stranger") });
+        await using var host = Create(transport, o => o with { IdentityFile = _dir.Combine("stranger") });
 
         var act = () => host.RunAsync(CommandSpec.Of("true") with { Idempotent = true });
 
@@ -71,14 +80,16 @@ public sealed class SshHostConnectionTests : IClassFixture<SshServerFixture>, ID
         e.Message.Should().Contain("identity file");
     }
 
-    [Fact]
-    public async Task Closed_port_is_host_unreachable_after_retries()
+    [Theory]
+    [InlineData(SshTransport.OpenSsh)]
+    [InlineData(SshTransport.Managed)]
+    public async Task Closed_port_is_host_unreachable_after_retries(SshTransport transport)
     {
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         probe.Start();
         var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
-        await using var host = _server.CreateHost(o => o with { Port = port, RetryAttempts = 2, RetryDelay = TimeSpan.FromMilliseconds(50) });
+        await using var host = Create(transport, o => o with { Port = port, RetryAttempts = 2, RetryDelay = TimeSpan.FromMilliseconds(50) });
 
         var act = () => host.StatAsync("/etc");
 
@@ -187,6 +198,10 @@ public sealed class SshHostConnectionTests : IClassFixture<SshServerFixture>, ID
 
         throw new TimeoutException($"{file} never got {lines} lines");
     }
+
+    /// <summary>A host on <paramref name="transport"/> for the fixture's server, with <paramref name="configure"/> applied.</summary>
+    private IHost Create(SshTransport transport, Func<SshHostOptions, SshHostOptions> configure)
+        => SshHosts.Create(configure(_server.HostOptions()) with { Transport = transport });
 
     private async Task<string> KeygenAsync(string name)
     {
