@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Deploy.Core.Errors;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using static Deploy.Core.Inventory.YamlNodes;
 
 namespace Deploy.Core.Inventory;
 
@@ -41,7 +42,7 @@ internal sealed partial class InventoryParser
             // Some scanner failures (e.g. an unclosed '[' at the end of the file) come without a position.
             var mark = e is YamlException { Start.Line: > 0 } y ? y.Start : parser.LastMark;
             var field = parser.KeyPathAt(mark) ?? (parser.Path is { Length: > 0 } path ? path : null);
-            var message = e is YamlException ? Clean(e.Message) : "the text ends inside an unclosed '[', '{' or quote.";
+            var message = e is YamlException ? YamlNodes.CleanMessage(e.Message) : "the text ends inside an unclosed '[', '{' or quote.";
             if (message.StartsWith("Duplicate key", StringComparison.Ordinal))
             {
                 message = $"'{field?.Split('.')[^1]}' is declared twice; each host, group, field and variable is declared once.";
@@ -446,15 +447,15 @@ internal sealed partial class InventoryParser
 
         return node is YamlSequenceNode seq
             ? seq.Children.ToList()
-            : throw Error(node.Start, field, $"expected a list, found {Describe(node)}.");
+            : throw Error(node.Start, field, $"expected a list, found {YamlNodes.Describe(node)}.");
     }
 
     private YamlMappingNode Mapping(YamlNode node, string field) => node as YamlMappingNode
-        ?? throw Error(node.Start, field, $"expected a mapping (key: value lines), found {Describe(node)}.");
+        ?? throw Error(node.Start, field, $"expected a mapping (key: value lines), found {YamlNodes.Describe(node)}.");
 
     private string Scalar(YamlNode node, string field) => node is YamlScalarNode { Value: { } value }
         ? value
-        : throw Error(node.Start, field, $"expected a single value, found {Describe(node)}.");
+        : throw Error(node.Start, field, $"expected a single value, found {YamlNodes.Describe(node)}.");
 
     private string RequiredString(YamlNode node, string field)
     {
@@ -475,25 +476,9 @@ internal sealed partial class InventoryParser
         }
     }
 
-    private static YamlNode? Get(YamlMappingNode map, string key) =>
-        map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
 
-    private static bool IsNull(YamlNode node) => node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" };
 
-    private static string Describe(YamlNode node) => node switch
-    {
-        YamlMappingNode => "a mapping",
-        YamlSequenceNode => "a list",
-        YamlScalarNode s => $"'{s.Value}'",
-        _ => "an alias",
-    };
 
-    private static string Clean(string message)
-    {
-        // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: ...) - (Line...): "; we print our own position.
-        var i = message.IndexOf("): ", StringComparison.Ordinal);
-        return message.StartsWith('(') && i > 0 ? message[(i + 3)..] : message;
-    }
 
     private DeployException Error(Mark mark, string? field, string message, Exception? inner = null)
     {

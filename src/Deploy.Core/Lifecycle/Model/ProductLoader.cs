@@ -1,3 +1,4 @@
+using Deploy.Core.Inventory;
 using Deploy.Core.Errors;
 
 namespace Deploy.Core.Lifecycle.Model;
@@ -59,8 +60,8 @@ public static class ProductLoader
         var r = YamlNodeReader.Parse(await File.ReadAllTextAsync(productFile, cancellationToken).ConfigureAwait(false), productFile);
         var root = r.Mapping(r.Root ?? throw new DeployException(DeployErrorCode.InvalidConfiguration, $"{productFile} is empty; a product needs a name and a version.") { Path = productFile }, "(top level)");
         r.CheckFields(root, "", TopFields);
-        var name = r.RequiredString(YamlNodeReader.Get(root, "name") ?? throw r.Error(root, "name", "required."), "name");
-        var version = ServiceYamlParser.Version(r, YamlNodeReader.Get(root, "version") ?? throw r.Error(root, "version", "required: a SemVer version such as 1.2.0."), "version");
+        var name = r.RequiredString(YamlNodes.Get(root, "name") ?? throw r.Error(root, "name", "required."), "name");
+        var version = ServiceYamlParser.Version(r, YamlNodes.Get(root, "version") ?? throw r.Error(root, "version", "required: a SemVer version such as 1.2.0."), "version");
 
         var services = new List<ServiceDefinition>();
         foreach (var sub in Directory.EnumerateDirectories(dir).Order(StringComparer.Ordinal))
@@ -85,9 +86,9 @@ public static class ProductLoader
         {
             Directory = dir,
             SourceFile = productFile,
-            Target = YamlNodeReader.Get(root, "target") is { } t ? r.Enum<ProductTargetKind>(t, "target") : ProductTargetKind.Hosts,
-            OsRelease = r.StringList(YamlNodeReader.Get(root, "osRelease"), "osRelease"),
-            Values = r.Values(YamlNodeReader.Get(root, "values"), "values"),
+            Target = YamlNodes.Get(root, "target") is { } t ? r.Enum<ProductTargetKind>(t, "target") : ProductTargetKind.Hosts,
+            OsRelease = r.StringList(YamlNodes.Get(root, "osRelease"), "osRelease"),
+            Values = r.Values(YamlNodes.Get(root, "values"), "values"),
             Services = services,
         };
         CheckKindList(r, root, "addons", ProductServiceKind.Addon, product);
@@ -98,7 +99,7 @@ public static class ProductLoader
 
     private static void CheckKindList(YamlNodeReader r, YamlDotNet.RepresentationModel.YamlMappingNode root, string field, ProductServiceKind kind, ProductDefinition product)
     {
-        foreach (var node in r.Sequence(YamlNodeReader.Get(root, field), field))
+        foreach (var node in r.Sequence(YamlNodes.Get(root, field), field))
         {
             var name = r.RequiredString(node, field);
             var service = product.Services.FirstOrDefault(s => s.Name == name)

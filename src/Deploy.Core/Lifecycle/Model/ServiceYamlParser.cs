@@ -1,3 +1,4 @@
+using Deploy.Core.Inventory;
 using System.Globalization;
 using Deploy.Core.Sequence.Model;
 using Semver;
@@ -28,20 +29,20 @@ internal static class ServiceYamlParser
 
         var root = r.Mapping(r.Root, "(top level)");
         r.CheckFields(root, "", TopFields);
-        var kindNode = YamlNodeReader.Get(root, "kind") ?? throw r.Error(root, "kind", "required: app, middleware or addon.");
-        var versionNode = YamlNodeReader.Get(root, "version") ?? throw r.Error(root, "version", "required: a SemVer version such as 1.2.0.");
+        var kindNode = YamlNodes.Get(root, "kind") ?? throw r.Error(root, "kind", "required: app, middleware or addon.");
+        var versionNode = YamlNodes.Get(root, "version") ?? throw r.Error(root, "version", "required: a SemVer version such as 1.2.0.");
         var service = new ServiceDefinition(name, r.Enum<ProductServiceKind>(kindNode, "kind"), Version(r, versionNode, "version"))
         {
             Directory = directory,
             SourceFile = sourceName,
-            DependsOn = r.StringList(YamlNodeReader.Get(root, "dependsOn"), "dependsOn"),
-            Placement = Placement(r, YamlNodeReader.Get(root, "placement")),
-            Values = r.Values(YamlNodeReader.Get(root, "values"), "values"),
-            Configs = r.Sequence(YamlNodeReader.Get(root, "configs"), "configs").Select((n, i) => Config(r, n, $"configs[{i}]", directory)).ToList(),
-            Hooks = Hooks(r, YamlNodeReader.Get(root, "hooks")),
-            Needs = Needs(r, YamlNodeReader.Get(root, "needs")),
-            Component = Component(r, YamlNodeReader.Get(root, "component"), name, directory),
-            Kubernetes = YamlNodeReader.Get(root, "kubernetes") is { } k && !YamlNodeReader.IsNull(k) ? Kubernetes(r, k, directory) : null,
+            DependsOn = r.StringList(YamlNodes.Get(root, "dependsOn"), "dependsOn"),
+            Placement = Placement(r, YamlNodes.Get(root, "placement")),
+            Values = r.Values(YamlNodes.Get(root, "values"), "values"),
+            Configs = r.Sequence(YamlNodes.Get(root, "configs"), "configs").Select((n, i) => Config(r, n, $"configs[{i}]", directory)).ToList(),
+            Hooks = Hooks(r, YamlNodes.Get(root, "hooks")),
+            Needs = Needs(r, YamlNodes.Get(root, "needs")),
+            Component = Component(r, YamlNodes.Get(root, "component"), name, directory),
+            Kubernetes = YamlNodes.Get(root, "kubernetes") is { } k && !YamlNodes.IsNull(k) ? Kubernetes(r, k, directory) : null,
         };
         return service;
     }
@@ -56,7 +57,7 @@ internal static class ServiceYamlParser
 
     private static ServicePlacement Placement(YamlNodeReader r, YamlNode? node)
     {
-        if (node is null || YamlNodeReader.IsNull(node))
+        if (node is null || YamlNodes.IsNull(node))
         {
             return new ServicePlacement();
         }
@@ -64,15 +65,15 @@ internal static class ServiceYamlParser
         var map = r.Mapping(node, "placement");
         r.CheckFields(map, "placement", PlacementFields);
         int? replicas = 1;
-        if (YamlNodeReader.Get(map, "replicas") is { } rep)
+        if (YamlNodes.Get(map, "replicas") is { } rep)
         {
             replicas = rep is YamlScalarNode { Value: "all" } ? null : r.Int(rep, "placement.replicas", 1, 10_000);
         }
 
         return new ServicePlacement
         {
-            Roles = r.StringList(YamlNodeReader.Get(map, "roles"), "placement.roles"),
-            Labels = r.Entries(YamlNodeReader.Get(map, "labels"), "placement.labels").Select(e => KeyValuePair.Create(e.Name, r.Scalar(e.Value, "placement.labels." + e.Name))).ToList(),
+            Roles = r.StringList(YamlNodes.Get(map, "roles"), "placement.roles"),
+            Labels = r.Entries(YamlNodes.Get(map, "labels"), "placement.labels").Select(e => KeyValuePair.Create(e.Name, r.Scalar(e.Value, "placement.labels." + e.Name))).ToList(),
             Replicas = replicas,
         };
     }
@@ -81,15 +82,15 @@ internal static class ServiceYamlParser
     {
         var map = r.Mapping(node, field);
         r.CheckFields(map, field, ConfigFields);
-        var source = LocalFile(r, YamlNodeReader.Get(map, "source") ?? throw r.Error(node, field + ".source", "required: the template path in the service folder."), field + ".source", directory);
-        var target = Absolute(r, YamlNodeReader.Get(map, "target") ?? throw r.Error(node, field + ".target", "required: the absolute path on the target."), field + ".target");
+        var source = LocalFile(r, YamlNodes.Get(map, "source") ?? throw r.Error(node, field + ".source", "required: the template path in the service folder."), field + ".source", directory);
+        var target = Absolute(r, YamlNodes.Get(map, "target") ?? throw r.Error(node, field + ".target", "required: the absolute path on the target."), field + ".target");
         var config = new ConfigTemplate(source, target);
-        if (YamlNodeReader.Get(map, "mode") is { } mode)
+        if (YamlNodes.Get(map, "mode") is { } mode)
         {
             config = config with { Mode = Octal(r, mode, field + ".mode") };
         }
 
-        if (YamlNodeReader.Get(map, "changeEvent") is { } ce)
+        if (YamlNodes.Get(map, "changeEvent") is { } ce)
         {
             config = config with { ChangeEvent = r.Enum<ChangeEvent>(ce, field + ".changeEvent") };
         }
@@ -114,10 +115,10 @@ internal static class ServiceYamlParser
                 var map = r.Mapping(value, field);
                 r.CheckFields(map, field, HookFields);
                 hook = new ServiceHook(
-                    r.RequiredString(YamlNodeReader.Get(map, "command") ?? throw r.Error(value, field + ".command", "required."), field + ".command"),
-                    YamlNodeReader.Get(map, "timeout") is { } t ? r.Duration(t, field + ".timeout") : ServiceHook.DefaultTimeout)
+                    r.RequiredString(YamlNodes.Get(map, "command") ?? throw r.Error(value, field + ".command", "required."), field + ".command"),
+                    YamlNodes.Get(map, "timeout") is { } t ? r.Duration(t, field + ".timeout") : ServiceHook.DefaultTimeout)
                 {
-                    WorkingDirectory = YamlNodeReader.Get(map, "workingDirectory") is { } wd ? Absolute(r, wd, field + ".workingDirectory") : null,
+                    WorkingDirectory = YamlNodes.Get(map, "workingDirectory") is { } wd ? Absolute(r, wd, field + ".workingDirectory") : null,
                 };
             }
 
@@ -129,7 +130,7 @@ internal static class ServiceYamlParser
 
     private static ResourceNeeds Needs(YamlNodeReader r, YamlNode? node)
     {
-        if (node is null || YamlNodeReader.IsNull(node))
+        if (node is null || YamlNodes.IsNull(node))
         {
             return ResourceNeeds.None;
         }
@@ -137,7 +138,7 @@ internal static class ServiceYamlParser
         var map = r.Mapping(node, "needs");
         r.CheckFields(map, "needs", NeedsFields);
         var cpu = 0d;
-        if (YamlNodeReader.Get(map, "cpu") is { } c)
+        if (YamlNodes.Get(map, "cpu") is { } c)
         {
             var text = r.Scalar(c, "needs.cpu");
             cpu = double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) && v >= 0
@@ -148,56 +149,56 @@ internal static class ServiceYamlParser
         return new ResourceNeeds
         {
             Cpu = cpu,
-            MemoryBytes = YamlNodeReader.Get(map, "memory") is { } m ? r.Size(m, "needs.memory") : 0,
-            Disk = r.Entries(YamlNodeReader.Get(map, "disk"), "needs.disk").Select(e => new DiskNeed(Absolute(r, e.Key, "needs.disk"), r.Size(e.Value, "needs.disk." + e.Name))).ToList(),
-            Ports = r.Sequence(YamlNodeReader.Get(map, "ports"), "needs.ports").Select(p => r.Int(p, "needs.ports", 1, 65535)).ToList(),
-            Commands = r.StringList(YamlNodeReader.Get(map, "commands"), "needs.commands"),
+            MemoryBytes = YamlNodes.Get(map, "memory") is { } m ? r.Size(m, "needs.memory") : 0,
+            Disk = r.Entries(YamlNodes.Get(map, "disk"), "needs.disk").Select(e => new DiskNeed(Absolute(r, e.Key, "needs.disk"), r.Size(e.Value, "needs.disk." + e.Name))).ToList(),
+            Ports = r.Sequence(YamlNodes.Get(map, "ports"), "needs.ports").Select(p => r.Int(p, "needs.ports", 1, 65535)).ToList(),
+            Commands = r.StringList(YamlNodes.Get(map, "commands"), "needs.commands"),
         };
     }
 
     private static Component Component(YamlNodeReader r, YamlNode? node, string name, string directory)
     {
         var component = new Component(name);
-        if (node is null || YamlNodeReader.IsNull(node))
+        if (node is null || YamlNodes.IsNull(node))
         {
             return component;
         }
 
         var map = r.Mapping(node, "component");
         r.CheckFields(map, "component", ComponentFields);
-        var files = r.Sequence(YamlNodeReader.Get(map, "files"), "component.files").Select((f, i) =>
+        var files = r.Sequence(YamlNodes.Get(map, "files"), "component.files").Select((f, i) =>
         {
             var field = $"component.files[{i}]";
             var fm = r.Mapping(f, field);
             r.CheckFields(fm, field, FileFields);
             var file = new ComponentFile(
-                Path.Combine(directory, LocalFile(r, YamlNodeReader.Get(fm, "source") ?? throw r.Error(f, field + ".source", "required."), field + ".source", directory)),
-                Absolute(r, YamlNodeReader.Get(fm, "target") ?? throw r.Error(f, field + ".target", "required."), field + ".target"))
+                Path.Combine(directory, LocalFile(r, YamlNodes.Get(fm, "source") ?? throw r.Error(f, field + ".source", "required."), field + ".source", directory)),
+                Absolute(r, YamlNodes.Get(fm, "target") ?? throw r.Error(f, field + ".target", "required."), field + ".target"))
             {
-                ChangeEvent = YamlNodeReader.Get(fm, "changeEvent") is { } ce ? r.Enum<ChangeEvent>(ce, field + ".changeEvent") : ChangeEvent.Restart,
-                Mode = YamlNodeReader.Get(fm, "mode") is { } mode ? Octal(r, mode, field + ".mode") : null,
+                ChangeEvent = YamlNodes.Get(fm, "changeEvent") is { } ce ? r.Enum<ChangeEvent>(ce, field + ".changeEvent") : ChangeEvent.Restart,
+                Mode = YamlNodes.Get(fm, "mode") is { } mode ? Octal(r, mode, field + ".mode") : null,
             };
             return file;
         }).ToList();
-        var services = r.Sequence(YamlNodeReader.Get(map, "services"), "component.services").Select((s, i) =>
+        var services = r.Sequence(YamlNodes.Get(map, "services"), "component.services").Select((s, i) =>
         {
             var field = $"component.services[{i}]";
             var sm = r.Mapping(s, field);
             r.CheckFields(sm, field, ServiceFields);
             return new Service(
-                r.Enum<ServiceKind>(YamlNodeReader.Get(sm, "type") ?? throw r.Error(s, field + ".type", "required: Install, Startup, Runtime or Remove."), field + ".type"),
-                r.RequiredString(YamlNodeReader.Get(sm, "command") ?? throw r.Error(s, field + ".command", "required."), field + ".command"))
+                r.Enum<ServiceKind>(YamlNodes.Get(sm, "type") ?? throw r.Error(s, field + ".type", "required: Install, Startup, Runtime or Remove."), field + ".type"),
+                r.RequiredString(YamlNodes.Get(sm, "command") ?? throw r.Error(s, field + ".command", "required."), field + ".command"))
             {
-                WorkingDirectory = YamlNodeReader.Get(sm, "workingDirectory") is { } wd ? Absolute(r, wd, field + ".workingDirectory") : null,
+                WorkingDirectory = YamlNodes.Get(sm, "workingDirectory") is { } wd ? Absolute(r, wd, field + ".workingDirectory") : null,
             };
         }).ToList();
         return component with
         {
             Files = files,
             Services = services,
-            RestartEvent = YamlNodeReader.Get(map, "restartEvent") is { } re ? r.Enum<RestartEvent>(re, "component.restartEvent") : RestartEvent.Component,
-            ErrorHandling = YamlNodeReader.Get(map, "errorHandling") is { } eh ? r.Enum<ErrorHandling>(eh, "component.errorHandling") : ErrorHandling.Stop,
-            StartupTimeout = YamlNodeReader.Get(map, "startupTimeout") is { } st ? r.Duration(st, "component.startupTimeout") : TimeSpan.Zero,
+            RestartEvent = YamlNodes.Get(map, "restartEvent") is { } re ? r.Enum<RestartEvent>(re, "component.restartEvent") : RestartEvent.Component,
+            ErrorHandling = YamlNodes.Get(map, "errorHandling") is { } eh ? r.Enum<ErrorHandling>(eh, "component.errorHandling") : ErrorHandling.Stop,
+            StartupTimeout = YamlNodes.Get(map, "startupTimeout") is { } st ? r.Duration(st, "component.startupTimeout") : TimeSpan.Zero,
         };
     }
 
@@ -207,8 +208,8 @@ internal static class ServiceYamlParser
         r.CheckFields(map, "kubernetes", KubernetesFields);
         return new KubernetesSection
         {
-            Namespace = YamlNodeReader.Get(map, "namespace") is { } ns ? r.RequiredString(ns, "kubernetes.namespace") : null,
-            Manifests = r.Sequence(YamlNodeReader.Get(map, "manifests"), "kubernetes.manifests").Select(m => LocalFile(r, m, "kubernetes.manifests", directory)).ToList(),
+            Namespace = YamlNodes.Get(map, "namespace") is { } ns ? r.RequiredString(ns, "kubernetes.namespace") : null,
+            Manifests = r.Sequence(YamlNodes.Get(map, "manifests"), "kubernetes.manifests").Select(m => LocalFile(r, m, "kubernetes.manifests", directory)).ToList(),
         };
     }
 

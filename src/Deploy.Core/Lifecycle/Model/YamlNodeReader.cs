@@ -3,6 +3,7 @@ using Deploy.Core.Errors;
 using Deploy.Core.Inventory;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using static Deploy.Core.Inventory.YamlNodes;
 
 namespace Deploy.Core.Lifecycle.Model;
 
@@ -35,7 +36,7 @@ internal sealed class YamlNodeReader
         {
             var mark = e is YamlException { Start.Line: > 0 } y ? y.Start : parser.LastMark;
             var field = parser.KeyPathAt(mark) ?? (parser.Path is { Length: > 0 } path ? path : null);
-            var message = e is YamlException ? Clean(e.Message) : "the text ends inside an unclosed '[', '{' or quote.";
+            var message = e is YamlException ? YamlNodes.CleanMessage(e.Message) : "the text ends inside an unclosed '[', '{' or quote.";
             throw reader.Error(mark, field, $"the YAML is malformed: {message}", e);
         }
 
@@ -58,11 +59,11 @@ internal sealed class YamlNodeReader
     public DeployException Error(YamlNode node, string? field, string message, DeployErrorCode code = DeployErrorCode.InvalidConfiguration) => Error(node.Start, field, message, null, code);
 
     public YamlMappingNode Mapping(YamlNode node, string field) => node as YamlMappingNode
-        ?? throw Error(node, field, $"expected a mapping (key: value lines), found {Describe(node)}.");
+        ?? throw Error(node, field, $"expected a mapping (key: value lines), found {YamlNodes.Describe(node)}.");
 
     public string Scalar(YamlNode node, string field) => node is YamlScalarNode { Value: { } value }
         ? value
-        : throw Error(node, field, $"expected a single value, found {Describe(node)}.");
+        : throw Error(node, field, $"expected a single value, found {YamlNodes.Describe(node)}.");
 
     public string RequiredString(YamlNode node, string field)
     {
@@ -72,7 +73,7 @@ internal sealed class YamlNodeReader
 
     public List<YamlNode> Sequence(YamlNode? node, string field) => node is null || IsNull(node)
         ? []
-        : node is YamlSequenceNode seq ? [.. seq.Children] : throw Error(node, field, $"expected a list, found {Describe(node)}.");
+        : node is YamlSequenceNode seq ? [.. seq.Children] : throw Error(node, field, $"expected a list, found {YamlNodes.Describe(node)}.");
 
     /// <summary>A list of strings, also accepting one comma-separated string (<c>osRelease: centos,bclinux</c>).</summary>
     public List<string> StringList(YamlNode? node, string field) => node is YamlScalarNode s && !IsNull(s)
@@ -184,22 +185,7 @@ internal sealed class YamlNodeReader
             : throw Error(node, field, $"'{text}' is not one of: {string.Join(", ", System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
     }
 
-    public static YamlNode? Get(YamlMappingNode map, string key) =>
-        map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
 
-    public static bool IsNull(YamlNode node) => node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" };
 
-    private static string Describe(YamlNode node) => node switch
-    {
-        YamlMappingNode => "a mapping",
-        YamlSequenceNode => "a list",
-        YamlScalarNode s => $"'{s.Value}'",
-        _ => "an alias",
-    };
 
-    private static string Clean(string message)
-    {
-        var i = message.IndexOf("): ", StringComparison.Ordinal);
-        return message.StartsWith('(') && i > 0 ? message[(i + 3)..] : message;
-    }
 }

@@ -48,7 +48,7 @@ public static partial class ScheduleYaml
         var r = YamlNodeReader.Parse(yaml, sourceName);
         var root = r.Mapping(r.Root ?? throw new DeployException(DeployErrorCode.ScheduleInvalid, $"{sourceName} is empty.") { Path = sourceName }, "(top level)");
         r.CheckFields(root, "", ["product", "services"]);
-        var productNode = YamlNodeReader.Get(root, "product") ?? throw r.Error(root, "product", "required: the product name.");
+        var productNode = YamlNodes.Get(root, "product") ?? throw r.Error(root, "product", "required: the product name.");
         var name = r.RequiredString(productNode, "product");
         if (name != product.Name)
         {
@@ -56,7 +56,7 @@ public static partial class ScheduleYaml
         }
 
         var services = new List<ScheduledService>();
-        foreach (var (key, service, value) in r.Entries(YamlNodeReader.Get(root, "services"), "services"))
+        foreach (var (key, service, value) in r.Entries(YamlNodes.Get(root, "services"), "services"))
         {
             var field = "services." + service;
             if (product.Services.All(s => s.Name != service))
