@@ -96,6 +96,9 @@ public sealed class Harness
         return result;
     }
 
+    /// <summary>Replaces a recorded measurement (e.g. one scaled after an interleaved run).</summary>
+    public void Replace(Measurement old, Measurement replacement) => _results[_results.IndexOf(old)] = replacement;
+
     /// <summary>Records an externally measured value (e.g. peak memory in MB).</summary>
     public void Record(Measurement m) => _results.Add(m);
 
