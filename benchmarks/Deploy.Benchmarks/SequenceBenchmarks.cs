@@ -7,7 +7,9 @@ namespace Deploy.Benchmarks;
 
 /// <summary>
 /// `sequence`: a 10,000-file component (~45 MB) deployed over the test sshd, side by side with `rsync -a` over
-/// the same sshd and a multiplexed (ControlMaster) connection: first deploy, no-op redeploy, 10 changed files.
+/// the same sshd and a multiplexed (ControlMaster) connection: first deploy, no-op redeploy, 10 changed files, all
+/// interleaved. Each case runs against an sshd whose logins run this machine's rc files and again against one whose
+/// logins skip them (cases ending in <c>, clean login shell</c>; <c>DEPLOY_BENCH_SHELL=machine|clean</c> picks one).
 /// </summary>
 public static class SequenceBenchmarks
 {
@@ -15,7 +17,20 @@ public static class SequenceBenchmarks
 
     public static async Task RunAsync(Harness harness)
     {
-        await using var server = await SshServer.StartAsync();
+        var shells = Environment.GetEnvironmentVariable("DEPLOY_BENCH_SHELL") ?? "machine,clean";
+        foreach (var (name, shell, suffix) in new[] { ("machine", LoginShell.Machine, ""), ("clean", LoginShell.Clean, ", clean login shell") })
+        {
+            if (shells.Contains(name, StringComparison.Ordinal))
+            {
+                Console.WriteLine($"sequence: logins with the {name} rc files");
+                await RunOnAsync(harness, shell, suffix);
+            }
+        }
+    }
+
+    private static async Task RunOnAsync(Harness harness, LoginShell shell, string suffix)
+    {
+        await using var server = await SshServer.StartAsync(shell);
         using var dir = new TempDirectory("bench-seq");
         var source = dir.Combine("src");
         Generate(source);
@@ -87,14 +102,13 @@ public static class SequenceBenchmarks
         foreach (var (subject, runs) in times)
         {
             var sorted = runs.Order().ToArray();
-            harness.Record(new Measurement("sequence", "first deploy", subject, sorted[sorted.Length / 2], [.. runs], "fresh directories, interleaved runs"));
-            Console.WriteLine($"  sequence/first deploy/{subject}: median {sorted[sorted.Length / 2]:0.0} ms  [{string.Join(", ", runs.Select(x => x.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}]");
+            harness.Record(new Measurement("sequence", "first deploy" + suffix, subject, sorted[sorted.Length / 2], [.. runs], "fresh directories, interleaved runs"));
+            Console.WriteLine($"  sequence/first deploy{suffix}/{subject}: median {sorted[sorted.Length / 2]:0.0} ms  [{string.Join(", ", runs.Select(x => x.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}]");
         }
 
         await Ours();
         await Rsync();
-        await harness.MeasureAsync("sequence", "no-op redeploy", "Deploy SDK", Ours, runs: 9);
-        await harness.MeasureAsync("sequence", "no-op redeploy", "rsync -a", Rsync, runs: 9);
+        await harness.MeasureInterleavedAsync("sequence", "no-op redeploy" + suffix, [("Deploy SDK", Ours, null), ("rsync -a", Rsync, null)], runs: 9);
 
         var round = 0;
         Task Touch10()
@@ -108,8 +122,8 @@ public static class SequenceBenchmarks
             return Task.CompletedTask;
         }
 
-        await harness.MeasureAsync("sequence", "10 changed files", "Deploy SDK", Ours, setup: Touch10, runs: 7);
-        await harness.MeasureAsync("sequence", "10 changed files", "rsync -a", Rsync, setup: Touch10, runs: 7);
+        // The setup runs before every run, so each subject finds the same 10 files changed since its own last run.
+        await harness.MeasureInterleavedAsync("sequence", "10 changed files" + suffix, [("Deploy SDK", Ours, null), ("rsync -a", Rsync, null)], Touch10, runs: 7);
         await Run("ssh", "-o", $"ControlPath={control}", "-O", "exit", "x");
     }
 
