@@ -1,4 +1,5 @@
 using Deploy.Core.Lifecycle.Model;
+using Deploy.Core.Lifecycle.Precheck;
 using Deploy.Core.Lifecycle.Releases;
 using Deploy.Core.Lifecycle.Templates;
 using Deploy.Core.Operations.Journaling;
@@ -50,6 +51,11 @@ public interface ILifecycleBackend
 
     /// <summary>Stops <paramref name="service"/> on <paramref name="host"/> and removes its files; absent is fine.</summary>
     Task RemoveServiceAsync(string service, string host, CancellationToken cancellationToken = default);
+
+    /// <summary>Collects <paramref name="host"/>'s precheck facts (free space of <paramref name="diskPaths"/>, which of
+    /// <paramref name="commands"/> are on PATH, ports, CPU, memory, clock, os-release) in one round trip; a host that
+    /// cannot be reached gives facts with <see cref="HostFacts.Reachable"/> false, never an exception.</summary>
+    Task<HostFacts> CollectFactsAsync(string host, IReadOnlyCollection<string> diskPaths, IReadOnlyCollection<string> commands, CancellationToken cancellationToken = default);
 
     /// <summary>Runs a rendered hook, killing it at its timeout; every output line goes to <paramref name="output"/>.</summary>
     Task<HookResult> RunHookAsync(RenderedService service, HookKind kind, Action<string>? output = null, CancellationToken cancellationToken = default);

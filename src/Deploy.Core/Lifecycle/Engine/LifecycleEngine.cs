@@ -1,6 +1,7 @@
 using Deploy.Core.Errors;
 using Deploy.Core.Lifecycle.Merge;
 using Deploy.Core.Lifecycle.Model;
+using Deploy.Core.Lifecycle.Precheck;
 using Deploy.Core.Lifecycle.Releases;
 using Deploy.Core.Lifecycle.Scheduling;
 using Deploy.Core.Lifecycle.Templates;
@@ -32,6 +33,9 @@ public sealed record LifecycleResult(LifecyclePlan Plan, ReleaseRecord Release)
 
     /// <summary>The auto-test results, when asked for.</summary>
     public AppTestReport? Tests { get; init; }
+
+    /// <summary>The precheck that gated the run (its warnings included); <c>null</c> when none ran.</summary>
+    public CheckResult? Precheck { get; init; }
 }
 
 /// <summary>
@@ -53,6 +57,18 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
     /// <summary>The releases recorded on the targets, merged across hosts (<c>history</c>; <c>status</c> is its <see cref="ReleaseHistory.Current"/>).</summary>
     public async Task<ReleaseHistory> HistoryAsync(CancellationToken cancellationToken = default) =>
         ReleaseHistory.Merge(await backend.ReadReleasesAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// <c>precheck</c>: checks every host of <paramref name="input"/>'s schedule, in parallel, for what the schedule
+    /// places there and is not installed yet. Writes nothing: <see cref="PrecheckRunner.WriteFilesAsync"/> writes
+    /// <c>check_result.yaml</c> and <c>scheduled.yaml</c> (the result carries the schedule), byte-identical for the same input.
+    /// </summary>
+    public async Task<CheckResult> PrecheckAsync(LifecycleInput input, PrecheckOptions? options = null, IProgress<CheckOutcome>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var current = (await HistoryAsync(cancellationToken).ConfigureAwait(false)).Current;
+        return await PrecheckGate.RunAsync(backend, input.Product, input.Schedule, current, options ?? new PrecheckOptions(), progress, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Plans <paramref name="request"/> without changing anything (the dry run). An upgrade's config
     /// conflicts are reported here (<see cref="DeployErrorCode.MergeConflict"/> with both sides) unless the request settles them.</summary>
@@ -88,6 +104,9 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         }
 
         var prepared = await PrepareAsync(input, resume is null ? request : request with { Services = [], AddOns = [] }, history, cancellationToken, resume?.Plan).ConfigureAwait(false);
+        var precheck = resume is null && request.Precheck is { } checks
+            ? await GateAsync(input, prepared.Plan, history.Current, checks, progress, cancellationToken).ConfigureAwait(false)
+            : null;
         var journal = resume ?? new LifecycleJournal(prepared.Plan, history.NextNumber, Environment.UserName, Environment.MachineName, _time.GetUtcNow());
         var run = NewRun(input, journal, history, prepared, progress);
         foreach (var key in journal.Done)
@@ -101,7 +120,7 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         var tests = prepared.Plan.AutoTest ? new AppTestReport(input.Product.Name, run.Tests) : null;
         if (outcome.Succeeded)
         {
-            return new LifecycleResult(prepared.Plan, run.Release(ReleaseOutcome.Succeeded, _time.GetUtcNow(), null)) { Resumed = outcome.Resumed || resume is not null, Tests = tests };
+            return new LifecycleResult(prepared.Plan, run.Release(ReleaseOutcome.Succeeded, _time.GetUtcNow(), null)) { Resumed = outcome.Resumed || resume is not null, Tests = tests, Precheck = precheck };
         }
 
         var e = outcome.Error as DeployException;
@@ -190,6 +209,23 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         }
 
         return plan with { Results = results };
+    }
+
+    private async Task<CheckResult?> GateAsync(LifecycleInput input, LifecyclePlan plan, Releases.ReleaseRecord? current, PrecheckOptions options, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
+    {
+        var fresh = PrecheckGate.Of(plan, current);
+        if (fresh.Services.Count == 0)
+        {
+            return null;
+        }
+
+        var result = await PrecheckGate.RunAsync(backend, input.Product, fresh, current, options, null, cancellationToken).ConfigureAwait(false);
+        foreach (var w in result.Warnings)
+        {
+            progress?.Report(new LifecycleProgress(LifecycleEventKind.Warning, $"[{w.Host}] precheck {w.Check}: {w.Message}") { Host = w.Host });
+        }
+
+        return result.ThrowOnFailure();
     }
 
     private async Task RollBackInterruptedAsync(LifecycleInput input, Operations.Journaling.OperationJournal<LifecycleJournal> interrupted, ReleaseHistory history, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)

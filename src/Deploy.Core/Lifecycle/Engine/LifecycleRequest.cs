@@ -1,4 +1,5 @@
 using Deploy.Core.Lifecycle.Merge;
+using Deploy.Core.Lifecycle.Precheck;
 
 namespace Deploy.Core.Lifecycle.Engine;
 
@@ -27,4 +28,13 @@ public sealed record LifecycleRequest(LifecycleOperation Operation)
     /// <summary><c>--take-new</c> / <c>--keep-live</c>: how config conflicts are settled; <c>null</c> stops the
     /// operation at plan time on a conflict. <value><c>null</c>.</value></summary>
     public ConflictResolution? Conflicts { get; init; }
+
+    /// <summary>
+    /// The precheck that gates the run: before anything changes, every host that gets a service it does not run yet
+    /// is checked for what those services need (os-release, CPU, memory, disk, ports, clock, commands); a strict check
+    /// that fails stops the run with <see cref="Errors.DeployErrorCode.PrecheckFailed"/> naming the host and the check,
+    /// a warning is reported and the run goes on. <c>null</c> skips it (laipvt installs only after a passed precheck).
+    /// <value>The default is <c>new PrecheckOptions()</c>: every check strict except the clock skew.</value>
+    /// </summary>
+    public PrecheckOptions? Precheck { get; init; } = new();
 }

@@ -4,6 +4,7 @@ using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
 using Deploy.Core.Lifecycle.Engine;
 using Deploy.Core.Lifecycle.Model;
+using Deploy.Core.Lifecycle.Precheck;
 using Deploy.Core.Lifecycle.Releases;
 using Deploy.Core.Lifecycle.Templates;
 using Deploy.Core.Operations.Journaling;
@@ -158,6 +159,10 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
     /// <inheritdoc />
     public Task RemoveServiceAsync(string service, string host, CancellationToken cancellationToken = default) =>
         ApplyAsync(host, [], service, null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<HostFacts> CollectFactsAsync(string host, IReadOnlyCollection<string> diskPaths, IReadOnlyCollection<string> commands, CancellationToken cancellationToken = default) =>
+        FactCollector.CollectAsync(Get(host).Host, host, diskPaths, commands, _options.TimeProvider, cancellationToken);
 
     /// <inheritdoc />
     public async Task<HookResult> RunHookAsync(RenderedService service, HookKind kind, Action<string>? output = null, CancellationToken cancellationToken = default)

@@ -20,9 +20,10 @@ public sealed record CheckResult(string Product, IReadOnlyList<CheckOutcome> Out
     /// <summary>The schedule the checks were made against.</summary>
     public Schedule? Schedule { get; init; }
 
-    /// <summary>Throws <see cref="Errors.DeployErrorCode.PrecheckFailed"/> listing every failure when a strict check failed.</summary>
+    /// <summary>Throws <see cref="Errors.DeployErrorCode.PrecheckFailed"/> listing every failure when a strict check failed
+    /// (<see cref="Errors.DeployException.Host"/> is the first failing host, <see cref="Errors.DeployException.Path"/> its check).</summary>
     public CheckResult ThrowOnFailure() => Blocking
-        ? throw new Errors.DeployException(Errors.DeployErrorCode.PrecheckFailed, $"Precheck failed on {Failures.Select(f => f.Host).Distinct().Count()} host(s):\n" + string.Join("\n", Failures.Select(f => $"  {f.Host}: {f.Check}: {f.Message}"))) { Host = Failures[0].Host }
+        ? throw new Errors.DeployException(Errors.DeployErrorCode.PrecheckFailed, $"Precheck failed on {Failures.Select(f => f.Host).Distinct().Count()} host(s):\n" + string.Join("\n", Failures.Select(f => $"  {f.Host}: {f.Check}: {f.Message}"))) { Host = Failures[0].Host, Path = Failures[0].Check }
         : this;
 
     /// <summary>The <c>check_result.yaml</c> text: byte-identical for identical outcomes.</summary>
