@@ -162,24 +162,51 @@ public sealed class HostsLifecycleTests(IsolatedHostsFixture fixture, ITestOutpu
     }
 
     [Fact]
-    public async Task Delete_all_kills_a_hanging_hook_reports_it_and_removes_every_service_in_reverse_order()
+    public async Task Delete_all_stops_hanging_hooks_with_TERM_then_KILL_lists_what_is_left_and_resumes_after_an_interruption()
     {
-        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-del", 18160, new Dictionary<string, string> { ["api"] = "  delete: { command: \"sleep 600\", timeout: 2s }" });
-        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
+        // api's delete hook ignores TERM (it must be killed); web's ends on TERM.
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-del", 18160, new Dictionary<string, string>
+        {
+            ["api"] = "  delete: { command: \"trap '' TERM; echo draining api; sleep 600\", timeout: 2s }",
+            ["web"] = "  delete: { command: \"trap 'echo web got TERM; exit 143' TERM; echo draining web; sleep 600 & wait\", timeout: 2s }",
+        });
+        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install) { Parallel = 2 }, Log());
+        var options = new Core.Lifecycle.Hosts.HostsBackendOptions { HookKillGrace = TimeSpan.FromSeconds(1) };
+
+        // The first delete is interrupted when api's turn comes: web is done (its hook stopped by TERM), api is not.
+        using var cancel = new CancellationTokenSource();
+        var first = new SyncProgress<LifecycleProgress>(e =>
+        {
+            _output.WriteLine($"run 1 {e.Kind}: {e.Message}");
+            if (e.Kind == LifecycleEventKind.StepStarted && e.Service == "api")
+            {
+                cancel.Cancel();
+            }
+        });
+        var interrupted = () => new LifecycleEngine(ShopProduct.Backend(Hosts, p.Name, _opened, options)).RunAsync(p.InputAsync().Result, new LifecycleRequest(LifecycleOperation.Delete), first, cancel.Token);
+        (await interrupted.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.Cancelled);
+        (await p.PidsAsync(Host("centos"))).Keys.Should().Equal("api");
 
         var events = new List<LifecycleProgress>();
-        var result = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Delete), Log(events));
+        var result = await new LifecycleEngine(ShopProduct.Backend(Hosts, p.Name, _opened, options)).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Delete), Log(events));
 
+        result.Resumed.Should().BeTrue();
         result.Plan.Waves.Select(w => string.Join(",", w.Steps.Select(s => s.Key))).Should().Equal("web@centos", "api@bclinux,api@centos", "db@debian");
+        events.Should().NotContain(e => e.Kind == LifecycleEventKind.StepStarted && e.Service == "web", "the completed step is not run again");
         events.Where(e => e.Kind == LifecycleEventKind.HookTimedOut).Select(e => e.Host).Should().BeEquivalentTo("bclinux", "centos");
+        result.LeftOver.Select(l => $"{l.Service}@{l.Host}").Should().Equal("api@bclinux", "api@centos", "web@centos");
+        result.LeftOver.Where(l => l.Service == "api").Should().OnlyContain(l => l.What.Contains("killed (TERM, then KILL)") && l.What.Contains("draining api"));
+        result.LeftOver.Single(l => l.Service == "web").What.Should().Contain("stopped (TERM)").And.Contain("web got TERM", "kept in the journal from the interrupted run");
         foreach (var h in new[] { "centos", "bclinux", "debian" })
         {
             (await p.PidsAsync(Host(h))).Should().BeEmpty();
             var sleeping = await Host(h).RunAsync(CommandSpec.Of("sh", "-c", "ps -eo args= | grep -x 'sleep 600' || true"));
-            sleeping.StandardOutput.Should().BeEmpty("the hung hook was killed");
+            sleeping.StandardOutput.Should().BeEmpty("the hung hooks and their children were killed");
         }
 
-        (await Engine(p).HistoryAsync()).Current!.Services.Should().BeEmpty();
+        var history = await Engine(p).HistoryAsync();
+        history.Current!.Services.Should().BeEmpty();
+        history.Current.LeftOver.Should().HaveCount(3, "the release record on the targets lists what is left");
     }
 
     [Fact]

@@ -103,13 +103,13 @@ public sealed class ShopProduct
     public async Task<LifecycleInput> InputAsync() => new(await LoadAsync(), Schedule);
 
     /// <summary>A backend on fresh connections (as another machine would have).</summary>
-    public static HostsBackend Backend(IsolatedHosts hosts, string product, List<IHost> opened) =>
+    public static HostsBackend Backend(IsolatedHosts hosts, string product, List<IHost> opened, HostsBackendOptions? options = null) =>
         new(product, hosts.Hosts.ToDictionary(h => h.Name, h =>
         {
             var host = h.CreateHost();
             opened.Add(host);
             return ((IHost)host, new RenderHost(h.Name, h.Address));
-        }));
+        }), options);
 
     /// <summary>The pids of this product's app processes on <paramref name="host"/>, by service.</summary>
     public async Task<Dictionary<string, string>> PidsAsync(IHost host)

@@ -57,7 +57,7 @@ public interface ILifecycleBackend
     /// cannot be reached gives facts with <see cref="HostFacts.Reachable"/> false, never an exception.</summary>
     Task<HostFacts> CollectFactsAsync(string host, IReadOnlyCollection<string> diskPaths, IReadOnlyCollection<string> commands, CancellationToken cancellationToken = default);
 
-    /// <summary>Runs a rendered hook, killing it at its timeout; every output line goes to <paramref name="output"/>.</summary>
+    /// <summary>Runs a rendered hook; at its timeout the hook (all its processes) gets TERM, then KILL after a grace period; every output line goes to <paramref name="output"/>.</summary>
     Task<HookResult> RunHookAsync(RenderedService service, HookKind kind, Action<string>? output = null, CancellationToken cancellationToken = default);
 }
 
@@ -73,4 +73,18 @@ public sealed record HookResult(string Service, string Host, HookKind Kind, int 
 {
     /// <summary>Whether it exited 0 in time.</summary>
     public bool Succeeded => ExitCode == 0 && !TimedOut;
+
+    /// <summary>How it was stopped when it ran past its timeout. <value><see cref="HookStop.None"/>.</value></summary>
+    public HookStop Stop { get; init; }
+}
+
+/// <summary>How a hook that ran past its timeout was stopped: TERM first, KILL after a grace period.</summary>
+public enum HookStop
+{
+    /// <summary>It was not stopped (it ended by itself).</summary>
+    None,
+    /// <summary>It ended on TERM.</summary>
+    Terminated,
+    /// <summary>It ignored TERM for the grace period and was killed (KILL).</summary>
+    Killed,
 }

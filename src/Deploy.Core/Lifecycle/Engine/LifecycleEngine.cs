@@ -34,6 +34,9 @@ public sealed record LifecycleResult(LifecyclePlan Plan, ReleaseRecord Release)
     /// <summary>The auto-test results, when asked for.</summary>
     public AppTestReport? Tests { get; init; }
 
+    /// <summary>What the run could not clean up and went on without (also in <see cref="ReleaseRecord.LeftOver"/>).</summary>
+    public IReadOnlyList<LeftOver> LeftOver => Release.LeftOver;
+
     /// <summary>The precheck that gated the run (its warnings included); <c>null</c> when none ran.</summary>
     public CheckResult? Precheck { get; init; }
 }
@@ -112,6 +115,11 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         foreach (var key in journal.Done)
         {
             run.Done[key] = true;
+        }
+
+        foreach (var l in journal.LeftOver)
+        {
+            run.LeftOver[l.Service + "@" + l.Host] = l;
         }
 
         progress?.Report(new LifecycleProgress(LifecycleEventKind.Planned, prepared.Plan.ToText()));

@@ -16,7 +16,16 @@ public sealed record LifecycleJournal(LifecyclePlan Plan, int Number, string Use
 {
     /// <summary>Steps (<c>service@host</c>) known completed.</summary>
     public IReadOnlyList<string> Done { get; init; } = [];
+
+    /// <summary>What the run's steps left behind so far (kept across a resume).</summary>
+    public IReadOnlyList<LeftOver> LeftOver { get; init; } = [];
 }
+
+/// <summary>Something an operation could not clean up and went on without (e.g. a delete hook that hung and was killed).</summary>
+/// <param name="Service">The service.</param>
+/// <param name="Host">The host.</param>
+/// <param name="What">What is left and why, e.g. <c>the delete hook ran past its timeout of 00:00:02 and was killed (KILL): ...</c>.</param>
+public sealed record LeftOver(string Service, string Host, string What);
 
 /// <summary>The shared state of one run's steps.</summary>
 internal sealed class LifecycleRun
@@ -47,7 +56,12 @@ internal sealed class LifecycleRun
 
     public List<HookResult> Tests { get; } = [];
 
-    public LifecycleJournal Payload() => Journal with { Done = Done.Keys.Order(StringComparer.Ordinal).ToList() };
+    /// <summary>What the steps left behind, by <c>service@host</c> (the journal's, then this run's).</summary>
+    public ConcurrentDictionary<string, LeftOver> LeftOver { get; } = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<LeftOver> LeftOvers => LeftOver.Values.OrderBy(l => l.Service, StringComparer.Ordinal).ThenBy(l => l.Host, StringComparer.Ordinal).ToList();
+
+    public LifecycleJournal Payload() => Journal with { Done = Done.Keys.Order(StringComparer.Ordinal).ToList(), LeftOver = LeftOvers };
 
     public void Report(LifecycleEventKind kind, LifecycleStep step, string message) =>
         Progress?.Report(new LifecycleProgress(kind, $"[{step.Key}] {message}") { Service = step.Service, Host = step.Host });
@@ -102,6 +116,7 @@ internal sealed class LifecycleRun
             Outcome = outcome,
             Message = message,
             Touched = plan.Changes.Select(s => $"{s.Action.ToString().ToLowerInvariant()} {s.Key}").ToList(),
+            LeftOver = LeftOvers,
             Services = services.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList(),
         };
     }

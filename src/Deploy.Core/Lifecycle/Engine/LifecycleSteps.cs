@@ -50,9 +50,15 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
                 if (context.Rendered.TryGetValue(s.Key, out var gone) && gone.Hooks.ContainsKey(HookKind.Delete))
                 {
                     var hook = await backend.RunHookAsync(gone, HookKind.Delete, l => context.Report(LifecycleEventKind.Output, s, l), cancellationToken).ConfigureAwait(false);
-                    if (hook.TimedOut)
+                    if (!hook.Succeeded)
                     {
-                        context.Report(LifecycleEventKind.HookTimedOut, s, "the delete hook hung and was killed; removing the service anyway");
+                        // The service's own files and processes are the engine's to remove whatever the hook did; what
+                        // the hook had still to clean up (data elsewhere, outside registrations) is listed as left over.
+                        var why = hook.TimedOut
+                            ? $"the delete hook ran past its timeout of {gone.Hooks[HookKind.Delete].Timeout} and was {(hook.Stop == HookStop.Terminated ? "stopped (TERM)" : "killed (TERM, then KILL)")}"
+                            : $"the delete hook exited with {hook.ExitCode}";
+                        context.LeftOver[s.Key] = new LeftOver(s.Service, s.Host, $"{why}; what it had not cleaned up is left: {Tail(hook.Output)}");
+                        context.Report(hook.TimedOut ? LifecycleEventKind.HookTimedOut : LifecycleEventKind.Warning, s, $"{why}; removing the service anyway");
                     }
                 }
 
@@ -81,6 +87,12 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
 
         context.Done[s.Key] = true;
         context.Report(LifecycleEventKind.StepCompleted, s, "done");
+    }
+
+    private static string Tail(string output)
+    {
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return lines.Length == 0 ? "(no output)" : string.Join(" | ", lines.TakeLast(3));
     }
 
     public async Task RollbackAsync(LifecycleRun context, CancellationToken cancellationToken)

@@ -24,6 +24,7 @@ namespace Deploy.Core.Lifecycle.Hosts;
 /// </summary>
 public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
 {
+    private static readonly HostScript RunHookScript = HostScript.FromResource(typeof(HostsBackend).Assembly, "lifecycle-run-hook.sh");
     private readonly IReadOnlyDictionary<string, (IHost Host, RenderHost Render)> _hosts;
     private readonly HostsBackendOptions _options;
     private readonly DirectoryInfo _staging = Directory.CreateTempSubdirectory("deploy-lifecycle-");
@@ -172,9 +173,11 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
         var text = new StringBuilder();
         var redact = new RenderedText("", service.Secrets);
         var sw = Stopwatch.StartNew();
-        var spec = CommandSpec.Of("/bin/sh", "-c", hook.Command) with
+        var grace = _options.HookKillGrace;
+        var spec = new CommandSpec(["sh"])
         {
-            Timeout = hook.Timeout,
+            // The script stops the hook (TERM, then KILL after the grace period); the transport's own limit is the backstop.
+            Timeout = hook.Timeout + grace + TimeSpan.FromSeconds(30),
             WorkingDirectory = hook.WorkingDirectory,
             Secrets = service.Secrets,
             CaptureOutput = false,
@@ -189,17 +192,29 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
                 output?.Invoke(l);
             },
         };
+        var name = kind.ToString().ToLowerInvariant();
         try
         {
-            var r = await Get(service.Host).Host.RunAsync(spec, cancellationToken).ConfigureAwait(false);
-            return new HookResult(service.Service.Name, service.Host, kind, r.ExitCode, false, text.ToString(), sw.Elapsed);
+            var r = await Get(service.Host).Host.RunScriptAsync(RunHookScript, [Seconds(hook.Timeout), Seconds(grace), hook.Command], spec, cancellationToken).ConfigureAwait(false);
+            var stop = sw.Elapsed >= hook.Timeout ? r.ExitCode switch { 124 => HookStop.Terminated, 137 => HookStop.Killed, _ => HookStop.None } : HookStop.None;
+            if (stop == HookStop.None)
+            {
+                return new HookResult(service.Service.Name, service.Host, kind, r.ExitCode, false, text.ToString(), sw.Elapsed);
+            }
+
+            text.Append(stop == HookStop.Terminated
+                ? $"stopped: the {name} hook ran past its timeout of {hook.Timeout} and ended on TERM\n"
+                : $"killed: the {name} hook ran past its timeout of {hook.Timeout}, ignored TERM for {grace} and was killed (KILL)\n");
+            return new HookResult(service.Service.Name, service.Host, kind, -1, true, text.ToString(), sw.Elapsed) { Stop = stop };
         }
         catch (DeployException e) when (e.Code == DeployErrorCode.Timeout)
         {
-            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"killed: the {kind.ToString().ToLowerInvariant()} hook ran past its timeout of {hook.Timeout}\n");
-            return new HookResult(service.Service.Name, service.Host, kind, -1, true, text.ToString(), sw.Elapsed);
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"killed: the {name} hook ran past its timeout of {hook.Timeout} and was killed (KILL)\n");
+            return new HookResult(service.Service.Name, service.Host, kind, -1, true, text.ToString(), sw.Elapsed) { Stop = HookStop.Killed };
         }
     }
+
+    private static string Seconds(TimeSpan t) => Math.Max(0.001, t.TotalSeconds).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Deletes the local staging directory.</summary>
     public ValueTask DisposeAsync()

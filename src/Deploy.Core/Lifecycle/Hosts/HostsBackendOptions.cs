@@ -18,4 +18,8 @@ public sealed record HostsBackendOptions
 
     /// <summary>The clock. <value><see cref="TimeProvider.System"/>.</value></summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>How long a hook that ran past its timeout and got TERM may take to end before it is killed (KILL).
+    /// <value>The default is 10 seconds.</value></summary>
+    public TimeSpan HookKillGrace { get; init; } = TimeSpan.FromSeconds(10);
 }

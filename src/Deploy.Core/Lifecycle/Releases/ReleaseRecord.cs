@@ -47,6 +47,9 @@ public sealed record ReleaseRecord(int Number, string Product, string Version, L
     /// <summary>What the operation touched (<c>service@host</c> with its action).</summary>
     public IReadOnlyList<string> Touched { get; init; } = [];
 
+    /// <summary>What the operation could not clean up and went on without (e.g. a delete hook killed at its timeout).</summary>
+    public IReadOnlyList<LeftOver> LeftOver { get; init; } = [];
+
     /// <summary>The services installed after it, by name.</summary>
     public IReadOnlyList<ServiceRelease> Services { get; init; } = [];
 
