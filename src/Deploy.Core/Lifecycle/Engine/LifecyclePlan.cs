@@ -16,6 +16,9 @@ public enum LifecycleOperation
     Delete,
     /// <summary><c>rollback [revision]</c>: bring back the versions, configs and services of an earlier release (given its package).</summary>
     Rollback,
+    /// <summary><c>schedule apply</c>: move installed services to the hosts of a new schedule (install on the new
+    /// hosts, test there, then remove from the old ones); the package must be the installed one.</summary>
+    Schedule,
 }
 
 /// <summary>What one step does to one service on one host.</summary>
@@ -29,6 +32,8 @@ public enum LifecycleAction
     Upgrade,
     /// <summary>Run its delete hook, stop it and remove its files.</summary>
     Remove,
+    /// <summary>Run its test hook where it was just placed; a failure fails (and rolls back) the operation.</summary>
+    Verify,
 }
 
 /// <summary>One step of a plan: a service on a host, what happens and why.</summary>
@@ -44,8 +49,8 @@ public sealed record LifecycleStep(string Service, string Host, LifecycleAction 
     /// <summary>The service content digest the step installs (or removes).</summary>
     public string Digest { get; init; } = "";
 
-    /// <summary>The step's key in the journal: <c>service@host</c>.</summary>
-    public string Key => Service + "@" + Host;
+    /// <summary>The step's key in the journal: <c>service@host</c> (<c>service@host#verify</c> for a <see cref="LifecycleAction.Verify"/>).</summary>
+    public string Key => Service + "@" + Host + (Action == LifecycleAction.Verify ? "#verify" : "");
 }
 
 /// <summary>Steps that may run in parallel: no service of a wave depends on another of the same wave.</summary>

@@ -8,7 +8,8 @@ namespace Deploy.Core.Lifecycle.Engine;
 /// <summary>
 /// Plans a lifecycle operation (pure: product, schedule, request and the current release in; plan out). Every
 /// selected service gets one step per scheduled host with the reason for its action; waves come from
-/// <see cref="ServiceOrder"/> (reversed for a delete). Unknown services, add-ons that are not add-ons, dependency
+/// <see cref="ServiceOrder"/> (reversed for a delete; for a schedule apply: installs, then tests on the new hosts,
+/// then removals from the old ones). Unknown services, add-ons that are not add-ons, dependency
 /// cycles and services without hosts are <see cref="DeployException"/>s naming the service.
 /// </summary>
 public static class LifecyclePlanner
@@ -32,6 +33,7 @@ public static class LifecyclePlanner
             LifecycleOperation.Install => Install(product, schedule, request, installed),
             LifecycleOperation.Upgrade => Upgrade(product, schedule, request, installed),
             LifecycleOperation.Delete => Delete(product, request, installed),
+            LifecycleOperation.Schedule => Move(product, schedule, installed),
             LifecycleOperation.Rollback => Rollback(product, installed, revision ?? throw new DeployException(DeployErrorCode.InvalidArgument, "A rollback needs the release to return to.") { Path = "revision" }),
             _ => throw new ArgumentOutOfRangeException(nameof(request), request.Operation, "Unknown operation."),
         };
@@ -141,6 +143,49 @@ public static class LifecyclePlanner
                 ? Step(s, h, LifecycleAction.Keep, $"same as in release {revision.Number}")
                 : Step(s, h, LifecycleAction.Upgrade, $"back to release {revision.Number}: {have.Version} -> {s.Version} (digest {Short(have.Digest)} -> {Short(s.Digest)})");
         })).ToList()));
+        return waves;
+    }
+
+    private static List<List<LifecycleStep>> Move(ProductDefinition product, Schedule schedule, Dictionary<string, ServiceRelease> installed)
+    {
+        var moves = new Dictionary<string, (IReadOnlyList<string> Add, IReadOnlyList<string> Remove)>(StringComparer.Ordinal);
+        foreach (var have in installed.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            var next = schedule.Services.FirstOrDefault(s => s.Service == have.Name)?.Hosts;
+            if (next is null || next.Count == 0)
+            {
+                continue;
+            }
+
+            var add = next.Except(have.Hosts, StringComparer.Ordinal).ToList();
+            var remove = have.Hosts.Except(next, StringComparer.Ordinal).ToList();
+            if (add.Count + remove.Count == 0)
+            {
+                continue;
+            }
+
+            var def = product.Services.FirstOrDefault(d => d.Name == have.Name);
+            if (def is null || def.Digest != have.Digest)
+            {
+                throw new DeployException(DeployErrorCode.InvalidArgument, $"schedule apply moves services as installed, but '{have.Name}' {(def is null ? "is not in this package" : $"differs in this package (digest {Short(def.Digest)}, installed {Short(have.Digest)})")}; give the installed package, or upgrade first.") { Service = have.Name, Path = have.Name };
+            }
+
+            moves[have.Name] = (add, remove);
+        }
+
+        if (moves.Count == 0)
+        {
+            return [];
+        }
+
+        var selection = ServiceOrder.Select(product, moves.Keys.ToList());
+        string Hosts(IReadOnlyList<string> hosts) => hosts.Count == 0 ? "-" : string.Join(",", hosts);
+        var waves = selection.Waves.Select(wave => wave.SelectMany(s => moves[s.Name].Add.Select(h =>
+            Step(s, h, LifecycleAction.Install, $"placed here by the schedule (from {Hosts(installed[s.Name].Hosts)} to {Hosts(schedule.HostsOf(s.Name))})"))).ToList()).ToList();
+        waves.Add(selection.Services.Where(s => s.Hooks.ContainsKey(HookKind.Test)).SelectMany(s => moves[s.Name].Add.Select(h =>
+            Step(s, h, LifecycleAction.Verify, "tested on its new host before it leaves the old one"))).ToList());
+        waves.AddRange(selection.RemovalWaves.Select(wave => wave.SelectMany(s => moves[s.Name].Remove.Select(h =>
+            Step(s, h, LifecycleAction.Remove, $"moved away by the schedule (now on {Hosts(schedule.HostsOf(s.Name))})"))).ToList()));
         return waves;
     }
 

@@ -45,7 +45,21 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
         var backend = context.Backend;
         try
         {
-            if (s.Action == LifecycleAction.Remove)
+            if (s.Action == LifecycleAction.Verify)
+            {
+                var test = await backend.RunHookAsync(context.Rendered[s.Key], HookKind.Test, l => context.Report(LifecycleEventKind.Output, s, l), cancellationToken).ConfigureAwait(false);
+                lock (context.Tests)
+                {
+                    context.Tests.Add(test);
+                }
+
+                context.Report(test.Succeeded ? LifecycleEventKind.TestPassed : LifecycleEventKind.TestFailed, s, test.Succeeded ? "test passed on the new host" : "test failed on the new host");
+                if (!test.Succeeded)
+                {
+                    throw new DeployException(DeployErrorCode.VerificationFailed, $"{s.Service} does not pass its test on {s.Host}, its new host {(test.TimedOut ? "(timed out)" : $"(exit {test.ExitCode})")}; it stays where it was.\n{test.Output}") { Service = s.Service, Host = s.Host };
+                }
+            }
+            else if (s.Action == LifecycleAction.Remove)
             {
                 if (context.Rendered.TryGetValue(s.Key, out var gone) && gone.Hooks.ContainsKey(HookKind.Delete))
                 {
@@ -62,7 +76,17 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
                     }
                 }
 
-                await backend.RemoveServiceAsync(s.Service, s.Host, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await backend.RemoveServiceAsync(s.Service, s.Host, cancellationToken).ConfigureAwait(false);
+                }
+                catch (DeployException e) when (context.Journal.Plan.Operation == LifecycleOperation.Schedule)
+                {
+                    // The service already runs, tested, on its new hosts: rolling the move back would be worse than an
+                    // old copy left behind, which is listed instead.
+                    context.LeftOver[s.Key] = new LeftOver(s.Service, s.Host, $"not removed from its old host: {e.Message}");
+                    context.Report(LifecycleEventKind.Warning, s, $"not removed from its old host ({e.Code}); listed as left over");
+                }
             }
             else
             {
@@ -135,7 +159,7 @@ internal sealed class AutoTestStep : IOperationStep<LifecycleRun>
 
     public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
     {
-        var steps = context.Journal.Plan.Changes.Where(s => s.Action != LifecycleAction.Remove && context.Rendered[s.Key].Hooks.ContainsKey(HookKind.Test)).ToList();
+        var steps = context.Journal.Plan.Changes.Where(s => s.Action is LifecycleAction.Install or LifecycleAction.Upgrade && context.Rendered[s.Key].Hooks.ContainsKey(HookKind.Test)).ToList();
         var results = await Task.WhenAll(steps.Select(s => context.Backend.RunHookAsync(context.Rendered[s.Key], HookKind.Test, l => context.Report(LifecycleEventKind.Output, s, l), cancellationToken))).ConfigureAwait(false);
         context.Tests.AddRange(results);
         foreach (var (s, r) in steps.Zip(results))
