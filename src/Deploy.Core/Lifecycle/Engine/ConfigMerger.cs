@@ -23,7 +23,7 @@ internal static class ConfigMerger
         var lives = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         var conflicts = new List<string>();
         (string Service, string Host, string Path)? firstConflict = null;
-        foreach (var step in plan.Changes.Where(s => s.Action is LifecycleAction.Install or LifecycleAction.Upgrade))
+        foreach (var step in plan.Changes.Where(s => s.Action is LifecycleAction.Install or LifecycleAction.Upgrade or LifecycleAction.Configure))
         {
             var service = rendered[step.Key];
             var files = new Dictionary<string, string>(StringComparer.Ordinal);

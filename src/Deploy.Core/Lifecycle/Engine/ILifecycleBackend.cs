@@ -49,6 +49,9 @@ public interface ILifecycleBackend
     /// </summary>
     Task ApplyServiceAsync(RenderedService service, IReadOnlyDictionary<string, string> configs, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Restarts the processes of <paramref name="service"/> on its host; its files stay as they are.</summary>
+    Task RestartServiceAsync(RenderedService service, CancellationToken cancellationToken = default);
+
     /// <summary>Stops <paramref name="service"/> on <paramref name="host"/> and removes its files; absent is fine.</summary>
     Task RemoveServiceAsync(string service, string host, CancellationToken cancellationToken = default);
 

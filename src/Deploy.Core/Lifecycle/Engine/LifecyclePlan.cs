@@ -19,6 +19,11 @@ public enum LifecycleOperation
     /// <summary><c>schedule apply</c>: move installed services to the hosts of a new schedule (install on the new
     /// hosts, test there, then remove from the old ones); the package must be the installed one.</summary>
     Schedule,
+    /// <summary><c>component --action configmap</c>: re-render the services' configs (three-way merge with the edits on
+    /// the targets, conflicts at plan time) and restart them; the package must be the installed one.</summary>
+    Configure,
+    /// <summary><c>component --action restart</c>: restart the services' processes; nothing else changes.</summary>
+    Restart,
 }
 
 /// <summary>What one step does to one service on one host.</summary>
@@ -34,6 +39,10 @@ public enum LifecycleAction
     Remove,
     /// <summary>Run its test hook where it was just placed; a failure fails (and rolls back) the operation.</summary>
     Verify,
+    /// <summary>Write its re-rendered (merged) configs and restart it.</summary>
+    Configure,
+    /// <summary>Restart its processes.</summary>
+    Restart,
 }
 
 /// <summary>One step of a plan: a service on a host, what happens and why.</summary>

@@ -34,6 +34,8 @@ public static class LifecyclePlanner
             LifecycleOperation.Upgrade => Upgrade(product, schedule, request, installed),
             LifecycleOperation.Delete => Delete(product, request, installed),
             LifecycleOperation.Schedule => Move(product, schedule, installed),
+            LifecycleOperation.Configure => Component(product, request, installed, LifecycleAction.Configure, "configs re-rendered (three-way merge with edits on the target), then restarted"),
+            LifecycleOperation.Restart => Component(product, request, installed, LifecycleAction.Restart, "restarted"),
             LifecycleOperation.Rollback => Rollback(product, installed, revision ?? throw new DeployException(DeployErrorCode.InvalidArgument, "A rollback needs the release to return to.") { Path = "revision" }),
             _ => throw new ArgumentOutOfRangeException(nameof(request), request.Operation, "Unknown operation."),
         };
@@ -109,6 +111,15 @@ public static class LifecyclePlanner
         }
 
         var selection = ServiceOrder.Select(product, names);
+        foreach (var s in selection.Services)
+        {
+            var staying = product.Services.Where(d => d.DependsOn.Contains(s.Name, StringComparer.Ordinal) && installed.ContainsKey(d.Name) && !selection.Names.Contains(d.Name, StringComparer.Ordinal)).Select(d => d.Name).ToList();
+            if (staying.Count > 0)
+            {
+                throw new DeployException(DeployErrorCode.InvalidArgument, $"Deleting '{s.Name}' would break {string.Join(", ", staying)}, installed and depending on it; delete {(staying.Count == 1 ? "it" : "them")} too (or all).") { Service = s.Name, Path = s.Name };
+            }
+        }
+
         return selection.RemovalWaves.Select(wave => wave.SelectMany(s => installed.TryGetValue(s.Name, out var have)
             ? have.Hosts.Select(h => Step(s, h, LifecycleAction.Remove, $"installed at {have.Version}; removed (reverse dependency order)"))
             : []).ToList()).ToList();
@@ -144,6 +155,28 @@ public static class LifecyclePlanner
                 : Step(s, h, LifecycleAction.Upgrade, $"back to release {revision.Number}: {have.Version} -> {s.Version} (digest {Short(have.Digest)} -> {Short(s.Digest)})");
         })).ToList()));
         return waves;
+    }
+
+    private static List<List<LifecycleStep>> Component(ProductDefinition product, LifecycleRequest request, Dictionary<string, ServiceRelease> installed, LifecycleAction action, string reason)
+    {
+        var names = request.Services.Count > 0 ? request.Services : installed.Keys.Where(n => product.Services.Any(s => s.Name == n)).ToList();
+        foreach (var name in names)
+        {
+            var def = product.GetService(name);
+            if (!installed.TryGetValue(name, out var have))
+            {
+                throw new DeployException(DeployErrorCode.InvalidArgument, $"'{name}' is not installed; install it first.") { Service = name, Path = name };
+            }
+
+            if (action == LifecycleAction.Configure && def.Digest != have.Digest)
+            {
+                throw new DeployException(DeployErrorCode.InvalidArgument, $"configmap re-renders the installed '{name}', but this package's differs (digest {Short(def.Digest)}, installed {Short(have.Digest)}); give the installed package, or upgrade.") { Service = name, Path = name };
+            }
+        }
+
+        return names.Count == 0
+            ? []
+            : ServiceOrder.Select(product, names).Waves.Select(wave => wave.SelectMany(s => installed[s.Name].Hosts.Select(h => Step(s, h, action, reason))).ToList()).ToList();
     }
 
     private static List<List<LifecycleStep>> Move(ProductDefinition product, Schedule schedule, Dictionary<string, ServiceRelease> installed)

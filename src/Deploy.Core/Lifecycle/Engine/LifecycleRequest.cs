@@ -37,4 +37,25 @@ public sealed record LifecycleRequest(LifecycleOperation Operation)
     /// <value>The default is <c>new PrecheckOptions()</c>: every check strict except the clock skew.</value>
     /// </summary>
     public PrecheckOptions? Precheck { get; init; } = new();
+
+    /// <summary>
+    /// <c>middleware --action install|delete|upgrade --middleware NAME</c>: the request for one middleware service
+    /// (<c>--action reset</c> is <see cref="LifecycleEngine.ResetAsync"/> with that service). A name the product does not
+    /// have is <see cref="Errors.DeployErrorCode.UnknownService"/>; a service that is not middleware is
+    /// <see cref="Errors.DeployErrorCode.InvalidArgument"/>.
+    /// </summary>
+    public static LifecycleRequest ForMiddleware(Model.ProductDefinition product, LifecycleOperation operation, string middleware)
+    {
+        ArgumentNullException.ThrowIfNull(product);
+        ArgumentException.ThrowIfNullOrEmpty(middleware);
+        var service = product.GetService(middleware);
+        if (service.Kind != Model.ProductServiceKind.Middleware)
+        {
+            throw new Errors.DeployException(Errors.DeployErrorCode.InvalidArgument, $"'{middleware}' is {service.Kind.ToString().ToLowerInvariant()}, not middleware; the middleware of '{product.Name}' are: {string.Join(", ", product.Middleware.Select(m => m.Name))}.") { Service = middleware, Path = "middleware" };
+        }
+
+        return operation is LifecycleOperation.Install or LifecycleOperation.Delete or LifecycleOperation.Upgrade
+            ? new LifecycleRequest(operation) { Services = [middleware] }
+            : throw new ArgumentOutOfRangeException(nameof(operation), operation, "A middleware action is install, delete or upgrade (reset: LifecycleEngine.ResetAsync).");
+    }
 }

@@ -73,7 +73,7 @@ internal sealed class LifecycleRun
         var services = (Previous?.Services ?? []).ToDictionary(s => s.Name, StringComparer.Ordinal);
         if (outcome == ReleaseOutcome.Succeeded)
         {
-            foreach (var g in plan.Changes.Where(s => s.Action != LifecycleAction.Verify).GroupBy(s => s.Service))
+            foreach (var g in plan.Changes.Where(s => s.Action is not (LifecycleAction.Verify or LifecycleAction.Restart)).GroupBy(s => s.Service))
             {
                 services.TryGetValue(g.Key, out var old);
                 var hosts = (old?.Hosts ?? []).ToHashSet(StringComparer.Ordinal);

@@ -59,6 +59,16 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
                     throw new DeployException(DeployErrorCode.VerificationFailed, $"{s.Service} does not pass its test on {s.Host}, its new host {(test.TimedOut ? "(timed out)" : $"(exit {test.ExitCode})")}; it stays where it was.\n{test.Output}") { Service = s.Service, Host = s.Host };
                 }
             }
+            else if (s.Action is LifecycleAction.Configure or LifecycleAction.Restart)
+            {
+                var rendered = context.Rendered[s.Key];
+                if (s.Action == LifecycleAction.Configure)
+                {
+                    await backend.ApplyServiceAsync(rendered, context.Configs[s.Key], context.Progress, cancellationToken).ConfigureAwait(false);
+                }
+
+                await backend.RestartServiceAsync(rendered, cancellationToken).ConfigureAwait(false);
+            }
             else if (s.Action == LifecycleAction.Remove)
             {
                 if (context.Rendered.TryGetValue(s.Key, out var gone) && gone.Hooks.ContainsKey(HookKind.Delete))
@@ -134,6 +144,14 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
             context.Report(LifecycleEventKind.RollingBack, s, "removed (installed by the rolled-back run)");
         }
 
+        foreach (var s in wave.Steps.Where(s => s.Action == LifecycleAction.Configure && context.Done.ContainsKey(s.Key)))
+        {
+            var configs = context.LiveBefore.TryGetValue(s.Key, out var live) ? live : new Dictionary<string, string>();
+            await context.Backend.ApplyServiceAsync(context.Rendered[s.Key], configs, context.Progress, cancellationToken).ConfigureAwait(false);
+            await context.Backend.RestartServiceAsync(context.Rendered[s.Key], cancellationToken).ConfigureAwait(false);
+            context.Report(LifecycleEventKind.RollingBack, s, "config files put back as they were; restarted");
+        }
+
         foreach (var s in wave.Steps.Where(s => s.Action == LifecycleAction.Upgrade))
         {
             if (context.PreviousRendered.TryGetValue(s.Key, out var previous))
@@ -159,7 +177,7 @@ internal sealed class AutoTestStep : IOperationStep<LifecycleRun>
 
     public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
     {
-        var steps = context.Journal.Plan.Changes.Where(s => s.Action is LifecycleAction.Install or LifecycleAction.Upgrade && context.Rendered[s.Key].Hooks.ContainsKey(HookKind.Test)).ToList();
+        var steps = context.Journal.Plan.Changes.Where(s => s.Action is LifecycleAction.Install or LifecycleAction.Upgrade or LifecycleAction.Configure or LifecycleAction.Restart && context.Rendered[s.Key].Hooks.ContainsKey(HookKind.Test)).ToList();
         var results = await Task.WhenAll(steps.Select(s => context.Backend.RunHookAsync(context.Rendered[s.Key], HookKind.Test, l => context.Report(LifecycleEventKind.Output, s, l), cancellationToken))).ConfigureAwait(false);
         context.Tests.AddRange(results);
         foreach (var (s, r) in steps.Zip(results))

@@ -12,6 +12,7 @@ using Deploy.Core.Operations.Locking;
 using Deploy.Core.Sequence.Applying;
 using Deploy.Core.Sequence.Model;
 using Deploy.Core.Sequence.Planning;
+using Deploy.Core.Sequence.Services;
 
 namespace Deploy.Core.Lifecycle.Hosts;
 
@@ -160,6 +161,31 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
     /// <inheritdoc />
     public Task RemoveServiceAsync(string service, string host, CancellationToken cancellationToken = default) =>
         ApplyAsync(host, [], service, null, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task RestartServiceAsync(RenderedService service, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var host = Get(service.Host).Host;
+        var gate = _gates[service.Host];
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // The sequence engine's own service manager and names (target = product, one ref per runtime service).
+            var manager = await ServiceManagerSelection.SelectAsync(host, Product, Root + "/sequence", _options.ServiceManager, cancellationToken).ConfigureAwait(false);
+            var runtime = service.Component.Services.Where(s => s.Kind == ServiceKind.Runtime).ToList();
+            for (var i = 0; i < runtime.Count; i++)
+            {
+                var r = new ServiceRef(service.Component.Name, runtime[i], i);
+                await manager.StopAsync(r, cancellationToken).ConfigureAwait(false);
+                await manager.StartAsync(r, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
 
     /// <inheritdoc />
     public Task<HostFacts> CollectFactsAsync(string host, IReadOnlyCollection<string> diskPaths, IReadOnlyCollection<string> commands, CancellationToken cancellationToken = default) =>
