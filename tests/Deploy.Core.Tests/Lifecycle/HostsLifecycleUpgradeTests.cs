@@ -118,6 +118,35 @@ public sealed class HostsLifecycleUpgradeTests(IsolatedHostsFixture fixture, ITe
     }
 
     [Fact]
+    public async Task An_install_interrupted_inside_a_wave_does_not_run_the_completed_steps_hooks_again()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-midwave", 18230);
+        using var cancel = new CancellationTokenSource();
+        var first = new SyncProgress<LifecycleProgress>(e =>
+        {
+            _output.WriteLine($"run 1 {e.Kind}: {e.Message}");
+            if (e.Kind == LifecycleEventKind.StepStarted && e.Service == "api" && e.Host == "centos")
+            {
+                cancel.Cancel();
+            }
+        });
+
+        // Wave 2 is api@bclinux then api@centos (parallel 1): interrupted after api@bclinux completed, inside the wave.
+        var interrupted = () => Engine(p).RunAsync(p.InputAsync().Result, new LifecycleRequest(LifecycleOperation.Install), first, cancel.Token);
+        (await interrupted.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.Cancelled);
+        (await ReadAsync(Host("bclinux"), $"{p.BaseDir}/api/installed")).Should().Be("installed\n");
+
+        var events = new List<LifecycleProgress>();
+        var result = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log(events));
+        result.Resumed.Should().BeTrue();
+        events.Should().NotContain(e => e.Kind == LifecycleEventKind.StepStarted && e.Service == "api" && e.Host == "bclinux", "the step completed inside the interrupted wave is not run again");
+        events.Should().Contain(e => e.Kind == LifecycleEventKind.StepStarted && e.Service == "api" && e.Host == "centos");
+        (await ReadAsync(Host("bclinux"), $"{p.BaseDir}/api/installed")).Should().Be("installed\n", "its install hook ran once");
+        (await ReadAsync(Host("centos"), $"{p.BaseDir}/api/installed")).Should().Be("installed\n");
+        (await p.PidsAsync(Host("centos"))).Keys.Should().BeEquivalentTo("api", "web");
+    }
+
+    [Fact]
     public async Task Failing_auto_test_of_an_upgrade_puts_the_old_service_back_with_the_user_edit()
     {
         var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-gate", 18210);

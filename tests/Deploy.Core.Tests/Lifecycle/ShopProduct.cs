@@ -75,7 +75,7 @@ public sealed class ShopProduct
                 configs:
                   - { source: templates/app.conf, target: "{{ base_dir }}/@S@/app.conf", mode: "0640" }
                 hooks:
-                  install: { command: "echo installed > {{ base_dir }}/@S@/installed", timeout: 30s }
+                  install: { command: "echo installed >> {{ base_dir }}/@S@/installed", timeout: 30s }
                   test: { command: "sh {{ base_dir }}/@S@/app/test.sh {{ host.address }} {{ port }} && test ! -e {{ base_dir }}/@S@/broken", timeout: 30s }
                 @EXTRA@
                 component:

@@ -61,6 +61,27 @@ internal sealed class LifecycleRun
 
     public IReadOnlyList<LeftOver> LeftOvers => LeftOver.Values.OrderBy(l => l.Service, StringComparer.Ordinal).ThenBy(l => l.Host, StringComparer.Ordinal).ToList();
 
+    private readonly SemaphoreSlim _checkpoint = new(1, 1);
+
+    /// <summary>Records <see cref="Done"/> and <see cref="LeftOver"/> in the journal on the target now (inside a wave,
+    /// after each step): a run killed later in the wave does not run the completed steps' hooks again.</summary>
+    public async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        await _checkpoint.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var journal = await Backend.Journal.ReadAsync<LifecycleJournal>(LifecycleEngine.JournalKind, cancellationToken).ConfigureAwait(false);
+            if (journal is not null)
+            {
+                await Backend.Journal.WriteAsync(journal with { Payload = Payload() }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _checkpoint.Release();
+        }
+    }
+
     public LifecycleJournal Payload() => Journal with { Done = Done.Keys.Order(StringComparer.Ordinal).ToList(), LeftOver = LeftOvers };
 
     public void Report(LifecycleEventKind kind, LifecycleStep step, string message) =>

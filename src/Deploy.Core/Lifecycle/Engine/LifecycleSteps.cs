@@ -14,12 +14,19 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
     public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
     {
         using var slots = new SemaphoreSlim(context.Journal.Plan.Parallel);
-        var tasks = wave.Steps.Where(s => s.Action != LifecycleAction.Keep && !context.Journal.Done.Contains(s.Key)).Select(async s =>
+        var pending = wave.Steps.Where(s => s.Action != LifecycleAction.Keep && !context.Journal.Done.Contains(s.Key)).ToList();
+        var tasks = pending.Select(async s =>
         {
             await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 await RunOneAsync(context, s, cancellationToken).ConfigureAwait(false);
+                if (pending.Count > 1)
+                {
+                    // The runner records the wave when it ends; each step is recorded as it ends, so that a run killed
+                    // inside the wave does not run this step's hooks again.
+                    await context.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
             finally
             {
