@@ -6,7 +6,8 @@
 # did the same but silently applied nothing on a loaded machine.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for project in "${@:-src/Deploy.*/Deploy.*.csproj}"; do
+[ $# -gt 0 ] || set -- src/Deploy.*/Deploy.*.csproj
+for project in "$@"; do
   [ -f "$project" ] || project=$(ls "$project"/*.csproj)
   dir=$(dirname "$project")
   echo "public API: $project"
