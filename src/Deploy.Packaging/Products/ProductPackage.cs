@@ -19,7 +19,7 @@ public static class ProductPackage
     /// <summary><c>install_product</c>.</summary>
     public static PackageType Type { get; } = new("install_product");
 
-    /// <summary>The <c>version.json</c> field holding the product's version.</summary>
+    /// <summary>The <c>version.json</c> field holding the product's version (a JSON string).</summary>
     public const string VersionField = "product_version";
 
     /// <summary><paramref name="registry"/> (the five rdb types when <c>null</c>) with <see cref="Type"/> added.</summary>
@@ -51,7 +51,7 @@ public static class ProductPackage
 
         var version = new VersionInfo(PackageName(product), Type, OsReleaseFilter.Parse(string.Join(',', product.OsRelease)))
         {
-            ExtraFields = [new(VersionField, product.Version.ToString())],
+            ExtraFields = [new(VersionField, System.Text.Json.JsonSerializer.Serialize(product.Version.ToString()))],
         };
         var builder = PackageBuilder.Create(version.PackageName).WithRegistry(Register()).WithVersionInfo(version).WithPayloadDirectory(productDirectory);
         if (options is not null)
