@@ -38,7 +38,7 @@ internal static class LifecycleCommands
 
     private static async Task<CheckResult> RunPrecheckAsync(LifecycleSession session, bool json, CancellationToken ct)
     {
-        await using var fleet = HostFleet.Of(session.Hosts);
+        await using var fleet = session.Fleet();
         var result = await new PrecheckRunner().RunAsync(fleet, session.Input.Product, session.Input.Schedule, cancellationToken: ct).ConfigureAwait(false);
         Console.Write(json ? JsonSerializer.Serialize(result.Outcomes, JsonOptions) + Environment.NewLine : result.ToYaml());
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"precheck: {result.Outcomes.Count(o => o.Status == CheckStatus.Pass)} passed, {result.Warnings.Count} warnings, {result.Failures.Count} failed{(result.Blocking ? " (blocking)" : "")}"));
@@ -104,6 +104,8 @@ internal static class LifecycleCommands
 
             if (operation == LifecycleOperation.Install && !parse.GetValue(skipPrecheck))
             {
+                // Plan first: bad services, cycles and template errors are reported before any host is probed.
+                await session.Engine.PlanAsync(session.Input, request, ct).ConfigureAwait(false);
                 var check = await RunPrecheckAsync(session, false, ct).ConfigureAwait(false);
                 if (check.Blocking)
                 {

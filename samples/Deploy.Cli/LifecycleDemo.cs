@@ -42,7 +42,7 @@ internal static class LifecycleDemo
             var progress = Printer();
 
             Title("2. precheck (every host in parallel)");
-            await using (var fleet = Deploy.Core.Fleet.HostFleet.Of(session.Hosts))
+            await using (var fleet = session.Fleet())
             {
                 var check = await new Deploy.Core.Lifecycle.Precheck.PrecheckRunner().RunAsync(fleet, session.Input.Product, session.Input.Schedule, cancellationToken: ct).ConfigureAwait(false);
                 Console.WriteLine($"  {check.Outcomes.Count} checks: {check.Failures.Count} failed, {check.Warnings.Count} warnings; scheduled: {string.Join(", ", session.Input.Schedule.Services.Select(s => $"{s.Service} on {string.Join('+', s.Hosts)}"))}");
