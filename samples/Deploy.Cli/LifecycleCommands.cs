@@ -18,7 +18,7 @@ namespace Deploy.Cli;
 internal static class LifecycleCommands
 {
     public static IEnumerable<Command> Create() =>
-        [Precheck(), Change(LifecycleOperation.Install), Change(LifecycleOperation.Upgrade), Change(LifecycleOperation.Delete), Change(LifecycleOperation.Rollback), Reset(), AppTest(), History("history"), History("status")];
+        [Precheck(), Change(LifecycleOperation.Install), Change(LifecycleOperation.Upgrade), Change(LifecycleOperation.Delete), Change(LifecycleOperation.Rollback), Resume(), Reset(), AppTest(), History("history"), History("status")];
 
     private static Command Precheck()
     {
@@ -123,6 +123,36 @@ internal static class LifecycleCommands
                 Console.WriteLine($"release {result.Release.Number}: {name} {result.Release.Product} {result.Release.Version} {result.Release.Outcome.ToString().ToLowerInvariant()}{(result.Resumed ? " (an interrupted run was completed)" : "")}; touched: {(result.Release.Touched.Count == 0 ? "nothing" : string.Join(", ", result.Release.Touched))}");
             }
 
+            return result.Tests is { Passed: false } ? 1 : 0;
+        }));
+        return command;
+    }
+
+    private static Command Resume()
+    {
+        var options = new LifecycleOptions();
+        var command = new Command("resume", "Finish an operation that was interrupted (killed, cancelled, connection lost): completed steps are skipped");
+        options.AddTo(command);
+        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        {
+            await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
+            var journal = await session.Backend.Journal.ReadAsync<LifecycleJournal>(LifecycleEngine.JournalKind, ct).ConfigureAwait(false);
+            if (journal is null)
+            {
+                Console.WriteLine($"{session.Input.Product.Name}: nothing to resume (no interrupted operation on {session.Backend.Hosts[0]}).");
+                return 0;
+            }
+
+            var interrupted = journal.Payload;
+            if (interrupted.Plan.Version != session.Input.Product.Version.ToString())
+            {
+                throw new DeployException(DeployErrorCode.InvalidArgument, $"The interrupted {interrupted.Plan.Operation.ToString().ToLowerInvariant()} (release {interrupted.Number}, started by {interrupted.User}@{interrupted.Machine} at {interrupted.Started:u}) is of version {interrupted.Plan.Version}; give that version's package with -f (this one is {session.Input.Product.Version}).") { Path = "package" };
+            }
+
+            Console.WriteLine($"resuming {interrupted.Plan.Operation.ToString().ToLowerInvariant()} {interrupted.Plan.Version} (release {interrupted.Number}), started by {interrupted.User}@{interrupted.Machine} at {interrupted.Started:u}; {interrupted.Done.Count} step(s) done");
+            var request = new LifecycleRequest(interrupted.Plan.Operation) { Parallel = interrupted.Plan.Parallel, AutoTest = interrupted.Plan.AutoTest };
+            var result = await session.Engine.RunAsync(session.Input, request, Printer(parse.GetValue(options.Json)), ct).ConfigureAwait(false);
+            Console.WriteLine($"release {result.Release.Number}: {result.Release.Operation.ToString().ToLowerInvariant()} {result.Release.Version} {result.Release.Outcome.ToString().ToLowerInvariant()}");
             return result.Tests is { Passed: false } ? 1 : 0;
         }));
         return command;

@@ -53,7 +53,7 @@ internal sealed class LifecycleSession : IAsyncDisposable
         Input = input;
         _backend = backend;
         _hosts = hosts;
-        Engine = new LifecycleEngine(backend);
+        Engine = new LifecycleEngine(backend, observer: PauseAtStepObserver.FromEnvironment());
     }
 
     public HostInventory Inventory { get; }
@@ -61,6 +61,9 @@ internal sealed class LifecycleSession : IAsyncDisposable
     public LifecycleInput Input { get; }
 
     public LifecycleEngine Engine { get; }
+
+    /// <summary>The hosts backend (its journal tells what an interrupted run was doing).</summary>
+    public HostsBackend Backend => _backend;
 
     /// <summary>The connections under their inventory names (for precheck).</summary>
     public IReadOnlyList<FleetTarget> Targets { get; private init; } = [];

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Deploy.Core.Lifecycle.Scheduling;
 using Deploy.Core.Tests.Sequence;
 using Deploy.Testing.Hosts;
+using Deploy.Testing.Kill;
 using Xunit.Abstractions;
 
 namespace Deploy.Core.Tests.Lifecycle;
@@ -76,6 +77,29 @@ public sealed class LifecycleCliTests(IsolatedHostsFixture fixture, ITestOutputH
         delete.ExitCode.Should().Be(0, delete.Error);
         (await p.PidsAsync(Host("centos"))).Should().BeEmpty("delete stopped every service");
         (await Host("centos").StatAsync($"{p.BaseDir}/api/app.conf")).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Cli_install_killed_with_SIGKILL_between_waves_is_finished_by_deploy_resume_which_skips_the_done_wave()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-cli-kill", 18270);
+        var common = await ArgsAsync(p);
+        var nothing = await DeployAsync(["resume", .. common]);
+        nothing.Output.Should().Contain("nothing to resume");
+
+        var killed = await KillHarness.KillAtBoundaryAsync(ChildCommand.Dotnet(DeployCli.Dll, ["install", .. common]), boundary: 1);
+        _output.WriteLine($"killed at boundary {killed.Boundary} before {killed.Step}");
+        var db = (await p.PidsAsync(Host("debian")))["db"];
+        (await p.PidsAsync(Host("centos"))).Should().BeEmpty("the kill came before the api/web waves");
+        var status = await DeployAsync(["status", .. common]);
+        status.Output.Should().Contain("not installed");
+
+        var resume = await DeployAsync(["resume", .. common]);
+        resume.ExitCode.Should().Be(0, resume.Error);
+        resume.Output.Should().Contain("resuming install 1.0.0 (release 1)").And.Contain("release 1: install 1.0.0 succeeded");
+        (await p.PidsAsync(Host("debian")))["db"].Should().Be(db, "the completed wave is not run again");
+        (await p.PidsAsync(Host("centos"))).Keys.Should().BeEquivalentTo("api", "web");
+        (await DeployAsync(["delete", .. common])).ExitCode.Should().Be(0);
     }
 
     [Fact]
