@@ -33,10 +33,15 @@ public sealed class LifecycleCliTests(IsolatedHostsFixture fixture, ITestOutputH
     }
 
     [Fact]
-    public async Task Cli_dry_run_install_apptest_status_history_and_delete_drive_the_engine_on_three_hosts()
+    public async Task Cli_builds_a_product_package_then_dry_run_install_apptest_status_history_and_delete_drive_the_engine_on_three_hosts()
     {
         var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-cli", 18260);
-        var common = await ArgsAsync(p);
+        await File.AppendAllTextAsync(Path.Combine(p.Directory, "product.yaml"), "osRelease: centos,bclinux,debian\n");
+        var built = await DeployAsync("package", "product", p.Directory, "-o", _temp.Combine("out"));
+        built.ExitCode.Should().Be(0, built.Error);
+        var package = _temp.Combine("out", "lc-cli-1.0.0.tar.gz");
+        (await DeployAsync("package", "verify", package)).ExitCode.Should().Be(0);
+        var common = (await ArgsAsync(p)).Select(a => a == p.Directory ? package : a).ToArray();
 
         var dry = await DeployAsync(["install", .. common, "--dry-run", "--json"]);
         dry.ExitCode.Should().Be(0);
