@@ -13,7 +13,8 @@ internal static class CliErrors
         }
         catch (DeployException e)
         {
-            await Console.Error.WriteLineAsync($"error [{e.Code}]: {e.Message}{(e.Path is null ? "" : $" (path: {e.Path})")}").ConfigureAwait(false);
+            var where = string.Join(", ", new[] { ("service", e.Service), ("host", e.Host), ("path", e.Path) }.Where(f => f.Item2 is not null && !e.Message.Contains(f.Item2, StringComparison.Ordinal)).Select(f => $"{f.Item1}: {f.Item2}"));
+            await Console.Error.WriteLineAsync($"error [{e.Code}]: {e.Message}{(where.Length == 0 ? "" : $" ({where})")}").ConfigureAwait(false);
             return 2;
         }
     }

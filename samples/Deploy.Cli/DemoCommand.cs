@@ -6,7 +6,7 @@ using Deploy.Core.Sequence.Model;
 namespace Deploy.Cli;
 
 /// <summary>
-/// `deploy demo`: the embedded default. Deploys a small app to /opt/demo-app on a LocalHost rooted in a temp
+/// `deploy demo sequence` (`deploy demo` itself is the <see cref="LifecycleDemo"/>). Deploys a small app to /opt/demo-app on a LocalHost rooted in a temp
 /// directory (no servers, no root) through the deployment-sequence engine: shows the plan, applies it (install,
 /// startup, runtime service), changes one file and shows the incremental redeploy, then a no-op apply.
 /// </summary>
@@ -15,8 +15,10 @@ internal static class DemoCommand
     public static Command Create()
     {
         var keep = new Option<bool>("--keep") { Description = "Keep the sandbox directory afterwards and print its path" };
-        var command = new Command("demo", "Deploy a small app to a sandboxed local host with the deployment sequence, then redeploy one changed file") { keep };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse.GetValue(keep), ct)));
+        var sequence = new Command("sequence", "Deploy a small app to a sandboxed local host with the deployment sequence, then redeploy one changed file") { keep };
+        sequence.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse.GetValue(keep), ct)));
+        var command = new Command("demo", "The product lifecycle on three sandboxed local hosts: package, precheck, install, apptest, upgrade keeping a user edit, history, rollback") { keep, sequence };
+        command.SetAction((parse, ct) => CliErrors.RunAsync(() => LifecycleDemo.RunAsync(parse.GetValue(keep), ct)));
         return command;
     }
 

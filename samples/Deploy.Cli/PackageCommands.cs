@@ -7,12 +7,14 @@ using Deploy.Core.Inventory;
 using Deploy.Packaging.Building;
 using Deploy.Packaging.Installing;
 using Deploy.Packaging.Reading;
+using Deploy.Packaging.Products;
 using Deploy.Packaging.Signing;
 
 namespace Deploy.Cli;
 
 /// <summary>
-/// `deploy package build|verify|inspect|extract|install|keygen`: the rdb build.py and ./install on the SDK.
+/// `deploy package build|verify|inspect|extract|install|keygen|product`: the rdb build.py and ./install on the SDK,
+/// and the lifecycle's product packages (`product`).
 /// </summary>
 internal static class PackageCommands
 {
@@ -25,6 +27,7 @@ internal static class PackageCommands
         package.Subcommands.Add(Extract());
         package.Subcommands.Add(Install());
         package.Subcommands.Add(KeyGen());
+        package.Subcommands.Add(ProductPackageCommand.Create());
         return package;
     }
 
@@ -38,7 +41,7 @@ internal static class PackageCommands
     {
         if (trust is not { Length: > 0 })
         {
-            return new PackageReadOptions();
+            return new PackageReadOptions { Registry = ProductPackage.Register() };
         }
 
         var keys = new List<TrustedKey>();
@@ -47,7 +50,7 @@ internal static class PackageCommands
             keys.Add(await TrustedKey.LoadAsync(path, ct).ConfigureAwait(false));
         }
 
-        return new PackageReadOptions { Trust = TrustPolicy.Require([.. keys]) };
+        return new PackageReadOptions { Trust = TrustPolicy.Require([.. keys]), Registry = ProductPackage.Register() };
     }
 
     private static Command Build()
@@ -95,7 +98,7 @@ internal static class PackageCommands
         var command = new Command("inspect", "Show version.json, the signature and the payload listing (after verifying)") { pkg };
         command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
         {
-            var v = await new PackageReader().VerifyAsync(parse.GetValue(pkg)!, ct).ConfigureAwait(false);
+            var v = await new PackageReader(new PackageReadOptions { Registry = ProductPackage.Register() }).VerifyAsync(parse.GetValue(pkg)!, ct).ConfigureAwait(false);
             Console.WriteLine($"package_name: {v.Version.PackageName}");
             Console.WriteLine($"package_type: {v.Version.PackageType}");
             Console.WriteLine($"os_release:   {v.Version.OsRelease}");

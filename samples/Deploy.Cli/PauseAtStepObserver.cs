@@ -4,9 +4,10 @@ using Deploy.Core.Operations.Running;
 namespace Deploy.Cli;
 
 /// <summary>
-/// For real-kill tests: with DEPLOY_TEST_PAUSE_AT=n in the environment, `deploy apply` stops at step boundary n
+/// For real-kill tests: with DEPLOY_TEST_PAUSE_AT=n in the environment, `deploy apply` (and `install`, `upgrade`...) stops at step boundary n
 /// (0 = before the first step, k = after step k-1 and before step k, the step count = after the last step), prints
-/// <c>DEPLOY-TEST-PAUSED n step</c> on stdout and waits until it is killed.
+/// <c>DEPLOY-TEST-PAUSED n step</c> on stdout and waits until it is killed. The lifecycle verbs honour it too (a
+/// boundary between waves).
 /// </summary>
 internal sealed class PauseAtStepObserver(int boundary) : IOperationObserver
 {

@@ -8,5 +8,6 @@ root.Subcommands.Add(PackageCommands.Create());
 root.Subcommands.Add(DockerCommands.Create());
 foreach (var c in FleetCommands.Create()) { root.Subcommands.Add(c); }
 foreach (var c in SequenceCommands.Create()) { root.Subcommands.Add(c); }
+foreach (var c in LifecycleCommands.Create()) { root.Subcommands.Add(c); }
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

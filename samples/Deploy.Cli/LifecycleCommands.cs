@@ -1,0 +1,254 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Deploy.Core.Errors;
+using Deploy.Core.Fleet;
+using Deploy.Core.Lifecycle.Engine;
+using Deploy.Core.Lifecycle.Merge;
+using Deploy.Core.Lifecycle.Precheck;
+
+namespace Deploy.Cli;
+
+/// <summary>
+/// The product lifecycle verbs, after laipvt's: `precheck`, `install`, `upgrade`, `delete`, `rollback`, `reset`,
+/// `apptest`, `status`, `history` (see <see cref="LifecycleEngine"/>). Each takes `-i inventory.yaml -f PKG`; the
+/// changing verbs take `--dry-run` (the plan with a reason per step) and `--json`. `install` runs the precheck
+/// first: a failed strict check stops it (`--skip-precheck` to go on anyway).
+/// </summary>
+internal static class LifecycleCommands
+{
+    public static IEnumerable<Command> Create() =>
+        [Precheck(), Change(LifecycleOperation.Install), Change(LifecycleOperation.Upgrade), Change(LifecycleOperation.Delete), Change(LifecycleOperation.Rollback), Resume(), Reset(), AppTest(), History("history"), History("status")];
+
+    private static Command Precheck()
+    {
+        var options = new LifecycleOptions();
+        var output = new Option<string?>("--output", "-o") { Description = "Where check_result.yaml and scheduled.yaml are written (default: the current folder)" };
+        var command = new Command("precheck", "Check every host in parallel (reachable, os_release, CPU, memory, disk, ports, clock, commands); writes check_result.yaml and scheduled.yaml") { output };
+        options.AddTo(command);
+        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        {
+            await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
+            var result = await RunPrecheckAsync(session, parse.GetValue(options.Json), ct).ConfigureAwait(false);
+            await PrecheckRunner.WriteFilesAsync(parse.GetValue(output) ?? Directory.GetCurrentDirectory(), result, ct).ConfigureAwait(false);
+            return result.Blocking ? 1 : 0;
+        }));
+        return command;
+    }
+
+    private static async Task<CheckResult> RunPrecheckAsync(LifecycleSession session, bool json, CancellationToken ct)
+    {
+        await using var fleet = session.Fleet();
+        var result = await new PrecheckRunner().RunAsync(fleet, session.Input.Product, session.Input.Schedule, cancellationToken: ct).ConfigureAwait(false);
+        Console.Write(json ? JsonSerializer.Serialize(result.Outcomes, JsonOptions) + Environment.NewLine : result.ToYaml());
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"precheck: {result.Outcomes.Count(o => o.Status == CheckStatus.Pass)} passed, {result.Warnings.Count} warnings, {result.Failures.Count} failed{(result.Blocking ? " (blocking)" : "")}"));
+        return result;
+    }
+
+    private static Command Change(LifecycleOperation operation)
+    {
+        var options = new LifecycleOptions();
+        var name = operation.ToString().ToLowerInvariant();
+        var services = new Option<string?>("--services") { Description = "Only these services (comma-separated folder names); dependencies as the product orders them" };
+        var third = new Option<string?>("--third") { Description = "Add-on services to install too (comma-separated)" };
+        var parallel = new Option<int>("--parallel", "--optimize") { Description = "Services of a wave handled at once", DefaultValueFactory = _ => 1 };
+        var autoTest = new Option<bool>("--auto-test") { Description = "Run the touched services' tests afterwards; a failure rolls the operation back" };
+        var takeNew = new Option<bool>("--take-new") { Description = "Settle config conflicts with the package's version (the edit on the host is lost)" };
+        var keepLive = new Option<bool>("--keep-live") { Description = "Settle config conflicts with the live file on the host" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan with a reason per step; change nothing" };
+        var skipPrecheck = new Option<bool>("--skip-precheck") { Description = "install: do not stop at a failed strict precheck" };
+        var revision = new Argument<int?>("revision") { Description = "rollback: the release to return to (default: the one before the current)", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command(name, Describe(operation)) { services, parallel, dryRun };
+        options.AddTo(command);
+        switch (operation)
+        {
+            case LifecycleOperation.Install:
+                command.Options.Add(third);
+                command.Options.Add(autoTest);
+                command.Options.Add(skipPrecheck);
+                break;
+            case LifecycleOperation.Upgrade:
+                command.Options.Add(autoTest);
+                command.Options.Add(takeNew);
+                command.Options.Add(keepLive);
+                break;
+            case LifecycleOperation.Rollback:
+                command.Arguments.Add(revision);
+                break;
+        }
+
+        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        {
+            if (parse.GetValue(takeNew) && parse.GetValue(keepLive))
+            {
+                throw new DeployException(DeployErrorCode.InvalidArgument, "Give --take-new or --keep-live, not both.");
+            }
+
+            var request = new LifecycleRequest(operation)
+            {
+                Services = List(parse.GetValue(services)),
+                AddOns = List(parse.GetValue(third)),
+                Parallel = parse.GetValue(parallel) is var p && p >= 1 ? p : throw new DeployException(DeployErrorCode.InvalidArgument, "--parallel must be at least 1."),
+                AutoTest = parse.GetValue(autoTest),
+                Revision = parse.GetValue(revision),
+                Conflicts = parse.GetValue(takeNew) ? ConflictResolution.TakeNew : parse.GetValue(keepLive) ? ConflictResolution.KeepLive : null,
+            };
+            var json = parse.GetValue(options.Json);
+            await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
+            if (parse.GetValue(dryRun))
+            {
+                var plan = await session.Engine.PlanAsync(session.Input, request, ct).ConfigureAwait(false);
+                Console.Write(json ? plan.ToJson() + Environment.NewLine : plan.ToText());
+                return 0;
+            }
+
+            if (operation == LifecycleOperation.Install && !parse.GetValue(skipPrecheck))
+            {
+                // Plan first: bad services, cycles and template errors are reported before any host is probed.
+                await session.Engine.PlanAsync(session.Input, request, ct).ConfigureAwait(false);
+                var check = await RunPrecheckAsync(session, false, ct).ConfigureAwait(false);
+                if (check.Blocking)
+                {
+                    check.ThrowOnFailure();
+                }
+            }
+
+            var result = await session.Engine.RunAsync(session.Input, request, Printer(json), ct).ConfigureAwait(false);
+            if (json)
+            {
+                Console.WriteLine(result.Release.ToJson());
+            }
+            else
+            {
+                Console.WriteLine($"release {result.Release.Number}: {name} {result.Release.Product} {result.Release.Version} {result.Release.Outcome.ToString().ToLowerInvariant()}{(result.Resumed ? " (an interrupted run was completed)" : "")}; touched: {(result.Release.Touched.Count == 0 ? "nothing" : string.Join(", ", result.Release.Touched))}");
+            }
+
+            return result.Tests is { Passed: false } ? 1 : 0;
+        }));
+        return command;
+    }
+
+    private static Command Resume()
+    {
+        var options = new LifecycleOptions();
+        var command = new Command("resume", "Finish an operation that was interrupted (killed, cancelled, connection lost): completed steps are skipped");
+        options.AddTo(command);
+        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        {
+            await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
+            var journal = await session.Backend.Journal.ReadAsync<LifecycleJournal>(LifecycleEngine.JournalKind, ct).ConfigureAwait(false);
+            if (journal is null)
+            {
+                Console.WriteLine($"{session.Input.Product.Name}: nothing to resume (no interrupted operation on {session.Backend.Hosts[0]}).");
+                return 0;
+            }
+
+            var interrupted = journal.Payload;
+            if (interrupted.Plan.Version != session.Input.Product.Version.ToString())
+            {
+                throw new DeployException(DeployErrorCode.InvalidArgument, $"The interrupted {interrupted.Plan.Operation.ToString().ToLowerInvariant()} (release {interrupted.Number}, started by {interrupted.User}@{interrupted.Machine} at {interrupted.Started:u}) is of version {interrupted.Plan.Version}; give that version's package with -f (this one is {session.Input.Product.Version}).") { Path = "package" };
+            }
+
+            Console.WriteLine($"resuming {interrupted.Plan.Operation.ToString().ToLowerInvariant()} {interrupted.Plan.Version} (release {interrupted.Number}), started by {interrupted.User}@{interrupted.Machine} at {interrupted.Started:u}; {interrupted.Done.Count} step(s) done");
+            var request = new LifecycleRequest(interrupted.Plan.Operation) { Parallel = interrupted.Plan.Parallel, AutoTest = interrupted.Plan.AutoTest };
+            var result = await session.Engine.RunAsync(session.Input, request, Printer(parse.GetValue(options.Json)), ct).ConfigureAwait(false);
+            Console.WriteLine($"release {result.Release.Number}: {result.Release.Operation.ToString().ToLowerInvariant()} {result.Release.Version} {result.Release.Outcome.ToString().ToLowerInvariant()}");
+            return result.Tests is { Passed: false } ? 1 : 0;
+        }));
+        return command;
+    }
+
+    private static Command Reset()
+    {
+        var options = new LifecycleOptions();
+        var confirm = new Option<string?>("--confirm") { Description = "The product's name: reset wipes middleware and database data" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "List exactly what would be wiped; change nothing" };
+        var services = new Option<string?>("--services") { Description = "Only these services (comma-separated)" };
+        var command = new Command("reset", "Wipe middleware and database data and re-run the services' init (needs --confirm <product>)") { confirm, dryRun, services };
+        options.AddTo(command);
+        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        {
+            await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
+            var plan = await session.Engine.ResetAsync(session.Input, parse.GetValue(confirm), parse.GetValue(dryRun), List(parse.GetValue(services)), Printer(parse.GetValue(options.Json)), ct).ConfigureAwait(false);
+            Console.Write(parse.GetValue(options.Json) ? JsonSerializer.Serialize(plan, JsonOptions) + Environment.NewLine : plan.ToText());
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command AppTest()
+    {
+        var options = new LifecycleOptions();
+        var services = new Option<string?>("--services") { Description = "Only these services (comma-separated)" };
+        var output = new Option<string?>("--output", "-o") { Description = "Where apptest-junit.xml and apptest-summary.txt are written (default: the current folder)" };
+        var command = new Command("apptest", "Run the services' bundled tests on their hosts; JUnit XML and a summary; exit code 0 only when all pass") { services, output };
+        options.AddTo(command);
+        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        {
+            await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
+            var report = await session.Engine.AppTestAsync(session.Input, List(parse.GetValue(services)), parse.GetValue(output) ?? Directory.GetCurrentDirectory(), Printer(parse.GetValue(options.Json)), ct).ConfigureAwait(false);
+            Console.Write(report.ToSummary());
+            return report.Passed ? 0 : 1;
+        }));
+        return command;
+    }
+
+    private static Command History(string name)
+    {
+        var options = new LifecycleOptions();
+        var command = new Command(name, name == "status" ? "The current release: version, services and their hosts (read from the hosts)" : "Every release recorded on the hosts: number, operation, version, who, when, outcome");
+        options.AddTo(command);
+        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        {
+            await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
+            var history = await session.Engine.HistoryAsync(ct).ConfigureAwait(false);
+            var json = parse.GetValue(options.Json);
+            if (name == "status")
+            {
+                var current = history.Current;
+                Console.WriteLine(json ? current?.ToJson() ?? "null" : current is null ? $"{session.Input.Product.Name}: not installed" : Status(current));
+                return 0;
+            }
+
+            Console.WriteLine(json ? "[" + string.Join(",", history.Releases.Select(r => r.ToJson())) + "]" : History(history));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Status(Deploy.Core.Lifecycle.Releases.ReleaseRecord r) =>
+        string.Create(CultureInfo.InvariantCulture, $"{r.Product} {r.Version}: release {r.Number} ({r.Operation.ToString().ToLowerInvariant()}, {r.Outcome.ToString().ToLowerInvariant()}, {r.Finished:u} by {r.User}@{r.Machine})\n")
+        + string.Join("\n", r.Services.Select(s => $"  {s.Name,-16} {s.Version,-10} {s.Digest[..Math.Min(12, s.Digest.Length)]}  on {string.Join(", ", s.Hosts)}"));
+
+    private static string History(Deploy.Core.Lifecycle.Releases.ReleaseHistory h) => h.Releases.Count == 0 ? "no releases recorded" :
+        "REV  OPERATION  VERSION     OUTCOME      FINISHED              BY\n" + string.Join("\n", h.Releases.Select(r => string.Create(CultureInfo.InvariantCulture,
+            $"{r.Number,-4} {r.Operation.ToString().ToLowerInvariant(),-10} {r.Version,-11} {r.Outcome.ToString().ToLowerInvariant(),-12} {r.Finished:u}  {r.User}@{r.Machine}{(r.Message is null ? "" : "  " + r.Message)}")));
+
+    private static IProgress<LifecycleProgress> Printer(bool json) => new SyncProgress<LifecycleProgress>(e =>
+    {
+        var writer = json ? Console.Error : Console.Out;
+        switch (e.Kind)
+        {
+            case LifecycleEventKind.Planned:
+                writer.Write(e.Message.EndsWith('\n') ? e.Message : e.Message + "\n");
+                break;
+            case LifecycleEventKind.StepCompleted:
+                break;
+            default:
+                writer.WriteLine(e.Kind is LifecycleEventKind.Output ? "  " + e.Message : e.Message);
+                break;
+        }
+    });
+
+    private static IReadOnlyList<string> List(string? csv) => csv?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
+
+    private static string Describe(LifecycleOperation operation) => operation switch
+    {
+        LifecycleOperation.Install => "Install the product (all services or --services) in dependency order; records a release on the hosts",
+        LifecycleOperation.Upgrade => "Upgrade the services whose content changed; configs are three-way merged (edits on the hosts survive; conflicts stop at plan time)",
+        LifecycleOperation.Delete => "Remove the product's services (all or --services) in reverse dependency order",
+        _ => "Return to an earlier release: its version, configs and services",
+    };
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+}

@@ -1,0 +1,132 @@
+using System.CommandLine;
+using Deploy.Core.Errors;
+using Deploy.Core.Fleet;
+using Deploy.Core.Hosts;
+using Deploy.Core.Inventory;
+using Deploy.Core.Lifecycle.Engine;
+using Deploy.Core.Lifecycle.Hosts;
+using Deploy.Core.Lifecycle.Model;
+using Deploy.Core.Lifecycle.Scheduling;
+using Deploy.Core.Lifecycle.Templates;
+using Deploy.Packaging.Products;
+
+namespace Deploy.Cli;
+
+/// <summary>The options every lifecycle verb takes (laipvt's <c>-i</c>, <c>-f</c>, values and schedule).</summary>
+internal sealed class LifecycleOptions
+{
+    public Option<string> Inventory { get; } = new("--inventory", "-i") { Description = "Inventory YAML file: the product's hosts", Required = true };
+
+    public Option<string> Package { get; } = new("--package", "-f") { Description = "The product package (install_product .tar.gz) or a product folder", Required = true };
+
+    public Option<string?> Values { get; } = new("--values") { Description = "Site values YAML (layered over the product's defaults)" };
+
+    public Option<string?> Scheduled { get; } = new("--scheduled") { Description = "Place services as this scheduled.yaml says (written by precheck; edit it to move services) instead of by their placement rules" };
+
+    public Option<string?> StateRoot { get; } = new("--state-root") { Description = "Where the product's lock, journal, secrets and releases live on every host (default /var/lib/deploy-lifecycle)" };
+
+    public Option<bool> Json { get; } = new("--json") { Description = "Print the result as JSON" };
+
+    public IEnumerable<Option> All => [Inventory, Package, Values, Scheduled, StateRoot, Json];
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in All)
+        {
+            command.Options.Add(o);
+        }
+    }
+}
+
+/// <summary>One verb's view of a product on its hosts: the opened package, the inventory, the schedule, the site
+/// values, one connection per host, the hosts backend and the engine. Disposing it closes everything.</summary>
+internal sealed class LifecycleSession : IAsyncDisposable
+{
+    private readonly OpenedProduct _product;
+    private readonly HostsBackend _backend;
+    private readonly List<IHost> _hosts;
+
+    private LifecycleSession(OpenedProduct product, HostInventory inventory, LifecycleInput input, HostsBackend backend, List<IHost> hosts)
+    {
+        _product = product;
+        Inventory = inventory;
+        Input = input;
+        _backend = backend;
+        _hosts = hosts;
+        Engine = new LifecycleEngine(backend, observer: PauseAtStepObserver.FromEnvironment());
+    }
+
+    public HostInventory Inventory { get; }
+
+    public LifecycleInput Input { get; }
+
+    public LifecycleEngine Engine { get; }
+
+    /// <summary>The hosts backend (its journal tells what an interrupted run was doing).</summary>
+    public HostsBackend Backend => _backend;
+
+    /// <summary>The connections under their inventory names (for precheck).</summary>
+    public IReadOnlyList<FleetTarget> Targets { get; private init; } = [];
+
+    /// <summary>A fleet of <see cref="Targets"/> (it does not own the connections).</summary>
+    public HostFleet Fleet() => new(Targets);
+
+    public static Task<LifecycleSession> OpenAsync(ParseResult parse, LifecycleOptions options, CancellationToken ct) =>
+        OpenAsync(parse.GetValue(options.Inventory)!, parse.GetValue(options.Package)!, parse.GetValue(options.Values), parse.GetValue(options.Scheduled), parse.GetValue(options.StateRoot), ct);
+
+    public static async Task<LifecycleSession> OpenAsync(string inventoryFile, string package, string? valuesFile, string? scheduledFile, string? stateRoot, CancellationToken ct)
+    {
+        var inventory = await HostInventory.LoadAsync(inventoryFile, ct).ConfigureAwait(false);
+        var opened = await ProductPackage.OpenAsync(package, cancellationToken: ct).ConfigureAwait(false);
+        var hosts = new List<IHost>();
+        try
+        {
+            var product = opened.Product;
+            var schedule = scheduledFile is { } file
+                ? await ScheduleYaml.LoadAsync(file, product, inventory, ct).ConfigureAwait(false)
+                : Scheduler.CreateDefault(product, inventory);
+            var values = valuesFile is { } v ? await SiteValues.LoadAsync(v, ct).ConfigureAwait(false) : ValueTree.Empty;
+            var factory = new InventoryHostFactory();
+            var map = new Dictionary<string, (IHost, RenderHost)>(StringComparer.Ordinal);
+            foreach (var h in inventory.Hosts.Where(h => !h.IsImplicit))
+            {
+                var host = factory.Create(h);
+                hosts.Add(host);
+                map[h.Name] = (host, new RenderHost(h.Name, h.Address) { Labels = h.Labels, Vars = h.Vars });
+            }
+
+            if (map.Count == 0)
+            {
+                throw new DeployException(DeployErrorCode.InvalidConfiguration, $"The inventory {inventory.Source} has no hosts.") { Path = inventory.Source };
+            }
+
+            var backendOptions = stateRoot is { } root ? new HostsBackendOptions { StateRoot = root } : null;
+            var backend = new HostsBackend(product.Name, map, backendOptions);
+            return new LifecycleSession(opened, inventory, new LifecycleInput(product, schedule) { SiteValues = values }, backend, hosts)
+            {
+                Targets = map.Select(m => new FleetTarget(m.Key, m.Value.Item1) { Labels = m.Value.Item2.Labels, Vars = m.Value.Item2.Vars }).ToList(),
+            };
+        }
+        catch
+        {
+            foreach (var h in hosts)
+            {
+                await h.DisposeAsync().ConfigureAwait(false);
+            }
+
+            opened.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _backend.DisposeAsync().ConfigureAwait(false);
+        foreach (var h in _hosts)
+        {
+            await h.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _product.Dispose();
+    }
+}

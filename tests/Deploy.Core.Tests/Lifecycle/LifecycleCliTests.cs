@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text.Json;
+using Deploy.Core.Lifecycle.Scheduling;
+using Deploy.Core.Tests.Sequence;
+using Deploy.Testing.Hosts;
+using Deploy.Testing.Kill;
+using Xunit.Abstractions;
+
+namespace Deploy.Core.Tests.Lifecycle;
+
+/// <summary>The `deploy` lifecycle verbs, run as a child process against three isolated hosts, and `deploy demo`.</summary>
+[Collection(LifecycleHostsCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class LifecycleCliTests(IsolatedHostsFixture fixture, ITestOutputHelper output) : HostsLifecycleTestBase(fixture, output)
+{
+    private async Task<string[]> ArgsAsync(ShopProduct p)
+    {
+        var inventory = _temp.Combine("inventory.yaml");
+        var lines = new List<string> { "hosts:" };
+        lines.AddRange(Hosts.Hosts.Select(h => string.Create(CultureInfo.InvariantCulture,
+            $"  {h.Name}: {{ address: {h.Address}, port: {h.Port}, user: {h.RootUser}, identity_file: \"{h.IdentityFile}\", known_hosts_file: \"{h.KnownHostsFile}\", ssh_config: /dev/null }}")));
+        await File.WriteAllLinesAsync(inventory, lines);
+        var scheduled = _temp.Combine("scheduled.yaml");
+        await File.WriteAllTextAsync(scheduled, ScheduleYaml.Write(p.Schedule));
+        return ["-i", inventory, "-f", p.Directory, "--scheduled", scheduled];
+    }
+
+    private async Task<(int ExitCode, string Output, string Error)> DeployAsync(params string[] args)
+    {
+        var r = await DeployCli.RunAsync(args);
+        _output.WriteLine($"$ deploy {string.Join(' ', args.Take(1))} ... -> {r.ExitCode}\n{r.Output}{r.Error}");
+        return r;
+    }
+
+    [Fact]
+    public async Task Cli_builds_a_product_package_then_dry_run_install_apptest_status_history_and_delete_drive_the_engine_on_three_hosts()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-cli", 18260);
+        await File.AppendAllTextAsync(Path.Combine(p.Directory, "product.yaml"), "osRelease: centos,bclinux,debian\n");
+        var built = await DeployAsync("package", "product", p.Directory, "-o", _temp.Combine("out"));
+        built.ExitCode.Should().Be(0, built.Error);
+        var package = _temp.Combine("out", "lc-cli-1.0.0.tar.gz");
+        (await DeployAsync("package", "verify", package)).ExitCode.Should().Be(0);
+        var common = (await ArgsAsync(p)).Select(a => a == p.Directory ? package : a).ToArray();
+
+        var dry = await DeployAsync(["install", .. common, "--dry-run", "--json"]);
+        dry.ExitCode.Should().Be(0);
+        using (var plan = JsonDocument.Parse(dry.Output))
+        {
+            plan.RootElement.GetProperty("waves").EnumerateArray().SelectMany(w => w.GetProperty("steps").EnumerateArray()).Select(s => s.GetProperty("service").GetString() + "@" + s.GetProperty("host").GetString())
+                .Should().BeEquivalentTo("db@debian", "api@bclinux", "api@centos", "web@centos");
+        }
+
+        (await Host("centos").StatAsync($"{p.BaseDir}/api/app.conf")).Should().BeNull("a dry run changes nothing");
+
+        var unknown = await DeployAsync(["install", .. common, "--services", "nosuch"]);
+        unknown.ExitCode.Should().Be(2);
+        unknown.Error.Should().Contain("nosuch");
+
+        var install = await DeployAsync(["install", .. common, "--parallel", "2", "--auto-test"]);
+        install.ExitCode.Should().Be(0, install.Error);
+        install.Output.Should().Contain("release 1: install lc-cli 1.0.0 succeeded");
+        install.Error.Should().Contain("precheck:", "install runs the precheck first");
+
+        var tests = await DeployAsync(["apptest", .. common, "-o", _temp.Combine("report")]);
+        tests.ExitCode.Should().Be(0);
+        File.ReadAllText(_temp.Combine("report", "apptest-junit.xml")).Should().Contain("<testsuite");
+
+        await Host("centos").RunAsync(Deploy.Core.Hosts.CommandSpec.Of("touch", $"{p.BaseDir}/web/broken"));
+        var failing = await DeployAsync(["apptest", .. common, "--services", "web", "-o", _temp.Combine("report2")]);
+        failing.ExitCode.Should().Be(1, "a failing test makes apptest exit 1");
+
+        var status = await DeployAsync(["status", .. common]);
+        status.Output.Should().Contain("lc-cli 1.0.0: release 1 (install, succeeded");
+        var history = await DeployAsync(["history", .. common, "--json"]);
+        using (var releases = JsonDocument.Parse(history.Output))
+        {
+            releases.RootElement.GetArrayLength().Should().Be(1);
+        }
+
+        var delete = await DeployAsync(["delete", .. common]);
+        delete.ExitCode.Should().Be(0, delete.Error);
+        (await p.PidsAsync(Host("centos"))).Should().BeEmpty("delete stopped every service");
+        (await Host("centos").StatAsync($"{p.BaseDir}/api/app.conf")).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Cli_install_killed_with_SIGKILL_between_waves_is_finished_by_deploy_resume_which_skips_the_done_wave()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-cli-kill", 18270);
+        var common = await ArgsAsync(p);
+        var nothing = await DeployAsync(["resume", .. common]);
+        nothing.Output.Should().Contain("nothing to resume");
+
+        var killed = await KillHarness.KillAtBoundaryAsync(ChildCommand.Dotnet(DeployCli.Dll, ["install", .. common]), boundary: 1);
+        _output.WriteLine($"killed at boundary {killed.Boundary} before {killed.Step}");
+        var db = (await p.PidsAsync(Host("debian")))["db"];
+        (await p.PidsAsync(Host("centos"))).Should().BeEmpty("the kill came before the api/web waves");
+        var status = await DeployAsync(["status", .. common]);
+        status.Output.Should().Contain("not installed");
+
+        var resume = await DeployAsync(["resume", .. common]);
+        resume.ExitCode.Should().Be(0, resume.Error);
+        resume.Output.Should().Contain("resuming install 1.0.0 (release 1)").And.Contain("release 1: install 1.0.0 succeeded");
+        (await p.PidsAsync(Host("debian")))["db"].Should().Be(db, "the completed wave is not run again");
+        (await p.PidsAsync(Host("centos"))).Keys.Should().BeEquivalentTo("api", "web");
+        (await DeployAsync(["delete", .. common])).ExitCode.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Deploy_demo_packages_installs_upgrades_keeping_a_user_edit_and_rolls_back_on_sandboxed_local_hosts_leaving_no_process()
+    {
+        var demo = await DeployAsync("demo", "--keep");
+        demo.ExitCode.Should().Be(0, demo.Error);
+        demo.Output.Should().Contain("demo-shop-1.0.0.tar.gz").And.Contain("0 failed")
+            .And.Contain("workers=8\n").And.Contain("timeout=30\n").And.Contain("(untouched)")
+            .And.Contain("3  rollback  1.0.0  succeeded").And.Contain("Demo finished");
+        var sandbox = demo.Output.Split('\n').Single(l => l.StartsWith("Sandbox kept at ", StringComparison.Ordinal))["Sandbox kept at ".Length..].Trim();
+        try
+        {
+            Directory.Exists(Path.Combine(sandbox, "node-2", "var", "lib", "deploy-lifecycle")).Should().BeTrue("the lifecycle's state lives in the sandboxed host");
+            foreach (var proc in Directory.GetDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
+            {
+                string? cwd = null;
+                try
+                {
+                    cwd = new DirectoryInfo(Path.Combine(proc, "cwd")).ResolveLinkTarget(false)?.FullName;
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+
+                (cwd ?? "").Should().NotStartWith(sandbox, "the demo deletes its product at the end, stopping every service");
+            }
+        }
+        finally
+        {
+            Directory.Delete(sandbox, recursive: true);
+        }
+    }
+}
