@@ -18,7 +18,7 @@ namespace Deploy.Cli;
 internal static class LifecycleCommands
 {
     public static IEnumerable<Command> Create() =>
-        [Precheck(), Change(LifecycleOperation.Install), Change(LifecycleOperation.Upgrade), Change(LifecycleOperation.Delete), Change(LifecycleOperation.Rollback), Resume(), Reset(), AppTest(), History("history"), History("status")];
+        [Precheck(), Change(LifecycleOperation.Install), Change(LifecycleOperation.Upgrade), Change(LifecycleOperation.Delete), Change(LifecycleOperation.Rollback), Resume(), Reset(), AppTest(), History("history"), History("status"), .. LifecycleActionCommands.Create()];
 
     private static Command Precheck()
     {
@@ -38,12 +38,14 @@ internal static class LifecycleCommands
 
     private static async Task<CheckResult> RunPrecheckAsync(LifecycleSession session, bool json, CancellationToken ct)
     {
-        await using var fleet = session.Fleet();
-        var result = await new PrecheckRunner().RunAsync(fleet, session.Input.Product, session.Input.Schedule, cancellationToken: ct).ConfigureAwait(false);
+        var result = await session.Engine.PrecheckAsync(session.Input, cancellationToken: ct).ConfigureAwait(false);
         Console.Write(json ? JsonSerializer.Serialize(result.Outcomes, JsonOptions) + Environment.NewLine : result.ToYaml());
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"precheck: {result.Outcomes.Count(o => o.Status == CheckStatus.Pass)} passed, {result.Warnings.Count} warnings, {result.Failures.Count} failed{(result.Blocking ? " (blocking)" : "")}"));
+        PrintPrecheck(result);
         return result;
     }
+
+    private static void PrintPrecheck(CheckResult result) =>
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"precheck: {result.Outcomes.Count(o => o.Status == CheckStatus.Pass)} passed, {result.Warnings.Count} warnings, {result.Failures.Count} failed{(result.Blocking ? " (blocking)" : "")}"));
 
     private static Command Change(LifecycleOperation operation)
     {
@@ -56,7 +58,7 @@ internal static class LifecycleCommands
         var takeNew = new Option<bool>("--take-new") { Description = "Settle config conflicts with the package's version (the edit on the host is lost)" };
         var keepLive = new Option<bool>("--keep-live") { Description = "Settle config conflicts with the live file on the host" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan with a reason per step; change nothing" };
-        var skipPrecheck = new Option<bool>("--skip-precheck") { Description = "install: do not stop at a failed strict precheck" };
+        var skipPrecheck = new Option<bool>("--skip-precheck") { Description = "Do not precheck the hosts that get new services (a failed strict check stops the run otherwise)" };
         var revision = new Argument<int?>("revision") { Description = "rollback: the release to return to (default: the one before the current)", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command(name, Describe(operation)) { services, parallel, dryRun };
         options.AddTo(command);
@@ -102,18 +104,19 @@ internal static class LifecycleCommands
                 return 0;
             }
 
-            if (operation == LifecycleOperation.Install && !parse.GetValue(skipPrecheck))
+            // The engine prechecks every host that gets a service it does not run yet (a failed strict check stops
+            // the run before any change); --skip-precheck turns that off.
+            var result = await session.Engine.RunAsync(session.Input, parse.GetValue(skipPrecheck) ? request with { Precheck = null } : request, Printer(json), ct).ConfigureAwait(false);
+            if (result.Precheck is { } check)
             {
-                // Plan first: bad services, cycles and template errors are reported before any host is probed.
-                await session.Engine.PlanAsync(session.Input, request, ct).ConfigureAwait(false);
-                var check = await RunPrecheckAsync(session, false, ct).ConfigureAwait(false);
-                if (check.Blocking)
-                {
-                    check.ThrowOnFailure();
-                }
+                PrintPrecheck(check);
             }
 
-            var result = await session.Engine.RunAsync(session.Input, request, Printer(json), ct).ConfigureAwait(false);
+            foreach (var left in result.LeftOver)
+            {
+                Console.Error.WriteLine($"left over: {left.Service} on {left.Host}: {left.What}");
+            }
+
             if (json)
             {
                 Console.WriteLine(result.Release.ToJson());
@@ -224,7 +227,7 @@ internal static class LifecycleCommands
         "REV  OPERATION  VERSION     OUTCOME      FINISHED              BY\n" + string.Join("\n", h.Releases.Select(r => string.Create(CultureInfo.InvariantCulture,
             $"{r.Number,-4} {r.Operation.ToString().ToLowerInvariant(),-10} {r.Version,-11} {r.Outcome.ToString().ToLowerInvariant(),-12} {r.Finished:u}  {r.User}@{r.Machine}{(r.Message is null ? "" : "  " + r.Message)}")));
 
-    private static IProgress<LifecycleProgress> Printer(bool json) => new SyncProgress<LifecycleProgress>(e =>
+    internal static IProgress<LifecycleProgress> Printer(bool json) => new SyncProgress<LifecycleProgress>(e =>
     {
         var writer = json ? Console.Error : Console.Out;
         switch (e.Kind)
@@ -240,7 +243,7 @@ internal static class LifecycleCommands
         }
     });
 
-    private static IReadOnlyList<string> List(string? csv) => csv?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
+    internal static IReadOnlyList<string> List(string? csv) => csv?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
 
     private static string Describe(LifecycleOperation operation) => operation switch
     {

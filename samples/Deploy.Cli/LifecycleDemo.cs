@@ -42,12 +42,9 @@ internal static class LifecycleDemo
             var progress = Printer();
 
             Title("2. precheck (every host in parallel)");
-            await using (var fleet = session.Fleet())
-            {
-                var check = await new Deploy.Core.Lifecycle.Precheck.PrecheckRunner().RunAsync(fleet, session.Input.Product, session.Input.Schedule, cancellationToken: ct).ConfigureAwait(false);
-                Console.WriteLine($"  {check.Outcomes.Count} checks: {check.Failures.Count} failed, {check.Warnings.Count} warnings; scheduled: {string.Join(", ", session.Input.Schedule.Services.Select(s => $"{s.Service} on {string.Join('+', s.Hosts)}"))}");
-                check.ThrowOnFailure();
-            }
+            var check = await session.Engine.PrecheckAsync(session.Input, cancellationToken: ct).ConfigureAwait(false);
+            Console.WriteLine($"  {check.Outcomes.Count} checks: {check.Failures.Count} failed, {check.Warnings.Count} warnings; scheduled: {string.Join(", ", session.Input.Schedule.Services.Select(s => $"{s.Service} on {string.Join('+', s.Hosts)}"))}");
+            check.ThrowOnFailure();
 
             Title("3. install --parallel 2 --auto-test");
             var installed = await session.Engine.RunAsync(session.Input, new LifecycleRequest(LifecycleOperation.Install) { Parallel = 2, AutoTest = true }, progress, ct).ConfigureAwait(false);

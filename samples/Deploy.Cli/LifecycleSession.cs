@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Deploy.Core.Errors;
-using Deploy.Core.Fleet;
 using Deploy.Core.Hosts;
 using Deploy.Core.Inventory;
 using Deploy.Core.Lifecycle.Engine;
@@ -65,11 +64,6 @@ internal sealed class LifecycleSession : IAsyncDisposable
     /// <summary>The hosts backend (its journal tells what an interrupted run was doing).</summary>
     public HostsBackend Backend => _backend;
 
-    /// <summary>The connections under their inventory names (for precheck).</summary>
-    public IReadOnlyList<FleetTarget> Targets { get; private init; } = [];
-
-    /// <summary>A fleet of <see cref="Targets"/> (it does not own the connections).</summary>
-    public HostFleet Fleet() => new(Targets);
 
     public static Task<LifecycleSession> OpenAsync(ParseResult parse, LifecycleOptions options, CancellationToken ct) =>
         OpenAsync(parse.GetValue(options.Inventory)!, parse.GetValue(options.Package)!, parse.GetValue(options.Values), parse.GetValue(options.Scheduled), parse.GetValue(options.StateRoot), ct);
@@ -102,10 +96,7 @@ internal sealed class LifecycleSession : IAsyncDisposable
 
             var backendOptions = stateRoot is { } root ? new HostsBackendOptions { StateRoot = root } : null;
             var backend = new HostsBackend(product.Name, map, backendOptions);
-            return new LifecycleSession(opened, inventory, new LifecycleInput(product, schedule) { SiteValues = values }, backend, hosts)
-            {
-                Targets = map.Select(m => new FleetTarget(m.Key, m.Value.Item1) { Labels = m.Value.Item2.Labels, Vars = m.Value.Item2.Vars }).ToList(),
-            };
+            return new LifecycleSession(opened, inventory, new LifecycleInput(product, schedule) { SiteValues = values }, backend, hosts);
         }
         catch
         {
