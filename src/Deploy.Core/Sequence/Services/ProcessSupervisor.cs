@@ -16,6 +16,7 @@ public sealed class ProcessSupervisor : IServiceManager
 {
     private static readonly HostScript StartScript = HostScript.FromResource(typeof(ProcessSupervisor).Assembly, "supervisor-start.sh");
     private static readonly HostScript StopScript = HostScript.FromResource(typeof(ProcessSupervisor).Assembly, "supervisor-stop.sh");
+    private static readonly HostScript StatusScript = HostScript.FromResource(typeof(ProcessSupervisor).Assembly, "supervisor-status.sh");
     private static readonly HostScript RunScript = HostScript.FromResource(typeof(ProcessSupervisor).Assembly, "service-run.sh");
 
     private readonly IHost _host;
@@ -95,6 +96,26 @@ public sealed class ProcessSupervisor : IServiceManager
             StopScript,
             [PidFile(service), tries.ToString(System.Globalization.CultureInfo.InvariantCulture)],
             cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <inheritdoc cref="IServiceManager.GetStatusAsync" path="/summary"/> One round trip: the pid file's process,
+    /// else the exit code its supervising shell recorded and the last 20 lines of its log.
+    /// </summary>
+    public async Task<ServiceStatus> GetStatusAsync(ServiceRef service, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var r = await _host.RunScriptAsync(StatusScript, [PidFile(service), LogFile(service), "20"], cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        var text = r.StandardOutput;
+        var newline = text.IndexOf('\n', StringComparison.Ordinal);
+        var first = (newline < 0 ? text : text[..newline]).Trim();
+        if (first == "running")
+        {
+            return new ServiceStatus(true, null, "");
+        }
+
+        int? code = int.TryParse(first.Replace("exited", "", StringComparison.Ordinal).Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var c) ? c : null;
+        return new ServiceStatus(false, code, newline < 0 ? "" : text[(newline + 1)..].TrimEnd());
     }
 
     /// <inheritdoc />
