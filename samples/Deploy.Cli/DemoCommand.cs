@@ -15,7 +15,7 @@ internal static class DemoCommand
     public static Command Create()
     {
         var keep = new Option<bool>("--keep") { Description = "Keep the sandbox directory afterwards and print its path" };
-        var command = new Command("demo", "Deploy a small app to a sandboxed local host with the deployment sequence, then redeploy one changed file") { keep };
+        var command = new Command("demo", "Deploy a small app to a local host whose files are rooted in a temp directory (commands are not sandboxed) with the deployment sequence, then redeploy one changed file") { keep };
         command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse.GetValue(keep), ct)));
         return command;
     }

@@ -60,7 +60,21 @@ public sealed class StepFailureRecoveryTests
         else
         {
             recovery.Resumed.Should().NotBeNull("the journal carries the interrupted apply");
-            recovery.Plan.Decisions.Single(d => d.Component == "DataConnection").Reasons.Should().Contain("completing an interrupted restart");
+            var done = after ? step + 1 : step;
+            if (done == 0)
+            {
+                recovery.Plan.Decisions.Single(d => d.Component == "DataConnection").Reasons.Should().Contain("completing an interrupted restart");
+            }
+            else
+            {
+                // The failure was in-process: the journal recorded every step before it, and the re-run resumes there.
+                recovery.Plan.CompletedSteps.Should().Be(done);
+                recovery.Plan.Pending.Should().Contain($"resumes at step {done + 1}");
+                recovery.ServiceActions.Should().Equal(recovery.Plan.Steps.Skip(done)
+                    .Where(s => s.Kind is StepKind.StopService or StepKind.RunService or StepKind.StartService or StepKind.WaitStartupTimeout)
+                    .Select(s => s.Describe()), "nothing that completed runs again");
+                recovery.FilesTransferred.Should().Be(done > 3 ? 0 : 1);
+            }
         }
         (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
         File.ReadAllText(box.TargetFile(box.T("/opt/exos/exos-data.conf"))).Should().Be("loglevel=debug\n");

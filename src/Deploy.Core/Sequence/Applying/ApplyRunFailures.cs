@@ -86,7 +86,6 @@ internal sealed partial class ApplyRun
         var remaining = SettlePeriod - Time.GetElapsedTime(_lastStart);
         if (remaining > TimeSpan.Zero)
         {
-            Actions.Add(string.Create(CultureInfo.InvariantCulture, $"settle {(long)SettlePeriod.TotalMilliseconds} ms"));
             await Task.Delay(remaining, Time, cancellationToken).ConfigureAwait(false);
         }
 
