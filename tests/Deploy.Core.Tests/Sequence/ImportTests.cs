@@ -49,7 +49,7 @@ public sealed class ImportTests
     }
 
     [Theory]
-    [InlineData("<Service Type=\"Sometimes\" Command=\"x\"/>", "Service.Type=\"Sometimes\"")]
+    [InlineData("<Service Type=\"Sometimes\" Command=\"x\"/>", "Service.Type: \"Sometimes\"")]
     [InlineData("<File FileName=\"..\\..\\etc\\passwd\"/>", "leaves the package directory")]
     [InlineData("<Service Type=\"Runtime\"/>", "needs a Command")]
     public void Exospkg_with_a_bad_element_is_rejected_naming_it(string element, string message)

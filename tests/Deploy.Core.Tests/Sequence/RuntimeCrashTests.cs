@@ -14,8 +14,8 @@ namespace Deploy.Core.Tests.Sequence;
 /// </summary>
 public sealed class RuntimeCrashTests
 {
-    private static async Task<ApplyResult> ApplyAsync(SequenceSandbox box, TargetDefinition target)
-        => await SequenceApplier.ForHost(box.Host, target).ApplyAsync(target, new ApplyOptions { RuntimeSettlePeriod = TimeSpan.FromSeconds(1) });
+    private static async Task<ApplyResult> ApplyAsync(SequenceSandbox box, TargetDefinition target, double settleSeconds = 1)
+        => await SequenceApplier.ForHost(box.Host, target).ApplyAsync(target, new ApplyOptions { RuntimeSettlePeriod = TimeSpan.FromSeconds(settleSeconds) });
 
     private static async Task<Plan> PlanAsync(SequenceSandbox box, TargetDefinition target)
         => await SequenceApplier.ForHost(box.Host, target).PlanAsync(await DesiredTarget.ScanAsync(target));
@@ -54,7 +54,8 @@ public sealed class RuntimeCrashTests
         var target = box.Target(typesExtra: c => c.Runtime($"exec python3 -m http.server {port} --bind 127.0.0.1", box.T("/opt/types")).WithErrorHandling(ErrorHandling.Stop)).Build();
         try
         {
-            var act = () => ApplyAsync(box, target);
+            // python3 needs a moment to start on a busy machine: a longer settle period than the default.
+            var act = () => ApplyAsync(box, target, settleSeconds: 5);
 
             var e = (await act.Should().ThrowAsync<DeployException>()).Which;
             e.Code.Should().Be(DeployErrorCode.ServiceFailed);
@@ -69,7 +70,7 @@ public sealed class RuntimeCrashTests
             listener.Stop();
         }
 
-        var result = await ApplyAsync(box, target);
+        var result = await ApplyAsync(box, target, settleSeconds: 5);
 
         result.Succeeded.Should().BeTrue();
         result.Failures.Should().BeEmpty();

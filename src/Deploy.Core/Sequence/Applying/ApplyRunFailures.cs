@@ -117,8 +117,14 @@ internal sealed partial class ApplyRun
             return;
         }
 
+        // A component whose only failure is a runtime crash needs a restart; one whose install or startup failed
+        // needs its action again (an install becomes a reinstall once its files and services are recorded).
         var decisions = Record.Decisions.Where(d => Incomplete.Contains(d.Component))
-            .Select(d => d with { Reasons = ["failed: " + string.Join("; ", Failures.Where(f => f.Component == d.Component).Select(f => f.Message.Split('\n')[0]))] })
+            .Select(d => d with
+            {
+                Action = Failures.Where(f => f.Component == d.Component).All(f => f.Crashed) ? ComponentAction.Restart : d.Action,
+                Reasons = ["failed: " + string.Join("; ", Failures.Where(f => f.Component == d.Component).Select(f => f.Message.Split('\n')[0]))],
+            })
             .ToList();
         var payload = Record with { StepCount = 0, Decisions = decisions, TargetRestartReasons = [], TransferredPaths = [] };
         await Store.Journal.WriteAsync(
