@@ -28,6 +28,7 @@ command -v pigz >/dev/null 2>&1 || need+=(pigz)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
+command -v dpkg-deb >/dev/null 2>&1 || need+=(dpkg)   # the exOS acceptance test builds a .deb with dpkg-deb and installs it with dpkg -i
 ls /usr/share/python-wheels/*.whl >/dev/null 2>&1 || need+=(python3-pip-whl python3-setuptools-whl)
 # The isolated test hosts (tests/Deploy.Testing/Hosts): namespaces and setsid (util-linux), a login user with
 # password sudo (sudo, openssl for its password hash), and ps inside a host (procps).

@@ -15,9 +15,9 @@ internal static class DemoCommand
     public static Command Create()
     {
         var keep = new Option<bool>("--keep") { Description = "Keep the sandbox directory afterwards and print its path" };
-        var sequence = new Command("sequence", "Deploy a small app to a sandboxed local host with the deployment sequence, then redeploy one changed file") { keep };
+        var sequence = new Command("sequence", "Deploy a small app to a local host whose files are rooted in a temp directory (commands are not sandboxed) with the deployment sequence, then redeploy one changed file") { keep };
         sequence.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse.GetValue(keep), ct)));
-        var command = new Command("demo", "The product lifecycle on three sandboxed local hosts: package, precheck, install, apptest, upgrade keeping a user edit, history, rollback") { keep, sequence };
+        var command = new Command("demo", "The product lifecycle on three local hosts whose files live in temp folders (commands run on this machine): package, precheck, install, apptest, upgrade keeping a user edit, history, rollback") { keep, sequence };
         command.SetAction((parse, ct) => CliErrors.RunAsync(() => LifecycleDemo.RunAsync(parse.GetValue(keep), ct)));
         return command;
     }

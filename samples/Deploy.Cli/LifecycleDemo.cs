@@ -6,7 +6,7 @@ using Deploy.Packaging.Products;
 namespace Deploy.Cli;
 
 /// <summary>
-/// `deploy demo`: the product lifecycle on three sandboxed local hosts (no servers, no root). Each host is a
+/// `deploy demo`: the product lifecycle on three local hosts whose files live in temp folders (no servers, no root). Each host is a
 /// <see cref="LocalHost"/> rooted in its own folder, so every file the lifecycle writes (services, configs, the lock,
 /// journal, secrets and release records under /var/lib/deploy-lifecycle) lands in the sandbox. The services' processes
 /// are real and run on this machine as the current user; their commands use paths relative to their working

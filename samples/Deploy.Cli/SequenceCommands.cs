@@ -111,7 +111,7 @@ internal static class SequenceCommands
         var started = System.Diagnostics.Stopwatch.StartNew();
         var result = await applier.ApplyAsync(target, options, progress, ct).ConfigureAwait(false);
         Console.WriteLine($"Applied {target.Name}{(host is LocalHost ? "" : " on " + host.Name)}: {result.Plan.Steps.Count} steps, {result.FilesTransferred} files ({result.BytesTransferred} bytes) transferred, {result.ServiceActions.Count} service actions in {started.Elapsed.TotalMilliseconds:0} ms{(result.Resumed is null ? "" : " (an interrupted apply was completed first)")}");
-        return result;
+        return result.ThrowOnFailure(); // components that failed with ErrorHandling=Component make the command fail
     }
 
     private static SequenceApplierOptions Options()

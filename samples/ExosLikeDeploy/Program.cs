@@ -3,7 +3,10 @@ using Deploy.Core.Sequence.Applying;
 using Deploy.Core.Sequence.Import;
 using Deploy.Core.Sequence.Model;
 
-// The exOS deployment sequence end to end, in a sandbox (a LocalHost rooted in a temp directory):
+// The exOS deployment sequence end to end on a LocalHost whose FILES are rooted in a temp directory. The service
+// COMMANDS are not sandboxed: they run on this machine as this user. This sample's own commands write below
+// "$DEPLOY_ROOT" (the temp directory); a real exOS package's commands (cp belt.js /home/user/belt, dpkg -i ...)
+// would change this machine, so deploy those to a real or isolated host.
 // 1. first deploy of exos/target.yaml (one component imported from a real-format .exospkg);
 // 2. worked example 1: types.py changes (ChangeEvent=Restart) -> only Types restarts;
 // 3. worked example 2: exos-data.conf changes on DataConnection (RestartEvent=Target, StartupTimeout 2 s)
@@ -14,6 +17,7 @@ var source = Path.Combine(work, "exos");
 CopyTree(Path.Combine(AppContext.BaseDirectory, "exos"), source);
 await using var host = LocalHost.Rooted(Path.Combine(work, "target"));
 var yaml = Path.Combine(source, "target.yaml");
+Console.WriteLine($"Files go below {host.RootDirectory}. Service commands are NOT sandboxed: they run on this machine as {Environment.UserName}; this sample's commands write only below $DEPLOY_ROOT.");
 try
 {
     await Step("1. first deploy", (await TargetYaml.LoadAsync(yaml)).Definition);
@@ -39,7 +43,7 @@ async Task Step(string title, TargetDefinition target)
     var desired = await DesiredTarget.ScanAsync(target);
     var plan = await applier.PlanAsync(desired);
     Console.Write(plan.ToText());
-    var result = await applier.ApplyAsync(desired);
+    var result = (await applier.ApplyAsync(desired)).ThrowOnFailure();
     Console.WriteLine($"   applied: {result.FilesTransferred} files, service actions: {string.Join(" | ", result.ServiceActions)}");
 }
 

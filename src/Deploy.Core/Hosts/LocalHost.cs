@@ -24,7 +24,14 @@ public sealed class LocalHost : IHost
         _root = _options.RootDirectory is null ? null : Path.GetFullPath(_options.RootDirectory);
     }
 
-    /// <summary>A local host whose absolute target paths live under <paramref name="rootDirectory"/>.</summary>
+    /// <summary>
+    /// A local host whose absolute target paths (uploads, listings, reads, declared path arguments) live under
+    /// <paramref name="rootDirectory"/>. It is NOT a sandbox for commands: a command runs on this machine as this
+    /// user and sees the real file system, so a service command with an absolute path (<c>cp belt.js /home/user/belt</c>,
+    /// <c>dpkg -i</c>) changes the real machine. Commands get the root in <c>$DEPLOY_ROOT</c> to use it themselves;
+    /// to contain commands that were not written for that, deploy to a real or isolated host (a container, a VM, a
+    /// private mount namespace) instead.
+    /// </summary>
     public static LocalHost Rooted(string rootDirectory, ILogger<LocalHost>? logger = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootDirectory);

@@ -9,7 +9,7 @@ public sealed record LocalHostOptions
     /// <value>The default is <c>null</c>: target paths are real paths.</value>
     /// </summary>
     /// <remarks>
-    /// Commands still see the real file system. Their working directory is mapped, and so are the arguments a command
+    /// Commands are not sandboxed: they run on this machine and see the real file system. Their working directory is mapped, and so are the arguments a command
     /// declares as target paths (<see cref="CommandSpec.PathArguments"/>, or a <see cref="HostScript"/>'s
     /// <c># $N path:</c> header): that is how every script of the SDK works on a rooted host. Users' own commands
     /// (service commands, for instance) also get the sandbox in the <c>DEPLOY_ROOT</c> environment variable, so they

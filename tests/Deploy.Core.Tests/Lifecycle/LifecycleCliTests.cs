@@ -108,7 +108,7 @@ public sealed class LifecycleCliTests(IsolatedHostsFixture fixture, ITestOutputH
     }
 
     [Fact]
-    public async Task Deploy_demo_packages_installs_upgrades_keeping_a_user_edit_and_rolls_back_on_sandboxed_local_hosts_leaving_no_process()
+    public async Task Deploy_demo_packages_installs_upgrades_keeping_a_user_edit_and_rolls_back_on_file_rooted_local_hosts_leaving_no_process()
     {
         var demo = await DeployAsync("demo", "--keep");
         demo.ExitCode.Should().Be(0, demo.Error);

@@ -12,7 +12,7 @@ public sealed class ImportTests
 {
     private const string Exospkg = """
         <?xml version="1.0" encoding="utf-8"?>
-        <ComponentPackage Version="2.0.0" ErrorHandling="Component" StartupTimeout="1500">
+        <ComponentPackage Version="2.0.0" ErrorHandling="Component" StartupTimeout="2">
             <File Name="deb" FileName="Linux\exos-comp-types_1.0.0_amd64.deb" ChangeEvent="Reinstall"/>
             <File Name="py" FileName="Linux\types.py" ChangeEvent="Restart"/>
             <File Name="cfg" FileName="Linux\types.cfg"/>
@@ -35,12 +35,12 @@ public sealed class ImportTests
         var c = ExosPackage.Load(pkg, new ExosImportOptions { TargetDirectory = "/home/user/types" });
 
         c.Name.Should().Be("Types");
-        c.StartupTimeout.Should().Be(TimeSpan.FromMilliseconds(1500));
-        c.ErrorHandling.Should().Be(ErrorHandling.Stop);
+        c.StartupTimeout.Should().Be(TimeSpan.FromSeconds(2), "exOS gives StartupTimeout in seconds");
+        c.ErrorHandling.Should().Be(ErrorHandling.Component);
         c.Files.Select(f => (f.Source, f.TargetPath, f.ChangeEvent)).Should().Equal(
             (dir.Combine("Types", "Linux", "exos-comp-types_1.0.0_amd64.deb"), "/home/user/types/exos-comp-types_1.0.0_amd64.deb", ChangeEvent.Reinstall),
             (dir.Combine("Types", "Linux", "types.py"), "/home/user/types/types.py", ChangeEvent.Restart),
-            (dir.Combine("Types", "Linux", "types.cfg"), "/home/user/types/types.cfg", ChangeEvent.Restart));
+            (dir.Combine("Types", "Linux", "types.cfg"), "/home/user/types/types.cfg", ChangeEvent.Ignore));
         c.Services.Select(s => (s.Kind, s.Command, s.WorkingDirectory)).Should().Equal(
             (ServiceKind.Install, "dpkg -i exos-comp-types_1.0.0_amd64.deb", "/home/user/types"),
             (ServiceKind.Startup, "cp types.py /home/user/types", "/opt/types"),
@@ -49,7 +49,7 @@ public sealed class ImportTests
     }
 
     [Theory]
-    [InlineData("<Service Type=\"Sometimes\" Command=\"x\"/>", "Service.Type=\"Sometimes\"")]
+    [InlineData("<Service Type=\"Sometimes\" Command=\"x\"/>", "Service.Type: \"Sometimes\"")]
     [InlineData("<File FileName=\"..\\..\\etc\\passwd\"/>", "leaves the package directory")]
     [InlineData("<Service Type=\"Runtime\"/>", "needs a Command")]
     public void Exospkg_with_a_bad_element_is_rejected_naming_it(string element, string message)

@@ -60,7 +60,21 @@ public sealed class StepFailureRecoveryTests
         else
         {
             recovery.Resumed.Should().NotBeNull("the journal carries the interrupted apply");
-            recovery.Plan.Decisions.Single(d => d.Component == "DataConnection").Reasons.Should().Contain("completing an interrupted restart");
+            var done = after ? step + 1 : step;
+            if (done == 0)
+            {
+                recovery.Plan.Decisions.Single(d => d.Component == "DataConnection").Reasons.Should().Contain("completing an interrupted restart");
+            }
+            else
+            {
+                // The failure was in-process: the journal recorded every step before it, and the re-run resumes there.
+                recovery.Plan.CompletedSteps.Should().Be(done);
+                recovery.Plan.Pending.Should().Contain($"resumes at step {done + 1}");
+                recovery.ServiceActions.Should().Equal(recovery.Plan.Steps.Skip(done)
+                    .Where(s => s.Kind is StepKind.StopService or StepKind.RunService or StepKind.StartService or StepKind.WaitStartupTimeout)
+                    .Select(s => s.Describe()), "nothing that completed runs again");
+                recovery.FilesTransferred.Should().Be(done > 3 ? 0 : 1);
+            }
         }
         (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
         File.ReadAllText(box.TargetFile(box.T("/opt/exos/exos-data.conf"))).Should().Be("loglevel=debug\n");
@@ -105,15 +119,32 @@ public sealed class StepFailureRecoveryTests
         await using var box = new SequenceSandbox();
         var target = box.Target().Build();
         var transfer = (await box.PlanAsync(target)).Steps.Single(s => s.Kind == StepKind.TransferFiles).Index;
-        var crash = async () => await box.ApplyAsync(target, new ApplyOptions { Observer = new CrashAt(transfer, after: true) });
+        var crash = async () => await box.ApplyAsync(target, new ApplyOptions { Observer = new CrashAt(transfer, after: false) });
         await crash.Should().ThrowAsync<InvalidOperationException>();
-        File.Delete(box.TargetFile(box.T("/opt/types/types.py")));
 
         var recovery = await box.ApplyAsync(target);
 
         recovery.Resumed!.TransferredPaths.Should().BeEmpty("nothing was recorded at those paths, so any later plan sends them");
         recovery.FilesTransferred.Should().Be(4);
         File.Exists(box.TargetFile(box.T("/opt/types/types.py"))).Should().BeTrue();
+        (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_failure_after_a_completed_transfer_resumes_without_sending_the_files_again()
+    {
+        await using var box = new SequenceSandbox();
+        var target = box.Target().Build();
+        var transfer = (await box.PlanAsync(target)).Steps.Single(s => s.Kind == StepKind.TransferFiles).Index;
+        var crash = async () => await box.ApplyAsync(target, new ApplyOptions { Observer = new CrashAt(transfer, after: true) });
+        await crash.Should().ThrowAsync<InvalidOperationException>();
+
+        var recovery = await box.ApplyAsync(target);
+
+        recovery.Plan.CompletedSteps.Should().Be(transfer + 1);
+        recovery.FilesTransferred.Should().Be(0, "the journal recorded the transfer as completed");
+        File.Exists(box.TargetFile(box.T("/opt/types/types.py"))).Should().BeTrue();
+        (await box.IsRunningAsync("Types")).Should().BeTrue();
         (await box.PlanAsync(target)).IsEmpty.Should().BeTrue();
     }
 

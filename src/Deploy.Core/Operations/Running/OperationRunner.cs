@@ -205,6 +205,21 @@ public sealed partial class OperationRunner<TContext, TPayload>
         Log.StepFailed(_logger, error, Kind, name);
         if (cancelled ? !_options.RollBackOnCancel : !_options.RollBackOnFailure)
         {
+            // The journal stays for a later run: it records every step before the failed one as completed (unrecorded
+            // steps included: they did complete), so that run resumes at the failed step. Best effort: a journal
+            // that cannot be written (the target went away) resumes from its last record instead.
+            if (failed > journal.CompletedCount)
+            {
+                try
+                {
+                    await _store.WriteAsync(Completed(journal, failed - 1, context), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is DeployException or IOException or OperationCanceledException)
+                {
+                    Log.StepFailed(_logger, e, Kind, name + " (recording the completed steps)");
+                }
+            }
+
             return new OperationOutcome { Resumed = resumed, Applied = applied, FailedStep = name, Error = error };
         }
 

@@ -23,6 +23,15 @@ public sealed record ApplyOptions
     /// <c>Count</c> after the last (fault injection, custom reporting). <value>The default is none.</value>
     /// </summary>
     public IOperationObserver? Observer { get; init; }
+
+    /// <summary>
+    /// How long every runtime service the apply starts must keep running before the state is recorded: the apply
+    /// waits once, until the last one started has run this long, then checks them all; one that exited (a missing
+    /// library, a wrong directory, a port in use) is reported with its exit code and the end of its log, handled per
+    /// its component's <see cref="ErrorHandling"/>, and the next plan restarts it. <see cref="TimeSpan.Zero"/> turns
+    /// the watch off. <value>The default is 1 second.</value>
+    /// </summary>
+    public TimeSpan RuntimeSettlePeriod { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Options for a <see cref="SequenceApplier"/>.</summary>
@@ -41,4 +50,29 @@ public sealed record SequenceApplierOptions
 /// <param name="ServiceActions">Service actions executed, in order (<c>stop Types runtime#0</c>, <c>run Types startup#0</c>, <c>wait 5000 ms (StartupTimeout)</c>...).</param>
 /// <param name="FilesTransferred">Files sent.</param>
 /// <param name="BytesTransferred">Bytes sent.</param>
-public sealed record ApplyResult(Plan Plan, ApplyRecord? Resumed, IReadOnlyList<string> ServiceActions, int FilesTransferred, long BytesTransferred);
+public sealed record ApplyResult(Plan Plan, ApplyRecord? Resumed, IReadOnlyList<string> ServiceActions, int FilesTransferred, long BytesTransferred)
+{
+    /// <summary>Every service that failed (ErrorHandling=Ignore and Component ones; a Target one stops the apply with an exception instead).</summary>
+    public IReadOnlyList<ServiceFailure> Failures { get; init; } = [];
+
+    /// <summary>Components that failed with ErrorHandling=Component: their remaining steps were skipped, the next plan completes them.</summary>
+    public IReadOnlyList<string> FailedComponents => Failures.Where(f => f.ErrorHandling == ErrorHandling.Component).Select(f => f.Component).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>Whether the apply succeeded: no component failed (ignored failures do not count).</summary>
+    public bool Succeeded => FailedComponents.Count == 0;
+
+    /// <summary>Throws <see cref="Errors.DeployErrorCode.ServiceFailed"/> naming the failed components and their failures when <see cref="Succeeded"/> is false.</summary>
+    public ApplyResult ThrowOnFailure()
+    {
+        if (Succeeded)
+        {
+            return this;
+        }
+
+        var lines = Failures.Where(f => f.ErrorHandling == ErrorHandling.Component).Select(f => $"  {f.Service}: {f.Message}");
+        throw new Errors.DeployException(Errors.DeployErrorCode.ServiceFailed, $"Target {Plan.Target}: components failed (ErrorHandling=Component): {string.Join(", ", FailedComponents)}; the others were applied.\n{string.Join("\n", lines)}")
+        {
+            Service = FailedComponents[0],
+        };
+    }
+}

@@ -15,7 +15,7 @@ namespace Deploy.Core.Sequence.Applying;
 /// the target's parts, the plan and its journal record, and what the run has done so far (service actions, files and
 /// bytes sent, the staged state, whether the last step already released the lock).
 /// </summary>
-internal sealed class ApplyRun(ITargetStateStore store, IServiceManager services, IFileTransport transport, TimeProvider time, ILogger logger, IProgress<SequenceProgress>? progress, LockHolder holder)
+internal sealed partial class ApplyRun(ITargetStateStore store, IServiceManager services, IFileTransport transport, TimeProvider time, ILogger logger, IProgress<SequenceProgress>? progress, LockHolder holder)
 {
     public ITargetStateStore Store { get; } = store;
 
@@ -90,18 +90,5 @@ internal sealed class ApplyRun(ITargetStateStore store, IServiceManager services
         }
 
         await Store.DiscardStagedStateAsync(CancellationToken.None).ConfigureAwait(false);
-    }
-
-    /// <summary>A service step failed: a warning when its component continues on errors, else the apply stops.</summary>
-    public void Fail(PlanStep step, string message, int? exitCode, Exception? inner)
-    {
-        if (step.ErrorHandling == ErrorHandling.Continue)
-        {
-            SequenceLog.ServiceFailedContinuing(Logger, message);
-            Progress?.Report(new SequenceProgress(SequenceEventKind.Warning, message + " (ErrorHandling=Continue)") { Step = step });
-            return;
-        }
-
-        throw new DeployException(DeployErrorCode.ServiceFailed, message + ". The journal keeps the apply: fix the cause and apply again to resume at this step.", inner) { ExitCode = exitCode, Command = step.Service?.Command };
     }
 }

@@ -19,7 +19,7 @@ internal class PlanStepOperation : IOperationStep<ApplyRun>
     private protected PlanStepOperation(PlanStep step)
     {
         Step = step;
-        Name = string.Create(CultureInfo.InvariantCulture, $"{step.Index} {step.Describe()}");
+        Name = string.Create(CultureInfo.InvariantCulture, $"{step.Index} {step.Describe()} {StepDigest.Of(step)}");
     }
 
     /// <summary>The plan's step.</summary>
@@ -54,6 +54,16 @@ internal class PlanStepOperation : IOperationStep<ApplyRun>
     private async Task ExecuteAsync(ApplyRun run, Task? journalWritten, CancellationToken cancellationToken)
     {
         var step = Step;
+        if (run.Skips(step))
+        {
+            return;
+        }
+
+        if (step.Kind == StepKind.CommitState)
+        {
+            await run.SettleAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         switch (step.Kind)
         {
             case StepKind.StopService:
@@ -74,6 +84,7 @@ internal class PlanStepOperation : IOperationStep<ApplyRun>
                 try
                 {
                     await run.Services.StartAsync(step.ServiceRef!, cancellationToken).ConfigureAwait(false);
+                    run.Started(step);
                 }
                 catch (DeployException e) when (e.Code == DeployErrorCode.ServiceFailed)
                 {
@@ -97,7 +108,7 @@ internal class PlanStepOperation : IOperationStep<ApplyRun>
                 run.Actions.Add(step.Describe());
                 await Task.Delay(TimeSpan.FromMilliseconds(step.DelayMs), run.Time, cancellationToken).ConfigureAwait(false);
                 break;
-            case StepKind.CommitState when run.StateStaged && step.Index == run.Plan.Steps.Count - 1:
+            case StepKind.CommitState when run.StateStaged && step.Index == run.Plan.Steps.Count - 1 && run.Incomplete.Count == 0:
                 // The last step: the journal and the lock go in the same round trip.
                 await run.Store.CommitStagedStateAndReleaseLockAsync(run.Holder, cancellationToken).ConfigureAwait(false);
                 run.StateStaged = false;
@@ -106,10 +117,12 @@ internal class PlanStepOperation : IOperationStep<ApplyRun>
             case StepKind.CommitState when run.StateStaged:
                 await run.Store.CommitStagedStateAsync(cancellationToken).ConfigureAwait(false);
                 run.StateStaged = false;
+                await run.RecordIncompleteAsync(cancellationToken).ConfigureAwait(false);
                 break;
             case StepKind.CommitState:
                 await run.Store.WriteStateAsync(run.Plan.NewState, cancellationToken).ConfigureAwait(false);
                 await run.Store.Journal.DeleteAsync(cancellationToken).ConfigureAwait(false);
+                await run.RecordIncompleteAsync(cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 throw new DeployException(DeployErrorCode.StateCorrupt, $"Unknown plan step kind {step.Kind}.");

@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Journaling;
 using Deploy.Core.Operations.Locking;
 using Deploy.Core.Operations.Running;
 using Deploy.Core.Sequence.Drift;
@@ -23,7 +24,7 @@ namespace Deploy.Core.Sequence.Applying;
 /// which records the new state, deletes the journal and releases the lock). Killed at any point,
 /// the next apply completes the interrupted one, so a target never stays with new files and old services.
 /// </summary>
-public sealed class SequenceApplier
+public sealed partial class SequenceApplier
 {
     private readonly ITargetStateStore _store;
     private readonly IServiceManager _services;
@@ -91,7 +92,9 @@ public sealed class SequenceApplier
     {
         ArgumentNullException.ThrowIfNull(desired);
         var snapshot = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return SequencePlanner.Plan(desired, snapshot.State, await WithDriftAsync(desired, snapshot.State, options ?? new PlanOptions(), cancellationToken).ConfigureAwait(false));
+        var planOptions = await WithDriftAsync(desired, snapshot.State, options ?? new PlanOptions(), cancellationToken).ConfigureAwait(false);
+        var journal = snapshot.HasJournal ? await _store.Journal.ReadAsync<ApplyRecord>(ApplyRecord.JournalKind, cancellationToken).ConfigureAwait(false) : null;
+        return journal is null ? SequencePlanner.Plan(desired, snapshot.State, planOptions) : PlanPending(desired, snapshot.State, planOptions, journal).Plan;
     }
 
     /// <summary><paramref name="options"/> with the live target's drift from <paramref name="recorded"/>, when it asks to verify.</summary>
@@ -160,7 +163,7 @@ public sealed class SequenceApplier
         }
 
         var holder = LockHolder.ForCurrentProcess(ApplyRecord.JournalKind, _options.TimeProvider);
-        var run = new ApplyRun(_store, _services, _transport, _options.TimeProvider, _logger, progress, holder);
+        var run = new ApplyRun(_store, _services, _transport, _options.TimeProvider, _logger, progress, holder) { SettlePeriod = options.RuntimeSettlePeriod };
         // The new state depends on the desired target alone: serialize it (megabytes for 10,000 files) while the
         // lock, the re-read and the journal take their round trips.
         if (quick is not null && quick.Steps.Any(s => s.Kind == StepKind.TransferFiles))
@@ -186,26 +189,31 @@ public sealed class SequenceApplier
             var planOptions = ReferenceEquals(current.State, snapshot.State)
                 ? firstOptions
                 : await WithDriftAsync(desired, current.State, options.Plan, cancellationToken).ConfigureAwait(false);
-            var resumed = current.HasJournal
-                ? (await _store.Journal.ReadAsync<ApplyRecord>(ApplyRecord.JournalKind, cancellationToken).ConfigureAwait(false))?.Payload
+            var journal = current.HasJournal
+                ? await _store.Journal.ReadAsync<ApplyRecord>(ApplyRecord.JournalKind, cancellationToken).ConfigureAwait(false)
                 : null;
-            if (resumed is not null)
+            var resumed = journal?.Payload;
+            Plan plan;
+            var continued = false;
+            if (journal is not null)
             {
-                SequenceLog.Resuming(_logger, resumed.Target, resumed.StepCount);
-                progress?.Report(new SequenceProgress(SequenceEventKind.Resuming, $"completing an interrupted apply of {resumed.StepCount} steps") { StepCount = resumed.StepCount });
-                planOptions = planOptions with { Interrupted = resumed };
+                (plan, continued) = PlanPending(desired, current.State, planOptions, journal);
+                SequenceLog.Resuming(_logger, journal.Payload.Target, journal.Payload.StepCount);
+                progress?.Report(new SequenceProgress(SequenceEventKind.Resuming, plan.Pending!) { StepCount = plan.Steps.Count });
+            }
+            else
+            {
+                // Same state object (the store's cache validated it) and no journal: the first plan still holds.
+                plan = quick is not null && ReferenceEquals(current.State, snapshot.State) ? quick : SequencePlanner.Plan(desired, current.State, planOptions);
             }
 
-            // Same state object (the store's cache validated it) and no journal: the first plan still holds.
-            var plan = quick is not null && resumed is null && ReferenceEquals(current.State, snapshot.State)
-                ? quick
-                : SequencePlanner.Plan(desired, current.State, planOptions);
             if (!plan.IsEmpty)
             {
-                await RunAsync(plan, ApplyRecord.Of(plan, current.State), run, options, cancellationToken).ConfigureAwait(false);
+                await RunAsync(plan, continued ? journal!.Payload : ApplyRecord.Of(plan, current.State), run, options, continued ? journal : null, cancellationToken).ConfigureAwait(false);
             }
 
-            return new ApplyResult(plan, resumed, run.Actions, run.Files, run.Bytes);
+            run.ThrowIfAborted();
+            return new ApplyResult(plan, resumed, run.Actions, run.Files, run.Bytes) { Failures = run.Failures };
         }
         finally
         {
@@ -235,7 +243,7 @@ public sealed class SequenceApplier
     /// the next apply, which completes this one; the runner never rolls an apply back, and it has awaited its journal
     /// write when it returns, so the lock is never released under a write in flight.
     /// </summary>
-    private static async Task RunAsync(Plan plan, ApplyRecord record, ApplyRun run, ApplyOptions options, CancellationToken cancellationToken)
+    private static async Task RunAsync(Plan plan, ApplyRecord record, ApplyRun run, ApplyOptions options, OperationJournal<ApplyRecord>? continued, CancellationToken cancellationToken)
     {
         run.Plan = plan;
         run.Record = record;
@@ -252,7 +260,9 @@ public sealed class SequenceApplier
                 DeleteJournalWhenDone = false, // the commit step closes it (with the state, and the lock, in one round trip)
                 TimeProvider = run.Time,
             });
-        var outcome = await runner.RunAsync(runner.NewJournal(run, run.Holder), run, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // A journal that recorded its completed steps for this very plan is continued: they are skipped.
+        var journal = continued is null ? runner.NewJournal(run, run.Holder) : continued with { Holder = run.Holder };
+        var outcome = await runner.RunAsync(journal, run, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (outcome.Error is { } error)
         {
             ExceptionDispatchInfo.Throw(error);

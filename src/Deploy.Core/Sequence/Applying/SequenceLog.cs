@@ -12,7 +12,7 @@ internal static partial class SequenceLog
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "{Target} [{Index}/{Count}] {Step} -- {Reason}")]
     public static partial void Step(ILogger logger, string target, int index, int count, string step, string reason);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "{Message} (ErrorHandling=Continue)")]
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "{Message}")]
     public static partial void ServiceFailedContinuing(ILogger logger, string message);
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "{Target}: taking over a stale lock: {Detail}")]

@@ -22,7 +22,7 @@ namespace Deploy.Core.Sequence.Import;
 ///   - name: DataConnection
 ///     restartEvent: Target                         # Component | Target | Ignore
 ///     startupTimeout: 5s                           # 5000 (ms), 5s, 500ms, 00:00:05
-///     errorHandling: Stop                          # Stop | Continue
+///     errorHandling: Component                     # Target (Stop) | Component | Ignore (Continue)
 ///     dependsOn: []
 ///     files: [ { source: exos-data.conf, target: /opt/exos/exos-data.conf, changeEvent: Restart, mode: "0644" } ]
 ///     services:
@@ -106,7 +106,7 @@ public static class TargetYaml
                     WorkingDirectory = s.WorkingDirectory,
                 })).ToList(),
                 RestartEvent = Enum<RestartEvent>(c.RestartEvent, field + ".restartEvent") ?? comp.RestartEvent,
-                ErrorHandling = Enum<ErrorHandling>(c.ErrorHandling, field + ".errorHandling") ?? comp.ErrorHandling,
+                ErrorHandling = c.ErrorHandling is null ? comp.ErrorHandling : ErrorHandlings.Parse(c.ErrorHandling) ?? throw Bad(field + ".errorHandling", $"'{c.ErrorHandling}' is not one of {ErrorHandlings.Accepted}"),
                 StartupTimeout = c.StartupTimeout is null ? comp.StartupTimeout : Duration(c.StartupTimeout, field + ".startupTimeout"),
                 DependsOn = c.DependsOn ?? comp.DependsOn,
             };

@@ -12,4 +12,11 @@ public sealed record ComponentFile(string Source, string TargetPath)
 
     /// <summary>Permission bits on the target; <c>null</c> copies the local file's mode.</summary>
     public UnixFileMode? Mode { get; init; }
+
+    /// <summary>
+    /// Set when the file is made by a build step rather than checked in (an exOS package's <c>&lt;Build&gt;</c>): names
+    /// what builds it, e.g. <c>the &lt;Build&gt; of exOS package 'Belt.exospkg'</c>, so a missing file is reported as a
+    /// missing build output of that component. <value>The default is <c>null</c>: a plain source file.</value>
+    /// </summary>
+    public string? BuiltBy { get; init; }
 }

@@ -31,11 +31,11 @@ public sealed record DesiredTarget(TargetDefinition Definition, IReadOnlyList<De
         ArgumentNullException.ThrowIfNull(definition);
         TargetValidator.Validate(definition);
         var mode = definition.CompareMode;
-        var targetFiles = await ScanFilesAsync(definition.Files, mode, cancellationToken).ConfigureAwait(false);
+        var targetFiles = await ScanFilesAsync(definition.Files, mode, "(target)", cancellationToken).ConfigureAwait(false);
         var components = new List<DesiredComponent>();
         foreach (var c in DependencyOrder.Sort(definition.Components))
         {
-            components.Add(new DesiredComponent(c, await ScanFilesAsync(c.Files, mode, cancellationToken).ConfigureAwait(false)));
+            components.Add(new DesiredComponent(c, await ScanFilesAsync(c.Files, mode, c.Name, cancellationToken).ConfigureAwait(false)));
         }
 
         var all = new HashSet<string>(StringComparer.Ordinal);
@@ -50,11 +50,16 @@ public sealed record DesiredTarget(TargetDefinition Definition, IReadOnlyList<De
         return new DesiredTarget(definition, targetFiles, components);
     }
 
-    private static async Task<IReadOnlyList<DesiredFile>> ScanFilesAsync(IReadOnlyList<ComponentFile> files, CompareMode mode, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<DesiredFile>> ScanFilesAsync(IReadOnlyList<ComponentFile> files, CompareMode mode, string component, CancellationToken cancellationToken)
     {
         var result = new List<DesiredFile>();
         foreach (var f in files)
         {
+            if (f.BuiltBy is not null && !File.Exists(f.Source) && !Directory.Exists(f.Source))
+            {
+                throw new Errors.DeployException(Errors.DeployErrorCode.LocalPathNotFound, $"Component {component}: the build output '{f.Source}' (for {f.TargetPath}) is missing: it is made by {f.BuiltBy}; run that build first.") { Path = f.Source, Service = component };
+            }
+
             IReadOnlyList<ScannedFile> scanned = Directory.Exists(f.Source)
                 ? await ManifestScanner.ScanDirectoryAsync(f.Source, f.TargetPath, mode, cancellationToken).ConfigureAwait(false)
                 : [await ManifestScanner.ScanFileAsync(f.Source, f.TargetPath, mode, cancellationToken).ConfigureAwait(false)];

@@ -38,12 +38,21 @@ public enum ServiceKind
     Remove,
 }
 
-/// <summary>What a failing install, startup or remove service (or a runtime service that cannot start) does.</summary>
+/// <summary>
+/// What a failing install, startup or remove service, or a runtime service that cannot start or exits within its
+/// settle period, does. exOS names the three values <c>Target</c> (<see cref="Stop"/>), <c>Component</c>
+/// (<see cref="Component"/>) and <c>Ignore</c> (<see cref="Continue"/>); <see cref="ErrorHandlings.Parse"/> reads both spellings.
+/// </summary>
 public enum ErrorHandling
 {
-    /// <summary>The default: the apply stops with <see cref="Errors.DeployErrorCode.ServiceFailed"/>; the journal stays,
-    /// so the next apply resumes at the failed step.</summary>
+    /// <summary>exOS <c>Target</c>, the default: the apply stops with <see cref="Errors.DeployErrorCode.ServiceFailed"/>;
+    /// the journal records the steps that completed, so the next apply resumes at the failed step.</summary>
     Stop,
-    /// <summary>The failure is reported as a progress event and the apply continues.</summary>
+    /// <summary>exOS <c>Ignore</c>: the failure is reported (a progress warning and <see cref="Applying.ApplyResult.Failures"/>)
+    /// and the apply goes on as if the service had succeeded.</summary>
     Continue,
+    /// <summary>exOS <c>Component</c>: this component's remaining service steps are skipped, the other components go
+    /// on; the apply's result lists the failed component and is a failure overall, and the next plan completes the
+    /// component (its action again) instead of calling it up to date.</summary>
+    Component,
 }

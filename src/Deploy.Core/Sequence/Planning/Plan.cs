@@ -28,6 +28,18 @@ public sealed record Plan
     /// <summary>The state recorded when the plan completes.</summary>
     public required TargetState NewState { get; init; }
 
+    /// <summary>
+    /// A pending interrupted apply found on the target (its journal), and what this plan does about it;
+    /// <value><c>null</c> when there is none</value>.
+    /// </summary>
+    public string? Pending { get; init; }
+
+    /// <summary>
+    /// Leading steps an interrupted apply already completed: an apply of this plan resumes after them.
+    /// <value>The default is 0</value>.
+    /// </summary>
+    public int CompletedSteps { get; init; }
+
     /// <summary>Whether there is nothing to do.</summary>
     public bool IsEmpty => Steps.Count == 0;
 
@@ -47,6 +59,11 @@ public sealed record Plan
     public string ToText(bool listFiles = false)
     {
         var sb = new StringBuilder();
+        if (Pending is not null)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Target {Target}: pending: {Pending}").AppendLine();
+        }
+
         if (IsEmpty)
         {
             sb.Append(CultureInfo.InvariantCulture, $"Target {Target}: up to date, nothing to do.").AppendLine();
@@ -75,7 +92,8 @@ public sealed record Plan
 
         foreach (var s in Steps)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"  {s.Index + 1,3}. {s.Describe()}  -- {s.Reason}").AppendLine();
+            var done = s.Index < CompletedSteps ? " (done)" : "";
+            sb.Append(CultureInfo.InvariantCulture, $"  {s.Index + 1,3}. {s.Describe()}{done}  -- {s.Reason}").AppendLine();
             if (listFiles && s.Files is not null)
             {
                 foreach (var f in s.Files)

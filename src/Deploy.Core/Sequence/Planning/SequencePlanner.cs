@@ -122,10 +122,13 @@ public static class SequencePlanner
                 d.RaiseForFile(ce switch { ChangeEvent.Reinstall => ComponentAction.Reinstall, ChangeEvent.Restart => ComponentAction.Restart, _ => ComponentAction.Update }, change, ce, drift);
             }
 
-            var forced = interrupted?.Decisions.FirstOrDefault(x => x.Component == c.Name)?.Action;
+            var interruptedDecision = interrupted?.Decisions.FirstOrDefault(x => x.Component == c.Name);
+            var forced = interruptedDecision?.Action;
             if (forced is ComponentAction.Restart or ComponentAction.Reinstall || (forced == ComponentAction.Install && d.Recorded is not null))
             {
-                d.Raise(forced == ComponentAction.Restart ? ComponentAction.Restart : ComponentAction.Reinstall, $"completing an interrupted {forced.Value.ToString().ToLowerInvariant()}");
+                // A component the last apply could not complete (a service failed or crashed) says why.
+                var failed = interruptedDecision!.Reasons.FirstOrDefault(r => r.StartsWith("failed: ", StringComparison.Ordinal));
+                d.Raise(forced == ComponentAction.Restart ? ComponentAction.Restart : ComponentAction.Reinstall, $"completing an interrupted {forced.Value.ToString().ToLowerInvariant()}{(failed is null ? "" : $" ({failed})")}");
             }
 
             if (d.Recorded is null)

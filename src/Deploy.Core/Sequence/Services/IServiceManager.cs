@@ -29,4 +29,17 @@ public interface IServiceManager
 
     /// <summary>Whether a runtime service is running.</summary>
     Task<bool> IsRunningAsync(ServiceRef service, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether a runtime service runs and, when it does not, how it ended (exit code, the tail of its log) as far as
+    /// the manager knows. The default asks <see cref="IsRunningAsync"/> only.
+    /// </summary>
+    async Task<ServiceStatus> GetStatusAsync(ServiceRef service, CancellationToken cancellationToken = default)
+        => new(await IsRunningAsync(service, cancellationToken).ConfigureAwait(false), null, "");
 }
+
+/// <summary>What <see cref="IServiceManager.GetStatusAsync"/> found.</summary>
+/// <param name="Running">Whether the service runs.</param>
+/// <param name="ExitCode">How it exited, when it does not run and the manager knows.</param>
+/// <param name="LogTail">The last lines of its log (empty when unknown).</param>
+public sealed record ServiceStatus(bool Running, int? ExitCode, string LogTail);

@@ -16,6 +16,7 @@ public sealed class ProcessSupervisor : IServiceManager
 {
     private static readonly HostScript StartScript = HostScript.FromResource(typeof(ProcessSupervisor).Assembly, "supervisor-start.sh");
     private static readonly HostScript StopScript = HostScript.FromResource(typeof(ProcessSupervisor).Assembly, "supervisor-stop.sh");
+    private static readonly HostScript StatusScript = HostScript.FromResource(typeof(ProcessSupervisor).Assembly, "supervisor-status.sh");
     private static readonly HostScript RunScript = HostScript.FromResource(typeof(ProcessSupervisor).Assembly, "service-run.sh");
 
     private readonly IHost _host;
@@ -32,6 +33,12 @@ public sealed class ProcessSupervisor : IServiceManager
 
     /// <summary>How long a runtime service gets to exit after SIGTERM; <value>the default is 5 seconds</value>.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Run every service command and supervisor script through sudo (an SSH user that is not root);
+    /// <value>the default is <c>null</c>: as the SSH user</value>.
+    /// </summary>
+    public SudoOptions? Sudo { get; init; }
 
     /// <summary>The script path of a service.</summary>
     public string ScriptPath(ServiceRef service)
@@ -68,7 +75,7 @@ public sealed class ProcessSupervisor : IServiceManager
         ArgumentNullException.ThrowIfNull(service);
         // The definition travels with the plan, so a run-once service works even if its script was never created.
         string[] args = service.Service.WorkingDirectory is { } wd ? [ServiceScript.Render(service), wd] : [ServiceScript.Render(service)];
-        return _host.RunScriptAsync(RunScript, args, cancellationToken: cancellationToken);
+        return RunAsync(RunScript, args, cancellationToken: cancellationToken);
     }
 
     /// <inheritdoc />
@@ -79,7 +86,7 @@ public sealed class ProcessSupervisor : IServiceManager
         string[] args = service.Service.WorkingDirectory is { } wd
             ? [ScriptPath(service), PidFile(service), LogFile(service), ServiceScript.Render(service), wd]
             : [ScriptPath(service), PidFile(service), LogFile(service), ServiceScript.Render(service)];
-        var r = await _host.RunScriptAsync(StartScript, args, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var r = await RunAsync(StartScript, args, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!r.Succeeded)
         {
             throw new DeployException(DeployErrorCode.ServiceFailed, $"Could not start {service} on {_host.Name} (exit {r.ExitCode}): {r.StandardError.Trim()}") { Host = _host.Name, ExitCode = r.ExitCode };
@@ -91,10 +98,36 @@ public sealed class ProcessSupervisor : IServiceManager
     {
         ArgumentNullException.ThrowIfNull(service);
         var tries = Math.Max(1, (int)(StopTimeout.TotalMilliseconds / 50));
-        await _host.RunScriptAsync(
+        await RunAsync(
             StopScript,
             [PidFile(service), tries.ToString(System.Globalization.CultureInfo.InvariantCulture)],
             cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <inheritdoc cref="IServiceManager.GetStatusAsync" path="/summary"/> One round trip: the pid file's process,
+    /// else the exit code its supervising shell recorded and the last 20 lines of its log.
+    /// </summary>
+    public async Task<ServiceStatus> GetStatusAsync(ServiceRef service, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var r = await RunAsync(StatusScript, [PidFile(service), LogFile(service), "20"], cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        var text = r.StandardOutput;
+        var newline = text.IndexOf('\n', StringComparison.Ordinal);
+        var first = (newline < 0 ? text : text[..newline]).Trim();
+        if (first == "running")
+        {
+            return new ServiceStatus(true, null, "");
+        }
+
+        int? code = int.TryParse(first.Replace("exited", "", StringComparison.Ordinal).Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var c) ? c : null;
+        return new ServiceStatus(false, code, newline < 0 ? "" : text[(newline + 1)..].TrimEnd());
+    }
+
+    private Task<CommandResult> RunAsync(HostScript script, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var command = script.ToCommand(arguments);
+        return _host.RunAsync(Sudo is { } sudo ? sudo.Wrap(command) : command, cancellationToken);
     }
 
     /// <inheritdoc />
