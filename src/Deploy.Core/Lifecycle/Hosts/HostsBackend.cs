@@ -265,7 +265,14 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
         {
             var applier = await SequenceApplier.ForHostAsync(Get(host).Host, target, _options.ServiceManager, new SequenceApplierOptions { TimeProvider = _options.TimeProvider }, cancellationToken: cancellationToken).ConfigureAwait(false);
             var seq = progress is null ? null : new Progress<SequenceProgress>(p => progress.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{service}@{host}] {p.Message}") { Service = service, Host = host }));
-            await applier.ApplyAsync(target, new ApplyOptions { Plan = new PlanOptions { Components = [service] } }, seq, cancellationToken).ConfigureAwait(false);
+            // A component that failed under ErrorHandling=Component (e.g. its runtime process crashed within the settle
+            // period) is a failure of this service: the engine rolls the run back.
+            (await applier.ApplyAsync(target, new ApplyOptions { Plan = new PlanOptions { Components = [service] } }, seq, cancellationToken).ConfigureAwait(false)).ThrowOnFailure();
+        }
+        catch (DeployException e) when (e.Service != service || e.Host is null)
+        {
+            // The sequence engine names its own service ("web runtime#0"); the lifecycle names the product's service and host.
+            throw new DeployException(e.Code, e.Message, e) { Service = service, Host = host, Path = e.Path };
         }
         finally
         {
