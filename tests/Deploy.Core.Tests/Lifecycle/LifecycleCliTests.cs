@@ -78,6 +78,22 @@ public sealed class LifecycleCliTests(IsolatedHostsFixture fixture, ITestOutputH
             releases.RootElement.GetArrayLength().Should().Be(1);
         }
 
+        var web = (await p.PidsAsync(Host("centos")))["web"];
+        var restart = await DeployAsync(["component", .. common, "--action", "restart", "--services", "web"]);
+        restart.ExitCode.Should().Be(0, restart.Error);
+        (await p.PidsAsync(Host("centos")))["web"].Should().NotBe(web, "component --action restart restarted web");
+        var middleware = await DeployAsync(["middleware", .. common, "--action", "upgrade", "--middleware", "db", "--dry-run"]);
+        middleware.ExitCode.Should().Be(0, middleware.Error);
+        middleware.Output.Should().Contain("db on debian");
+        var notMiddleware = await DeployAsync(["middleware", .. common, "--action", "delete", "--middleware", "web"]);
+        notMiddleware.ExitCode.Should().Be(2);
+        notMiddleware.Error.Should().Contain("not middleware");
+        var moved = _temp.Combine("moved.yaml");
+        await File.WriteAllTextAsync(moved, ScheduleYaml.Write(new Schedule(p.Name, [.. p.Schedule.Services.Select(s => s.Service == "web" ? new ScheduledService("web", ["bclinux"]) : s)])));
+        var move = await DeployAsync(["schedule", "apply", .. common, "-c", moved, "--dry-run"]);
+        move.ExitCode.Should().Be(0, move.Error);
+        move.Output.Should().Contain("web on bclinux").And.Contain("web on centos");
+
         var delete = await DeployAsync(["delete", .. common]);
         delete.ExitCode.Should().Be(0, delete.Error);
         (await p.PidsAsync(Host("centos"))).Should().BeEmpty("delete stopped every service");
