@@ -41,4 +41,8 @@ public sealed record SequenceApplierOptions
 /// <param name="ServiceActions">Service actions executed, in order (<c>stop Types runtime#0</c>, <c>run Types startup#0</c>, <c>wait 5000 ms (StartupTimeout)</c>...).</param>
 /// <param name="FilesTransferred">Files sent.</param>
 /// <param name="BytesTransferred">Bytes sent.</param>
-public sealed record ApplyResult(Plan Plan, ApplyRecord? Resumed, IReadOnlyList<string> ServiceActions, int FilesTransferred, long BytesTransferred);
+public sealed record ApplyResult(Plan Plan, ApplyRecord? Resumed, IReadOnlyList<string> ServiceActions, int FilesTransferred, long BytesTransferred)
+{
+    /// <summary>The wall time of each phase of the apply, by start (phases may overlap; a phase may occur twice). <value>Empty when not measured.</value></summary>
+    public IReadOnlyList<PhaseTiming> Phases { get; init; } = [];
+}

@@ -25,6 +25,9 @@ internal sealed class ApplyRun(ITargetStateStore store, IServiceManager services
 
     public TimeProvider Time { get; } = time;
 
+    /// <summary>Records the apply's phase timings.</summary>
+    public PhaseClock Clock { get; init; } = new(time);
+
     public ILogger Logger { get; } = logger;
 
     public IProgress<SequenceProgress>? Progress { get; } = progress;
