@@ -47,7 +47,8 @@ public static class SequenceBenchmarks
         string[] rsync = ["-a", "-e", $"ssh -p {server.Port} -i {server.IdentityFile} -o UserKnownHostsFile={server.KnownHostsFile} -o StrictHostKeyChecking=yes -F /dev/null -o ControlMaster=auto -o ControlPath={control} -o ControlPersist=120", source + "/", $"{server.User}@{server.Address}:{rsyncTarget}"];
         await Run("mkdir", "-p", rsyncTarget); // warm the rsync control master below
 
-        async Task Ours() => await applier.ApplyAsync(target);
+        var phases = new List<ApplyResult>();
+        async Task Ours() => phases.Add(await applier.ApplyAsync(target));
         async Task Rsync() => await Run("rsync", rsync);
 
         await Quiet.SyncAsync();
@@ -75,7 +76,7 @@ public static class SequenceBenchmarks
                     case "Deploy SDK":
                         var t = NewTarget(root);
                         var a = SequenceApplier.ForHost(host, t);
-                        run = () => a.ApplyAsync(t);
+                        run = async () => phases.Add(await a.ApplyAsync(t));
                         break;
                     case "SshHost.UploadAsync only":
                         // The bulk transfer alone (no plan/journal/state), to tell transport from engine overhead.
@@ -99,6 +100,7 @@ public static class SequenceBenchmarks
             }
         }
 
+        PrintPhases("first deploy" + suffix, phases);
         foreach (var (subject, runs) in times)
         {
             var sorted = runs.Order().ToArray();
@@ -108,7 +110,9 @@ public static class SequenceBenchmarks
 
         await Ours();
         await Rsync();
+        phases.Clear();
         await harness.MeasureInterleavedAsync("sequence", "no-op redeploy" + suffix, [("Deploy SDK", Ours, null), ("rsync -a", Rsync, null)], runs: 9);
+        PrintPhases("no-op redeploy" + suffix, phases);
 
         var round = 0;
         Task Touch10()
@@ -123,8 +127,34 @@ public static class SequenceBenchmarks
         }
 
         // The setup runs before every run, so each subject finds the same 10 files changed since its own last run.
+        phases.Clear();
         await harness.MeasureInterleavedAsync("sequence", "10 changed files" + suffix, [("Deploy SDK", Ours, null), ("rsync -a", Rsync, null)], Touch10, runs: 7);
+        PrintPhases("10 changed files" + suffix, phases);
         await Run("ssh", "-o", $"ControlPath={control}", "-O", "exit", "x");
+    }
+
+    /// <summary>
+    /// With <c>DEPLOY_BENCH_VERBOSE=1</c>: per phase of our applies (<see cref="ApplyResult.Phases"/>), the median over
+    /// the runs of its total time in a run, and the median wall time of the whole apply (phases overlap).
+    /// </summary>
+    private static void PrintPhases(string @case, List<ApplyResult> results)
+    {
+        if (Environment.GetEnvironmentVariable("DEPLOY_BENCH_VERBOSE") != "1" || results.Count == 0)
+        {
+            return;
+        }
+
+        static double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted[sorted.Length / 2];
+        }
+
+        var line = string.Join("  ", Enum.GetValues<ApplyPhase>()
+            .Where(p => results.Any(r => r.Phases.Any(t => t.Phase == p)))
+            .Select(p => $"{p} {Median(results.Select(r => r.Phases.Where(t => t.Phase == p).Sum(t => t.Duration.TotalMilliseconds))):0.0}"));
+        var end = Median(results.Select(r => r.Phases.Count == 0 ? 0 : r.Phases.Max(t => (t.Start + t.Duration).TotalMilliseconds)));
+        Console.WriteLine($"  phases ({@case}, Deploy SDK, medians of {results.Count} runs, ms): {line}  [last phase ends at {end:0.0}]");
     }
 
     private static void Generate(string root)

@@ -30,4 +30,11 @@ public readonly record struct TransferProgress(int FilesDone, int FilesTotal, lo
 /// <param name="Files">Files placed.</param>
 /// <param name="Bytes">Content bytes sent.</param>
 /// <param name="Duration">Wall time.</param>
-public sealed record TransferSummary(int Files, long Bytes, TimeSpan Duration);
+public sealed record TransferSummary(int Files, long Bytes, TimeSpan Duration)
+{
+    /// <summary>
+    /// The part of <see cref="Duration"/> until the last byte was sent; the rest is the target unpacking and placing
+    /// the files. <value><c>null</c> when the transport does not tell the two apart.</value>
+    /// </summary>
+    public TimeSpan? StreamDuration { get; init; }
+}

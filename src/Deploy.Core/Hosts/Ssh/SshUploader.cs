@@ -48,15 +48,17 @@ internal sealed class SshUploader
         }
 
         var start = _options.TimeProvider.GetTimestamp();
+        long streamed = 0;
 
         // Uploading is idempotent (the same bytes land at the same paths), so a cut connection is retried.
-        var bytes = await retry(ct => UploadOnceAsync(items, placeAfter, progress, ct), cancellationToken).ConfigureAwait(false);
+        var bytes = await retry(ct => UploadOnceAsync(items, placeAfter, progress, t => streamed = t, ct), cancellationToken).ConfigureAwait(false);
         var elapsed = _options.TimeProvider.GetElapsedTime(start);
         SshLog.Uploaded(_logger, Name, items.Count, bytes, elapsed.TotalMilliseconds);
-        return new TransferSummary(items.Count, bytes, elapsed);
+        return new TransferSummary(items.Count, bytes, elapsed) { StreamDuration = _options.TimeProvider.GetElapsedTime(start, streamed) };
     }
 
-    private async Task<long> UploadOnceAsync(List<UploadStream.Item> items, Task? placeAfter, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    // streamed: receives the timestamp of the stream's last byte.
+    private async Task<long> UploadOnceAsync(List<UploadStream.Item> items, Task? placeAfter, IProgress<TransferProgress>? progress, Action<long> streamed, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
@@ -89,6 +91,7 @@ internal sealed class SshUploader
             try
             {
                 sent = await UploadStream.SendAsync(process.StandardInput.BaseStream, bookkeeping, layout, items, total, placeAfter, progress, cancellationToken).ConfigureAwait(false);
+                streamed(_options.TimeProvider.GetTimestamp());
             }
             catch (IOException)
             {

@@ -75,4 +75,7 @@ public sealed record ApplyResult(Plan Plan, ApplyRecord? Resumed, IReadOnlyList<
             Service = FailedComponents[0],
         };
     }
+
+    /// <summary>The wall time of each phase of the apply, by start (phases may overlap; a phase may occur twice). <value>Empty when not measured.</value></summary>
+    public IReadOnlyList<PhaseTiming> Phases { get; init; } = [];
 }

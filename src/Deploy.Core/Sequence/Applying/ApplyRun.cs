@@ -25,6 +25,9 @@ internal sealed partial class ApplyRun(ITargetStateStore store, IServiceManager 
 
     public TimeProvider Time { get; } = time;
 
+    /// <summary>Records the apply's phase timings.</summary>
+    public PhaseClock Clock { get; init; } = new(time);
+
     public ILogger Logger { get; } = logger;
 
     public IProgress<SequenceProgress>? Progress { get; } = progress;

@@ -47,7 +47,13 @@ internal class PlanStepOperation : IOperationStep<ApplyRun>
         var line = string.Create(CultureInfo.InvariantCulture, $"[{Step.Index + 1}/{count}] {Step.Describe()}");
         run.Progress?.Report(new SequenceProgress(SequenceEventKind.StepStarted, line) { Step = Step, StepCount = count });
         SequenceLog.Step(run.Logger, run.Plan.Target, Step.Index + 1, count, Step.Describe(), Step.Reason);
+        var started = run.Clock.Now();
         await ExecuteAsync(run, journalWritten, cancellationToken).ConfigureAwait(false);
+        if (Step.Kind != StepKind.TransferFiles)
+        {
+            run.Clock.Record(Step.Kind == StepKind.CommitState ? ApplyPhase.StateCommit : ApplyPhase.ServiceActions, started);
+        }
+
         run.Progress?.Report(new SequenceProgress(SequenceEventKind.StepCompleted, string.Create(CultureInfo.InvariantCulture, $"[{Step.Index + 1}/{count}] done: {Step.Describe()}")) { Step = Step, StepCount = count });
     }
 
@@ -152,9 +158,22 @@ internal class PlanStepOperation : IOperationStep<ApplyRun>
             BytesDone = p.BytesDone,
             BytesTotal = p.BytesTotal,
         }));
-        _ = journalWritten is { IsCompletedSuccessfully: false } gate
+        var started = run.Clock.Now();
+        var summary = journalWritten is { IsCompletedSuccessfully: false } gate
             ? await run.Transport.UploadGatedAsync(uploads, gate, reporter, cancellationToken).ConfigureAwait(false)
             : await run.Transport.UploadAsync(uploads, reporter, cancellationToken).ConfigureAwait(false);
+        var ended = run.Clock.Now();
+        if (summary.StreamDuration is { } stream)
+        {
+            var lastByte = started + (long)(stream.TotalSeconds * run.Time.TimestampFrequency);
+            run.Clock.Record(ApplyPhase.Stream, started, Math.Min(lastByte, ended));
+            run.Clock.Record(ApplyPhase.Placement, Math.Min(lastByte, ended), ended);
+        }
+        else
+        {
+            run.Clock.Record(ApplyPhase.Stream, started, ended);
+        }
+
         run.Files += files.Count;
         run.Bytes += files.Sum(f => f.Size);
     }

@@ -126,8 +126,9 @@ public sealed partial class SequenceApplier
     public async Task<ApplyResult> ApplyAsync(TargetDefinition target, ApplyOptions? options = null, IProgress<SequenceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var scan = DesiredTarget.ScanAsync(target, cancellationToken);
-        var read = _store.ReadAsync(cancellationToken);
+        var clock = new PhaseClock(_options.TimeProvider);
+        var scan = clock.TimeAsync(ApplyPhase.Scan, () => DesiredTarget.ScanAsync(target, cancellationToken));
+        var read = clock.TimeAsync(ApplyPhase.StateRead, () => _store.ReadAsync(cancellationToken));
         try
         {
             await Task.WhenAll(scan, read).ConfigureAwait(false);
@@ -137,44 +138,47 @@ public sealed partial class SequenceApplier
             await scan.ConfigureAwait(false); // the scan's own exception, not an aggregate
         }
 
-        return await ApplyCoreAsync(await scan.ConfigureAwait(false), await read.ConfigureAwait(false), options ?? new ApplyOptions(), progress, cancellationToken).ConfigureAwait(false);
+        return await ApplyCoreAsync(await scan.ConfigureAwait(false), await read.ConfigureAwait(false), options ?? new ApplyOptions(), progress, clock, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Brings the target to <paramref name="desired"/>.</summary>
     public async Task<ApplyResult> ApplyAsync(DesiredTarget desired, ApplyOptions? options = null, IProgress<SequenceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(desired);
-        var snapshot = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return await ApplyCoreAsync(desired, snapshot, options ?? new ApplyOptions(), progress, cancellationToken).ConfigureAwait(false);
+        var clock = new PhaseClock(_options.TimeProvider);
+        var snapshot = await clock.TimeAsync(ApplyPhase.StateRead, () => _store.ReadAsync(cancellationToken)).ConfigureAwait(false);
+        return await ApplyCoreAsync(desired, snapshot, options ?? new ApplyOptions(), progress, clock, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ApplyResult> ApplyCoreAsync(DesiredTarget desired, TargetSnapshot snapshot, ApplyOptions options, IProgress<SequenceProgress>? progress, CancellationToken cancellationToken)
+    private async Task<ApplyResult> ApplyCoreAsync(DesiredTarget desired, TargetSnapshot snapshot, ApplyOptions options, IProgress<SequenceProgress>? progress, PhaseClock clock, CancellationToken cancellationToken)
     {
         Plan? quick = null;
         var firstOptions = await WithDriftAsync(desired, snapshot.State, options.Plan, cancellationToken).ConfigureAwait(false);
         if (!snapshot.HasJournal && snapshot.Lock is null)
         {
+            var planning = clock.Now();
             quick = SequencePlanner.Plan(desired, snapshot.State, firstOptions);
+            clock.Record(ApplyPhase.Plan, planning);
             if (quick.IsEmpty)
             {
                 progress?.Report(new SequenceProgress(SequenceEventKind.UpToDate, $"{desired.Definition.Name} is up to date"));
-                return new ApplyResult(quick, null, [], 0, 0);
+                return new ApplyResult(quick, null, [], 0, 0) { Phases = clock.Snapshot() };
             }
         }
 
         var holder = LockHolder.ForCurrentProcess(ApplyRecord.JournalKind, _options.TimeProvider);
-        var run = new ApplyRun(_store, _services, _transport, _options.TimeProvider, _logger, progress, holder) { SettlePeriod = options.RuntimeSettlePeriod };
+        var run = new ApplyRun(_store, _services, _transport, _options.TimeProvider, _logger, progress, holder) { SettlePeriod = options.RuntimeSettlePeriod, Clock = clock };
         // The new state depends on the desired target alone: serialize it (megabytes for 10,000 files) while the
         // lock, the re-read and the journal take their round trips.
         if (quick is not null && quick.Steps.Any(s => s.Kind == StepKind.TransferFiles))
         {
             run.PendingState = quick.NewState;
-            run.PendingStage = Task.Run(() => _store.StageStateAsync(quick.NewState, cancellationToken), cancellationToken);
+            run.PendingStage = Task.Run(() => clock.TimeAsync(ApplyPhase.StateStage, () => _store.StageStateAsync(quick.NewState, cancellationToken)), cancellationToken);
         }
 
         try
         {
-            await AcquireLockAsync(desired.Definition.Name, holder, options.BreakStaleLock, progress, cancellationToken).ConfigureAwait(false);
+            await clock.TimeAsync(ApplyPhase.Lock, () => AcquireLockAsync(desired.Definition.Name, holder, options.BreakStaleLock, progress, cancellationToken)).ConfigureAwait(false);
         }
         catch
         {
@@ -185,7 +189,7 @@ public sealed partial class SequenceApplier
         try
         {
             // Read again under the lock: another apply may have finished since the first read.
-            var current = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var current = await clock.TimeAsync(ApplyPhase.StateRead, () => _store.ReadAsync(cancellationToken)).ConfigureAwait(false);
             var planOptions = ReferenceEquals(current.State, snapshot.State)
                 ? firstOptions
                 : await WithDriftAsync(desired, current.State, options.Plan, cancellationToken).ConfigureAwait(false);
@@ -204,7 +208,12 @@ public sealed partial class SequenceApplier
             else
             {
                 // Same state object (the store's cache validated it) and no journal: the first plan still holds.
+                var replanning = clock.Now();
                 plan = quick is not null && ReferenceEquals(current.State, snapshot.State) ? quick : SequencePlanner.Plan(desired, current.State, planOptions);
+                if (!ReferenceEquals(plan, quick))
+                {
+                    clock.Record(ApplyPhase.Plan, replanning);
+                }
             }
 
             if (!plan.IsEmpty)
@@ -213,7 +222,7 @@ public sealed partial class SequenceApplier
             }
 
             run.ThrowIfAborted();
-            return new ApplyResult(plan, resumed, run.Actions, run.Files, run.Bytes) { Failures = run.Failures };
+            return new ApplyResult(plan, resumed, run.Actions, run.Files, run.Bytes) { Failures = run.Failures, Phases = clock.Snapshot() };
         }
         finally
         {
@@ -248,7 +257,7 @@ public sealed partial class SequenceApplier
         run.Plan = plan;
         run.Record = record;
         var runner = new OperationRunner<ApplyRun, ApplyRecord>(
-            run.Store.Journal,
+            new TimedJournalStore(run.Store.Journal, run.Clock),
             ApplyRecord.JournalKind,
             plan.Steps.Select(PlanStepOperation.For).ToArray(),
             static r => r.Record,

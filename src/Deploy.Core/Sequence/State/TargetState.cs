@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Deploy.Core.Sequence.Model;
 using Deploy.Core.Sync;
 
@@ -10,8 +11,11 @@ namespace Deploy.Core.Sequence.State;
 /// </summary>
 public sealed record TargetState
 {
-    /// <summary>The state format version.</summary>
-    public int Version { get; init; } = 1;
+    /// <summary>
+    /// The state format version: 2 writes file lists compact (grouped by directory, <c>[name, size, ticks]</c> per
+    /// file); version 1's lists of objects are read too. <value>The default is 2.</value>
+    /// </summary>
+    public int Version { get; init; } = 2;
 
     /// <summary>The target's name.</summary>
     public required string Target { get; init; }
@@ -20,6 +24,7 @@ public sealed record TargetState
     public IReadOnlyDictionary<string, string> ConfigurationHashes { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Target-level files.</summary>
+    [JsonConverter(typeof(RecordedFilesJson))]
     public IReadOnlyList<RecordedFile> Files { get; init; } = [];
 
     /// <summary>The components, in start order.</summary>
@@ -48,6 +53,7 @@ public sealed record ComponentState
     public IReadOnlyList<Service> Services { get; init; } = [];
 
     /// <summary>Its files, keyed by target path.</summary>
+    [JsonConverter(typeof(RecordedFilesJson))]
     public IReadOnlyList<RecordedFile> Files { get; init; } = [];
 }
 
