@@ -9,6 +9,7 @@ var suites = new Dictionary<string, Func<Harness, Task>>(StringComparer.OrdinalI
     ["docker"] = DockerBenchmarks.RunAsync,
     ["fleet"] = FleetBenchmarks.RunAsync,
     ["sequence"] = SequenceBenchmarks.RunAsync,
+    ["lifecycle"] = LifecycleBenchmarks.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))
