@@ -125,6 +125,19 @@ public sealed class AgentUpdater : IAsyncDisposable
         }
     }
 
+    /// <summary>Finishes or rolls back an update a kill interrupted (the install journal), settles the state, and
+    /// returns it; <see cref="RunOnceAsync"/> does the same first.</summary>
+    public async Task<AgentState> RecoverAsync(IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(_app + "/.deploy");
+        await using var lease = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider }).AcquireAsync(Kind, progress, cancellationToken).ConfigureAwait(false);
+        var state = await State.ReadAsync(cancellationToken).ConfigureAwait(false);
+        await Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, state)).Installer.RecoverAsync(_options.PackageType, progress, cancellationToken).ConfigureAwait(false);
+        state = await ResolvePendingAsync(state, cancellationToken).ConfigureAwait(false);
+        await lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+        return state;
+    }
+
     /// <summary>The newest eligible entry: in the channel, newer than the running version, not marked bad, and
     /// accepting an upgrade from the running version; or the requested <see cref="AgentUpdateOptions.TargetVersion"/>.</summary>
     internal FeedEntry? Choose(FeedIndex index, AgentState state)

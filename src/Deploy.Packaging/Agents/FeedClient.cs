@@ -122,6 +122,10 @@ public sealed class FeedClient(HttpClient http, Uri feed)
 
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
+                if (have < entry.Size)
+                {
+                    throw new DeployException(DeployErrorCode.FeedUnreachable, $"The transfer of {uri} ended at {have} of {entry.Size} bytes. They are kept in {part}; the next run resumes.") { Path = uri.ToString() };
+                }
             }
             catch (IOException e) when (IsDiskFull(e))
             {
