@@ -70,13 +70,13 @@ internal static class AgentCommands
 
     private static Command Pull()
     {
-        var feed = new Option<Uri>("--feed") { Description = "The feed's URL", Required = true };
+        var feed = new Option<string>("--feed") { Description = "The feed's URL", Required = true };
         var app = new Option<string>("--app") { Description = "The app folder (current, releases/, .deploy/)", Required = true };
         var trust = new Option<string[]>("--trust") { Description = "The feed's public key (PEM); repeatable", Required = true };
         var channel = new Option<string>("--channel") { Description = "The channel followed", DefaultValueFactory = _ => "stable" };
         var version = new Option<string?>("--version") { Description = "Install this version instead of the newest eligible one" };
         var restart = new Option<string?>("--restart") { Description = "The restart command (sh -c, run in current); default: the release's tools/restart" };
-        var healthUrl = new Option<Uri?>("--health-url") { Description = "Health endpoint that must answer 2xx within the window" };
+        var healthUrl = new Option<string?>("--health-url") { Description = "Health endpoint that must answer 2xx within the window" };
         var healthCmd = new Option<string?>("--health-cmd") { Description = "Health command (sh -c, run in current) that must exit 0 within the window" };
         var window = new Option<int>("--window") { Description = "The commit window in seconds", DefaultValueFactory = _ => 30 };
         var busy = new Option<string?>("--busy-cmd") { Description = "Busy hook (sh -c, run in current): non-zero exit means busy, no upgrade" };
@@ -96,12 +96,12 @@ internal static class AgentCommands
             }
 
             var seconds = TimeSpan.FromSeconds(parse.GetValue(window));
-            var health = parse.GetValue(healthUrl) is { } url ? AgentHealthCheck.Http(url, seconds)
+            var health = parse.GetValue(healthUrl) is { } url ? AgentHealthCheck.Http(Url(url, "--health-url"), seconds)
                 : parse.GetValue(healthCmd) is { } cmd ? AgentHealthCheck.Run(Sh(cmd), seconds)
                 : null;
             var options = new AgentUpdateOptions
             {
-                Feed = parse.GetValue(feed)!,
+                Feed = Url(parse.GetValue(feed)!, "--feed"),
                 AppDirectory = parse.GetValue(app)!,
                 TrustedKeys = keys,
                 Channel = parse.GetValue(channel)!,
@@ -156,6 +156,11 @@ internal static class AgentCommands
         }));
         return command;
     }
+
+    private static Uri Url(string value, string option)
+        => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new Core.Errors.DeployException(Core.Errors.DeployErrorCode.InvalidArgument, $"{option} '{value}' is not an http(s) URL.") { Path = option };
 
     private static IReadOnlyList<string> Sh(string command) => ["/bin/sh", "-c", command];
 

@@ -27,7 +27,7 @@ public sealed class FeedPublisher
             throw new ArgumentException("The index validity must be positive.", nameof(options));
         }
 
-        _options = options;
+        _options = options with { FeedDirectory = Path.GetFullPath(options.FeedDirectory) };
     }
 
     /// <summary>Adds (or replaces) <paramref name="version"/> in <paramref name="channel"/> and re-signs the index.</summary>
