@@ -98,10 +98,15 @@ public sealed class AgentUpdater : IAsyncDisposable
                 {
                     Logging.RolledBack(_logger, e, _app, entry.Version);
                     state = await ResolvePendingAsync(state, cancellationToken).ConfigureAwait(false);
-                    state = state with { BadVersions = [.. state.BadVersions.Where(b => b.Version != entry.Version), new BadVersion(entry.Version, e.InnerException?.Message ?? e.Message, _options.TimeProvider.GetUtcNow())] };
+                    // Only a failure of the version itself marks it bad; a full disk or a lost host is retried next run.
+                    if ((e.InnerException as DeployException)?.Code == DeployErrorCode.HealthCheckFailed || e.Path is "install hook" or "restart")
+                    {
+                        state = state with { BadVersions = [.. state.BadVersions.Where(b => b.Version != entry.Version), new BadVersion(entry.Version, e.InnerException?.Message ?? e.Message, _options.TimeProvider.GetUtcNow())] };
+                    }
+
                     File.Delete(download.Path);
                     var reason = (e.InnerException as DeployException)?.Code == DeployErrorCode.HealthCheckFailed ? "failed its health check" : $"failed at '{e.Path}'";
-                    return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.RolledBack, entry.Version, $"{entry.Version} {reason} and was rolled back to {state.CurrentVersion ?? "nothing"}; it is not retried until a newer version appears: {e.InnerException?.Message ?? e.Message}"), from, state.CurrentVersion, serial, download, e), cancellationToken).ConfigureAwait(false);
+                    return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.RolledBack, entry.Version, $"{entry.Version} {reason} and was rolled back to {state.CurrentVersion ?? "nothing"}; {(state.BadVersions.Any(b => b.Version == entry.Version) ? "it is not retried until a newer version appears" : "the next run retries it")}: {e.InnerException?.Message ?? e.Message}"), from, state.CurrentVersion, serial, download, e), cancellationToken).ConfigureAwait(false);
                 }
 
                 state = state with { CurrentVersion = entry.Version, CurrentRelease = installed.ReleaseName, Pending = null };

@@ -75,7 +75,7 @@ internal sealed class AgentSandbox : IAsyncDisposable
         => new(new FeedPublishOptions { FeedDirectory = FeedDirectory, SigningKey = key ?? Key, TimeProvider = time ?? TimeProvider.System });
 
     /// <summary>Builds the package of <paramref name="version"/> (signed by <paramref name="signWith"/>, default the feed key).</summary>
-    public async Task<string> PackageAsync(string version, bool healthy = true, ECDsa? signWith = null, int blobBytes = 0)
+    public async Task<string> PackageAsync(string version, bool healthy = true, ECDsa? signWith = null, int blobBytes = 0, bool hookFails = false)
     {
         var payload = Dir.Combine("payload-" + version + "-" + Guid.NewGuid().ToString("N")[..6]);
         Directory.CreateDirectory(Path.Combine(payload, "tools"));
@@ -84,7 +84,7 @@ internal sealed class AgentSandbox : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(payload, "version.txt"), version + "\n");
         await File.WriteAllTextAsync(Path.Combine(payload, "tools", "restart"), Restart);
         await File.WriteAllTextAsync(Path.Combine(payload, "www", "index.html"), "demo agent " + version + "\n");
-        await File.WriteAllTextAsync(Path.Combine(payload, "hooks", "install"), "#!/bin/sh\nset -eu\necho \"installed $(cat version.txt)\" > hook-ran\n");
+        await File.WriteAllTextAsync(Path.Combine(payload, "hooks", "install"), hookFails ? "#!/bin/sh\necho 'setup.py install: missing dependency' >&2\nexit 7\n" : "#!/bin/sh\nset -eu\necho \"installed $(cat version.txt)\" > hook-ran\n");
         if (healthy)
         {
             await File.WriteAllTextAsync(Path.Combine(payload, "www", "health"), "ok " + version + "\n");

@@ -77,6 +77,26 @@ public sealed class AgentUpdateTests
     }
 
     [Fact]
+    public async Task A_version_whose_install_hook_fails_is_rolled_back_before_the_switch_and_marked_bad()
+    {
+        await using var box = await AgentSandbox.StartAsync();
+        await box.PublishAsync("1.0.0");
+        await using var updater = new AgentUpdater(box.Options());
+        await updater.RunOnceAsync();
+        var v1 = box.CurrentTarget;
+        await box.Publisher().PublishAsync(await box.PackageAsync("2.0.0", hookFails: true), "2.0.0");
+
+        var failed = await updater.RunOnceAsync();
+
+        failed.Outcome.Kind.Should().Be(AgentOutcomeKind.RolledBack);
+        failed.Error!.Message.Should().Contain("install hook").And.Contain("missing dependency");
+        box.CurrentTarget.Should().Be(v1);
+        box.RestartedWith.Should().Be("1.0.0");
+        box.Releases.Should().ContainSingle();
+        (await updater.State.ReadAsync()).BadVersions.Select(b => b.Version).Should().Equal("2.0.0");
+    }
+
+    [Fact]
     public async Task A_tampered_package_is_refused_by_its_hash_and_nothing_is_installed()
     {
         await using var box = await AgentSandbox.StartAsync();
