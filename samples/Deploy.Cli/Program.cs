@@ -9,5 +9,6 @@ root.Subcommands.Add(DockerCommands.Create());
 foreach (var c in FleetCommands.Create()) { root.Subcommands.Add(c); }
 foreach (var c in SequenceCommands.Create()) { root.Subcommands.Add(c); }
 foreach (var c in LifecycleCommands.Create()) { root.Subcommands.Add(c); }
+root.Subcommands.Add(AgentCommands.Create());
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

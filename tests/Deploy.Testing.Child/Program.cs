@@ -7,12 +7,15 @@ using Deploy.Core.Lifecycle.Scheduling;
 using Deploy.Core.Lifecycle.Templates;
 using Deploy.Core.Operations.Running;
 using Deploy.Docker.Updates;
+using Deploy.Packaging.Agents;
 using Deploy.Packaging.Installing;
+using Deploy.Packaging.Signing;
 using Deploy.Testing.Kill;
 
 // Usage:
 //   Deploy.Testing.Child package-install <sandbox root> <package file> <work dir>
 //   Deploy.Testing.Child image-update <deployment directory> <archive>...
+//   Deploy.Testing.Child agent-update <feed url> <app dir> <trusted key pem> <health port>
 //   Deploy.Testing.Child lifecycle-upgrade <product dir> <schedule: service=host,host;...> <host: name=address:port:identity:known_hosts>...
 // Runs the operation once with an observer that pauses at boundary $DEPLOY_TEST_PAUSE_AT (printing the marker).
 var observer = new PauseAtBoundary();
@@ -23,6 +26,23 @@ switch (args)
         await using var host = LocalHost.Rooted(root);
         var result = await new PackageInstaller(host, new PackageInstallOptions { WorkDirectory = work, Observer = observer }).InstallAsync(package);
         Console.WriteLine($"installed {result.ReleaseName}");
+        return 0;
+    }
+
+    case ["agent-update", var feed, var app, var keyPem, var port]:
+    {
+        var options = new AgentUpdateOptions
+        {
+            Feed = new Uri(feed),
+            AppDirectory = app,
+            TrustedKeys = [TrustedKey.FromPem(await File.ReadAllTextAsync(keyPem))],
+            RestartCommand = ["/bin/sh", "tools/restart", app],
+            HealthCheck = AgentHealthCheck.Http(new Uri($"http://127.0.0.1:{port}/health"), TimeSpan.FromSeconds(20)) with { Interval = TimeSpan.FromMilliseconds(100) },
+            Observer = observer,
+        };
+        await using var updater = new AgentUpdater(options);
+        var result = await updater.RunOnceAsync();
+        Console.WriteLine($"agent {result.Outcome.Kind} {result.Version}");
         return 0;
     }
 

@@ -115,4 +115,24 @@ public enum DeployErrorCode
     ScheduleInvalid = 705,
     /// <summary>A strict precheck failed on at least one host.</summary>
     PrecheckFailed = 706,
+
+    // ---- 8xx: agent updates (feeds, signed indexes, health-checked upgrades) ----
+    /// <summary>The update feed could not be reached or answered with an error status.</summary>
+    FeedUnreachable = 800,
+    /// <summary>The feed's index is older than one the agent has already seen (a replayed or rolled-back index).</summary>
+    IndexReplayed = 801,
+    /// <summary>The feed's index is past its expiry (a frozen feed, or a stale mirror).</summary>
+    IndexExpired = 802,
+    /// <summary>A downloaded file's size or sha256 differs from the signed index.</summary>
+    HashMismatch = 803,
+    /// <summary>The requested version is not in the feed (or not in the agent's channel).</summary>
+    VersionNotFound = 804,
+    /// <summary>The new version did not pass its health check within the commit window; it was rolled back.</summary>
+    HealthCheckFailed = 805,
+    /// <summary>The agent reported itself busy (its busy hook); no upgrade was started.</summary>
+    AgentBusy = 806,
+    /// <summary>A key rotation announcement is malformed or not signed by a trusted key.</summary>
+    KeyRotationInvalid = 807,
+    /// <summary>The disk holding the download or the release is full.</summary>
+    NoSpaceLeft = 808,
 }

@@ -1,0 +1,92 @@
+using Deploy.Core.Errors;
+using Deploy.Core.Hosts;
+
+namespace Deploy.Packaging.Agents;
+
+/// <summary>
+/// How a restarted agent proves it works: an HTTP endpoint answering 2xx, or a command (run in <c>current</c>)
+/// exiting 0, at least once within <see cref="Window"/> (the commit window). Until then the update is not committed;
+/// when the window closes first the update is rolled back.
+/// </summary>
+public sealed record AgentHealthCheck
+{
+    /// <summary>The endpoint to GET; <c>null</c> when a command is used.</summary>
+    public Uri? Url { get; init; }
+
+    /// <summary>The command (argv) to run in <c>current</c>; <c>null</c> when a URL is used.</summary>
+    public IReadOnlyList<string>? Command { get; init; }
+
+    /// <summary>The commit window. <value>The default is 30 seconds.</value></summary>
+    public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The pause between attempts. <value>The default is 250 milliseconds.</value></summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A check of <paramref name="url"/>.</summary>
+    public static AgentHealthCheck Http(Uri url, TimeSpan? window = null) => new() { Url = url, Window = window ?? TimeSpan.FromSeconds(30) };
+
+    /// <summary>A check by <paramref name="command"/>.</summary>
+    public static AgentHealthCheck Run(IReadOnlyList<string> command, TimeSpan? window = null) => new() { Command = command, Window = window ?? TimeSpan.FromSeconds(30) };
+
+    /// <summary>Polls until healthy; throws <see cref="DeployErrorCode.HealthCheckFailed"/> with the last answer when
+    /// the window closes first.</summary>
+    internal async Task WaitHealthyAsync(IHost host, string currentDirectory, HttpClient http, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var start = time.GetTimestamp();
+        var last = "no attempt finished";
+        var attempts = 0;
+        do
+        {
+            attempts++;
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attempt.CancelAfter(Window < TimeSpan.FromSeconds(10) ? Window : TimeSpan.FromSeconds(10));
+            try
+            {
+                if (Url is { } url)
+                {
+                    using var response = await http.GetAsync(url, attempt.Token).ConfigureAwait(false);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return;
+                    }
+
+                    last = $"GET {url} answered {(int)response.StatusCode}";
+                }
+                else if (Command is { Count: > 0 } command)
+                {
+                    var result = await host.RunAsync(new CommandSpec(command) { WorkingDirectory = currentDirectory, Timeout = TimeSpan.FromSeconds(10) }, attempt.Token).ConfigureAwait(false);
+                    if (result.Succeeded)
+                    {
+                        return;
+                    }
+
+                    last = $"{result.Command} exited {result.ExitCode}: {Tail(result.StandardError + result.StandardOutput)}";
+                }
+                else
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or DeployException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                last = e.Message;
+            }
+
+            if (time.GetElapsedTime(start) + Interval >= Window)
+            {
+                break;
+            }
+
+            await Task.Delay(Interval, time, cancellationToken).ConfigureAwait(false);
+        }
+        while (time.GetElapsedTime(start) < Window);
+
+        throw new DeployException(DeployErrorCode.HealthCheckFailed, $"The new version was not healthy within the commit window of {Window.TotalSeconds:0.#} s ({attempts} attempts); last: {last}.")
+        {
+            Host = host.Name,
+            Path = Url?.ToString(),
+        };
+    }
+
+    private static string Tail(string text) => text.Length <= 300 ? text.Trim() : text[^300..].Trim();
+}

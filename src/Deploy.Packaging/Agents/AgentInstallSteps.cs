@@ -1,0 +1,62 @@
+using Deploy.Core.Hosts;
+using Deploy.Core.Operations.Running;
+using Deploy.Packaging.Installing;
+using Deploy.Packaging.Installing.Steps;
+
+namespace Deploy.Packaging.Agents;
+
+/// <summary>
+/// The agent update's install steps on the operations core: the staged-release steps of <see cref="PackageInstaller"/>
+/// (stage files, switch <c>current</c> keeping the previous release, restart) plus the package's install hook before
+/// the switch and the health check after the restart. A failure anywhere, or a kill found by the next run, rolls back in
+/// reverse: <c>current</c> points at the previous release again, which is restarted, and the new release is removed.
+/// </summary>
+internal sealed class AgentInstallStrategy(AgentHealthCheck? health, HttpClient http) : IPackageInstallStrategy
+{
+    public LauncherProfile? Launcher => null;
+
+    public IReadOnlyList<ProcessQuery> BackgroundProcesses(InstallContext context) => [];
+
+    public IReadOnlyList<IOperationStep<InstallContext>> CreateSteps(InstallContext context)
+        => [new StageFilesStep(), new InstallHookStep(), new SwitchCurrentStep(restartOnRollback: true), new RestartToolStep(), new HealthCheckStep(health, http)];
+}
+
+/// <summary>Runs the release's install hook, <c>hooks/install</c>, in the new release folder before the switch (e.g.
+/// <c>python setup.py install</c> into the release's own venv). Its rollback is the release folder's removal.</summary>
+internal sealed class InstallHookStep : IOperationStep<InstallContext>
+{
+    public const string HookPath = "hooks/install";
+
+    public string Name => "install hook";
+
+    public async Task ApplyAsync(InstallContext context, CancellationToken cancellationToken)
+    {
+        if (!await context.Host.ExistsAsync(context.ReleaseDirectory + "/" + HookPath, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await context.Host.RunAsync(
+            new CommandSpec(["/bin/sh", HookPath])
+            {
+                WorkingDirectory = context.ReleaseDirectory,
+                Timeout = TimeSpan.FromMinutes(30),
+                Environment = new Dictionary<string, string> { ["DEPLOY_RELEASE_DIR"] = context.ReleaseDirectory, ["DEPLOY_PREVIOUS_RELEASE"] = context.PreviousRelease ?? "" },
+            },
+            cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+    }
+
+    public Task RollbackAsync(InstallContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Waits for the restarted release's health check within the commit window; nothing to undo itself (the
+/// switch's rollback restores and restarts the previous release).</summary>
+internal sealed class HealthCheckStep(AgentHealthCheck? health, HttpClient http) : IOperationStep<InstallContext>
+{
+    public string Name => "health check";
+
+    public Task ApplyAsync(InstallContext context, CancellationToken cancellationToken)
+        => health is null ? Task.CompletedTask : health.WaitHealthyAsync(context.Host, context.CurrentLink, http, context.Options.TimeProvider, cancellationToken);
+
+    public Task RollbackAsync(InstallContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+}

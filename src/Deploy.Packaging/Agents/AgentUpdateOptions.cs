@@ -1,0 +1,64 @@
+using Deploy.Core.Operations.Running;
+using Deploy.Packaging.Model;
+using Deploy.Packaging.Signing;
+
+namespace Deploy.Packaging.Agents;
+
+/// <summary>Options of an <see cref="AgentUpdater"/>: which feed, which app, which keys, how to restart and check it.</summary>
+public sealed record AgentUpdateOptions
+{
+    /// <summary>The feed's root URL (a directory written by <see cref="FeedPublisher"/> behind any HTTP server).</summary>
+    public required Uri Feed { get; init; }
+
+    /// <summary>The app's install root: holds <c>current</c> (symlink), <c>releases/</c> and <c>.deploy/</c>. Its parent
+    /// must exist.</summary>
+    public required string AppDirectory { get; init; }
+
+    /// <summary>The keys trusted to sign the index and the packages (rotations add to them, see <see cref="KeyAnnouncement"/>).</summary>
+    public required IReadOnlyList<TrustedKey> TrustedKeys { get; init; }
+
+    /// <summary>The channel followed. <value>The default is <c>stable</c>.</value></summary>
+    public string Channel { get; init; } = "stable";
+
+    /// <summary>The version to install (push mode, <c>--version</c>); <c>null</c> for the newest eligible one.
+    /// <value>The default is <c>null</c>.</value></summary>
+    public string? TargetVersion { get; init; }
+
+    /// <summary>The package type the feed's packages carry. <value><see cref="PackageType.InstallUpdateAgent"/>.</value></summary>
+    public PackageType PackageType { get; init; } = PackageType.InstallUpdateAgent;
+
+    /// <summary>The command (argv, run in <c>current</c>) that restarts the app, e.g. <c>systemctl restart app</c> or
+    /// <c>deploy service restart</c>; <c>null</c> runs the release's <c>tools/restart</c> when it has one.
+    /// <value>The default is <c>null</c>.</value></summary>
+    public IReadOnlyList<string>? RestartCommand { get; init; }
+
+    /// <summary>The health check that commits the update; <c>null</c> commits once the restart succeeded.
+    /// <value>The default is <c>null</c>.</value></summary>
+    public AgentHealthCheck? HealthCheck { get; init; }
+
+    /// <summary>The busy hook (argv, run in <c>current</c>): a non-zero exit means the app is busy and no upgrade
+    /// starts (<see cref="Core.Errors.DeployErrorCode.AgentBusy"/>). <value>The default is <c>null</c> (never busy).</value></summary>
+    public IReadOnlyList<string>? BusyCommand { get; init; }
+
+    /// <summary>How many releases are kept (current and previous included). <value>The default is 3.</value></summary>
+    public int KeepReleases { get; init; } = 3;
+
+    /// <summary>The HTTP client for the feed and HTTP health checks; <c>null</c> for an internal one.
+    /// <value>The default is <c>null</c>.</value></summary>
+    public HttpClient? Http { get; init; }
+
+    /// <summary>Called at every step boundary of the install (tests pause and kill there). <value>None.</value></summary>
+    public IOperationObserver? Observer { get; init; }
+
+    /// <summary>The clock (index expiry, commit window, records). <value><see cref="TimeProvider.System"/>.</value></summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
+
+/// <summary>What one agent run did.</summary>
+/// <param name="Outcome">The outcome, also recorded in the agent state.</param>
+/// <param name="FromVersion">The version running before.</param>
+/// <param name="Version">The version running now.</param>
+/// <param name="IndexSerial">The serial of the verified index.</param>
+/// <param name="Download">The download, when one happened.</param>
+/// <param name="Error">The failure that caused a rollback, if any.</param>
+public sealed record AgentUpdateResult(AgentOutcome Outcome, string? FromVersion, string? Version, long IndexSerial, DownloadResult? Download, Exception? Error);

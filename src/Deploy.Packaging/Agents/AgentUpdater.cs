@@ -1,0 +1,289 @@
+using Deploy.Core.Errors;
+using Deploy.Core.Hosts;
+using Deploy.Core.Operations;
+using Deploy.Core.Operations.Locking;
+using Deploy.Packaging.Installing;
+using Deploy.Packaging.Reading;
+using Deploy.Packaging.Signing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Semver;
+
+namespace Deploy.Packaging.Agents;
+
+/// <summary>
+/// One agent update run, the same for pull (an agent's timer, <c>deploy agent pull</c>) and push (the server runs it on
+/// each host over SSH): recover an interrupted run -> check (signed, unexpired, non-replayed index; key rotations) ->
+/// download (Range resume, sha256) -> verify the package (signature, manifest) -> install it beside <c>current</c> with
+/// <see cref="PackageInstaller"/> (install hook, atomic switch keeping the previous release, restart, health check in
+/// the commit window) -> commit, or automatic rollback with the version marked bad. Killed at any point, the next run
+/// rolls the install journal back (or finds it done) and leaves exactly one complete version.
+/// </summary>
+public sealed class AgentUpdater : IAsyncDisposable
+{
+    private const string Kind = "agent-update";
+    private readonly AgentUpdateOptions _options;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly LocalHost _host = new();
+    private readonly ILogger _logger;
+    private readonly string _app;
+
+    /// <summary>Creates an updater of <see cref="AgentUpdateOptions.AppDirectory"/>.</summary>
+    public AgentUpdater(AgentUpdateOptions options, ILogger<AgentUpdater>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Feed);
+        ArgumentException.ThrowIfNullOrEmpty(options.AppDirectory);
+        ArgumentNullException.ThrowIfNull(options.TrustedKeys);
+        _options = options;
+        _app = Path.GetFullPath(options.AppDirectory).TrimEnd('/');
+        _ownsHttp = options.Http is null;
+        _http = options.Http ?? new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        State = new AgentStateStore(_host, _app);
+    }
+
+    /// <summary>The app's state store.</summary>
+    public AgentStateStore State { get; }
+
+    /// <summary>Runs one check, and the update when a newer eligible version is found.</summary>
+    /// <param name="progress">Check, download and verify progress.</param>
+    /// <param name="installProgress">The install steps as they run (and roll back).</param>
+    /// <param name="cancellationToken">Cancels the run; an install in progress is rolled back.</param>
+    /// <returns>The outcome (<see cref="AgentOutcomeKind.RolledBack"/> is a result, not an exception: the previous
+    /// version runs). Refusals (feed, signature, hash, replay, expiry, busy) throw <see cref="DeployException"/> and are
+    /// recorded as the last outcome.</returns>
+    public async Task<AgentUpdateResult> RunOnceAsync(IProgress<AgentProgress>? progress = null, IProgress<OperationProgress>? installProgress = null, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(_app + "/.deploy");
+        await using var lease = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider }).AcquireAsync(Kind, installProgress, cancellationToken).ConfigureAwait(false);
+        var installer = Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, await State.ReadAsync(cancellationToken).ConfigureAwait(false)));
+        await installer.Installer.RecoverAsync(_options.PackageType, installProgress, cancellationToken).ConfigureAwait(false);
+        var state = await ResolvePendingAsync(await State.ReadAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        var from = state.CurrentVersion;
+        long serial = 0;
+        try
+        {
+            progress?.Report(new AgentProgress(AgentPhase.Check, $"checking {_options.Feed}"));
+            var client = new FeedClient(_http, _options.Feed);
+            (var index, state) = await FetchIndexAsync(client, state, cancellationToken).ConfigureAwait(false);
+            serial = index.Serial;
+            await State.WriteAsync(state, cancellationToken).ConfigureAwait(false);
+            var entry = Choose(index, state);
+            Logging.Checked(_logger, _app, index.Serial, from, entry?.Version);
+            if (entry is null)
+            {
+                return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.UpToDate, from, $"running {from ?? "nothing"}; no newer eligible version in channel {_options.Channel}"), from, from, serial, null, null), cancellationToken).ConfigureAwait(false);
+            }
+
+            await EnsureIdleAsync(cancellationToken).ConfigureAwait(false);
+            var downloads = _app + "/.deploy/downloads";
+            var download = await client.DownloadAsync(entry, downloads + "/" + Path.GetFileName(entry.File), progress, cancellationToken).ConfigureAwait(false);
+            progress?.Report(new AgentProgress(AgentPhase.Verify, $"verifying {entry.File}"));
+            var work = _app + "/.deploy/work-" + Guid.NewGuid().ToString("N")[..12];
+            try
+            {
+                var trust = TrustPolicy.Require([.. IndexVerifier.TrustedKeys(_options.TrustedKeys, state)]);
+                var package = await new PackageReader(new PackageReadOptions { Trust = trust, Registry = installer.Registry }).ExtractAsync(download.Path, work, cancellationToken).ConfigureAwait(false);
+                state = state with { Pending = new PendingUpdate(entry.Version, from, CurrentRelease()) };
+                await State.WriteAsync(state, cancellationToken).ConfigureAwait(false);
+                progress?.Report(new AgentProgress(AgentPhase.Install, $"installing {entry.Version}"));
+                InstallResult installed;
+                try
+                {
+                    installed = await installer.Installer.InstallVerifiedAsync(package, force: false, installProgress, cancellationToken).ConfigureAwait(false);
+                }
+                catch (DeployException e) when (e.Code == DeployErrorCode.InstallFailed)
+                {
+                    Logging.RolledBack(_logger, e, _app, entry.Version);
+                    state = await ResolvePendingAsync(state, cancellationToken).ConfigureAwait(false);
+                    // Only a failure of the version itself marks it bad; a full disk or a lost host is retried next run.
+                    if ((e.InnerException as DeployException)?.Code == DeployErrorCode.HealthCheckFailed || e.Path is "install hook" or "restart")
+                    {
+                        state = state with { BadVersions = [.. state.BadVersions.Where(b => b.Version != entry.Version), new BadVersion(entry.Version, e.InnerException?.Message ?? e.Message, _options.TimeProvider.GetUtcNow())] };
+                    }
+
+                    File.Delete(download.Path);
+                    var reason = (e.InnerException as DeployException)?.Code == DeployErrorCode.HealthCheckFailed ? "failed its health check" : $"failed at '{e.Path}'";
+                    return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.RolledBack, entry.Version, $"{entry.Version} {reason} and was rolled back to {state.CurrentVersion ?? "nothing"}; {(state.BadVersions.Any(b => b.Version == entry.Version) ? "it is not retried until a newer version appears" : "the next run retries it")}: {e.InnerException?.Message ?? e.Message}"), from, state.CurrentVersion, serial, download, e), cancellationToken).ConfigureAwait(false);
+                }
+
+                state = state with { CurrentVersion = entry.Version, CurrentRelease = installed.ReleaseName, Pending = null };
+                File.Delete(download.Path);
+                Logging.Updated(_logger, _app, from, entry.Version);
+                return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.Updated, entry.Version, $"updated {from ?? "nothing"} -> {entry.Version} ({installed.ReleaseName}); healthy and committed"), from, entry.Version, serial, download, null), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (Directory.Exists(work))
+                {
+                    Directory.Delete(work, recursive: true);
+                }
+            }
+        }
+        catch (DeployException e)
+        {
+            var kind = e.Code == DeployErrorCode.AgentBusy ? AgentOutcomeKind.Busy : AgentOutcomeKind.Failed;
+            await State.WriteAsync(state with { LastOutcome = Outcome(kind, null, $"[{e.Code}] {e.Message}") }, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Finishes or rolls back an update a kill interrupted (the install journal), settles the state, and
+    /// returns it; <see cref="RunOnceAsync"/> does the same first.</summary>
+    public async Task<AgentState> RecoverAsync(IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(_app + "/.deploy");
+        await using var lease = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider }).AcquireAsync(Kind, progress, cancellationToken).ConfigureAwait(false);
+        var state = await State.ReadAsync(cancellationToken).ConfigureAwait(false);
+        await Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, state)).Installer.RecoverAsync(_options.PackageType, progress, cancellationToken).ConfigureAwait(false);
+        state = await ResolvePendingAsync(state, cancellationToken).ConfigureAwait(false);
+        await lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+        return state;
+    }
+
+    /// <summary>The newest eligible entry: in the channel, newer than the running version, not marked bad, and
+    /// accepting an upgrade from the running version; or the requested <see cref="AgentUpdateOptions.TargetVersion"/>.</summary>
+    internal FeedEntry? Choose(FeedIndex index, AgentState state)
+    {
+        var current = state.CurrentVersion is { } c ? FeedVersions.Parse(c, "current_version") : null;
+        if (_options.TargetVersion is { } target)
+        {
+            var entry = index.Find(target, _options.Channel)
+                ?? throw new DeployException(DeployErrorCode.VersionNotFound, $"Version {target} is not in channel '{_options.Channel}' of the feed (index serial {index.Serial}); it lists {string.Join(", ", index.Packages.Where(p => p.Channel == _options.Channel).Select(p => p.Version))}.") { Path = "version" };
+            if (!entry.AcceptsUpgradeFrom(current))
+            {
+                throw new DeployException(DeployErrorCode.VersionNotFound, $"Version {target} can only be installed over {entry.MinimumFrom} or later; {state.CurrentVersion} runs. Install an intermediate version first.") { Path = "version" };
+            }
+
+            return current is not null && current.ComparePrecedenceTo(entry.SemanticVersion) == 0 ? null : entry;
+        }
+
+        return index.Packages
+            .Where(p => p.Channel == _options.Channel)
+            .Where(p => current is null || p.SemanticVersion.ComparePrecedenceTo(current) > 0)
+            .Where(p => !state.BadVersions.Any(b => FeedVersions.Parse(b.Version, "bad_versions").ComparePrecedenceTo(p.SemanticVersion) == 0))
+            .Where(p => p.AcceptsUpgradeFrom(current))
+            .OrderByDescending(p => p.SemanticVersion, SemVersion.PrecedenceComparer)
+            .FirstOrDefault();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+
+        await _host.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task<(FeedIndex Index, AgentState State)> FetchIndexAsync(FeedClient client, AgentState state, CancellationToken cancellationToken)
+    {
+        var signature = await client.GetAsync(FeedIndex.SignatureFileName, PackageSignature.MaxFileBytes, cancellationToken).ConfigureAwait(false);
+        var bytes = await client.GetAsync(FeedIndex.FileName, FeedIndex.MaxFileBytes, cancellationToken).ConfigureAwait(false);
+        if (signature is null || bytes is null)
+        {
+            throw new DeployException(DeployErrorCode.FeedUnreachable, $"{client.Feed} has no {(bytes is null ? FeedIndex.FileName : FeedIndex.SignatureFileName)}: it is not a feed (publish one with deploy agent publish).") { Path = client.Feed.ToString() };
+        }
+
+        if (KeyAnnouncement.SignerOf(signature) is { } signer)
+        {
+            state = await LearnKeyAsync(client, signer, state, 0, cancellationToken).ConfigureAwait(false);
+        }
+
+        var index = IndexVerifier.Verify(bytes, signature, IndexVerifier.TrustedKeys(_options.TrustedKeys, state), state, _options.TimeProvider.GetUtcNow());
+        return (index, IndexVerifier.Accepted(state, index, bytes));
+    }
+
+    /// <summary>Follows key announcements from <paramref name="keyId"/> back to a trusted key (at most 8 rotations).</summary>
+    private async Task<AgentState> LearnKeyAsync(FeedClient client, string keyId, AgentState state, int depth, CancellationToken cancellationToken)
+    {
+        if (depth > 8 || IndexVerifier.TrustedKeys(_options.TrustedKeys, state).Any(k => k.KeyId == keyId) || !FeedIndex.IsSafeRelativePath(KeyAnnouncement.PathOf(keyId)))
+        {
+            return state;
+        }
+
+        var document = await client.GetAsync(KeyAnnouncement.PathOf(keyId), 64 * 1024, cancellationToken).ConfigureAwait(false);
+        var signature = await client.GetAsync(KeyAnnouncement.SignaturePathOf(keyId), PackageSignature.MaxFileBytes, cancellationToken).ConfigureAwait(false);
+        if (document is null || signature is null)
+        {
+            return state;
+        }
+
+        if (KeyAnnouncement.SignerOf(signature) is { } signer && signer != keyId)
+        {
+            state = await LearnKeyAsync(client, signer, state, depth + 1, cancellationToken).ConfigureAwait(false);
+        }
+
+        var announcement = KeyAnnouncement.Verify(keyId, document, signature, IndexVerifier.TrustedKeys(_options.TrustedKeys, state));
+        Logging.KeyRotated(_logger, _app, keyId, announcement.Replaces);
+        return IndexVerifier.Rotated(state, announcement);
+    }
+
+    /// <summary>Settles an update a kill interrupted (after the install journal was recovered): if <c>current</c> still
+    /// points at the release it pointed at before, the old version runs; otherwise the install completed.</summary>
+    private async Task<AgentState> ResolvePendingAsync(AgentState state, CancellationToken cancellationToken)
+    {
+        if (state.Pending is not { } pending || File.Exists(_app + "/.deploy/journal.json"))
+        {
+            return state;
+        }
+
+        var current = CurrentRelease();
+        state = current == pending.PreviousRelease
+            ? state with { Pending = null, CurrentVersion = pending.FromVersion, CurrentRelease = current }
+            : state with { Pending = null, CurrentVersion = pending.Version, CurrentRelease = current };
+        Logging.Resolved(_logger, _app, pending.Version, state.CurrentVersion);
+        await State.WriteAsync(state, cancellationToken).ConfigureAwait(false);
+        return state;
+    }
+
+    private async Task EnsureIdleAsync(CancellationToken cancellationToken)
+    {
+        if (_options.BusyCommand is not { Count: > 0 } busy || CurrentRelease() is null)
+        {
+            return;
+        }
+
+        var result = await _host.RunAsync(new CommandSpec(busy) { WorkingDirectory = _app + "/current", Timeout = TimeSpan.FromMinutes(1) }, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new DeployException(DeployErrorCode.AgentBusy, $"The app reports itself busy ({result.Command} exited {result.ExitCode}); no upgrade was started. The next run tries again.") { Command = result.Command, ExitCode = result.ExitCode, Path = _app };
+        }
+    }
+
+    private async Task<AgentUpdateResult> FinishAsync(AgentState state, AgentUpdateResult result, CancellationToken cancellationToken)
+    {
+        await State.WriteAsync(state with { LastOutcome = result.Outcome }, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private string? CurrentRelease()
+    {
+        var target = new FileInfo(_app + "/current").LinkTarget;
+        return target is null ? null : target.StartsWith("releases/", StringComparison.Ordinal) ? target["releases/".Length..] : Path.GetFileName(target);
+    }
+
+    private AgentOutcome Outcome(AgentOutcomeKind kind, string? version, string message) => new(kind, version, _options.TimeProvider.GetUtcNow(), message);
+
+    private (PackageInstaller Installer, PackageTypeRegistry Registry) Installer(IReadOnlyList<TrustedKey> trusted)
+    {
+        var registry = PackageTypeRegistry.Default.With(_options.PackageType, Path.GetFileName(_app), new AgentInstallStrategy(_options.HealthCheck, _http), "agent app (staged release, install hook, health-checked switch)");
+        var options = new PackageInstallOptions
+        {
+            InstallBase = Path.GetDirectoryName(_app)!,
+            Registry = registry,
+            RestartCommand = _options.RestartCommand,
+            KeepReleases = _options.KeepReleases,
+            Read = new PackageReadOptions { Trust = TrustPolicy.Require([.. trusted]) },
+            WorkDirectory = _app + "/.deploy",
+            Observer = _options.Observer,
+            TimeProvider = _options.TimeProvider,
+            Lock = new HostLockOptions { TimeProvider = _options.TimeProvider },
+        };
+        return (new PackageInstaller(_host, options), registry);
+    }
+}

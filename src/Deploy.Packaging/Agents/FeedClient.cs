@@ -1,0 +1,180 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Deploy.Core.Errors;
+
+namespace Deploy.Packaging.Agents;
+
+/// <summary>
+/// Reads a feed over HTTP: small documents in one GET, packages by a resumable download (an interrupted download
+/// keeps its <c>.part</c> file and the next one asks for the rest with <c>Range</c>), checked against the index's
+/// size and sha256 before it is given its final name.
+/// </summary>
+/// <param name="http">The client (its lifetime is the caller's).</param>
+/// <param name="feed">The feed's root URL.</param>
+public sealed class FeedClient(HttpClient http, Uri feed)
+{
+    private readonly Uri _root = feed.AbsoluteUri.EndsWith('/') ? feed : new Uri(feed.AbsoluteUri + "/");
+
+    /// <summary>The feed's root URL.</summary>
+    public Uri Feed => _root;
+
+    /// <summary>GETs a feed document of at most <paramref name="maxBytes"/>; <c>null</c> when the feed answers 404.</summary>
+    public async Task<byte[]?> GetAsync(string relative, int maxBytes, CancellationToken cancellationToken = default)
+    {
+        var uri = new Uri(_root, relative);
+        try
+        {
+            using var response = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+
+            Ensure(response, uri);
+            if (response.Content.Headers.ContentLength > maxBytes)
+            {
+                throw new DeployException(DeployErrorCode.InputTooLarge, $"{uri} is {response.Content.Headers.ContentLength} bytes; at most {maxBytes} are accepted.") { Path = uri.ToString() };
+            }
+
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var ms = new MemoryStream();
+            var buffer = new byte[81920];
+            int n;
+            while ((n = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (ms.Length + n > maxBytes)
+                {
+                    throw new DeployException(DeployErrorCode.InputTooLarge, $"{uri} is larger than {maxBytes} bytes.") { Path = uri.ToString() };
+                }
+
+                ms.Write(buffer, 0, n);
+            }
+
+            return ms.ToArray();
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw Unreachable(uri, e);
+        }
+    }
+
+    /// <summary>Downloads <paramref name="entry"/> to <paramref name="destination"/>, resuming <c>destination.part</c>
+    /// when a previous download was cut. Throws <see cref="DeployErrorCode.HashMismatch"/> (the part is deleted) when the
+    /// bytes differ from the index, <see cref="DeployErrorCode.FeedUnreachable"/> when the transfer fails (the part is
+    /// kept for the next run), <see cref="DeployErrorCode.NoSpaceLeft"/> when the disk is full.</summary>
+    public async Task<DownloadResult> DownloadAsync(FeedEntry entry, string destination, IProgress<AgentProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        var part = destination + ".part";
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
+        var have = File.Exists(part) ? new FileInfo(part).Length : 0;
+        if (have > entry.Size)
+        {
+            File.Delete(part);
+            have = 0;
+        }
+
+        var resumedFrom = have;
+        long fetched = 0;
+        var uri = new Uri(_root, entry.File);
+        if (have < entry.Size)
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+                if (have > 0)
+                {
+                    request.Headers.Range = new RangeHeaderValue(have, null);
+                }
+
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.NotFound)
+                {
+                    throw new DeployException(DeployErrorCode.VersionNotFound, $"The feed lists {entry.Version} as {entry.File}, but {uri} answers 404.") { Path = uri.ToString() };
+                }
+
+                Ensure(response, uri);
+                if (response.StatusCode != HttpStatusCode.PartialContent)
+                {
+                    // The server ignored the Range (or there was nothing to resume): start over.
+                    have = 0;
+                    resumedFrom = 0;
+                }
+
+                await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                await using var file = new FileStream(part, have == 0 ? FileMode.Create : FileMode.Append, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+                var buffer = new byte[1 << 16];
+                int n;
+                while ((n = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    if (have + n > entry.Size)
+                    {
+                        break;
+                    }
+
+                    await file.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                    have += n;
+                    fetched += n;
+                    progress?.Report(new AgentProgress(AgentPhase.Download, $"{entry.File}: {have}/{entry.Size} bytes") { Bytes = have, TotalBytes = entry.Size, ResumedFrom = resumedFrom });
+                }
+
+                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+                if (have < entry.Size)
+                {
+                    throw new DeployException(DeployErrorCode.FeedUnreachable, $"The transfer of {uri} ended at {have} of {entry.Size} bytes. They are kept in {part}; the next run resumes.") { Path = uri.ToString() };
+                }
+            }
+            catch (IOException e) when (IsDiskFull(e))
+            {
+                throw new DeployException(DeployErrorCode.NoSpaceLeft, $"No space left for the download of {entry.File} ({entry.Size} bytes) at {part}. Free space and run again; the downloaded part is kept.", e) { Path = part };
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                throw Unreachable(uri, e, $" {have} of {entry.Size} bytes are kept in {part}; the next run resumes.");
+            }
+        }
+
+        await CheckAsync(entry, part, cancellationToken).ConfigureAwait(false);
+        File.Move(part, destination, overwrite: true);
+        return new DownloadResult(destination, fetched, resumedFrom);
+    }
+
+    private static async Task CheckAsync(FeedEntry entry, string part, CancellationToken cancellationToken)
+    {
+        var size = new FileInfo(part).Length;
+        string sha;
+        await using (var f = File.OpenRead(part))
+        {
+            sha = Convert.ToHexString(await SHA256.HashDataAsync(f, cancellationToken).ConfigureAwait(false)).ToLowerInvariant();
+        }
+
+        if (size != entry.Size || sha != entry.Sha256)
+        {
+            File.Delete(part);
+            var found = size != entry.Size ? $"the transfer ended at {size} of {entry.Size} bytes" : $"its sha256 is {sha}, the signed index says {entry.Sha256}";
+            throw new DeployException(DeployErrorCode.HashMismatch, $"The download of {entry.Version} ({entry.File}) does not match the signed index: {found}. The file was deleted; a tampered or corrupt feed copy is refused.") { Path = entry.File };
+        }
+    }
+
+    private static void Ensure(HttpResponseMessage response, Uri uri)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new DeployException(DeployErrorCode.FeedUnreachable, $"The feed answered {(int)response.StatusCode} {response.ReasonPhrase} for {uri}.") { Path = uri.ToString() };
+        }
+    }
+
+    private static DeployException Unreachable(Uri uri, Exception e, string more = "")
+        => new(DeployErrorCode.FeedUnreachable, $"The feed at {uri.GetLeftPart(UriPartial.Authority)} could not be read ({uri.AbsolutePath}): {e.Message}.{more}", e) { Path = uri.ToString() };
+
+    private static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) == 28 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>A finished, verified download.</summary>
+/// <param name="Path">The package file.</param>
+/// <param name="BytesFetched">Bytes transferred by this call (less than the size when it resumed).</param>
+/// <param name="ResumedFrom">Bytes kept from an interrupted download (0 when it started from scratch).</param>
+public sealed record DownloadResult(string Path, long BytesFetched, long ResumedFrom);
