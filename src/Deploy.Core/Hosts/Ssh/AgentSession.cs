@@ -6,8 +6,9 @@ using System.Text;
 namespace Deploy.Core.Hosts.Ssh;
 
 /// <summary>
-/// One long-lived remote <c>/bin/sh</c> running a tiny agent loop, multiplexed over the master connection. A command
-/// costs one remote fork+exec instead of a new ssh client, and a login shell's rc files run once per session.
+/// One long-lived remote <c>/bin/sh</c> running a tiny agent loop, on a channel of the host's one connection (an
+/// <see cref="IAgentTransport"/>: an ssh client on the OpenSSH master, or an SSH.NET exec channel). A command costs one
+/// remote fork+exec instead of a new channel, and a login shell's rc files run once per session.
 /// </summary>
 /// <remarks>
 /// Protocol, one command at a time: the client writes <c>MARKER JOB</c>, the command line (any number of lines),
@@ -21,31 +22,31 @@ internal sealed class AgentSession : IAsyncDisposable
     /// <summary>The agent loop (POSIX sh; no external programs).</summary>
     public static readonly string Script = HostScript.FromResource(typeof(AgentSession).Assembly, "ssh-agent-loop.sh").Text;
 
-    private readonly Process _process;
+    private readonly IAgentTransport _transport;
     private readonly Stream _stdin;
     private readonly FrameReader _stdout;
     private readonly FrameReader _stderr;
     private bool _broken;
 
-    private AgentSession(Process process, int id)
+    public AgentSession(IAgentTransport transport, int id)
     {
-        _process = process;
+        _transport = transport;
         Id = id;
-        _stdin = process.StandardInput.BaseStream;
-        _stdout = new FrameReader(process.StandardOutput.BaseStream);
-        _stderr = new FrameReader(process.StandardError.BaseStream);
+        _stdin = transport.Input;
+        _stdout = new FrameReader(transport.Output);
+        _stderr = new FrameReader(transport.Errors);
     }
 
     public int Id { get; }
 
-    public bool IsUsable => !_broken && !HasExited();
+    public bool IsUsable => !_broken && !_transport.HasExited;
 
     public static AgentSession Start(SshArguments arguments, string controlPath, int id)
     {
         var psi = arguments.Client(controlPath, "exec /bin/sh -c " + CommandLine.Quote(Script));
         var process = new Process { StartInfo = psi };
         process.Start();
-        return new AgentSession(process, id);
+        return new AgentSession(new ProcessAgentTransport(process), id);
     }
 
     /// <summary>A new random job id for <see cref="RunAsync"/>.</summary>
@@ -115,45 +116,7 @@ internal sealed class AgentSession : IAsyncDisposable
     /// <summary>Marks the session unusable (it will be disposed instead of returned to the pool).</summary>
     public void Break() => _broken = true;
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            _stdin.Close();
-        }
-        catch (IOException)
-        {
-        }
-
-        try
-        {
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            try
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-        }
-
-        _process.Dispose();
-    }
-
-    private bool HasExited()
-    {
-        try
-        {
-            return _process.HasExited;
-        }
-        catch (InvalidOperationException)
-        {
-            return true;
-        }
-    }
+    public ValueTask DisposeAsync() => _transport.DisposeAsync();
 
     private static string NewMarker(string commandLine)
     {

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Deploy.Core.Hosts.Ssh;
 
 /// <summary>
-/// A bounded pool of <see cref="AgentSession"/>s over the master connection: commands without standard input run
+/// A bounded pool of <see cref="AgentSession"/>s over the host's connection (either transport's): commands without standard input run
 /// in an idle session (one remote fork+exec each); a session is started when none is idle, at most
 /// <see cref="SshHostOptions.MaxSessions"/> at a time.
 /// </summary>
@@ -14,7 +14,7 @@ internal sealed class SessionPool : IAsyncDisposable
 {
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(10);
 
-    private readonly SshConnection _connection;
+    private readonly IAgentSessionSource _connection;
     private readonly SshHostOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _slots;
@@ -22,7 +22,7 @@ internal sealed class SessionPool : IAsyncDisposable
     private int _sessionIds;
     private int _disposed;
 
-    public SessionPool(SshConnection connection, SshHostOptions options, ILogger logger)
+    public SessionPool(IAgentSessionSource connection, SshHostOptions options, ILogger logger)
     {
         _connection = connection;
         _options = options;
@@ -132,8 +132,7 @@ internal sealed class SessionPool : IAsyncDisposable
                 await idle.DisposeAsync().ConfigureAwait(false);
             }
 
-            var controlPath = await _connection.EnsureMasterAsync(cancellationToken).ConfigureAwait(false);
-            var session = AgentSession.Start(_connection.Arguments, controlPath, Interlocked.Increment(ref _sessionIds));
+            var session = await _connection.StartSessionAsync(Interlocked.Increment(ref _sessionIds), cancellationToken).ConfigureAwait(false);
             // A first, empty command takes whatever the login shell's rc files printed, so no command's output holds it.
             int? ready;
             try

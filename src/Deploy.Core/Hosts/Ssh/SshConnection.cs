@@ -8,7 +8,7 @@ namespace Deploy.Core.Hosts.Ssh;
 /// The OpenSSH ControlMaster connection to one host: started on first use, checked and replaced when an operation
 /// saw it fail, closed with <c>ssh -O exit</c>. Sessions and channels are multiplexed over its control socket.
 /// </summary>
-internal sealed class SshConnection : IAsyncDisposable
+internal sealed class SshConnection : IAgentSessionSource, IAsyncDisposable
 {
     private readonly SshHostOptions _options;
     private readonly ILogger _logger;
@@ -98,6 +98,13 @@ internal sealed class SshConnection : IAsyncDisposable
         {
             _masterLock.Release();
         }
+    }
+
+    /// <inheritdoc />
+    public async Task<AgentSession> StartSessionAsync(int id, CancellationToken cancellationToken)
+    {
+        var controlPath = await EnsureMasterAsync(cancellationToken).ConfigureAwait(false);
+        return AgentSession.Start(Arguments, controlPath, id);
     }
 
     /// <summary>Kills a command started with <c>DEPLOY_SSH_JOB=jobId</c> and every process that inherited it.</summary>

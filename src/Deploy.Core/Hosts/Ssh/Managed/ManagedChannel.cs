@@ -63,12 +63,28 @@ internal sealed class ManagedChannel : IDisposable
         {
             command.CommandTimeout = Timeout.InfiniteTimeSpan;
             var execution = command.ExecuteAsync(CancellationToken.None);
-            return new ManagedChannel(job, command, execution, command.CreateInputStream(), Encoding.ASCII.GetBytes(marker + "\n"));
+            return new ManagedChannel(job, command, execution, OpenInput(command), Encoding.ASCII.GetBytes(marker + "\n"));
         }
         catch
         {
             command.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The channel's input stream. SSH.NET hands it out only while the channel is open: a quick command on a busy
+    /// machine can have finished (and its channel closed) already, and then its input goes nowhere.
+    /// </summary>
+    private static Stream OpenInput(SshCommand command)
+    {
+        try
+        {
+            return command.CreateInputStream();
+        }
+        catch (InvalidOperationException)
+        {
+            return Stream.Null;
         }
     }
 

@@ -86,19 +86,8 @@ internal sealed class ManagedCommands : IDisposable
     }
 
     /// <summary>Opens a channel running <paramref name="line"/> (not counted against the command slots); see <see cref="ManagedChannel.Start"/>.</summary>
-    public async Task<ManagedChannel> StartAsync(string line, string display, bool input, CancellationToken cancellationToken)
-    {
-        var client = await _connection.GetClientAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return ManagedChannel.Start(client, AgentSession.NewJobId(), line, input);
-        }
-        catch (Exception e) when (ManagedErrors.IsTransport(e))
-        {
-            _connection.MarkSuspect();
-            throw ManagedErrors.Transport(Name, e, display);
-        }
-    }
+    public Task<ManagedChannel> StartAsync(string line, string display, bool input, CancellationToken cancellationToken)
+        => _connection.StartChannelAsync(line, display, input, cancellationToken);
 
     /// <summary>The error for a channel that closed without an exit status: the connection dropped.</summary>
     public SshTransportException Dropped(string display)
@@ -122,16 +111,7 @@ internal sealed class ManagedCommands : IDisposable
             return; // the channel closed before its command started (or never will start): nothing to kill
         }
 
-        try
-        {
-            using var killer = await StartAsync(CommandLine.Join(RemoteScripts.KillJob.ToCommand([channel.Job]).Argv), "kill job", input: false, CancellationToken.None).ConfigureAwait(false);
-            killer.Input.Dispose();
-            await killer.DrainAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
-        }
-        catch (DeployException)
-        {
-            // The connection is gone, and with it the job's channel.
-        }
+        await _connection.KillJobAsync(channel.Job).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -8,7 +8,7 @@ namespace Deploy.Core.Hosts.Ssh.Managed;
 /// The one SSH.NET connection to a host, shared by every command (each on its own channel): opened on first use,
 /// through the jump host when there is one, with keep-alives; checked and replaced when an operation saw it fail.
 /// </summary>
-internal sealed class ManagedConnection : IAsyncDisposable
+internal sealed class ManagedConnection : IAgentSessionSource, IAsyncDisposable
 {
     private readonly SshHostOptions _options;
     private readonly ILogger _logger;
@@ -27,8 +27,67 @@ internal sealed class ManagedConnection : IAsyncDisposable
     /// <summary>How many connections were opened so far (tests: one connection serves every command).</summary>
     public int Connects { get; private set; }
 
+    /// <inheritdoc />
+    public bool IsSuspect => _suspect;
+
+    /// <inheritdoc />
+    public Func<ValueTask>? BeforeReconnect { get; set; }
+
     /// <summary>Records that an operation saw the transport fail: the next use checks the connection first.</summary>
     public void MarkSuspect() => _suspect = true;
+
+    /// <summary>Opens a channel running <paramref name="line"/>; see <see cref="ManagedChannel.Start"/>.</summary>
+    public async Task<ManagedChannel> StartChannelAsync(string line, string display, bool input, CancellationToken cancellationToken)
+    {
+        var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return ManagedChannel.Start(client, AgentSession.NewJobId(), line, input);
+        }
+        catch (Exception e) when (ManagedErrors.IsTransport(e))
+        {
+            MarkSuspect();
+            throw ManagedErrors.Transport(Name, e, display);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<AgentSession> StartSessionAsync(int id, CancellationToken cancellationToken)
+    {
+        const string display = "agent session";
+        var channel = await StartChannelAsync("exec /bin/sh -c " + CommandLine.Quote(AgentSession.Script), display, input: true, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await channel.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return new AgentSession(new ManagedAgentTransport(channel), id);
+        }
+        catch (Exception e)
+        {
+            channel.Dispose();
+            if (e is IOException || ManagedErrors.IsTransport(e))
+            {
+                MarkSuspect();
+                throw ManagedErrors.Transport(Name, e, display);
+            }
+
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task KillJobAsync(string jobId)
+    {
+        try
+        {
+            using var killer = await StartChannelAsync(CommandLine.Join(RemoteScripts.KillJob.ToCommand([jobId]).Argv), "kill job", input: false, CancellationToken.None).ConfigureAwait(false);
+            killer.Input.Dispose();
+            await killer.DrainAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+        }
+        catch (DeployException)
+        {
+            // The connection is gone, and with it the job's channel.
+        }
+    }
 
     /// <summary>The connected client, connecting (or reconnecting after a failure) first when needed.</summary>
     public async Task<SshClient> GetClientAsync(CancellationToken cancellationToken)
@@ -51,6 +110,10 @@ internal sealed class ManagedConnection : IAsyncDisposable
 
                 current.Dispose();
                 _link = null;
+                if (BeforeReconnect is { } drop)
+                {
+                    await drop().ConfigureAwait(false);
+                }
             }
 
             var start = _options.TimeProvider.GetTimestamp();

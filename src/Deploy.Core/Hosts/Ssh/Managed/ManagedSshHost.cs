@@ -17,8 +17,9 @@ namespace Deploy.Core.Hosts.Ssh.Managed;
 /// <see cref="SshHostOptions.ProxyJump"/> takes one hop (<c>[user@]host[:port]</c>), reached with the same credentials
 /// and known_hosts; <see cref="SshHostOptions.ConfigFile"/>, <see cref="SshHostOptions.ExtraOptions"/>,
 /// <see cref="SshHostOptions.ControlDirectory"/> and <see cref="SshHostOptions.SshExecutable"/> are OpenSSH's and
-/// are ignored. Commands run through the login shell as with <c>ssh host command</c>, one remote fork+exec more than
-/// the OpenSSH transport's persistent sessions.
+/// are ignored. Commands without standard input run in the same pooled persistent remote shells as the OpenSSH
+/// transport's (<see cref="SessionPool"/>: the login shell's rc files run once per session, a command costs one remote
+/// fork+exec); commands with standard input get an exec channel of their own.
 /// </remarks>
 public sealed class ManagedSshHost : IHost
 {
@@ -26,6 +27,7 @@ public sealed class ManagedSshHost : IHost
     private readonly ResiliencePipeline _retry;
     private readonly ManagedConnection _connection;
     private readonly ManagedCommands _commands;
+    private readonly SessionPool _sessions;
     private readonly RemoteFiles _files;
     private readonly ManagedUploader _uploader;
     private int _disposed;
@@ -49,6 +51,7 @@ public sealed class ManagedSshHost : IHost
         _retry = SshRetry.Build(options, log);
         _connection = new ManagedConnection(options, log);
         _commands = new ManagedCommands(_connection, options, log);
+        _sessions = new SessionPool(_connection, options, log);
         _files = new RemoteFiles(options.DisplayName, RunAsync);
         _uploader = new ManagedUploader(_commands, _files, options, log);
     }
@@ -68,7 +71,10 @@ public sealed class ManagedSshHost : IHost
         ArgumentNullException.ThrowIfNull(command);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var line = CommandLine.Build(command.Argv, command.Environment, command.WorkingDirectory);
-        Func<CancellationToken, Task<CommandResult>> run = ct => _commands.RunAsync(command, line, ct);
+        // Standard input cannot go through a shared session: such commands get their own channel.
+        Func<CancellationToken, Task<CommandResult>> run = command.StandardInput is null
+            ? ct => _sessions.RunAsync(command, line, ct)
+            : ct => _commands.RunAsync(command, line, ct);
         return command.Idempotent && command.StandardInput is not { CanSeek: false }
             ? SshRetry.RunAsync(_retry, run, command.StandardInput, cancellationToken)
             : run(cancellationToken);
@@ -139,6 +145,7 @@ public sealed class ManagedSshHost : IHost
             return;
         }
 
+        await _sessions.DisposeAsync().ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
         _commands.Dispose();
     }
