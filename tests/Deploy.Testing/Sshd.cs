@@ -37,10 +37,11 @@ internal static class Sshd
         (port == 22 ? address : $"[{address}]:{port.ToString(CultureInfo.InvariantCulture)}") + " " + publicKey + "\n";
 
     /// <summary>
-    /// The sshd_config lines every fixture uses: public keys (and passwords when <paramref name="passwords"/>), no
-    /// PAM, no DNS, many sessions, and the login shell behaviour of <paramref name="loginShell"/>.
+    /// The sshd_config lines every fixture uses: public keys (and passwords when <paramref name="passwords"/>, or
+    /// keyboard-interactive through PAM only when <paramref name="keyboardInteractive"/>), otherwise no PAM, no DNS,
+    /// many sessions, and the login shell behaviour of <paramref name="loginShell"/>.
     /// </summary>
-    public static StringBuilder Config(string address, int port, string hostKey, string authorizedKeys, string rootLogin, LoginShell loginShell, bool passwords = false)
+    public static StringBuilder Config(string address, int port, string hostKey, string authorizedKeys, string rootLogin, LoginShell loginShell, bool passwords = false, bool keyboardInteractive = false)
     {
         var config = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Port {port}")
@@ -48,11 +49,11 @@ internal static class Sshd
             .AppendLine(CultureInfo.InvariantCulture, $"HostKey {hostKey}")
             .AppendLine(CultureInfo.InvariantCulture, $"AuthorizedKeysFile {authorizedKeys}")
             .AppendLine("StrictModes no")
-            .AppendLine("UsePAM no")
+            .AppendLine(keyboardInteractive ? "UsePAM yes" : "UsePAM no")
             .AppendLine(CultureInfo.InvariantCulture, $"PermitRootLogin {rootLogin}")
             .AppendLine("PubkeyAuthentication yes")
-            .AppendLine(passwords ? "PasswordAuthentication yes" : "PasswordAuthentication no")
-            .AppendLine("KbdInteractiveAuthentication no")
+            .AppendLine(passwords && !keyboardInteractive ? "PasswordAuthentication yes" : "PasswordAuthentication no")
+            .AppendLine(keyboardInteractive ? "KbdInteractiveAuthentication yes" : "KbdInteractiveAuthentication no")
             .AppendLine("MaxSessions 64")
             .AppendLine("MaxStartups 100:30:200")
             .AppendLine("UseDNS no")

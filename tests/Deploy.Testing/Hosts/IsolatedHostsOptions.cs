@@ -29,6 +29,14 @@ public sealed record IsolatedHostsOptions
     public bool PasswordLogin { get; init; }
 
     /// <summary>
+    /// Whether sshd asks <see cref="UserName"/>'s password through keyboard-interactive (PAM) instead, with
+    /// <c>PasswordAuthentication no</c>: a login that succeeds can only have come through keyboard-interactive. Each
+    /// host gets a minimal PAM stack (pam_unix for auth and account, pam_permit for the session) bind-mounted over
+    /// its <c>/etc/pam.d/sshd</c>. <value>The default is <c>false</c>.</value>
+    /// </summary>
+    public bool KeyboardInteractiveLogin { get; init; }
+
+    /// <summary>
     /// Whether plain sshd servers (<see cref="SshServer"/>, no isolation, no login user) stand in when this machine
     /// refuses mount and PID namespaces. The set then says so (<see cref="IsolatedHosts.FallbackReason"/>), and
     /// <see cref="IsolatedHosts.RequireIsolation"/> fails the tests that need isolation.

@@ -36,10 +36,15 @@ internal sealed class NamespaceSshd
         await File.WriteAllTextAsync(Path.Combine(hostDir, "os-release"), spec.OsRelease, cancellationToken);
         File.SetUnixFileMode(Path.Combine(hostDir, "os-release"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         var log = Path.Combine(hostDir, "sshd.log");
-        var config = Sshd.Config(address, options.Port, Path.Combine(setDir, "host_ed25519"), Path.Combine(setDir, "authorized_keys"), "prohibit-password", options.LoginShell, options.PasswordLogin)
+        var config = Sshd.Config(address, options.Port, Path.Combine(setDir, "host_ed25519"), Path.Combine(setDir, "authorized_keys"), "prohibit-password", options.LoginShell, options.PasswordLogin, options.KeyboardInteractiveLogin)
             .AppendLine("PidFile none")
             .ToString();
         await File.WriteAllTextAsync(Path.Combine(hostDir, "sshd_config"), config, cancellationToken);
+        if (options.KeyboardInteractiveLogin)
+        {
+            await File.WriteAllTextAsync(Path.Combine(hostDir, "pam-sshd"), PamStack, cancellationToken);
+        }
+
         var script = Path.Combine(hostDir, "start.sh");
         await File.WriteAllTextAsync(script, StartScript(setDir, hostDir, accounts, options), cancellationToken);
 
@@ -148,6 +153,9 @@ internal sealed class NamespaceSshd
         }
     }
 
+    /// <summary>The PAM stack of a keyboard-interactive host: the password checked against the host's shadow, nothing else.</summary>
+    private const string PamStack = "auth required pam_unix.so\naccount required pam_unix.so\nsession required pam_permit.so\n";
+
     private static string StartScript(string setDir, string hostDir, HostAccounts accounts, IsolatedHostsOptions options)
     {
         static string Q(string s) => CommandLine.Quote(s);
@@ -187,6 +195,11 @@ internal sealed class NamespaceSshd
         if (accounts.SudoAvailable)
         {
             s.AppendLine(CultureInfo.InvariantCulture, $"mount --bind {Q(Path.Combine(setDir, "sudoers.d"))} /etc/sudoers.d");
+        }
+
+        if (options.KeyboardInteractiveLogin)
+        {
+            s.AppendLine(CultureInfo.InvariantCulture, $"mount --bind {Q(Path.Combine(hostDir, "pam-sshd"))} /etc/pam.d/sshd");
         }
 
         return s
