@@ -61,31 +61,39 @@ public sealed class KubernetesConnection : IDisposable
             return KubernetesClientConfiguration.InClusterConfig();
         }
 
-        FileInfo[] files;
-        if (target.Kubeconfig is { } path)
+        if (target.Kubeconfig is null && Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } list)
         {
-            files = [new FileInfo(path)];
+            if (target.Context is null)
+            {
+                return KubernetesClientConfiguration.BuildDefaultConfig();   // the client merges the files, first wins
+            }
+
+            // With a context: the first of the files that defines it (the client's merge is not public).
+            foreach (var file in list.Split(':', StringSplitOptions.RemoveEmptyEntries).Where(File.Exists))
+            {
+                var candidate = await KubernetesClientConfiguration.LoadKubeConfigAsync(new FileInfo(file)).ConfigureAwait(false);
+                if (candidate.Contexts?.Any(c => c.Name == target.Context) == true)
+                {
+                    return KubernetesClientConfiguration.BuildConfigFromConfigObject(candidate, target.Context);
+                }
+            }
+
+            throw new KubeConfigException($"context '{target.Context}' not found in the KUBECONFIG files");
         }
-        else if (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } list)
-        {
-            files = list.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(f => new FileInfo(f)).ToArray();
-        }
-        else if (File.Exists(KubernetesClientConfiguration.KubeConfigDefaultLocation) || !KubernetesClientConfiguration.IsInCluster())
-        {
-            files = [new FileInfo(KubernetesClientConfiguration.KubeConfigDefaultLocation)];
-        }
-        else
+
+        var path = target.Kubeconfig ?? KubernetesClientConfiguration.KubeConfigDefaultLocation;
+        if (target.Kubeconfig is null && !File.Exists(path) && KubernetesClientConfiguration.IsInCluster())
         {
             return KubernetesClientConfiguration.InClusterConfig();
         }
 
-        foreach (var missing in files.Where(f => !f.Exists))
+        if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"kubeconfig file '{missing.FullName}' does not exist", missing.FullName);
+            throw new FileNotFoundException($"kubeconfig file '{path}' does not exist", path);
         }
 
-        var merged = await KubernetesClientConfiguration.LoadKubeConfigAsync(files).ConfigureAwait(false);
-        return KubernetesClientConfiguration.BuildConfigFromConfigObject(merged, target.Context);
+        var config = await KubernetesClientConfiguration.LoadKubeConfigAsync(new FileInfo(path)).ConfigureAwait(false);
+        return KubernetesClientConfiguration.BuildConfigFromConfigObject(config, target.Context);
     }
 
     /// <summary>Sends one request and reads the JSON answer; an error status becomes a <see cref="KubernetesApiException"/>.</summary>

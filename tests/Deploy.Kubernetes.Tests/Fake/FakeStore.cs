@@ -22,6 +22,9 @@ internal sealed class FakeStore(TimeProvider time)
     /// <summary>The resources served, custom resources of created CRDs included.</summary>
     public IReadOnlyList<FakeResource> Resources { get { lock (gate) { return [.. resources]; } } }
 
+    /// <summary>How many watches are open.</summary>
+    public int Watchers { get { lock (gate) { return watchers.Count; } } }
+
     /// <summary>The current resourceVersion.</summary>
     public long ResourceVersion { get { lock (gate) { return resourceVersion; } } }
 
