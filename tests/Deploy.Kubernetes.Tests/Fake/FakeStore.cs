@@ -58,7 +58,7 @@ internal sealed class FakeStore(TimeProvider time)
             var outcome = change(current is null ? null : (JsonObject)current.DeepClone());
             if (outcome is not { } o)
             {
-                return (JsonObject)current!.DeepClone();
+                return current is null ? throw FakeApiError.NotFound(r, name) : (JsonObject)current.DeepClone();
             }
 
             var next = o.Next;
