@@ -84,6 +84,18 @@ public sealed class KubectlAgreementTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Our_apply_over_fields_kubectl_applied_with_other_values_reports_the_conflict_naming_kubectl()
+    {
+        var file = cluster.Temp.WriteFile("app.yaml", Manifests);
+        (await KubectlAsync("apply", "--server-side", "-f", file)).ExitCode.Should().Be(0);
+
+        var act = () => new ServerSideApplier(cluster.Connection).ApplyAsync(ManifestSet.Parse(Manifests.Replace("replicas: 2", "replicas: 5", StringComparison.Ordinal)));
+
+        var e = (await act.Should().ThrowAsync<ApplyConflictException>()).Which;
+        e.Conflicts.Should().Equal(new ApplyConflict(new ObjectRef("apps/v1", "Deployment", "shop", "web"), ".spec.replicas", "kubectl"));
+    }
+
+    [Fact]
     public async Task Kubectl_apply_server_side_dry_run_changes_nothing()
     {
         var file = cluster.Temp.WriteFile("app.yaml", Manifests);
