@@ -37,6 +37,8 @@ command -v setsid >/dev/null 2>&1 || need+=(util-linux)
 command -v sudo >/dev/null 2>&1 || need+=(sudo)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ps >/dev/null 2>&1 || need+=(procps)
+# The real kubectl, run against the in-process Kubernetes API fake (tests/Deploy.Kubernetes.Tests/Fake).
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
   echo "test.sh: installing ${need[*]}"

@@ -99,6 +99,14 @@ public enum DeployErrorCode
     KubeConfigInvalid = 600,
     /// <summary>The API server answered with an error status.</summary>
     KubeApiError = 601,
+    /// <summary>A manifest document is not a Kubernetes object (no apiVersion, kind or metadata.name, or not YAML).</summary>
+    ManifestInvalid = 602,
+    /// <summary>Server-side apply found fields another field manager owns with other values; nothing was changed.</summary>
+    ApplyConflict = 603,
+    /// <summary>The cluster serves no resource for an object's apiVersion and kind (discovery does not list it).</summary>
+    ResourceUnknown = 604,
+    /// <summary>An object did not become ready (it failed, or the wait timed out); the message names it and why.</summary>
+    NotReady = 605,
 
     // ---- 7xx: product lifecycle ----
     /// <summary>A name given in <c>--services</c> (or an add-on, middleware or schedule entry) is not a service of the product.</summary>
