@@ -52,6 +52,12 @@ internal sealed class LifecycleRun
 
     public IProgress<LifecycleProgress>? Progress { get; init; }
 
+    /// <summary>The text of the package's <c>product.yaml</c> (recorded with the release so a rollback needs no package); <c>null</c> when unknown.</summary>
+    public string? ProductFile { get; init; }
+
+    /// <summary>The payloads (<c>service/digest</c>) of the earlier releases whose payloads stay kept.</summary>
+    public IReadOnlyCollection<string> KeptPayloads { get; init; } = [];
+
     public ConcurrentDictionary<string, bool> Done { get; } = new(StringComparer.Ordinal);
 
     public List<HookResult> Tests { get; } = [];
@@ -138,6 +144,9 @@ internal sealed class LifecycleRun
             Message = message,
             Touched = plan.Changes.Select(s => $"{s.Action.ToString().ToLowerInvariant()} {s.Key}").ToList(),
             LeftOver = LeftOvers,
+            Payload = outcome != ReleaseOutcome.Succeeded ? Previous?.Payload
+                : ProductFile is null ? null
+                : new ReleasePayload(ProductFile, new SortedDictionary<string, string>(Product.Services.ToDictionary(s => s.Name, s => s.Digest, StringComparer.Ordinal), StringComparer.Ordinal)),
             Services = services.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList(),
         };
     }

@@ -209,6 +209,22 @@ internal sealed class RecordStep(TimeProvider time) : IOperationStep<LifecycleRu
     public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
     {
         var record = context.Release(ReleaseOutcome.Succeeded, time.GetUtcNow(), null);
+        if (record.Payload is { } payload)
+        {
+            // Before the record: a recorded release always has its payload on the targets (each service folder on the
+            // hosts running it, one not installed on the first host); payloads of releases no longer kept go.
+            var byHost = context.Backend.Hosts.ToDictionary(h => h, _ => new List<ServiceDefinition>(), StringComparer.Ordinal);
+            foreach (var s in context.Product.Services)
+            {
+                foreach (var h in record.Services.FirstOrDefault(r => r.Name == s.Name)?.Hosts ?? [context.Backend.Hosts[0]])
+                {
+                    byHost[h].Add(s);
+                }
+            }
+
+            await context.Backend.KeepPayloadsAsync(byHost.ToDictionary(x => x.Key, x => (IReadOnlyList<ServiceDefinition>)x.Value, StringComparer.Ordinal), context.KeptPayloads.Concat(payload.Keys).ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        }
+
         await context.Backend.WriteReleaseAsync(record, cancellationToken).ConfigureAwait(false);
         context.Progress?.Report(new LifecycleProgress(LifecycleEventKind.Recorded, $"release {record.Number} recorded on {context.Backend.Hosts.Count} host(s)"));
     }
