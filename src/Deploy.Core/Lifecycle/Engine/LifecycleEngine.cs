@@ -284,6 +284,11 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
     {
         var current = fixedPlan is null ? history.Current : fixedPlan.BaseRelease is { } n ? history.Get(n) : null;
         var plan = fixedPlan ?? LifecyclePlanner.Plan(input.Product, input.Schedule, request, current, request.Operation == LifecycleOperation.Rollback ? Revision(history, request.Revision) : null);
+        if (fixedPlan is null)
+        {
+            plan = PlacementFollowers.Insert(plan, input.Product, await PlacementFollowers.FindAsync(input, plan, current, RenderAsync, cancellationToken).ConfigureAwait(false));
+        }
+
         var rendered = new Dictionary<string, RenderedService>(StringComparer.Ordinal);
         foreach (var s in plan.Changes.Where(s => input.Product.Services.Any(d => d.Name == s.Service)))
         {
