@@ -25,7 +25,13 @@ public sealed record LifecycleJournal(LifecyclePlan Plan, int Number, string Use
 /// <param name="Service">The service.</param>
 /// <param name="Host">The host.</param>
 /// <param name="What">What is left and why, e.g. <c>the delete hook ran past its timeout of 00:00:02 and was killed (KILL): ...</c>.</param>
-public sealed record LeftOver(string Service, string Host, string What);
+public sealed record LeftOver(string Service, string Host, string What)
+{
+    /// <summary>Whether the service itself is still installed on the host (its removal failed, or was not safe while a
+    /// service depending on it stays): the release keeps it, and the next delete tries again. <value><c>false</c>: the
+    /// service was removed and only what its hook had to clean up is left.</value></summary>
+    public bool StillInstalled { get; init; }
+}
 
 /// <summary>The shared state of one run's steps.</summary>
 internal sealed class LifecycleRun
@@ -107,6 +113,11 @@ internal sealed class LifecycleRun
                 var configs = (old?.Configs ?? []).ToList();
                 foreach (var s in g)
                 {
+                    if (s.Action == LifecycleAction.Remove && LeftOver.TryGetValue(s.Key, out var left) && left.StillInstalled)
+                    {
+                        continue;
+                    }
+
                     configs.RemoveAll(c => c.Host == s.Host);
                     if (s.Action == LifecycleAction.Remove)
                     {
