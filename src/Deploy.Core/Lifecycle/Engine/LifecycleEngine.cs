@@ -131,7 +131,7 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         var tests = prepared.Plan.AutoTest ? new AppTestReport(input.Product.Name, run.Tests) : null;
         if (outcome.Succeeded)
         {
-            return new LifecycleResult(prepared.Plan, run.Release(ReleaseOutcome.Succeeded, _time.GetUtcNow(), null)) { Resumed = outcome.Resumed || resume is not null, Tests = tests, Precheck = precheck };
+            return new LifecycleResult(prepared.Plan, run.Release(ReleaseOutcome.Succeeded, _time.GetUtcNow(), null)) { Resumed = outcome.Resumed || resume is not null, Tests = tests, Precheck = precheck, BytesByService = new SortedDictionary<string, long>(run.Bytes, StringComparer.Ordinal) };
         }
 
         var e = outcome.Error as DeployException;

@@ -66,6 +66,28 @@ internal sealed class LifecycleRun
 
     public ConcurrentDictionary<string, bool> Done { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Bytes the backend sent to place each service (this run's steps; what a resumed run's earlier part sent is not known).</summary>
+    public ConcurrentDictionary<string, long> Bytes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The progress the steps give the backend: counts <see cref="LifecycleEventKind.Transferred"/> into
+    /// <see cref="Bytes"/> (synchronously, as the backend reports it) and passes every event on.</summary>
+    public IProgress<LifecycleProgress> Meter => _meter ??= new MeterProgress(this);
+
+    private MeterProgress? _meter;
+
+    private sealed class MeterProgress(LifecycleRun run) : IProgress<LifecycleProgress>
+    {
+        public void Report(LifecycleProgress value)
+        {
+            if (value is { Kind: LifecycleEventKind.Transferred, Bytes: { } bytes, Service: { } service })
+            {
+                run.Bytes.AddOrUpdate(service, bytes, (_, b) => b + bytes);
+            }
+
+            run.Progress?.Report(value);
+        }
+    }
+
     public List<HookResult> Tests { get; } = [];
 
     /// <summary>What the steps left behind, by <c>service@host</c> (the journal's, then this run's).</summary>

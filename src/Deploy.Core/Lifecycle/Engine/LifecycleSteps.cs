@@ -71,7 +71,7 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
                 var rendered = context.Rendered[s.Key];
                 if (s.Action == LifecycleAction.Configure)
                 {
-                    await backend.ApplyServiceAsync(rendered, context.Configs[s.Key], context.Progress, cancellationToken).ConfigureAwait(false);
+                    await backend.ApplyServiceAsync(rendered, context.Configs[s.Key], context.Meter, cancellationToken).ConfigureAwait(false);
                 }
 
                 await backend.RestartServiceAsync(rendered, cancellationToken).ConfigureAwait(false);
@@ -117,7 +117,7 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
             else
             {
                 var rendered = context.Rendered[s.Key];
-                await backend.ApplyServiceAsync(rendered, context.Configs[s.Key], context.Progress, cancellationToken).ConfigureAwait(false);
+                await backend.ApplyServiceAsync(rendered, context.Configs[s.Key], context.Meter, cancellationToken).ConfigureAwait(false);
                 var kind = s.Action == LifecycleAction.Upgrade ? HookKind.Upgrade : HookKind.Install;
                 if (rendered.Hooks.ContainsKey(kind))
                 {

@@ -294,7 +294,8 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
             var seq = progress is null ? null : new Progress<SequenceProgress>(p => progress.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{service}@{host}] {p.Message}") { Service = service, Host = host }));
             // A component that failed under ErrorHandling=Component (e.g. its runtime process crashed within the settle
             // period) is a failure of this service: the engine rolls the run back.
-            (await applier.ApplyAsync(target, new ApplyOptions { Plan = new PlanOptions { Components = [service] } }, seq, cancellationToken).ConfigureAwait(false)).ThrowOnFailure();
+            var result = (await applier.ApplyAsync(target, new ApplyOptions { Plan = new PlanOptions { Components = [service] } }, seq, cancellationToken).ConfigureAwait(false)).ThrowOnFailure();
+            progress?.Report(new LifecycleProgress(LifecycleEventKind.Transferred, $"[{service}@{host}] {result.FilesTransferred} file(s), {result.BytesTransferred} bytes sent") { Service = service, Host = host, Bytes = result.BytesTransferred });
         }
         catch (DeployException e) when (e.Service != service || e.Host is null)
         {
