@@ -49,7 +49,7 @@ internal static class LifecycleCommands
 
     private static Command Change(LifecycleOperation operation)
     {
-        var options = new LifecycleOptions();
+        var options = new LifecycleOptions(packageRequired: operation != LifecycleOperation.Rollback);
         var name = operation.ToString().ToLowerInvariant();
         var services = new Option<string?>("--services") { Description = "Only these services (comma-separated folder names); dependencies as the product orders them" };
         var third = new Option<string?>("--third") { Description = "Add-on services to install too (comma-separated)" };
@@ -96,7 +96,7 @@ internal static class LifecycleCommands
                 Conflicts = parse.GetValue(takeNew) ? ConflictResolution.TakeNew : parse.GetValue(keepLive) ? ConflictResolution.KeepLive : null,
             };
             var json = parse.GetValue(options.Json);
-            await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
+            await using var session = await LifecycleSession.OpenAsync(parse, options, ct, parse.GetValue(revision)).ConfigureAwait(false);
             if (parse.GetValue(dryRun))
             {
                 var plan = await session.Engine.PlanAsync(session.Input, request, ct).ConfigureAwait(false);

@@ -12,21 +12,31 @@ using Deploy.Packaging.Products;
 namespace Deploy.Cli;
 
 /// <summary>The options every lifecycle verb takes (laipvt's <c>-i</c>, <c>-f</c>, values and schedule).</summary>
-internal sealed class LifecycleOptions
+internal sealed class LifecycleOptions(bool packageRequired = true)
 {
     public Option<string> Inventory { get; } = new("--inventory", "-i") { Description = "Inventory YAML file: the product's hosts", Required = true };
 
-    public Option<string> Package { get; } = new("--package", "-f") { Description = "The product package (install_product .tar.gz) or a product folder", Required = true };
+    public Option<string?> Package { get; } = new("--package", "-f")
+    {
+        Description = packageRequired
+            ? "The product package (install_product .tar.gz) or a product folder"
+            : "The package of the release to return to; without it, the release's payload kept on the hosts (the last 3 releases) is used (give --product)",
+        Required = packageRequired,
+    };
+
+    public Option<string?> Product { get; } = new("--product") { Description = "Without -f: the product name (its releases and payloads on the hosts)" };
+
+    public bool PackageRequired => packageRequired;
 
     public Option<string?> Values { get; } = new("--values") { Description = "Site values YAML (layered over the product's defaults)" };
 
-    public Option<string?> Scheduled { get; } = new("--scheduled") { Description = "Place services as this scheduled.yaml says (written by precheck; edit it to move services) instead of by their placement rules" };
+    public Option<string?> Scheduled { get; } = new("--scheduled") { Description = "Place services as this scheduled.yaml says (written by precheck; edit it to move services) instead of by their placement rules (rollback without -f: ignored, the release's placement is used)" };
 
     public Option<string?> StateRoot { get; } = new("--state-root") { Description = "Where the product's lock, journal, secrets and releases live on every host (default /var/lib/deploy-lifecycle)" };
 
     public Option<bool> Json { get; } = new("--json") { Description = "Print the result as JSON" };
 
-    public IEnumerable<Option> All => [Inventory, Package, Values, Scheduled, StateRoot, Json];
+    public IEnumerable<Option> All => packageRequired ? [Inventory, Package, Values, Scheduled, StateRoot, Json] : [Inventory, Package, Product, Values, Scheduled, StateRoot, Json];
 
     public void AddTo(Command command)
     {
@@ -41,11 +51,11 @@ internal sealed class LifecycleOptions
 /// values, one connection per host, the hosts backend and the engine. Disposing it closes everything.</summary>
 internal sealed class LifecycleSession : IAsyncDisposable
 {
-    private readonly OpenedProduct _product;
+    private readonly IDisposable _product;
     private readonly HostsBackend _backend;
     private readonly List<IHost> _hosts;
 
-    private LifecycleSession(OpenedProduct product, HostInventory inventory, LifecycleInput input, HostsBackend backend, List<IHost> hosts)
+    private LifecycleSession(IDisposable product, HostInventory inventory, LifecycleInput input, HostsBackend backend, List<IHost> hosts)
     {
         _product = product;
         Inventory = inventory;
@@ -65,8 +75,68 @@ internal sealed class LifecycleSession : IAsyncDisposable
     public HostsBackend Backend => _backend;
 
 
-    public static Task<LifecycleSession> OpenAsync(ParseResult parse, LifecycleOptions options, CancellationToken ct) =>
-        OpenAsync(parse.GetValue(options.Inventory)!, parse.GetValue(options.Package)!, parse.GetValue(options.Values), parse.GetValue(options.Scheduled), parse.GetValue(options.StateRoot), ct);
+    public static Task<LifecycleSession> OpenAsync(ParseResult parse, LifecycleOptions options, CancellationToken ct, int? revision = null) =>
+        parse.GetValue(options.Package) is { } package
+            ? OpenAsync(parse.GetValue(options.Inventory)!, package, parse.GetValue(options.Values), parse.GetValue(options.Scheduled), parse.GetValue(options.StateRoot), ct)
+            : OpenFromTargetsAsync(parse.GetValue(options.Inventory)!, parse.GetValue(options.Product) ?? throw new DeployException(DeployErrorCode.InvalidArgument, "Without -f, give --product NAME: the product whose release payloads the hosts keep.") { Path = "product" }, revision, parse.GetValue(options.Values), parse.GetValue(options.StateRoot), ct);
+
+    /// <summary>rollback with no package: the release's product.yaml and service folders come from the hosts
+    /// (<see cref="LifecycleEngine.ReleaseInputAsync"/>), into a temp folder deleted with the session.</summary>
+    public static async Task<LifecycleSession> OpenFromTargetsAsync(string inventoryFile, string product, int? revision, string? valuesFile, string? stateRoot, CancellationToken ct)
+    {
+        var inventory = await HostInventory.LoadAsync(inventoryFile, ct).ConfigureAwait(false);
+        var temp = new TempFolder(Directory.CreateTempSubdirectory("deploy-rollback-").FullName);
+        var hosts = new List<IHost>();
+        try
+        {
+            var values = valuesFile is { } v ? await SiteValues.LoadAsync(v, ct).ConfigureAwait(false) : ValueTree.Empty;
+            var backend = new HostsBackend(product, Connect(inventory, hosts), stateRoot is { } root ? new HostsBackendOptions { StateRoot = root } : null);
+            var input = await new LifecycleEngine(backend).ReleaseInputAsync(revision, Path.Combine(temp.Path, product), values, ct).ConfigureAwait(false);
+            return new LifecycleSession(temp, inventory, input, backend, hosts);
+        }
+        catch
+        {
+            foreach (var h in hosts)
+            {
+                await h.DisposeAsync().ConfigureAwait(false);
+            }
+
+            temp.Dispose();
+            throw;
+        }
+    }
+
+    private static Dictionary<string, (IHost, RenderHost)> Connect(HostInventory inventory, List<IHost> hosts)
+    {
+        var factory = new InventoryHostFactory();
+        var map = new Dictionary<string, (IHost, RenderHost)>(StringComparer.Ordinal);
+        foreach (var h in inventory.Hosts.Where(h => !h.IsImplicit))
+        {
+            var host = factory.Create(h);
+            hosts.Add(host);
+            map[h.Name] = (host, new RenderHost(h.Name, h.Address) { Labels = h.Labels, Vars = h.Vars });
+        }
+
+        return map.Count > 0
+            ? map
+            : throw new DeployException(DeployErrorCode.InvalidConfiguration, $"The inventory {inventory.Source} has no hosts.") { Path = inventory.Source };
+    }
+
+    private sealed class TempFolder(string path) : IDisposable
+    {
+        public string Path => path;
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+        }
+    }
 
     public static async Task<LifecycleSession> OpenAsync(string inventoryFile, string package, string? valuesFile, string? scheduledFile, string? stateRoot, CancellationToken ct)
     {
@@ -80,20 +150,7 @@ internal sealed class LifecycleSession : IAsyncDisposable
                 ? await ScheduleYaml.LoadAsync(file, product, inventory, ct).ConfigureAwait(false)
                 : Scheduler.CreateDefault(product, inventory);
             var values = valuesFile is { } v ? await SiteValues.LoadAsync(v, ct).ConfigureAwait(false) : ValueTree.Empty;
-            var factory = new InventoryHostFactory();
-            var map = new Dictionary<string, (IHost, RenderHost)>(StringComparer.Ordinal);
-            foreach (var h in inventory.Hosts.Where(h => !h.IsImplicit))
-            {
-                var host = factory.Create(h);
-                hosts.Add(host);
-                map[h.Name] = (host, new RenderHost(h.Name, h.Address) { Labels = h.Labels, Vars = h.Vars });
-            }
-
-            if (map.Count == 0)
-            {
-                throw new DeployException(DeployErrorCode.InvalidConfiguration, $"The inventory {inventory.Source} has no hosts.") { Path = inventory.Source };
-            }
-
+            var map = Connect(inventory, hosts);
             var backendOptions = stateRoot is { } root ? new HostsBackendOptions { StateRoot = root } : null;
             var backend = new HostsBackend(product.Name, map, backendOptions);
             return new LifecycleSession(opened, inventory, new LifecycleInput(product, schedule) { SiteValues = values }, backend, hosts);

@@ -123,6 +123,8 @@ public enum DeployErrorCode
     ScheduleInvalid = 705,
     /// <summary>A strict precheck failed on at least one host.</summary>
     PrecheckFailed = 706,
+    /// <summary>A rollback without a package needs the release's payload kept on the targets, and it was pruned (or never kept); give that release's package.</summary>
+    ReleasePayloadMissing = 707,
 
     // ---- 8xx: agent updates (feeds, signed indexes, health-checked upgrades) ----
     /// <summary>The update feed could not be reached or answered with an error status.</summary>

@@ -94,4 +94,39 @@ public sealed class HostsLifecycleScheduleTests(IsolatedHostsFixture fixture, IT
         var other = () => Engine(p).PlanAsync(p.InputAsync().Result with { Schedule = WebOn(p, "debian") }, new LifecycleRequest(LifecycleOperation.Schedule));
         (await other.Should().ThrowAsync<DeployException>()).Which.Should().Match<DeployException>(x => x.Code == DeployErrorCode.InvalidArgument && x.Service == "web");
     }
+    [Fact]
+    public async Task Moving_a_service_re_renders_and_restarts_the_services_whose_configs_name_its_host_keeping_user_edits()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-follow", 18420);
+        var template = Path.Combine(p.Directory, "api", "templates", "app.conf");
+        await File.AppendAllTextAsync(template, "db_host={{ placement.db[0].address }}\n");
+        var input = await p.InputAsync();
+        await Engine(p).RunAsync(input, new LifecycleRequest(LifecycleOperation.Install) { Parallel = 2 }, Log());
+        var centos = Host("centos");
+        var conf = $"{p.BaseDir}/api/app.conf";
+        (await ReadAsync(centos, conf)).Should().Contain($"db_host={Hosts["debian"].Address}\n");
+        await centos.RunAsync(CommandSpec.Of("sed", "-i", "1a custom=kept-by-user", conf)).ThrowOnFailure();
+        var before = await p.PidsAsync(centos);
+        var moved = input with { Schedule = p.Schedule with { Services = p.Schedule.Services.Select(s => s.Service == "db" ? s with { Hosts = ["bclinux"] } : s).ToList() } };
+
+        var result = await Engine(p).RunAsync(moved, new LifecycleRequest(LifecycleOperation.Schedule), Log());
+
+        result.Plan.Waves.Select(w => string.Join(",", w.Steps.Select(s => $"{s.Action} {s.Key}"))).Should().Equal(
+            "Install db@bclinux", "Verify db@bclinux#verify", "Configure api@bclinux,Configure api@centos", "Remove db@debian");
+        result.Plan.Steps.Single(s => s.Key == "api@centos").Reason.Should().Be($"{conf} follows the move of db: re-rendered (three-way merge with edits on the target), then restarted");
+        foreach (var name in new[] { "centos", "bclinux" })
+        {
+            (await ReadAsync(Host(name), conf)).Should().Contain($"db_host={Hosts["bclinux"].Address}\n", "api on {0} now names db's new host", name);
+        }
+
+        (await ReadAsync(centos, conf)).Should().Contain("custom=kept-by-user\n", "the three-way merge keeps the edit on the target");
+        var after = await p.PidsAsync(centos);
+        after["api"].Should().NotBe(before["api"], "api was restarted to read its new config");
+        after["web"].Should().Be(before["web"], "web's config does not name db's host");
+        (await p.PidsAsync(Host("debian"))).Should().BeEmpty();
+        (await p.PidsAsync(Host("bclinux"))).Keys.Should().BeEquivalentTo("api", "db");
+        var api = (await Engine(p).HistoryAsync()).Current!.Services.Single(s => s.Name == "api");
+        api.Configs.Should().OnlyContain(c => c.Content.Contains($"db_host={Hosts["bclinux"].Address}\n"), "the release records the new render: the base of the next merge");
+        (await Engine(p).PlanAsync(moved, new LifecycleRequest(LifecycleOperation.Schedule))).IsEmpty.Should().BeTrue();
+    }
 }

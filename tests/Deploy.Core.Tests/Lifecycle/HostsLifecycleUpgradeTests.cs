@@ -60,6 +60,28 @@ public sealed class HostsLifecycleUpgradeTests(IsolatedHostsFixture fixture, ITe
     }
 
     [Fact]
+    public async Task Upgrading_one_service_sends_about_that_services_bytes_only_and_reports_them_per_service()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-bytes", 18440);
+        var install = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
+        install.BytesByService.Keys.Should().BeEquivalentTo("db", "api", "web");
+        install.BytesTransferred.Should().Be(install.BytesByService.Values.Sum());
+        var app = Path.Combine(p.Directory, "api", "app", "app.py");
+        await File.AppendAllTextAsync(app, "# build 1.0.1\n");
+        var folder = new DirectoryInfo(Path.Combine(p.Directory, "api")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+
+        var upgrade = await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Upgrade), Log());
+
+        // api runs on two hosts: each gets at most its service folder's size (+10%) and a fixed 4 KiB for its rendered
+        // config files (counted with the files; the sequence state is written on the target, not sent).
+        _output.WriteLine($"upgrade of api: {upgrade.BytesTransferred} bytes sent; api folder {folder} bytes; app.py {new FileInfo(app).Length} bytes; install sent {install.BytesTransferred}");
+        upgrade.BytesByService.Keys.Should().Equal(["api"], "only the changed service is placed");
+        upgrade.BytesTransferred.Should().BeGreaterThanOrEqualTo(2 * new FileInfo(app).Length, "the changed app.py went to both hosts")
+            .And.BeLessThanOrEqualTo((long)(2 * ((1.1 * folder) + 4096)));
+        upgrade.BytesTransferred.Should().BeLessThan(install.BytesByService["api"], "unchanged files of api are not sent again");
+    }
+
+    [Fact]
     public async Task Rollback_to_the_previous_release_restores_the_old_service_keeps_the_user_edit_and_refuses_a_wrong_package()
     {
         var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-rb", 18180);

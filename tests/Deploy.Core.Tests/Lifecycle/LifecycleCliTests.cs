@@ -94,6 +94,15 @@ public sealed class LifecycleCliTests(IsolatedHostsFixture fixture, ITestOutputH
         move.ExitCode.Should().Be(0, move.Error);
         move.Output.Should().Contain("web on bclinux").And.Contain("web on centos");
 
+        // rollback takes no package: it reads the release's payload from the hosts, given the product's name.
+        var noPackage = common.Where((a, i) => a != "-f" && (i == 0 || common[i - 1] != "-f")).ToArray();
+        var noName = await DeployAsync(["rollback", .. noPackage, "--dry-run"]);
+        noName.ExitCode.Should().Be(2);
+        noName.Error.Should().Contain("--product");
+        var nothingBefore = await DeployAsync(["rollback", .. noPackage, "--product", p.Name, "--dry-run"]);
+        nothingBefore.ExitCode.Should().Be(2);
+        nothingBefore.Error.Should().Contain("no earlier release", "it read the history from the hosts: release 1 is the only one");
+
         var delete = await DeployAsync(["delete", .. common]);
         delete.ExitCode.Should().Be(0, delete.Error);
         (await p.PidsAsync(Host("centos"))).Should().BeEmpty("delete stopped every service");

@@ -62,6 +62,29 @@ public interface ILifecycleBackend
 
     /// <summary>Runs a rendered hook; at its timeout the hook (all its processes) gets TERM, then KILL after a grace period; every output line goes to <paramref name="output"/>.</summary>
     Task<HookResult> RunHookAsync(RenderedService service, HookKind kind, Action<string>? output = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Keeps release payloads (service folders) on the targets, so that <c>rollback</c> needs no package: every host
+    /// in <paramref name="byHost"/> gets the folders of its services it does not hold yet (by digest, so an upgrade
+    /// sends only the changed services), and every payload not named in <paramref name="keep"/> (<c>service/digest</c>)
+    /// is removed from every host. The default keeps nothing (a backend without a payload store).
+    /// </summary>
+    /// <param name="byHost">Host name to the services whose folders it must hold.</param>
+    /// <param name="keep">The payloads to keep (<c>service/digest</c>); the rest are pruned.</param>
+    /// <param name="cancellationToken">Cancels the transfer.</param>
+    Task KeepPayloadsAsync(IReadOnlyDictionary<string, IReadOnlyList<ServiceDefinition>> byHost, IReadOnlyCollection<string> keep, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <summary>
+    /// Copies the folder of <paramref name="service"/> at <paramref name="digest"/>, kept by <see cref="KeepPayloadsAsync"/>,
+    /// from the first of <paramref name="hosts"/> (then any host) holding it into the local <paramref name="directory"/>;
+    /// <c>false</c> when no host holds it (pruned, or never kept). The default holds nothing.
+    /// </summary>
+    /// <param name="service">The service (folder name).</param>
+    /// <param name="digest">Its content digest.</param>
+    /// <param name="hosts">The hosts to ask first (those that ran it).</param>
+    /// <param name="directory">The local folder to create.</param>
+    /// <param name="cancellationToken">Cancels the transfer.</param>
+    Task<bool> FetchPayloadAsync(string service, string digest, IReadOnlyList<string> hosts, string directory, CancellationToken cancellationToken = default) => Task.FromResult(false);
 }
 
 /// <summary>How a hook ended.</summary>

@@ -25,6 +25,40 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
 
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
+    /// <summary>How many of the latest succeeded releases keep their payload (service folders) on the targets, so that
+    /// <see cref="ReleaseInputAsync"/> (a rollback with no package) works for them; older payloads are pruned.
+    /// <value>The default is 3.</value></summary>
+    public int KeptReleasePayloads { get; init; } = 3;
+
+    /// <summary>
+    /// The input of release <paramref name="revision"/> (the one before the current when <c>null</c>, as
+    /// <c>rollback</c> picks it) rebuilt from what the targets keep: its <c>product.yaml</c> and service folders are
+    /// copied into the local <paramref name="directory"/> and loaded; the schedule is where that release ran its
+    /// services. Give it to <see cref="RunAsync"/> with a <see cref="LifecycleOperation.Rollback"/> request of the same
+    /// revision: a rollback with no package. A release whose payload was pruned (older than the last
+    /// <see cref="KeptReleasePayloads"/>) or never kept is <see cref="DeployErrorCode.ReleasePayloadMissing"/>.
+    /// </summary>
+    public async Task<LifecycleInput> ReleaseInputAsync(int? revision, string directory, IReadOnlyDictionary<string, object?>? siteValues = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var target = Revision(await HistoryAsync(cancellationToken).ConfigureAwait(false), revision);
+        var payload = target.Payload ?? throw new DeployException(DeployErrorCode.ReleasePayloadMissing, $"Release {target.Number} ({target.Product} {target.Version}) was recorded without its payload; give its package to roll back to it.") { Path = "revision" };
+        Directory.CreateDirectory(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, ProductLoader.ProductFile), payload.ProductFile, cancellationToken).ConfigureAwait(false);
+        foreach (var (service, digest) in payload.Services)
+        {
+            var hosts = target.Services.FirstOrDefault(s => s.Name == service)?.Hosts ?? [];
+            if (!await backend.FetchPayloadAsync(service, digest, hosts, Path.Combine(directory, service), cancellationToken).ConfigureAwait(false))
+            {
+                throw new DeployException(DeployErrorCode.ReleasePayloadMissing, $"The payload of release {target.Number} ({target.Product} {target.Version}) is no longer on the targets: service '{service}' (digest {digest[..Math.Min(12, digest.Length)]}) was pruned (only the last {KeptReleasePayloads} releases keep theirs); give the package of release {target.Number} to roll back to it.") { Service = service, Path = "revision" };
+            }
+        }
+
+        var product = await ProductLoader.LoadAsync(directory, cancellationToken).ConfigureAwait(false);
+        var schedule = new Schedule(product.Name, target.Services.Select(s => new ScheduledService(s.Name, s.Hosts)).ToList());
+        return new LifecycleInput(product, schedule) { SiteValues = siteValues ?? ValueTree.Empty };
+    }
+
     /// <summary>The releases recorded on the targets, merged across hosts (<c>history</c>; <c>status</c> is its <see cref="ReleaseHistory.Current"/>).</summary>
     public async Task<ReleaseHistory> HistoryAsync(CancellationToken cancellationToken = default) =>
         ReleaseHistory.Merge(await backend.ReadReleasesAsync(cancellationToken).ConfigureAwait(false));
@@ -79,7 +113,8 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
             ? await GateAsync(input, prepared.Plan, history.Current, checks, progress, cancellationToken).ConfigureAwait(false)
             : null;
         var journal = resume ?? new LifecycleJournal(prepared.Plan, history.NextNumber, Environment.UserName, Environment.MachineName, _time.GetUtcNow());
-        var run = NewRun(input, journal, history, prepared, progress);
+        var productFile = File.Exists(input.Product.SourceFile) ? await File.ReadAllTextAsync(input.Product.SourceFile, cancellationToken).ConfigureAwait(false) : null;
+        var run = NewRun(input, journal, history, prepared, progress, productFile);
         foreach (var key in journal.Done)
         {
             run.Done[key] = true;
@@ -96,7 +131,7 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         var tests = prepared.Plan.AutoTest ? new AppTestReport(input.Product.Name, run.Tests) : null;
         if (outcome.Succeeded)
         {
-            return new LifecycleResult(prepared.Plan, run.Release(ReleaseOutcome.Succeeded, _time.GetUtcNow(), null)) { Resumed = outcome.Resumed || resume is not null, Tests = tests, Precheck = precheck };
+            return new LifecycleResult(prepared.Plan, run.Release(ReleaseOutcome.Succeeded, _time.GetUtcNow(), null)) { Resumed = outcome.Resumed || resume is not null, Tests = tests, Precheck = precheck, BytesByService = new SortedDictionary<string, long>(run.Bytes, StringComparer.Ordinal) };
         }
 
         var e = outcome.Error as DeployException;
@@ -218,8 +253,10 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         }
     }
 
-    private LifecycleRun NewRun(LifecycleInput input, LifecycleJournal journal, ReleaseHistory history, Prepared prepared, IProgress<LifecycleProgress>? progress) => new()
+    private LifecycleRun NewRun(LifecycleInput input, LifecycleJournal journal, ReleaseHistory history, Prepared prepared, IProgress<LifecycleProgress>? progress, string? productFile = null) => new()
     {
+        ProductFile = productFile,
+        KeptPayloads = history.Releases.Where(r => r.Outcome == ReleaseOutcome.Succeeded && r.Payload is not null).TakeLast(Math.Max(0, KeptReleasePayloads - 1)).SelectMany(r => r.Payload!.Keys).ToHashSet(StringComparer.Ordinal),
         Backend = backend,
         Product = input.Product,
         Journal = journal,
@@ -247,6 +284,11 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
     {
         var current = fixedPlan is null ? history.Current : fixedPlan.BaseRelease is { } n ? history.Get(n) : null;
         var plan = fixedPlan ?? LifecyclePlanner.Plan(input.Product, input.Schedule, request, current, request.Operation == LifecycleOperation.Rollback ? Revision(history, request.Revision) : null);
+        if (fixedPlan is null)
+        {
+            plan = PlacementFollowers.Insert(plan, input.Product, await PlacementFollowers.FindAsync(input, plan, current, RenderAsync, cancellationToken).ConfigureAwait(false));
+        }
+
         var rendered = new Dictionary<string, RenderedService>(StringComparer.Ordinal);
         foreach (var s in plan.Changes.Where(s => input.Product.Services.Any(d => d.Name == s.Service)))
         {

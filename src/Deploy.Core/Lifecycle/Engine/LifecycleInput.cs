@@ -36,4 +36,14 @@ public sealed record LifecycleResult(LifecyclePlan Plan, ReleaseRecord Release)
 
     /// <summary>The precheck that gated the run (its warnings included); <c>null</c> when none ran.</summary>
     public CheckResult? Precheck { get; init; }
+
+    /// <summary>Bytes sent to the targets to place each service's files and configs (service name to the sum over its
+    /// hosts), as the backend's transfers counted them: only what the targets did not have (the sequence engine compares
+    /// by checksum), so an upgrade of one service sends about its changed files only. Not counted: the copy of each
+    /// new service folder kept on the targets for <c>rollback</c> (<see cref="ILifecycleBackend.KeepPayloadsAsync"/>).
+    /// A resumed run counts its own part only.</summary>
+    public IReadOnlyDictionary<string, long> BytesByService { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>The sum of <see cref="BytesByService"/>.</summary>
+    public long BytesTransferred => BytesByService.Values.Sum();
 }

@@ -25,6 +25,8 @@ public enum LifecycleEventKind
     Recorded,
     /// <summary>Something worth a note (e.g. a stale lock taken over).</summary>
     Warning,
+    /// <summary>A service's files were placed on a host; <see cref="LifecycleProgress.Bytes"/> says how many bytes were sent.</summary>
+    Transferred,
 }
 
 /// <summary>A typed progress event of a lifecycle operation.</summary>
@@ -37,4 +39,8 @@ public sealed record LifecycleProgress(LifecycleEventKind Kind, string Message)
 
     /// <summary>The host concerned, if any.</summary>
     public string? Host { get; init; }
+
+    /// <summary>For <see cref="LifecycleEventKind.Transferred"/>: the bytes sent to the host (files the target did not
+    /// have with that content). <value><c>null</c> for other events.</value></summary>
+    public long? Bytes { get; init; }
 }

@@ -25,7 +25,13 @@ public sealed record LifecycleJournal(LifecyclePlan Plan, int Number, string Use
 /// <param name="Service">The service.</param>
 /// <param name="Host">The host.</param>
 /// <param name="What">What is left and why, e.g. <c>the delete hook ran past its timeout of 00:00:02 and was killed (KILL): ...</c>.</param>
-public sealed record LeftOver(string Service, string Host, string What);
+public sealed record LeftOver(string Service, string Host, string What)
+{
+    /// <summary>Whether the service itself is still installed on the host (its removal failed, or was not safe while a
+    /// service depending on it stays): the release keeps it, and the next delete tries again. <value><c>false</c>: the
+    /// service was removed and only what its hook had to clean up is left.</value></summary>
+    public bool StillInstalled { get; init; }
+}
 
 /// <summary>The shared state of one run's steps.</summary>
 internal sealed class LifecycleRun
@@ -52,7 +58,35 @@ internal sealed class LifecycleRun
 
     public IProgress<LifecycleProgress>? Progress { get; init; }
 
+    /// <summary>The text of the package's <c>product.yaml</c> (recorded with the release so a rollback needs no package); <c>null</c> when unknown.</summary>
+    public string? ProductFile { get; init; }
+
+    /// <summary>The payloads (<c>service/digest</c>) of the earlier releases whose payloads stay kept.</summary>
+    public IReadOnlyCollection<string> KeptPayloads { get; init; } = [];
+
     public ConcurrentDictionary<string, bool> Done { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Bytes the backend sent to place each service (this run's steps; what a resumed run's earlier part sent is not known).</summary>
+    public ConcurrentDictionary<string, long> Bytes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The progress the steps give the backend: counts <see cref="LifecycleEventKind.Transferred"/> into
+    /// <see cref="Bytes"/> (synchronously, as the backend reports it) and passes every event on.</summary>
+    public IProgress<LifecycleProgress> Meter => _meter ??= new MeterProgress(this);
+
+    private MeterProgress? _meter;
+
+    private sealed class MeterProgress(LifecycleRun run) : IProgress<LifecycleProgress>
+    {
+        public void Report(LifecycleProgress value)
+        {
+            if (value is { Kind: LifecycleEventKind.Transferred, Bytes: { } bytes, Service: { } service })
+            {
+                run.Bytes.AddOrUpdate(service, bytes, (_, b) => b + bytes);
+            }
+
+            run.Progress?.Report(value);
+        }
+    }
 
     public List<HookResult> Tests { get; } = [];
 
@@ -101,6 +135,11 @@ internal sealed class LifecycleRun
                 var configs = (old?.Configs ?? []).ToList();
                 foreach (var s in g)
                 {
+                    if (s.Action == LifecycleAction.Remove && LeftOver.TryGetValue(s.Key, out var left) && left.StillInstalled)
+                    {
+                        continue;
+                    }
+
                     configs.RemoveAll(c => c.Host == s.Host);
                     if (s.Action == LifecycleAction.Remove)
                     {
@@ -138,6 +177,9 @@ internal sealed class LifecycleRun
             Message = message,
             Touched = plan.Changes.Select(s => $"{s.Action.ToString().ToLowerInvariant()} {s.Key}").ToList(),
             LeftOver = LeftOvers,
+            Payload = outcome != ReleaseOutcome.Succeeded ? Previous?.Payload
+                : ProductFile is null ? null
+                : new ReleasePayload(ProductFile, new SortedDictionary<string, string>(Product.Services.ToDictionary(s => s.Name, s => s.Digest, StringComparer.Ordinal), StringComparer.Ordinal)),
             Services = services.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList(),
         };
     }

@@ -71,10 +71,16 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
                 var rendered = context.Rendered[s.Key];
                 if (s.Action == LifecycleAction.Configure)
                 {
-                    await backend.ApplyServiceAsync(rendered, context.Configs[s.Key], context.Progress, cancellationToken).ConfigureAwait(false);
+                    await backend.ApplyServiceAsync(rendered, context.Configs[s.Key], context.Meter, cancellationToken).ConfigureAwait(false);
                 }
 
                 await backend.RestartServiceAsync(rendered, cancellationToken).ConfigureAwait(false);
+            }
+            else if (s.Action == LifecycleAction.Remove && Blocking(context, s) is { Count: > 0 } blocking)
+            {
+                // A service still installed (its removal failed) may still need this one: removing it is not safe.
+                context.LeftOver[s.Key] = new LeftOver(s.Service, s.Host, $"not removed: {string.Join(", ", blocking)} depend{(blocking.Count == 1 ? "s" : "")} on it and could not be removed") { StillInstalled = true };
+                context.Report(LifecycleEventKind.Warning, s, $"kept: {string.Join(", ", blocking)} (depending on it) could not be removed; listed as left over");
             }
             else if (s.Action == LifecycleAction.Remove)
             {
@@ -97,18 +103,21 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
                 {
                     await backend.RemoveServiceAsync(s.Service, s.Host, cancellationToken).ConfigureAwait(false);
                 }
-                catch (DeployException e) when (context.Journal.Plan.Operation == LifecycleOperation.Schedule)
+                catch (DeployException e) when (context.Journal.Plan.Operation is LifecycleOperation.Schedule or LifecycleOperation.Delete && e.Code != DeployErrorCode.Cancelled)
                 {
-                    // The service already runs, tested, on its new hosts: rolling the move back would be worse than an
-                    // old copy left behind, which is listed instead.
-                    context.LeftOver[s.Key] = new LeftOver(s.Service, s.Host, $"not removed from its old host: {e.Message}");
-                    context.Report(LifecycleEventKind.Warning, s, $"not removed from its old host ({e.Code}); listed as left over");
+                    // Schedule: the service already runs, tested, on its new hosts: rolling the move back would be worse
+                    // than an old copy left behind. Delete: the services depending on it are gone; the others go on
+                    // where safe. Either way it stays recorded as installed there, so the next run tries again.
+                    var what = context.Journal.Plan.Operation == LifecycleOperation.Schedule ? "not removed from its old host" : "its removal failed";
+                    var hook = context.LeftOver.TryGetValue(s.Key, out var earlier) ? $"; {earlier.What}" : "";
+                    context.LeftOver[s.Key] = new LeftOver(s.Service, s.Host, $"{what}: {e.Message}{hook}") { StillInstalled = true };
+                    context.Report(LifecycleEventKind.Warning, s, $"{what} ({e.Code}); listed as left over, still installed");
                 }
             }
             else
             {
                 var rendered = context.Rendered[s.Key];
-                await backend.ApplyServiceAsync(rendered, context.Configs[s.Key], context.Progress, cancellationToken).ConfigureAwait(false);
+                await backend.ApplyServiceAsync(rendered, context.Configs[s.Key], context.Meter, cancellationToken).ConfigureAwait(false);
                 var kind = s.Action == LifecycleAction.Upgrade ? HookKind.Upgrade : HookKind.Install;
                 if (rendered.Hooks.ContainsKey(kind))
                 {
@@ -129,6 +138,11 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
         context.Done[s.Key] = true;
         context.Report(LifecycleEventKind.StepCompleted, s, "done");
     }
+
+    private static List<string> Blocking(LifecycleRun context, LifecycleStep s) => context.Journal.Plan.Operation != LifecycleOperation.Delete
+        ? []
+        : context.Product.Services.Where(d => d.DependsOn.Contains(s.Service, StringComparer.Ordinal) && context.LeftOver.Values.Any(l => l.Service == d.Name && l.StillInstalled))
+            .Select(d => d.Name).Order(StringComparer.Ordinal).ToList();
 
     private static string Tail(string output)
     {
@@ -209,6 +223,22 @@ internal sealed class RecordStep(TimeProvider time) : IOperationStep<LifecycleRu
     public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
     {
         var record = context.Release(ReleaseOutcome.Succeeded, time.GetUtcNow(), null);
+        if (record.Payload is { } payload)
+        {
+            // Before the record: a recorded release always has its payload on the targets (each service folder on the
+            // hosts running it, one not installed on the first host); payloads of releases no longer kept go.
+            var byHost = context.Backend.Hosts.ToDictionary(h => h, _ => new List<ServiceDefinition>(), StringComparer.Ordinal);
+            foreach (var s in context.Product.Services)
+            {
+                foreach (var h in record.Services.FirstOrDefault(r => r.Name == s.Name)?.Hosts ?? [context.Backend.Hosts[0]])
+                {
+                    byHost[h].Add(s);
+                }
+            }
+
+            await context.Backend.KeepPayloadsAsync(byHost.ToDictionary(x => x.Key, x => (IReadOnlyList<ServiceDefinition>)x.Value, StringComparer.Ordinal), context.KeptPayloads.Concat(payload.Keys).ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        }
+
         await context.Backend.WriteReleaseAsync(record, cancellationToken).ConfigureAwait(false);
         context.Progress?.Report(new LifecycleProgress(LifecycleEventKind.Recorded, $"release {record.Number} recorded on {context.Backend.Hosts.Count} host(s)"));
     }

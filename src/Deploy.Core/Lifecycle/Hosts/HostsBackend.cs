@@ -30,6 +30,7 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
     private readonly HostsBackendOptions _options;
     private readonly DirectoryInfo _staging = Directory.CreateTempSubdirectory("deploy-lifecycle-");
     private readonly Dictionary<string, SemaphoreSlim> _gates;
+    private readonly HostPayloadStore _payloads;
 
     /// <summary>Creates the backend of <paramref name="product"/> on <paramref name="hosts"/> (inventory name to host and what templates see of it).</summary>
     public HostsBackend(string product, IReadOnlyDictionary<string, (IHost Host, RenderHost Render)> hosts, HostsBackendOptions? options = null)
@@ -49,6 +50,7 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
         _gates = Hosts.ToDictionary(h => h, _ => new SemaphoreSlim(1, 1), StringComparer.Ordinal);
         Journal = new JournalStore(hosts[Hosts[0]].Host, Root + "/journal.json");
         Secrets = new HostSecretStore(Hosts.Select(h => hosts[h].Host).ToList(), Root + "/secrets.json");
+        _payloads = new HostPayloadStore(Root + "/payloads");
         _staging.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     }
 
@@ -240,6 +242,31 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
+    public Task KeepPayloadsAsync(IReadOnlyDictionary<string, IReadOnlyList<ServiceDefinition>> byHost, IReadOnlyCollection<string> keep, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(byHost);
+        ArgumentNullException.ThrowIfNull(keep);
+        return Task.WhenAll(Hosts.Select(h => _payloads.KeepAsync(Get(h).Host, byHost.TryGetValue(h, out var s) ? s : [], keep, cancellationToken)));
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> FetchPayloadAsync(string service, string digest, IReadOnlyList<string> hosts, string directory, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(service);
+        ArgumentException.ThrowIfNullOrEmpty(digest);
+        ArgumentNullException.ThrowIfNull(hosts);
+        foreach (var h in hosts.Where(Hosts.Contains).Concat(Hosts.Except(hosts, StringComparer.Ordinal)))
+        {
+            if (await _payloads.FetchAsync(Get(h).Host, service, digest, directory, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static string Seconds(TimeSpan t) => Math.Max(0.001, t.TotalSeconds).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Deletes the local staging directory.</summary>
@@ -267,7 +294,8 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
             var seq = progress is null ? null : new Progress<SequenceProgress>(p => progress.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{service}@{host}] {p.Message}") { Service = service, Host = host }));
             // A component that failed under ErrorHandling=Component (e.g. its runtime process crashed within the settle
             // period) is a failure of this service: the engine rolls the run back.
-            (await applier.ApplyAsync(target, new ApplyOptions { Plan = new PlanOptions { Components = [service] } }, seq, cancellationToken).ConfigureAwait(false)).ThrowOnFailure();
+            var result = (await applier.ApplyAsync(target, new ApplyOptions { Plan = new PlanOptions { Components = [service] } }, seq, cancellationToken).ConfigureAwait(false)).ThrowOnFailure();
+            progress?.Report(new LifecycleProgress(LifecycleEventKind.Transferred, $"[{service}@{host}] {result.FilesTransferred} file(s), {result.BytesTransferred} bytes sent") { Service = service, Host = host, Bytes = result.BytesTransferred });
         }
         catch (DeployException e) when (e.Service != service || e.Host is null)
         {

@@ -53,6 +53,11 @@ public sealed record ReleaseRecord(int Number, string Product, string Version, L
     /// <summary>The services installed after it, by name.</summary>
     public IReadOnlyList<ServiceRelease> Services { get; init; } = [];
 
+    /// <summary>The package this release installed (<c>product.yaml</c> and each service's digest), whose service
+    /// folders are kept on the targets for the last releases: <c>rollback</c> to it needs no package while they are.
+    /// <c>null</c> for a release recorded without one.</summary>
+    public ReleasePayload? Payload { get; init; }
+
     /// <summary>The record as JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, OperationJson.Options);
 
@@ -90,4 +95,13 @@ public sealed record ReleaseConfig(string Host, string Path, string Content)
 {
     /// <inheritdoc />
     public override string ToString() => $"ReleaseConfig({Host}:{Path}, {Content.Length} chars)";
+}
+
+/// <summary>The package of a release, as kept on the targets: enough to load it again without the package file.</summary>
+/// <param name="ProductFile">The text of its <c>product.yaml</c>.</param>
+/// <param name="Services">Every service folder of the package (installed or not) to its content digest.</param>
+public sealed record ReleasePayload(string ProductFile, IReadOnlyDictionary<string, string> Services)
+{
+    /// <summary>The payload keys (<c>service/digest</c>) of its service folders.</summary>
+    public IEnumerable<string> Keys => Services.Select(s => s.Key + "/" + s.Value);
 }
