@@ -2,7 +2,8 @@
 # Runs the whole test suite on a fresh machine that has only the .NET SDK (as root: the isolated test hosts need
 # mount and PID namespaces; elsewhere they fall back to plain sshd servers and say so):
 # installs the real services the integration tests use (only what is missing), starts dockerd if it is not
-# running, then runs `dotnet test Deploy.sln`. Extra arguments go to `dotnet test`.
+# running, then builds the solution and runs the test assemblies in two lanes side by side (see below). Extra
+# arguments go to one plain `dotnet test Deploy.sln` instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,8 @@ command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
-[ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && ldd /bin/busybox 2>&1 | grep -q "not a dynamic" || need+=(busybox-static)
+# (ldd exits 1 on a static binary: read its message, not its status, which pipefail would take)
+[ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && [[ "$(ldd /bin/busybox 2>&1)" == *"not a dynamic"* ]] || need+=(busybox-static)
 command -v rsync >/dev/null 2>&1 || need+=(rsync)
 command -v xz >/dev/null 2>&1 || need+=(xz-utils)
 command -v bzip2 >/dev/null 2>&1 || need+=(bzip2)
@@ -59,8 +61,38 @@ bash scripts/start-dockerd.sh
 # dotnet test prints one summary line per test assembly; add the plain closing line CI reads.
 log=$(mktemp)
 set +e
-dotnet test Deploy.sln "$@" 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
+if [ $# -gt 0 ]; then
+  # Arguments for `dotnet test` (a filter, a configuration...): one plain run over the solution.
+  dotnet test Deploy.sln "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+else
+  # The whole suite: build once, then two lanes side by side. Deploy.Core.Tests (most of the time, mostly waiting on
+  # sshd, isolated hosts and settle periods) runs alone in one lane; the other assemblies run one after another in
+  # the second. Test hosts do not collide across assemblies: each test process draws loopback addresses from its own
+  # range (tests/Deploy.Testing/Hosts/LoopbackAddresses.cs) and free ports. Every line is prefixed with its assembly.
+  dotnet build Deploy.sln -nologo -v q 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" = "0" ]; then
+    lanes=$(mktemp -d)
+    lane() {
+      local name=$1; shift
+      local code=0 project
+      for project in "$@"; do
+        dotnet test "tests/$project" --no-build 2>&1 | sed -u "s/^/[${project#Deploy.}] /"
+        [ "${PIPESTATUS[0]}" = "0" ] || code=1
+      done
+      echo "$code" > "$lanes/$name"
+    }
+    lane core Deploy.Core.Tests 2>&1 | tee -a "$log" &
+    mapfile -t others < <(find tests -maxdepth 1 -name '*.Tests' -not -name Deploy.Core.Tests -printf '%f\n' | sort)
+    lane rest "${others[@]}" 2>&1 | tee -a "$log" &
+    wait
+    for name in core rest; do
+      [ "$(cat "$lanes/$name" 2>/dev/null)" = "0" ] || rc=1
+    done
+    rm -rf "$lanes"
+  fi
+fi
 set -e
 awk '
   /(Passed|Failed)!  *- *Failed: / {
