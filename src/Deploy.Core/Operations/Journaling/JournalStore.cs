@@ -35,6 +35,9 @@ public sealed class JournalStore : IJournalStore
     /// <summary>The host.</summary>
     public IHost Host => _host;
 
+    /// <summary>The host's name.</summary>
+    public string Location => _host.Name;
+
     /// <summary>Reads the journal; <c>null</c> when there is none.</summary>
     /// <param name="kind">The operation kind expected; a journal of another kind is refused.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
