@@ -18,15 +18,17 @@ internal sealed class InventoryStore(KubernetesConnection connection, string pro
     public const string PathsAnnotation = "deploy-sdk.io/paths";
     private const string RoleLabel = "deploy-sdk.io/role";
 
-    public async Task<IReadOnlyList<ObjectRef>> ReadAsync(string service, CancellationToken cancellationToken)
+    /// <summary>The objects of the service's last apply and the digest of what it applied (null while an apply is under way).</summary>
+    public async Task<(IReadOnlyList<ObjectRef> Objects, string? Digest)> ReadAsync(string service, CancellationToken cancellationToken)
     {
         var cm = await TryReadAsync(Name(service), cancellationToken).ConfigureAwait(false);
-        return cm?.Data?.TryGetValue("objects", out var json) == true
+        var objects = cm?.Data?.TryGetValue("objects", out var json) == true
             ? JsonSerializer.Deserialize<List<ObjectRef>>(json, Json) ?? []
             : [];
+        return (objects, cm?.Data?.TryGetValue("digest", out var digest) == true ? digest : null);
     }
 
-    public async Task WriteAsync(string service, IReadOnlyList<ObjectRef> objects, CancellationToken cancellationToken)
+    public async Task WriteAsync(string service, IReadOnlyList<ObjectRef> objects, string? digest, CancellationToken cancellationToken)
     {
         var cm = new V1ConfigMap
         {
@@ -37,6 +39,11 @@ internal sealed class InventoryStore(KubernetesConnection connection, string pro
             },
             Data = new Dictionary<string, string> { ["objects"] = JsonSerializer.Serialize(objects, Json) },
         };
+        if (digest is not null)
+        {
+            cm.Data["digest"] = digest;
+        }
+
         try
         {
             await connection.Client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, cm.Metadata.Name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -137,19 +137,22 @@ public sealed class KubernetesBackend : ILifecycleBackend
         {
             var (configMap, manifests) = ServiceObjects.Build(Product, service, configs, service.Service.Kubernetes?.Namespace ?? Namespace);
             var report = progress is null ? null : new Progress<ApplyProgress>(p => progress.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{name}@{service.Host}] {p.Phase} {p.Object}{(p.Action is { } a ? " " + a.ToString().ToLowerInvariant() : "")}") { Service = name, Host = service.Host }));
-            var apply = new ApplyOptions { FieldManager = options.FieldManager };
-            await applier.ApplyAsync(manifests, apply with { DryRunOnly = true }, null, cancellationToken).ConfigureAwait(false);
-            var placed = new List<ObjectRef>();
-            if (configMap is not null)
+            var digest = ServiceObjects.Digest(configMap, manifests);
+            var (previous, applied) = await inventory.ReadAsync(name, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<ObjectRef> placed;
+            if (applied == digest && previous.Count > 0 && (await StillThereAsync([.. previous], cancellationToken).ConfigureAwait(false)).Count == previous.Count)
             {
-                placed.AddRange((await applier.ApplyAsync([configMap], apply with { Force = true }, report, cancellationToken).ConfigureAwait(false)).Inventory);
+                // Exactly what the last apply placed, all still there: nothing to apply (a rollback of a service whose
+                // upgrade was refused before it changed anything must not apply over fields other managers own now).
+                progress?.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{name}@{service.Host}] unchanged since its last apply ({previous.Count} objects)") { Service = name, Host = service.Host });
+                placed = previous;
+            }
+            else
+            {
+                placed = await ApplyAsync(name, configMap, manifests, previous, report, cancellationToken).ConfigureAwait(false);
+                await inventory.WriteAsync(name, placed, digest, cancellationToken).ConfigureAwait(false);
             }
 
-            placed.AddRange((await applier.ApplyAsync(manifests, apply, report, cancellationToken).ConfigureAwait(false)).Inventory);
-            var previous = await inventory.ReadAsync(name, cancellationToken).ConfigureAwait(false);
-            await inventory.WriteAsync(name, previous.Union(placed).ToList(), cancellationToken).ConfigureAwait(false);
-            await applier.PruneAsync(previous, placed, report, cancellationToken).ConfigureAwait(false);
-            await inventory.WriteAsync(name, placed, cancellationToken).ConfigureAwait(false);
             var waiting = progress is null ? null : new Progress<ReadinessStatus>(s => progress.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{name}@{service.Host}] {s.Object}: {s.State.ToString().ToLowerInvariant()} ({s.Message})") { Service = name, Host = service.Host }));
             await new ReadinessWaiter(connection, catalog).WaitAsync(placed, new ReadinessOptions { Timeout = options.ReadyTimeout, TimeProvider = options.TimeProvider }, waiting, cancellationToken).ConfigureAwait(false);
         }
@@ -159,6 +162,25 @@ public sealed class KubernetesBackend : ILifecycleBackend
         }
     }
 
+    /// <summary>Dry run of the manifests, then the config ConfigMap (forced: its content is the three-way merge's result),
+    /// the manifests, and the prune of what the previous inventory had; the inventory is recorded (without a digest)
+    /// before the prune, so an interrupted apply is pruned or removed in full later.</summary>
+    private async Task<IReadOnlyList<ObjectRef>> ApplyAsync(string name, ManifestObject? configMap, IReadOnlyList<ManifestObject> manifests, IReadOnlyList<ObjectRef> previous, IProgress<ApplyProgress>? report, CancellationToken cancellationToken)
+    {
+        var apply = new ApplyOptions { FieldManager = options.FieldManager };
+        await applier.ApplyAsync(manifests, apply with { DryRunOnly = true }, null, cancellationToken).ConfigureAwait(false);
+        var placed = new List<ObjectRef>();
+        if (configMap is not null)
+        {
+            placed.AddRange((await applier.ApplyAsync([configMap], apply with { Force = true }, report, cancellationToken).ConfigureAwait(false)).Inventory);
+        }
+
+        placed.AddRange((await applier.ApplyAsync(manifests, apply, report, cancellationToken).ConfigureAwait(false)).Inventory);
+        await inventory.WriteAsync(name, previous.Union(placed).ToList(), null, cancellationToken).ConfigureAwait(false);
+        await applier.PruneAsync(previous, placed, report, cancellationToken).ConfigureAwait(false);
+        return placed;
+    }
+
     /// <inheritdoc />
     public async Task RestartServiceAsync(RenderedService service, CancellationToken cancellationToken = default)
     {
@@ -166,7 +188,7 @@ public sealed class KubernetesBackend : ILifecycleBackend
         var name = service.Service.Name;
         var now = options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var restarted = new List<ObjectRef>();
-        foreach (var r in await inventory.ReadAsync(name, cancellationToken).ConfigureAwait(false))
+        foreach (var r in (await inventory.ReadAsync(name, cancellationToken).ConfigureAwait(false)).Objects)
         {
             var resource = await catalog.TryResolveAsync(r.ApiVersion, r.Kind, cancellationToken).ConfigureAwait(false);
             if (resource is null || r.Kind is not ("Deployment" or "StatefulSet" or "DaemonSet"))
@@ -195,7 +217,7 @@ public sealed class KubernetesBackend : ILifecycleBackend
     {
         ArgumentException.ThrowIfNullOrEmpty(service);
         Check(host);
-        var objects = await inventory.ReadAsync(service, cancellationToken).ConfigureAwait(false);
+        var (objects, _) = await inventory.ReadAsync(service, cancellationToken).ConfigureAwait(false);
         await applier.PruneAsync(objects, [], null, cancellationToken).ConfigureAwait(false);
         var deadline = options.TimeProvider.GetUtcNow() + options.DeleteTimeout;
         var left = objects.ToList();

@@ -88,6 +88,18 @@ internal static class ServiceObjects
         return (configMap, manifests);
     }
 
+    /// <summary>The digest of everything a service applies (recorded with its inventory: an identical re-apply is skipped).</summary>
+    public static string Digest(ManifestObject? configMap, IReadOnlyList<ManifestObject> manifests)
+    {
+        var all = new JsonArray();
+        foreach (var o in (configMap is null ? manifests : manifests.Prepend(configMap)))
+        {
+            all.Add(new JsonObject { ["ref"] = o.Ref.ToString(), ["body"] = o.Body.DeepClone() });
+        }
+
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(all.ToJsonString()))).ToLowerInvariant();
+    }
+
     public static JsonObject Metadata(string name, string? ns, string product, string service, JsonObject? annotations = null)
     {
         var m = new JsonObject
