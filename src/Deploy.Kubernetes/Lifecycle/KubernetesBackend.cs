@@ -42,6 +42,7 @@ public sealed class KubernetesBackend : ILifecycleBackend
     private readonly SecretReleaseStore releases;
     private readonly InventoryStore inventory;
     private readonly HookJobs hooks;
+    private readonly MiddlewareReset reset;
 
     /// <summary>The backend of <paramref name="product"/> on the cluster of <paramref name="connection"/>.</summary>
     public KubernetesBackend(string product, KubernetesConnection connection, KubernetesBackendOptions? options = null)
@@ -58,6 +59,7 @@ public sealed class KubernetesBackend : ILifecycleBackend
         releases = new SecretReleaseStore(connection, product, Namespace);
         inventory = new InventoryStore(connection, product, Namespace);
         hooks = new HookJobs(connection, catalog, product, Namespace, this.options);
+        reset = new MiddlewareReset(connection, catalog, inventory, hooks, this.options);
         Journal = new SecretJournalStore(connection, Namespace, product + ".journal");
         Secrets = new SecretValueStore(connection, product, Namespace);
     }
@@ -240,12 +242,21 @@ public sealed class KubernetesBackend : ILifecycleBackend
         await inventory.DeleteAsync(service, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public Task<HookResult> RunHookAsync(RenderedService service, HookKind kind, Action<string>? output = null, CancellationToken cancellationToken = default)
+    /// <summary>Runs the hook as a Job. The <see cref="HookKind.Reset"/> hook of a service with StatefulSets (middleware)
+    /// is a reset: its StatefulSets are scaled to zero, the PersistentVolumeClaims of their volume claim templates
+    /// deleted, the hook (its init) run, and the StatefulSets scaled back and waited on. The engine reaches it only
+    /// with the product name confirmed.</summary>
+    public async Task<HookResult> RunHookAsync(RenderedService service, HookKind kind, Action<string>? output = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
-        return hooks.RunAsync(service, kind, output, cancellationToken);
+        if (kind != HookKind.Reset)
+        {
+            return await hooks.RunAsync(service, kind, output, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await reset.RunAsync(service, output, cancellationToken).ConfigureAwait(false);
     }
+
 
     /// <inheritdoc />
     public Task<HostFacts> CollectFactsAsync(string host, IReadOnlyCollection<string> diskPaths, IReadOnlyCollection<string> commands, CancellationToken cancellationToken = default) =>

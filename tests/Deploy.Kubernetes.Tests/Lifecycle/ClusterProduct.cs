@@ -89,6 +89,9 @@ internal sealed record ClusterProduct(string Version)
               template:
                 metadata: {labels: {app: db}}
                 spec: {containers: [{name: db, image: "registry.local/mariadb:10.11"}]}
+              volumeClaimTemplates:
+              - metadata: {name: data}
+                spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
             """);
         return await ProductLoader.LoadAsync(dir);
     }

@@ -207,6 +207,31 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
     }
 
     [Fact]
+    public async Task Middleware_reset_scales_the_StatefulSet_down_deletes_its_claims_reruns_the_init_Job_and_scales_back_only_when_confirmed()
+    {
+        var (backend, _) = await InstallAsync(new ClusterProduct("1.0.0"));
+        var claim = new V1PersistentVolumeClaim { Metadata = new V1ObjectMeta { Name = "data-db-0", NamespaceProperty = "shop" }, Spec = new V1PersistentVolumeClaimSpec { AccessModes = ["ReadWriteOnce"] } };
+        await cluster.Connection.Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(claim, "shop");   // as the StatefulSet controller makes it
+        var input = ClusterProduct.Input(backend, await new ClusterProduct("1.0.0").WriteAsync(cluster.Temp.Path));
+        var engine = new LifecycleEngine(backend);
+
+        var unconfirmed = async () => await engine.ResetAsync(input, confirm: null, progress: Log());
+        (await unconfirmed.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.InvalidArgument);
+        (await cluster.Connection.Client.CoreV1.ListNamespacedPersistentVolumeClaimAsync("shop")).Items.Should().ContainSingle("nothing is wiped without the confirmation");
+
+        var plan = await engine.ResetAsync(input, confirm: "shop", services: ["db"], progress: Log());
+
+        plan.Steps.Select(s => s.Service).Should().Equal("db");
+        (await cluster.Connection.Client.CoreV1.ListNamespacedPersistentVolumeClaimAsync("shop")).Items.Should().BeEmpty();
+        var scales = cluster.Server.Handler.Requests.Where(r => r.StartsWith("PATCH /apis/apps/v1/namespaces/shop/statefulsets/db?fieldManager", StringComparison.Ordinal) && !r.Contains("force=", StringComparison.Ordinal)).ToList();
+        scales.Should().HaveCount(2, "scaled to zero, then back");
+        (await cluster.Connection.Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "shop")).Spec.Replicas.Should().Be(1);
+        var job = (await cluster.Connection.Client.BatchV1.ListNamespacedJobAsync("shop")).Items.Should().ContainSingle().Which;
+        job.Metadata.Labels["deploy-sdk.io/service"].Should().Be("db");
+        job.Status.Succeeded.Should().Be(1, "the init Job ran again");
+    }
+
+    [Fact]
     public async Task Precheck_facts_of_the_cluster_are_the_sums_of_its_Ready_nodes()
     {
         var facts = await Backend().CollectFactsAsync("cluster", [], []);
