@@ -20,6 +20,8 @@ internal sealed record ClusterProduct(string Version)
 
     public int Replicas { get; init; } = 2;
 
+    public string DbImage { get; init; } = "registry.local/mariadb:10.11";
+
     public bool WithApiService { get; init; } = true;
 
     public string ApiTest { get; init; } = "echo api answers on port 8080";
@@ -56,6 +58,7 @@ internal sealed record ClusterProduct(string Version)
                   containers:
                   - name: api
                     image: {{ApiImage}}
+                    command: [sleep, "3600"]
                     volumeMounts: [{name: config, mountPath: /etc/api}]
                   volumes: [{name: config, configMap: {name: api-config} }]
             """ + (WithApiService ? """
@@ -78,20 +81,20 @@ internal sealed record ClusterProduct(string Version)
             kubernetes:
               manifests: [k8s/db.yaml]
             """);
-        await File.WriteAllTextAsync(Path.Combine(Created(Path.Combine(db, "k8s")), "db.yaml"), """
+        await File.WriteAllTextAsync(Path.Combine(Created(Path.Combine(db, "k8s")), "db.yaml"), $$"""
             apiVersion: apps/v1
             kind: StatefulSet
             metadata: {name: db}
             spec:
               replicas: 1
               serviceName: db
-              selector: {matchLabels: {app: db}}
+              selector: {matchLabels: {app: db} }
               template:
-                metadata: {labels: {app: db}}
-                spec: {containers: [{name: db, image: "registry.local/mariadb:10.11"}]}
+                metadata: {labels: {app: db} }
+                spec: {containers: [{name: db, image: "{{DbImage}}", command: [sleep, "3600"]}] }
               volumeClaimTemplates:
               - metadata: {name: data}
-                spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+                spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi} } }
             """);
         return await ProductLoader.LoadAsync(dir);
     }
