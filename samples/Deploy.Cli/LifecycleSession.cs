@@ -14,7 +14,11 @@ namespace Deploy.Cli;
 /// <summary>The options every lifecycle verb takes (laipvt's <c>-i</c>, <c>-f</c>, values and schedule).</summary>
 internal sealed class LifecycleOptions(bool packageRequired = true)
 {
-    public Option<string> Inventory { get; } = new("--inventory", "-i") { Description = "Inventory YAML file: the product's hosts", Required = true };
+    public Option<string?> Inventory { get; } = new("--inventory", "-i") { Description = "Inventory YAML file: the product's hosts (or give --kubeconfig/--context for a cluster)" };
+
+    public Option<string?> Kubeconfig { get; } = new("--kubeconfig") { Description = "Run on a Kubernetes cluster: this kubeconfig (default $KUBECONFIG, ~/.kube/config) instead of an inventory" };
+
+    public Option<string?> Context { get; } = new("--context") { Description = "Run on a Kubernetes cluster: this kubeconfig context (its namespace holds the product)" };
 
     public Option<string?> Package { get; } = new("--package", "-f")
     {
@@ -36,7 +40,7 @@ internal sealed class LifecycleOptions(bool packageRequired = true)
 
     public Option<bool> Json { get; } = new("--json") { Description = "Print the result as JSON" };
 
-    public IEnumerable<Option> All => packageRequired ? [Inventory, Package, Values, Scheduled, StateRoot, Json] : [Inventory, Package, Product, Values, Scheduled, StateRoot, Json];
+    public IEnumerable<Option> All => packageRequired ? [Inventory, Kubeconfig, Context, Package, Values, Scheduled, StateRoot, Json] : [Inventory, Kubeconfig, Context, Package, Product, Values, Scheduled, StateRoot, Json];
 
     public void AddTo(Command command)
     {
@@ -48,16 +52,19 @@ internal sealed class LifecycleOptions(bool packageRequired = true)
 }
 
 /// <summary>One verb's view of a product on its hosts: the opened package, the inventory, the schedule, the site
-/// values, one connection per host, the hosts backend and the engine. Disposing it closes everything.</summary>
+/// values, one connection per host, the hosts backend (or the Kubernetes backend, <see cref="KubernetesSession"/>)
+/// and the engine. Disposing it closes everything.</summary>
 internal sealed class LifecycleSession : IAsyncDisposable
 {
     private readonly IDisposable _product;
-    private readonly HostsBackend _backend;
+    private readonly ILifecycleBackend _backend;
     private readonly List<IHost> _hosts;
+    private readonly IDisposable? _connection;
 
-    private LifecycleSession(IDisposable product, HostInventory inventory, LifecycleInput input, HostsBackend backend, List<IHost> hosts)
+    internal LifecycleSession(IDisposable product, HostInventory inventory, LifecycleInput input, ILifecycleBackend backend, List<IHost> hosts, IDisposable? connection = null)
     {
         _product = product;
+        _connection = connection;
         Inventory = inventory;
         Input = input;
         _backend = backend;
@@ -71,12 +78,16 @@ internal sealed class LifecycleSession : IAsyncDisposable
 
     public LifecycleEngine Engine { get; }
 
-    /// <summary>The hosts backend (its journal tells what an interrupted run was doing).</summary>
-    public HostsBackend Backend => _backend;
+    /// <summary>The backend (its journal tells what an interrupted run was doing).</summary>
+    public ILifecycleBackend Backend => _backend;
 
 
     public static Task<LifecycleSession> OpenAsync(ParseResult parse, LifecycleOptions options, CancellationToken ct, int? revision = null) =>
-        parse.GetValue(options.Package) is { } package
+        parse.GetValue(options.Kubeconfig) is not null || parse.GetValue(options.Context) is not null
+            ? KubernetesSession.OpenAsync(parse, options, ct)
+            : parse.GetValue(options.Inventory) is null
+            ? throw new DeployException(DeployErrorCode.InvalidArgument, "Give the product's hosts with -i INVENTORY, or a cluster with --kubeconfig FILE and/or --context NAME.") { Path = "inventory" }
+            : parse.GetValue(options.Package) is { } package
             ? OpenAsync(parse.GetValue(options.Inventory)!, package, parse.GetValue(options.Values), parse.GetValue(options.Scheduled), parse.GetValue(options.StateRoot), ct)
             : OpenFromTargetsAsync(parse.GetValue(options.Inventory)!, parse.GetValue(options.Product) ?? throw new DeployException(DeployErrorCode.InvalidArgument, "Without -f, give --product NAME: the product whose release payloads the hosts keep.") { Path = "product" }, revision, parse.GetValue(options.Values), parse.GetValue(options.StateRoot), ct);
 
@@ -169,7 +180,12 @@ internal sealed class LifecycleSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _backend.DisposeAsync().ConfigureAwait(false);
+        if (_backend is IAsyncDisposable backend)
+        {
+            await backend.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _connection?.Dispose();
         foreach (var h in _hosts)
         {
             await h.DisposeAsync().ConfigureAwait(false);

@@ -315,7 +315,7 @@ public sealed class SshDropTests(SshServerFixture ssh) : IClassFixture<SshServer
     /// <summary>A journal whose writes fail (after a delay, so a transfer's bytes are already travelling).</summary>
     private sealed class FailingJournal(IJournalStore inner) : IJournalStore
     {
-        public Deploy.Core.Hosts.IHost Host => inner.Host;
+        public string Location => inner.Location;
 
         public string Path => inner.Path;
 

@@ -9,7 +9,7 @@ namespace Deploy.Kubernetes.Tests.Fake;
 /// <summary>
 /// The HTTP surface of the fake API server: bearer-token check, discovery, and for every resource the verbs get,
 /// list, watch, create (POST), update (PUT, optimistic concurrency on resourceVersion), patch (server-side apply,
-/// JSON merge patch; strategic merge is treated as merge), delete; <c>dryRun=All</c> on every write; the
+/// JSON merge patch; strategic merge is treated as merge), delete; pod logs (<c>pods/{name}/log</c>); <c>dryRun=All</c> on every write; the
 /// <c>/status</c> subresource. Errors are <c>Status</c> objects with the code and reason a real server uses.
 /// </summary>
 internal sealed class FakeApiHandler(FakeStore store, string token, Func<string> serverAddress, TimeSpan bookmarkInterval)
@@ -67,6 +67,13 @@ internal sealed class FakeApiHandler(FakeStore store, string token, Func<string>
                     ["metadata"] = new JsonObject { ["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture) },
                     ["items"] = new JsonArray(items.Select(i => (JsonNode)i).ToArray()),
                 }).ConfigureAwait(false);
+                return;
+            case ("GET", { } name) when route.Subresource == "log" && r.Kind == "Pod":
+                _ = store.Get(r, ns, name) ?? throw FakeApiError.NotFound(r, name);
+                var log = store.Log(ns, name) ?? throw FakeApiError.BadRequest($"container in pod \"{name}\" is waiting to start: ContainerCreating");
+                http.Response.StatusCode = 200;
+                http.Response.ContentType = "text/plain";
+                await http.Response.WriteAsync(log, http.RequestAborted).ConfigureAwait(false);
                 return;
             case ("GET", { } name):
                 await WriteJsonAsync(http, 200, store.Get(r, ns, name) ?? throw FakeApiError.NotFound(r, name)).ConfigureAwait(false);

@@ -19,10 +19,12 @@ internal sealed class FakeController : IAsyncDisposable
     private readonly FakeStore store;
     private readonly CancellationTokenSource stop = new();
     private readonly List<Task> loops = [];
+    private readonly FakeKubelet kubelet;
 
     public FakeController(FakeStore store)
     {
         this.store = store;
+        kubelet = new FakeKubelet(store);
         foreach (var resource in FakeResource.Defaults.Where(r => Kinds.Contains(r.Kind)))
         {
             var watch = store.Watch(resource, null, null);
@@ -56,7 +58,26 @@ internal sealed class FakeController : IAsyncDisposable
 
     private void Reconcile(FakeResource resource, FakeWatchEvent e)
     {
-        if (e.Type == "DELETED" || e.Resource != resource)   // the store sends every watcher every change
+        if (e.Resource != resource)   // the store sends every watcher every change
+        {
+            return;
+        }
+
+        if (resource.Kind == "Job" && FakeKubelet.Runs(e.Object))
+        {
+            if (e.Type == "DELETED")
+            {
+                kubelet.Stop(e.Object);
+            }
+            else if (e.Object["status"]?["conditions"] is null)
+            {
+                kubelet.Start(resource, e.Namespace, e.Object);
+            }
+
+            return;
+        }
+
+        if (e.Type == "DELETED")
         {
             return;
         }

@@ -16,6 +16,7 @@ internal sealed class FakeStore(TimeProvider time)
     private readonly List<FakeWatchEvent> history = [];
     private readonly List<Channel<FakeWatchEvent>> watchers = [];
     private readonly List<FakeResource> resources = [.. FakeResource.Defaults];
+    private readonly Dictionary<(string Ns, string Pod), string> logs = [];
     private long resourceVersion = 100;
     private long compactedAt;
 
@@ -181,6 +182,24 @@ internal sealed class FakeStore(TimeProvider time)
             var channel = Channel.CreateUnbounded<FakeWatchEvent>();
             watchers.Add(channel);
             return (replay, channel.Reader, () => { lock (gate) { watchers.Remove(channel); } channel.Writer.TryComplete(); });
+        }
+    }
+
+    /// <summary>Sets a pod's log (what <c>GET pods/{name}/log</c> returns).</summary>
+    public void SetLog(string ns, string pod, string text)
+    {
+        lock (gate)
+        {
+            logs[(ns, pod)] = text;
+        }
+    }
+
+    /// <summary>A pod's log; null when its container never wrote one.</summary>
+    public string? Log(string ns, string pod)
+    {
+        lock (gate)
+        {
+            return logs.TryGetValue((ns, pod), out var text) ? text : null;
         }
     }
 

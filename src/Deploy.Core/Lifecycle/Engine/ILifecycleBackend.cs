@@ -25,7 +25,7 @@ public interface ILifecycleBackend
     ISecretStore Secrets { get; }
 
     /// <summary>Where the operation journal lives (on a target: a later run from any machine finds it).</summary>
-    JournalStore Journal { get; }
+    IJournalStore Journal { get; }
 
     /// <summary>What templates see of <paramref name="host"/>.</summary>
     RenderHost Describe(string host);

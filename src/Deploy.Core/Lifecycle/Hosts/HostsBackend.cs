@@ -66,8 +66,10 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
     /// <inheritdoc />
     public ISecretStore Secrets { get; }
 
-    /// <inheritdoc />
+    /// <inheritdoc cref="ILifecycleBackend.Journal" />
     public JournalStore Journal { get; }
+
+    IJournalStore ILifecycleBackend.Journal => Journal;
 
     /// <inheritdoc />
     public RenderHost Describe(string host) => Get(host).Render;

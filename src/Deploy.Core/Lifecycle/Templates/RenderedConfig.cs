@@ -48,9 +48,22 @@ public sealed record RenderedConfig(ConfigTemplate Template, string Target, Rend
 /// <param name="Hooks">The rendered hooks.</param>
 public sealed record RenderedService(ServiceDefinition Service, string Host, Component Component, IReadOnlyList<RenderedConfig> Configs, IReadOnlyDictionary<HookKind, ServiceHook> Hooks)
 {
+    /// <summary>The service's <c>kubernetes:</c> manifest templates, rendered with the same values as its configs (read by
+    /// the Kubernetes backend). <value>Empty.</value></summary>
+    public IReadOnlyList<RenderedManifest> Manifests { get; init; } = [];
+
     /// <summary>Every secret value used by the configs, commands and hooks (for <c>CommandSpec.Secrets</c> and redaction).</summary>
     public IReadOnlyList<string> Secrets { get; init; } = [];
 
     /// <inheritdoc />
     public override string ToString() => $"RenderedService({Service.Name} on {Host}, {Configs.Count} configs{(Secrets.Count > 0 ? ", contains secrets" : "")})";
+}
+
+/// <summary>A <c>kubernetes:</c> manifest template of a service, rendered (multi-document YAML).</summary>
+/// <param name="Source">The template's path relative to the service folder.</param>
+/// <param name="Content">The rendered YAML.</param>
+public sealed record RenderedManifest(string Source, RenderedText Content)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"RenderedManifest({Source}, {Content})";
 }

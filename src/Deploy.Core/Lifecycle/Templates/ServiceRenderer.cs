@@ -5,7 +5,8 @@ namespace Deploy.Core.Lifecycle.Templates;
 
 /// <summary>
 /// Renders everything of one service for one host: its config templates (read from the service folder), its config
-/// target paths, its component's file targets, service commands and working directories, and its hooks.
+/// target paths, its component's file targets, service commands and working directories, its hooks, and its
+/// <c>kubernetes:</c> manifests.
 /// </summary>
 public static class ServiceRenderer
 {
@@ -33,6 +34,15 @@ public static class ServiceRenderer
             var content = await TemplateRenderer.RenderAsync(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false), file, context, secrets, cancellationToken).ConfigureAwait(false);
             allSecrets.AddRange(content.Secrets);
             configs.Add(new RenderedConfig(config, await Text(config.Target, $"configs[{i}].target").ConfigureAwait(false), content));
+        }
+
+        var manifests = new List<RenderedManifest>();
+        foreach (var m in service.Kubernetes?.Manifests ?? [])
+        {
+            var file = Path.Combine(service.Directory, m);
+            var content = await TemplateRenderer.RenderAsync(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false), file, context, secrets, cancellationToken).ConfigureAwait(false);
+            allSecrets.AddRange(content.Secrets);
+            manifests.Add(new RenderedManifest(m, content));
         }
 
         var files = new List<ComponentFile>();
@@ -65,6 +75,6 @@ public static class ServiceRenderer
         }
 
         var component = service.Component with { Files = files, Services = services };
-        return new RenderedService(service, context.Host.Name, component, configs, hooks) { Secrets = allSecrets.Distinct(StringComparer.Ordinal).ToList() };
+        return new RenderedService(service, context.Host.Name, component, configs, hooks) { Manifests = manifests, Secrets = allSecrets.Distinct(StringComparer.Ordinal).ToList() };
     }
 }

@@ -1,16 +1,14 @@
-using Deploy.Core.Hosts;
-
 namespace Deploy.Core.Operations.Journaling;
 
 /// <summary>
 /// Where one operation's <see cref="OperationJournal{TPayload}"/> lives: <see cref="JournalStore"/> keeps it in a
-/// file on an <see cref="IHost"/>; a state store of another engine may hand out its own (e.g. one that fails on
+/// file on an <see cref="Hosts.IHost"/>, the Kubernetes backend in a Secret; a state store of another engine may hand out its own (e.g. one that fails on
 /// purpose in a test). <see cref="Running.OperationRunner{TContext, TPayload}"/> writes through this interface.
 /// </summary>
 public interface IJournalStore
 {
-    /// <summary>The host the journal lives on (named in errors).</summary>
-    IHost Host { get; }
+    /// <summary>Where the journal lives, named in errors: a host name, or a cluster and namespace.</summary>
+    string Location { get; }
 
     /// <summary>The journal's path on the host (named in errors).</summary>
     string Path { get; }

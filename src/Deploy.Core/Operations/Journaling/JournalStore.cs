@@ -35,6 +35,9 @@ public sealed class JournalStore : IJournalStore
     /// <summary>The host.</summary>
     public IHost Host => _host;
 
+    /// <summary>The host's name.</summary>
+    public string Location => _host.Name;
+
     /// <summary>Reads the journal; <c>null</c> when there is none.</summary>
     /// <param name="kind">The operation kind expected; a journal of another kind is refused.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
@@ -55,8 +58,23 @@ public sealed class JournalStore : IJournalStore
     }
 
     /// <summary>Parses journal bytes read elsewhere (e.g. with a listing), with the same checks as <see cref="ReadAsync"/>.</summary>
-    public OperationJournal<TPayload> Parse<TPayload>(ReadOnlySpan<byte> utf8Json, string kind)
+    public OperationJournal<TPayload> Parse<TPayload>(ReadOnlySpan<byte> utf8Json, string kind) => Parse<TPayload>(utf8Json, kind, _host.Name, Path);
+
+    /// <summary>
+    /// Parses journal bytes kept anywhere (a file, a Secret): checks the format version and the kind and fails with
+    /// <see cref="DeployErrorCode.StateCorrupt"/> naming <paramref name="location"/> and <paramref name="path"/>. The one
+    /// journal reader of every <see cref="IJournalStore"/>.
+    /// </summary>
+    /// <param name="utf8Json">The journal's JSON.</param>
+    /// <param name="kind">The operation kind expected.</param>
+    /// <param name="location">Where it was read (a host name, a cluster namespace), for errors.</param>
+    /// <param name="path">Its path or name there, for errors.</param>
+    public static OperationJournal<TPayload> Parse<TPayload>(ReadOnlySpan<byte> utf8Json, string kind, string location, string path)
     {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        DeployException Corrupt(string what, Exception? inner)
+            => new(DeployErrorCode.StateCorrupt, $"The journal {path} on {location} cannot be used: {what}. Inspect the target; remove the journal only when you know the interrupted operation's state.", inner) { Host = location, Path = path };
+
         try
         {
             var reader = new Utf8JsonReader(utf8Json);
@@ -91,11 +109,19 @@ public sealed class JournalStore : IJournalStore
         }
     }
 
+    /// <summary>The journal's JSON as every <see cref="IJournalStore"/> stores it (read back by <see cref="Parse{TPayload}(ReadOnlySpan{byte}, string, string, string)"/>).</summary>
+    /// <param name="journal">The journal.</param>
+    public static byte[] Serialize<TPayload>(OperationJournal<TPayload> journal)
+    {
+        ArgumentNullException.ThrowIfNull(journal);
+        return JsonSerializer.SerializeToUtf8Bytes(journal, OperationJson.Options);
+    }
+
     /// <summary>Writes the journal atomically (readers see the previous one or this one, never a part).</summary>
     public async Task WriteAsync<TPayload>(OperationJournal<TPayload> journal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journal);
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(journal, OperationJson.Options);
+        var bytes = Serialize(journal);
         if (bytes.Length > InlineLimit || bytes.AsSpan().IndexOf((byte)0) >= 0)
         {
             await _host.WriteAllBytesAsync(Path, bytes, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -112,7 +138,4 @@ public sealed class JournalStore : IJournalStore
     /// <summary>Deletes the journal (absent is fine).</summary>
     public Task DeleteAsync(CancellationToken cancellationToken = default)
         => _host.RemoveAsync(Path, cancellationToken: cancellationToken);
-
-    private DeployException Corrupt(string what, Exception? inner)
-        => new(DeployErrorCode.StateCorrupt, $"The journal {Path} on {_host.Name} cannot be used: {what}. Inspect the target; remove the journal only when you know the interrupted operation's state.", inner) { Host = _host.Name, Path = Path };
 }

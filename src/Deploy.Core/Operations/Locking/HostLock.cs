@@ -14,7 +14,7 @@ namespace Deploy.Core.Operations.Locking;
 /// holder provably dead on this machine, or its heartbeat expired): then it is taken over with a note (log,
 /// progress, <see cref="LockLease.TakenOver"/>). Release removes the lock only while it is still ours.
 /// </summary>
-public sealed partial class HostLock
+public sealed partial class HostLock : IOperationLock
 {
     private readonly IHost _host;
     private readonly HostLockOptions _options;
@@ -41,7 +41,11 @@ public sealed partial class HostLock
     /// <summary>The host.</summary>
     public IHost Host => _host;
 
-    internal HostLockOptions Options => _options;
+    /// <summary>The host's name.</summary>
+    public string Target => _host.Name;
+
+    /// <inheritdoc />
+    public HostLockOptions Options => _options;
 
     internal ILogger Logger => _logger;
 
@@ -66,7 +70,7 @@ public sealed partial class HostLock
         var found = await TryTakeAsync(record, "", cancellationToken).ConfigureAwait(false);
         if (found is null)
         {
-            return new LockLease(this, holder, null);
+            return new LockLease(this, holder, null, _logger);
         }
 
         var (other, age) = found.Value;
@@ -90,7 +94,7 @@ public sealed partial class HostLock
         var note = new LockTakeover(other, reason.Value, age);
         Log.TakenOver(_logger, _host.Name, Path, note.Describe());
         progress?.Report(new OperationProgress(OperationEventKind.LockTakenOver, holder.Operation, note.Describe()));
-        return new LockLease(this, holder, note);
+        return new LockLease(this, holder, note, _logger);
     }
 
     /// <summary>Reads who holds the lock and how old its heartbeat is (one stat); <c>null</c> when it is free.</summary>
@@ -110,20 +114,7 @@ public sealed partial class HostLock
         return new LockStatus(LockHolder.Decode(info.LinkTarget ?? "", _host.Name, Path), info.ModifiedTime);
     }
 
-    private LockTakeoverReason? StaleReason(LockHolder other, TimeSpan age)
-    {
-        if (other.IsProvablyGone())
-        {
-            return LockTakeoverReason.HolderDead;
-        }
-
-        if (age > _options.StaleAfter)
-        {
-            return LockTakeoverReason.HeartbeatExpired;
-        }
-
-        return _options.ForceTakeOver ? LockTakeoverReason.Forced : null;
-    }
+    private LockTakeoverReason? StaleReason(LockHolder other, TimeSpan age) => _options.StaleReason(other, age);
 
     /// <summary>Runs the acquire script; <c>null</c> when taken, else the holder found and its heartbeat's age.</summary>
     private async Task<(LockHolder Holder, TimeSpan Age)?> TryTakeAsync(string record, string replacing, CancellationToken cancellationToken)
@@ -149,9 +140,11 @@ public sealed partial class HostLock
         return (holder, TimeSpan.FromSeconds(Math.Max(0, seconds)));
     }
 
-    /// <summary>Runs the release script (<paramref name="touch"/>: renew instead); whether the lock was still ours.</summary>
-    internal async Task<bool> ReleaseOrTouchAsync(LockHolder holder, bool touch, CancellationToken cancellationToken)
+    /// <summary>Runs the release script (<paramref name="renew"/>: renew with <c>touch -h</c> instead); whether the lock was still ours.</summary>
+    public async Task<bool> RenewOrReleaseAsync(LockHolder holder, bool renew, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(holder);
+        var touch = renew;
         var r = await _host.RunScriptAsync(Scripts.Release, [Path, holder.Encode(), touch ? "touch" : "release"], cancellationToken: cancellationToken).ConfigureAwait(false);
         if (r.ExitCode is 0 or 3)
         {

@@ -31,4 +31,27 @@ public sealed record HostLockOptions
 
     /// <summary>The clock driving heartbeats. <value><see cref="TimeProvider.System"/>.</value></summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The one staleness rule of every <see cref="IOperationLock"/>: why a lock held by <paramref name="holder"/>,
+    /// last renewed <paramref name="heartbeatAge"/> ago, may be taken over (holder provably dead on this machine,
+    /// heartbeat older than <see cref="StaleAfter"/>, or <see cref="ForceTakeOver"/>); <c>null</c> when it is live.
+    /// </summary>
+    /// <param name="holder">The current holder.</param>
+    /// <param name="heartbeatAge">How long ago it last renewed the lock.</param>
+    public LockTakeoverReason? StaleReason(LockHolder holder, TimeSpan heartbeatAge)
+    {
+        ArgumentNullException.ThrowIfNull(holder);
+        if (holder.IsProvablyGone())
+        {
+            return LockTakeoverReason.HolderDead;
+        }
+
+        if (heartbeatAge > StaleAfter)
+        {
+            return LockTakeoverReason.HeartbeatExpired;
+        }
+
+        return ForceTakeOver ? LockTakeoverReason.Forced : null;
+    }
 }

@@ -1,28 +1,41 @@
 using Deploy.Core.Errors;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Deploy.Core.Operations.Locking;
 
 /// <summary>
-/// A held <see cref="HostLock"/>: renews its heartbeat every <see cref="HostLockOptions.HeartbeatInterval"/> while
+/// A held <see cref="IOperationLock"/> (a <see cref="HostLock"/>, a Kubernetes Lease): renews its heartbeat every <see cref="HostLockOptions.HeartbeatInterval"/> while
 /// held, and releases it (only if still ours) when released or disposed. If a renewal finds the lock is no longer
 /// ours (someone took it over), <see cref="Lost"/> is cancelled: an operation should stop changing the target.
 /// </summary>
 public sealed class LockLease : IAsyncDisposable
 {
-    private readonly HostLock _lock;
+    private readonly IOperationLock _lock;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _lost = new();
     private readonly ITimer? _timer;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _released;
 
-    internal LockLease(HostLock hostLock, LockHolder holder, LockTakeover? takenOver)
+    /// <summary>The lease of <paramref name="owner"/> just taken by <paramref name="holder"/> (for <see cref="IOperationLock"/>
+    /// implementations): it renews every <see cref="HostLockOptions.HeartbeatInterval"/> through
+    /// <see cref="IOperationLock.RenewOrReleaseAsync"/> until released.</summary>
+    /// <param name="owner">The lock taken.</param>
+    /// <param name="holder">Who took it.</param>
+    /// <param name="takenOver">The note when a stale lock was taken over.</param>
+    /// <param name="logger">Receives lost heartbeats.</param>
+    public LockLease(IOperationLock owner, LockHolder holder, LockTakeover? takenOver, ILogger? logger = null)
     {
-        _lock = hostLock;
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(holder);
+        _lock = owner;
+        _logger = logger ?? NullLogger.Instance;
         Holder = holder;
         TakenOver = takenOver;
-        if (hostLock.Options.HeartbeatInterval is { } every && every > TimeSpan.Zero)
+        if (owner.Options.HeartbeatInterval is { } every && every > TimeSpan.Zero)
         {
-            _timer = hostLock.Options.TimeProvider.CreateTimer(static s => _ = ((LockLease)s!).BeatAsync(), this, every, every);
+            _timer = owner.Options.TimeProvider.CreateTimer(static s => _ = ((LockLease)s!).BeatAsync(), this, every, every);
         }
     }
 
@@ -32,7 +45,7 @@ public sealed class LockLease : IAsyncDisposable
     /// <summary>The previous holder's note when a stale lock was taken over; <c>null</c> when the lock was free.</summary>
     public LockTakeover? TakenOver { get; }
 
-    /// <summary>The lock's path on the target.</summary>
+    /// <summary>The lock's path (name) on the target.</summary>
     public string Path => _lock.Path;
 
     /// <summary>
@@ -54,7 +67,7 @@ public sealed class LockLease : IAsyncDisposable
     {
         if (!await TouchAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw new DeployException(DeployErrorCode.LockHeld, $"The lock {Path} on {_lock.Host.Name} was taken over; stop and check who holds it.") { Host = _lock.Host.Name, Path = Path };
+            throw new DeployException(DeployErrorCode.LockHeld, $"The lock {Path} on {_lock.Target} was taken over; stop and check who holds it.") { Host = _lock.Target, Path = Path };
         }
     }
 
@@ -70,7 +83,7 @@ public sealed class LockLease : IAsyncDisposable
                 return false;
             }
 
-            var ours = await _lock.ReleaseOrTouchAsync(Holder, touch: false, cancellationToken).ConfigureAwait(false);
+            var ours = await _lock.RenewOrReleaseAsync(Holder, renew: false, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _released, true);
             return ours;
         }
@@ -96,7 +109,7 @@ public sealed class LockLease : IAsyncDisposable
         }
         catch (DeployException e) when (e.Code is DeployErrorCode.HostUnreachable or DeployErrorCode.RemoteIoFailed or DeployErrorCode.Timeout)
         {
-            HostLock.Log.Lost(_lock.Logger, _lock.Host.Name, Path, "release failed: " + e.Message);
+            HostLock.Log.Lost(_logger, _lock.Target, Path, "release failed: " + e.Message);
         }
         finally
         {
@@ -112,7 +125,7 @@ public sealed class LockLease : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return !_released && await _lock.ReleaseOrTouchAsync(Holder, touch: true, cancellationToken).ConfigureAwait(false);
+            return !_released && await _lock.RenewOrReleaseAsync(Holder, renew: true, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -126,7 +139,7 @@ public sealed class LockLease : IAsyncDisposable
         {
             if (!IsReleased && !await TouchAsync(CancellationToken.None).ConfigureAwait(false) && !IsReleased)
             {
-                HostLock.Log.Lost(_lock.Logger, _lock.Host.Name, Path, "another holder replaced it");
+                HostLock.Log.Lost(_logger, _lock.Target, Path, "another holder replaced it");
                 await _lost.CancelAsync().ConfigureAwait(false);
             }
         }

@@ -296,7 +296,7 @@ public sealed partial class OperationRunner<TContext, TPayload>
         ArgumentNullException.ThrowIfNull(journal);
         if (!journal.Steps.Select(s => s.Name).SequenceEqual(_steps.Select(s => s.Name), StringComparer.Ordinal))
         {
-            throw new DeployException(DeployErrorCode.StateCorrupt, $"The journal {_store.Path} on {_store.Host.Name} lists the steps [{string.Join(", ", journal.Steps.Select(s => s.Name))}], but {Kind} has [{string.Join(", ", _steps.Select(s => s.Name))}]: it was written by another version. Inspect the target and remove the journal by hand.") { Host = _store.Host.Name, Path = _store.Path };
+            throw new DeployException(DeployErrorCode.StateCorrupt, $"The journal {_store.Path} on {_store.Location} lists the steps [{string.Join(", ", journal.Steps.Select(s => s.Name))}], but {Kind} has [{string.Join(", ", _steps.Select(s => s.Name))}]: it was written by another version. Inspect the target and remove the journal by hand.") { Host = _store.Location, Path = _store.Path };
         }
     }
 

@@ -1,4 +1,3 @@
-using Deploy.Core.Hosts;
 using Deploy.Core.Operations.Journaling;
 
 namespace Deploy.Core.Sequence.Applying;
@@ -6,7 +5,7 @@ namespace Deploy.Core.Sequence.Applying;
 /// <summary>The apply's journal store, its writes recorded as <see cref="ApplyPhase.Journal"/>.</summary>
 internal sealed class TimedJournalStore(IJournalStore inner, PhaseClock clock) : IJournalStore
 {
-    public IHost Host => inner.Host;
+    public string Location => inner.Location;
 
     public string Path => inner.Path;
 

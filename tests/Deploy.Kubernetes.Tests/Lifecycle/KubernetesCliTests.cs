@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Deploy.Kubernetes.Tests.Fake;
+using k8s;
+using Xunit.Abstractions;
+
+namespace Deploy.Kubernetes.Tests.Lifecycle;
+
+/// <summary>The sample `deploy` CLI's lifecycle verbs with --kubeconfig pick the Kubernetes backend (child process
+/// against the fake).</summary>
+[Trait("Category", "Integration")]
+public sealed class KubernetesCliTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly FakeCluster cluster = new();
+    private FakeController controller = null!;
+
+    public async Task InitializeAsync()
+    {
+        await cluster.InitializeAsync();
+        controller = new FakeController(cluster.Server.Store);
+        var nodes = cluster.Server.Store.Resources.Single(r => r.Kind == "Node");
+        cluster.Server.Store.Write(nodes, "", "node-1", false, _ => (ClusterProduct.Node("node-1", "4", "8Gi"), null));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await controller.DisposeAsync();
+        await cluster.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Install_history_and_delete_with_kubeconfig_run_on_the_cluster_and_without_hosts_or_cluster_are_refused()
+    {
+        await new ClusterProduct("1.0.0").WriteAsync(cluster.Temp.Path);
+        var product = Path.Combine(cluster.Temp.Path, "1.0.0");
+
+        var install = await RunAsync("install", "-f", product, "--kubeconfig", cluster.KubeconfigPath);
+        install.ExitCode.Should().Be(0, install.Output);
+        (await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("api", "default")).Status.ReadyReplicas.Should().Be(2);
+
+        var history = await RunAsync("history", "-f", product, "--kubeconfig", cluster.KubeconfigPath);
+        history.ExitCode.Should().Be(0, history.Output);
+        history.Output.Should().Contain("1.0.0").And.Contain("succeeded");
+
+        var delete = await RunAsync("delete", "-f", product, "--kubeconfig", cluster.KubeconfigPath);
+        delete.ExitCode.Should().Be(0, delete.Output);
+        (await cluster.Connection.Client.AppsV1.ListNamespacedDeploymentAsync("default")).Items.Should().BeEmpty();
+
+        var neither = await RunAsync("install", "-f", product);
+        neither.ExitCode.Should().NotBe(0);
+        neither.Output.Should().Contain("--kubeconfig");
+    }
+
+    private async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        // tests/Deploy.Kubernetes.Tests/bin/{Configuration}/{tfm}/ -> samples/Deploy.Cli/bin/{Configuration}/{tfm}/deploy.dll
+        var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+        var repo = bin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        var dll = Path.Combine(repo, "samples", "Deploy.Cli", "bin", bin.Parent.Name, bin.Name, "deploy.dll");
+        var start = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["HOME"] = cluster.Temp.Path;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(timeout.Token);
+        var text = await stdout + await stderr;
+        output.WriteLine(text);
+        return (process.ExitCode, text);
+    }
+}
