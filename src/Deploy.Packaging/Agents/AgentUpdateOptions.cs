@@ -47,6 +47,11 @@ public sealed record AgentUpdateOptions
     /// <value>The default is <c>null</c>.</value></summary>
     public HttpClient? Http { get; init; }
 
+    /// <summary>A folder on this machine where packages are downloaded (resumable) and extracted before they are
+    /// installed on the host. <value>The default is <c>null</c>: <c>&lt;app&gt;/.deploy</c> when the app is on this
+    /// machine, a folder in the system temp folder named after the host otherwise.</value></summary>
+    public string? DownloadDirectory { get; init; }
+
     /// <summary>Called at every step boundary of the install (tests pause and kill there). <value>None.</value></summary>
     public IOperationObserver? Observer { get; init; }
 
