@@ -32,6 +32,10 @@ public sealed record AgentUpdateOptions
     /// <value>The default is <c>null</c>.</value></summary>
     public IReadOnlyList<string>? RestartCommand { get; init; }
 
+    /// <summary>The agent as a service of the process supervisor, which restarts it (in place of
+    /// <see cref="RestartCommand"/>). <value>The default is <c>null</c>.</value></summary>
+    public AgentService? Service { get; init; }
+
     /// <summary>The health check that commits the update; <c>null</c> commits once the restart succeeded.
     /// <value>The default is <c>null</c>.</value></summary>
     public AgentHealthCheck? HealthCheck { get; init; }

@@ -292,12 +292,12 @@ public sealed class AgentUpdater : IAsyncDisposable
 
     private (PackageInstaller Installer, PackageTypeRegistry Registry) Installer(IReadOnlyList<TrustedKey> trusted)
     {
-        var registry = PackageTypeRegistry.Default.With(_options.PackageType, PosixPath.GetFileName(_app), new AgentInstallStrategy(_options.HealthCheck, _http), "agent app (staged release, install hook, health-checked switch)");
+        var registry = PackageTypeRegistry.Default.With(_options.PackageType, PosixPath.GetFileName(_app), new AgentInstallStrategy(_options.HealthCheck, _http, _options.Service), "agent app (staged release, install hook, health-checked switch)");
         var options = new PackageInstallOptions
         {
             InstallBase = PosixPath.GetDirectoryName(_app),
             Registry = registry,
-            RestartCommand = _options.RestartCommand,
+            RestartCommand = _options.Service is null ? _options.RestartCommand : null,
             KeepReleases = _options.KeepReleases,
             Read = new PackageReadOptions { Trust = TrustPolicy.Require([.. trusted]) },
             WorkDirectory = _local,
