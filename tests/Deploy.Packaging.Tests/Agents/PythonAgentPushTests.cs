@@ -85,6 +85,49 @@ public sealed class PythonAgentPushTests : IClassFixture<IsolatedHostsFixture>
         }
     }
 
+    [Fact]
+    public async Task A_python_agent_version_failing_its_health_check_is_rolled_back_and_the_supervisor_restarts_the_previous_release()
+    {
+        _fixture.Hosts.RequireIsolation();
+        await using var box = await AgentSandbox.StartAsync();
+        var app = "/opt/mega-" + Guid.NewGuid().ToString("N")[..8];
+        var port = box.Port.ToString(CultureInfo.InvariantCulture);
+        await using var fleet = new HostFleet(_fixture.Hosts.Hosts.Take(1).Select(h => new FleetTarget(h.Name, h.CreateHost()) { InventoryHost = h.ToInventoryHost() }), ownsHosts: true);
+        var target = fleet.Targets[0];
+        await target.Host.CreateDirectoryAsync(app);
+        await WriteAsync(target.Host, app + "/address", target.InventoryHost!.Address);
+        var options = new AgentPushOptions
+        {
+            Update = box.RemoteOptions(app, TimeSpan.FromSeconds(5)) with
+            {
+                RestartCommand = null,
+                Service = new AgentService($"exec venv/bin/mega-agent --bind \"$(cat {app}/address)\" --port {port}"),
+            },
+            Version = "1.0.0",
+            HealthUrl = "http://{address}:" + port + "/health",
+        };
+        try
+        {
+            await box.Publisher().PublishAsync(await PackageAsync(box, "1.0.0"), "1.0.0");
+            (await AgentPush.PushAsync(fleet, options with { Update = options.Update with { HealthCheck = options.Update.HealthCheck! with { Window = TimeSpan.FromSeconds(30) } } })).ThrowOnFailure();
+            var v1Pids = await PidsAsync(fleet, app);
+            await box.Publisher().PublishAsync(await PackageAsync(box, "2.0.0", broken: true), "2.0.0");
+
+            var result = await AgentPush.PushAsync(fleet, options with { Version = "2.0.0" });
+
+            result.Failed.Should().ContainSingle().Which.Error!.Message.Should().Contain("2.0.0 failed its health check and was rolled back to 1.0.0");
+            (await HealthAsync(new Uri($"http://{target.InventoryHost.Address}:{port}/health"))).Should().Be("ok 1.0.0\n", "the previous release runs again");
+            (await PidsAsync(fleet, app)).Should().NotIntersectWith(v1Pids, "the supervisor restarted the previous release after stopping the failed one");
+            var state = await new AgentStateStore(target.Host, app).ReadAsync();
+            state.CurrentVersion.Should().Be("1.0.0");
+            state.BadVersions.Select(b => b.Version).Should().Equal("2.0.0");
+        }
+        finally
+        {
+            await target.Host.RunScriptAsync("""for f in "$1"/.deploy/supervisor/run/*/*.pid; do [ -f "$f" ] && kill -- "-$(cat "$f")" 2>/dev/null; done; rm -rf "$1"; true""", [app]);
+        }
+    }
+
     /// <summary>The sample agent's folder with <c>VERSION</c> set, as a signed agent package.</summary>
     internal static async Task<string> PackageAsync(AgentSandbox box, string version, bool broken = false)
     {
@@ -98,6 +141,24 @@ public sealed class PythonAgentPushTests : IClassFixture<IsolatedHostsFixture>
 
         var builder = PackageBuilder.Create("mega_agent").WithType(PackageType.InstallUpdateAgent).WithOsRelease("debian,ubuntu,centos,bclinux").WithPayloadDirectory(payload).SignWith(box.Key);
         return (await builder.BuildToDirectoryAsync(box.Dir.Combine("out-mega-" + version + "-" + Guid.NewGuid().ToString("N")[..6]))).OutputPath!;
+    }
+
+    /// <summary>The health answer once the agent listens: the rollback restarts the previous release detached and does
+    /// not wait for it (its health was proven when it was committed).</summary>
+    private static async Task<string> HealthAsync(Uri url)
+    {
+        using var http = new HttpClient();
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                return await http.GetStringAsync(url);
+            }
+            catch (HttpRequestException) when (i < 300)
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 
     private static async Task<string[]> PidsAsync(HostFleet fleet, string app)
