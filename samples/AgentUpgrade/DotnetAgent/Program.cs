@@ -74,7 +74,8 @@ internal static class Agent
             AppDirectory = options.App,
             TrustedKeys = [await TrustedKey.LoadAsync(options.Trust)],
             Service = new AgentService(service),
-            HealthCheck = AgentHealthCheck.Http(new Uri($"http://127.0.0.1:{options.Port}/health"), TimeSpan.FromSeconds(20)) with { Interval = TimeSpan.FromMilliseconds(100) },
+            // A generous commit window: a .NET start on a loaded machine takes seconds; the check ends at the first 2xx.
+            HealthCheck = AgentHealthCheck.Http(new Uri($"http://127.0.0.1:{options.Port}/health"), TimeSpan.FromSeconds(90)) with { Interval = TimeSpan.FromMilliseconds(100) },
         });
         var result = await updater.RunOnceAsync();
         Console.WriteLine($"helper pid {Environment.ProcessId}: {result.Outcome.Kind}: {result.Outcome.Message}");

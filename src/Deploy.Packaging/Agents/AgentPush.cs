@@ -11,7 +11,7 @@ namespace Deploy.Packaging.Agents;
 /// package are fetched and verified on this machine, then staged, hooked, switched, restarted and health-checked on
 /// the host through its <see cref="IHost"/>; the outcome is recorded on the host (<see cref="AgentStateStore"/>),
 /// where <see cref="StatusAsync"/> reads it back. A host whose update rolled back or was refused is a failed host of
-/// the rollout.
+/// the rollout. Each package is downloaded once per push and shared by its hosts.
 /// </summary>
 public static class AgentPush
 {
@@ -31,7 +31,8 @@ public static class AgentPush
         FeedVersions.Parse(options.Version, "version");
         using var ownedHttp = options.Update.Http is null ? new HttpClient { Timeout = TimeSpan.FromMinutes(30) } : null;
         var update = options.Update with { TargetVersion = options.Version, Http = options.Update.Http ?? ownedHttp };
-        var downloads = update.DownloadDirectory ?? Path.Combine(Path.GetTempPath(), "deploy-agent-push");
+        var downloads = Path.Combine(update.DownloadDirectory ?? Path.GetTempPath(), "deploy-agent-push-" + Guid.NewGuid().ToString("N")[..12]);
+        var shared = new SharedDownloads(Path.Combine(downloads, "packages"), cancellationToken);
         var fleetOptions = new FleetOptions
         {
             Cohorts = options.Cohorts,
@@ -40,23 +41,33 @@ public static class AgentPush
             HostTimeout = options.HostTimeout,
             TimeProvider = update.TimeProvider,
         };
-        return await fleet.RunAsync(
-            async (host, context, ct) =>
-            {
-                var perHost = ForHost(update, options.HealthUrl, context) with { DownloadDirectory = Path.Combine(downloads, SafeName(context.Name)) };
-                await using var updater = new AgentUpdater(perHost, host, loggers?.CreateLogger<AgentUpdater>());
-                var result = await updater.RunOnceAsync(null, null, ct).ConfigureAwait(false);
-                if (result.Outcome.Kind == AgentOutcomeKind.RolledBack)
+        try
+        {
+            return await fleet.RunAsync(
+                async (host, context, ct) =>
                 {
-                    var code = (result.Error?.InnerException as DeployException)?.Code ?? DeployErrorCode.InstallFailed;
-                    throw new DeployException(code, result.Outcome.Message, result.Error) { Host = host.Name, Path = perHost.AppDirectory };
-                }
+                    var perHost = ForHost(update, options.HealthUrl, context) with { DownloadDirectory = Path.Combine(downloads, SafeName(context.Name)), SharedDownloads = shared };
+                    await using var updater = new AgentUpdater(perHost, host, loggers?.CreateLogger<AgentUpdater>());
+                    var result = await updater.RunOnceAsync(null, null, ct).ConfigureAwait(false);
+                    if (result.Outcome.Kind == AgentOutcomeKind.RolledBack)
+                    {
+                        var code = (result.Error?.InnerException as DeployException)?.Code ?? DeployErrorCode.InstallFailed;
+                        throw new DeployException(code, result.Outcome.Message, result.Error) { Host = host.Name, Path = perHost.AppDirectory };
+                    }
 
-                return result;
-            },
-            fleetOptions,
-            progress,
-            cancellationToken).ConfigureAwait(false);
+                    return result;
+                },
+                fleetOptions,
+                progress,
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Directory.Exists(downloads))
+            {
+                Directory.Delete(downloads, recursive: true);
+            }
+        }
     }
 
     /// <summary>Reads each host's agent state (<c>deploy agent status -i</c>): the version it runs and how its last

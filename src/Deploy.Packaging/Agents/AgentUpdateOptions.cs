@@ -56,6 +56,9 @@ public sealed record AgentUpdateOptions
     /// machine, a folder in the system temp folder named after the host otherwise.</value></summary>
     public string? DownloadDirectory { get; init; }
 
+    /// <summary>The downloads shared by the hosts of one push (set by <see cref="AgentPush"/>).</summary>
+    internal SharedDownloads? SharedDownloads { get; init; }
+
     /// <summary>Called at every step boundary of the install (tests pause and kill there). <value>None.</value></summary>
     public IOperationObserver? Observer { get; init; }
 

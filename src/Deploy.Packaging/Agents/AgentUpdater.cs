@@ -97,7 +97,9 @@ public sealed class AgentUpdater : IAsyncDisposable
             }
 
             await EnsureIdleAsync(cancellationToken).ConfigureAwait(false);
-            var download = await client.DownloadAsync(entry, _local + "/downloads/" + Path.GetFileName(entry.File), progress, cancellationToken).ConfigureAwait(false);
+            var download = _options.SharedDownloads is { } shared
+                ? await shared.GetAsync(client, entry).WaitAsync(cancellationToken).ConfigureAwait(false)
+                : await client.DownloadAsync(entry, _local + "/downloads/" + Path.GetFileName(entry.File), progress, cancellationToken).ConfigureAwait(false);
             progress?.Report(new AgentProgress(AgentPhase.Verify, $"verifying {entry.File}"));
             var work = _local + "/work-" + Guid.NewGuid().ToString("N")[..12];
             try
@@ -122,13 +124,13 @@ public sealed class AgentUpdater : IAsyncDisposable
                         state = state with { BadVersions = [.. state.BadVersions.Where(b => b.Version != entry.Version), new BadVersion(entry.Version, e.InnerException?.Message ?? e.Message, _options.TimeProvider.GetUtcNow())] };
                     }
 
-                    File.Delete(download.Path);
+                    DeleteDownload(download);
                     var reason = (e.InnerException as DeployException)?.Code == DeployErrorCode.HealthCheckFailed ? "failed its health check" : $"failed at '{e.Path}'";
                     return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.RolledBack, entry.Version, $"{entry.Version} {reason} and was rolled back to {state.CurrentVersion ?? "nothing"}; {(state.BadVersions.Any(b => b.Version == entry.Version) ? "it is not retried until a newer version appears" : "the next run retries it")}: {e.InnerException?.Message ?? e.Message}"), from, state.CurrentVersion, serial, download, e), cancellationToken).ConfigureAwait(false);
                 }
 
                 state = state with { CurrentVersion = entry.Version, CurrentRelease = installed.ReleaseName, Pending = null };
-                File.Delete(download.Path);
+                DeleteDownload(download);
                 Logging.Updated(_logger, _app, from, entry.Version);
                 return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.Updated, entry.Version, $"updated {from ?? "nothing"} -> {entry.Version} ({installed.ReleaseName}); healthy and committed"), from, entry.Version, serial, download, null), cancellationToken).ConfigureAwait(false);
             }
@@ -286,6 +288,14 @@ public sealed class AgentUpdater : IAsyncDisposable
     {
         var target = (await _host.StatAsync(_app + "/current", cancellationToken).ConfigureAwait(false))?.LinkTarget;
         return target is null ? null : target.StartsWith("releases/", StringComparison.Ordinal) ? target["releases/".Length..] : Path.GetFileName(target);
+    }
+
+    private void DeleteDownload(DownloadResult download)
+    {
+        if (_options.SharedDownloads is null)
+        {
+            File.Delete(download.Path);
+        }
     }
 
     private AgentOutcome Outcome(AgentOutcomeKind kind, string? version, string message) => new(kind, version, _options.TimeProvider.GetUtcNow(), message);

@@ -35,7 +35,7 @@ public sealed class AgentPushTests : IClassFixture<IsolatedHostsFixture>
         {
             await box.PublishAsync("1.0.0");
             var first = await AgentPush.PushAsync(fleet, Push(box, app, "1.0.0"));
-            await box.PublishAsync("2.0.0", minimumFrom: "1.0.0");
+            var v2 = (await box.PublishAsync("2.0.0", minimumFrom: "1.0.0")).Find("2.0.0", "stable")!;
             var progress = new ListProgress();
             var second = await AgentPush.PushAsync(fleet, Push(box, app, "2.0.0"), progress);
 
@@ -43,6 +43,7 @@ public sealed class AgentPushTests : IClassFixture<IsolatedHostsFixture>
             second.AllSucceeded.Should().BeTrue(second.Failed.FirstOrDefault()?.Error?.ToString());
             second.BatchCount.Should().Be(2, "cohorts 1, 10%, 50%, 100% of 3 hosts are 1 host, then the other 2");
             progress.Events.Where(e => e.Kind == FleetProgressKind.BatchStarted).Select(e => e.BatchSize).Should().Equal(1, 2);
+            box.Server.BytesSent[v2.File].Should().Be(v2.Size, "the push downloads each package once for all its hosts");
             second.Hosts.Should().OnlyContain(h => h.Value!.Outcome.Kind == AgentOutcomeKind.Updated && h.Value.FromVersion == "1.0.0" && h.Value.Version == "2.0.0");
             foreach (var target in fleet.Targets)
             {
