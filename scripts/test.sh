@@ -32,6 +32,9 @@ python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v dpkg-deb >/dev/null 2>&1 || need+=(dpkg)   # the exOS acceptance test builds a .deb with dpkg-deb and installs it with dpkg -i
 ls /usr/share/python-wheels/*.whl >/dev/null 2>&1 || need+=(python3-pip-whl python3-setuptools-whl)
+# The sample Python agent's install hook (samples/AgentUpgrade): the system pip installs it into a release venv that
+# sees the system setuptools.
+/usr/bin/python3 -c "import pip, setuptools" >/dev/null 2>&1 || need+=(python3-pip python3-setuptools)
 # The isolated test hosts (tests/Deploy.Testing/Hosts): namespaces and setsid (util-linux), a login user with
 # password sudo (sudo, openssl for its password hash), and ps inside a host (procps).
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)

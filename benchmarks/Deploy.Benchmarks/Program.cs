@@ -10,6 +10,7 @@ var suites = new Dictionary<string, Func<Harness, Task>>(StringComparer.OrdinalI
     ["fleet"] = FleetBenchmarks.RunAsync,
     ["sequence"] = SequenceBenchmarks.RunAsync,
     ["lifecycle"] = LifecycleBenchmarks.RunAsync,
+    ["agent"] = AgentBenchmarks.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

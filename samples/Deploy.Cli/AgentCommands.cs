@@ -8,9 +8,10 @@ using Deploy.Packaging.Signing;
 namespace Deploy.Cli;
 
 /// <summary>
-/// `deploy agent publish|pull|status`: the mega client's upgrade on the SDK. `publish` adds a package to a feed
+/// `deploy agent publish|pull|push|status`: the mega client's upgrade on the SDK. `publish` adds a package to a feed
 /// directory and re-signs its index; `pull` is one check (and update) of an app, run by a timer for agents in any
-/// language; `status` shows what an app runs and how its last update ended.
+/// language; `push` drives the same update on an inventory's hosts over SSH (AgentPushCommands); `status` shows what
+/// an app runs and how its last update ended, here or (with -i) on every host.
 /// </summary>
 internal static class AgentCommands
 {
@@ -19,6 +20,7 @@ internal static class AgentCommands
         var agent = new Command("agent", "Self-upgrading agents: publish to a signed feed, pull an update, show status");
         agent.Subcommands.Add(Publish());
         agent.Subcommands.Add(Pull());
+        agent.Subcommands.Add(AgentPushCommands.Push());
         agent.Subcommands.Add(Status());
         return agent;
     }
@@ -127,10 +129,17 @@ internal static class AgentCommands
 
     private static Command Status()
     {
-        var apps = new Option<string[]>("--app") { Description = "An app folder; repeatable", Required = true };
-        var command = new Command("status", "Show the version each app runs, its last outcome, bad versions and an update in flight") { apps };
+        var apps = new Option<string[]>("--app") { Description = "An app folder; repeatable (with -i: the one folder on every host)", Required = true };
+        var inventory = new Option<string?>("--inventory", "-i") { Description = "Inventory YAML: show the app on each of its hosts" };
+        var hosts = new Option<string?>("--hosts", "-H") { Description = "Host pattern (with -i; default all)" };
+        var command = new Command("status", "Show the version each app runs, its last outcome, bad versions and an update in flight") { apps, inventory, hosts };
         command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
         {
+            if (parse.GetValue(inventory) is { } inv)
+            {
+                return await AgentPushCommands.FleetStatusAsync(inv, parse.GetValue(hosts), parse.GetValue(apps)![0], ct).ConfigureAwait(false);
+            }
+
             await using var host = new LocalHost();
             foreach (var dir in parse.GetValue(apps)!)
             {
@@ -157,12 +166,12 @@ internal static class AgentCommands
         return command;
     }
 
-    private static Uri Url(string value, string option)
+    internal static Uri Url(string value, string option)
         => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri
             : throw new Core.Errors.DeployException(Core.Errors.DeployErrorCode.InvalidArgument, $"{option} '{value}' is not an http(s) URL.") { Path = option };
 
-    private static IReadOnlyList<string> Sh(string command) => ["/bin/sh", "-c", command];
+    internal static IReadOnlyList<string> Sh(string command) => ["/bin/sh", "-c", command];
 
     private static async Task<ECDsa> LoadKeyAsync(string path, CancellationToken ct)
     {

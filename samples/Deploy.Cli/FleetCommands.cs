@@ -115,10 +115,10 @@ internal static class FleetCommands
         return result.AllSucceeded ? 0 : 1;
     }
 
-    private static async Task<HostInventory> LoadAsync(string? path, CancellationToken ct) =>
+    internal static async Task<HostInventory> LoadAsync(string? path, CancellationToken ct) =>
         path is null ? HostInventory.LocalOnly() : await HostInventory.LoadAsync(path, ct).ConfigureAwait(false);
 
-    private static string Pattern(HostInventory inventory, string? pattern) =>
+    internal static string Pattern(HostInventory inventory, string? pattern) =>
         pattern ?? (inventory.Hosts.All(h => h.IsImplicit) ? HostInventory.LocalHostName : HostInventory.AllGroupName);
 
     private static string Status(FleetHostStatus status) => status switch

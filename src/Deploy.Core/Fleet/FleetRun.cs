@@ -28,7 +28,7 @@ internal sealed class FleetRun<T>
         _logger = logger;
         _callerToken = callerToken;
         _results = new FleetHostResult<T>?[fleet.Targets.Count];
-        _batches = HostFleet.PlanBatches(fleet.Targets.Count, options.BatchSizes);
+        _batches = HostFleet.Plan(fleet.Targets.Count, options);
     }
 
     private int Total => _results.Length;
@@ -54,6 +54,15 @@ internal sealed class FleetRun<T>
                 if (failed > 0 && percent > max)
                 {
                     Abort($"{failed} of {count} hosts in batch {batch + 1} failed ({HostFleet.Percent(percent)}), more than the allowed {HostFleet.Percent(max)}.", batch, abort);
+                }
+            }
+
+            if (_abortReason is null && _options.MaxFailures is { } budget)
+            {
+                var failed = _results.Take(first + count).Count(r => r!.Status == FleetHostStatus.Failed);
+                if (failed > budget)
+                {
+                    Abort($"{failed} hosts failed in batches 1-{batch + 1}, more than the failure budget of {budget}; {Total - first - count} hosts were left untouched.", batch, abort);
                 }
             }
 

@@ -135,6 +135,36 @@ public sealed class HostFleet : IAsyncDisposable
         return batches;
     }
 
+    /// <summary>Cuts <paramref name="fleetSize"/> hosts into the batches of cumulative <paramref name="cohorts"/> (see
+    /// <see cref="FleetOptions.Cohorts"/>): each batch holds the hosts its stage adds; returns each batch's host count.
+    /// For 20 hosts, <c>[1, 10%, 50%, 100%]</c> gives <c>[1, 1, 8, 10]</c>.</summary>
+    public static IReadOnlyList<int> PlanCohorts(int fleetSize, IReadOnlyList<FleetBatchSize> cohorts)
+    {
+        ArgumentNullException.ThrowIfNull(cohorts);
+        ArgumentOutOfRangeException.ThrowIfNegative(fleetSize);
+        var batches = new List<int>();
+        var done = 0;
+        foreach (var cohort in cohorts)
+        {
+            var reach = Math.Min(fleetSize, cohort.Resolve(fleetSize));
+            if (reach > done)
+            {
+                batches.Add(reach - done);
+                done = reach;
+            }
+        }
+
+        if (done < fleetSize)
+        {
+            batches.Add(fleetSize - done);
+        }
+
+        return batches;
+    }
+
+    internal static IReadOnlyList<int> Plan(int fleetSize, FleetOptions options)
+        => options.Cohorts.Count > 0 ? PlanCohorts(fleetSize, options.Cohorts) : PlanBatches(fleetSize, options.BatchSizes);
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -11,14 +11,33 @@ namespace Deploy.Packaging.Agents;
 /// the switch and the health check after the restart. A failure anywhere, or a kill found by the next run, rolls back in
 /// reverse: <c>current</c> points at the previous release again, which is restarted, and the new release is removed.
 /// </summary>
-internal sealed class AgentInstallStrategy(AgentHealthCheck? health, HttpClient http) : IPackageInstallStrategy
+/// <remarks>With an <see cref="AgentService"/> the process supervisor restarts the agent: the step before the switch
+/// restarts whatever <c>current</c> names once the switch has been rolled back (the previous release).</remarks>
+internal sealed class AgentInstallStrategy(AgentHealthCheck? health, HttpClient http, AgentService? service = null) : IPackageInstallStrategy
 {
     public LauncherProfile? Launcher => null;
 
     public IReadOnlyList<ProcessQuery> BackgroundProcesses(InstallContext context) => [];
 
     public IReadOnlyList<IOperationStep<InstallContext>> CreateSteps(InstallContext context)
-        => [new StageFilesStep(), new InstallHookStep(), new SwitchCurrentStep(restartOnRollback: true), new RestartToolStep(), new HealthCheckStep(health, http)];
+        => service is null
+            ? [new StageFilesStep(), new InstallHookStep(), new SwitchCurrentStep(restartOnRollback: true), new RestartToolStep(), new HealthCheckStep(health, http)]
+            : [new StageFilesStep(), new InstallHookStep(), new ServiceRestartStep(service, onRollback: true), new SwitchCurrentStep(restartOnRollback: false), new ServiceRestartStep(service, onRollback: false), new HealthCheckStep(health, http)];
+}
+
+/// <summary>Restarts the agent's supervised service: on apply (after the switch), or on rollback (placed before the
+/// switch, so it runs once <c>current</c> names the previous release again; on a first install it stops the service).</summary>
+internal sealed class ServiceRestartStep(AgentService service, bool onRollback) : IOperationStep<InstallContext>
+{
+    public string Name => onRollback ? "restart previous on rollback" : "restart";
+
+    public Task ApplyAsync(InstallContext context, CancellationToken cancellationToken)
+        => onRollback ? Task.CompletedTask : service.RestartAsync(context, cancellationToken);
+
+    public Task RollbackAsync(InstallContext context, CancellationToken cancellationToken)
+        => !onRollback ? Task.CompletedTask
+            : context.PreviousRelease is null ? service.StopAsync(context, cancellationToken)
+            : service.RestartAsync(context, cancellationToken);
 }
 
 /// <summary>Runs the release's install hook, <c>hooks/install</c>, in the new release folder before the switch (e.g.

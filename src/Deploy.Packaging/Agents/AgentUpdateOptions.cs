@@ -32,6 +32,10 @@ public sealed record AgentUpdateOptions
     /// <value>The default is <c>null</c>.</value></summary>
     public IReadOnlyList<string>? RestartCommand { get; init; }
 
+    /// <summary>The agent as a service of the process supervisor, which restarts it (in place of
+    /// <see cref="RestartCommand"/>). <value>The default is <c>null</c>.</value></summary>
+    public AgentService? Service { get; init; }
+
     /// <summary>The health check that commits the update; <c>null</c> commits once the restart succeeded.
     /// <value>The default is <c>null</c>.</value></summary>
     public AgentHealthCheck? HealthCheck { get; init; }
@@ -46,6 +50,14 @@ public sealed record AgentUpdateOptions
     /// <summary>The HTTP client for the feed and HTTP health checks; <c>null</c> for an internal one.
     /// <value>The default is <c>null</c>.</value></summary>
     public HttpClient? Http { get; init; }
+
+    /// <summary>A folder on this machine where packages are downloaded (resumable) and extracted before they are
+    /// installed on the host. <value>The default is <c>null</c>: <c>&lt;app&gt;/.deploy</c> when the app is on this
+    /// machine, a folder in the system temp folder named after the host otherwise.</value></summary>
+    public string? DownloadDirectory { get; init; }
+
+    /// <summary>The downloads shared by the hosts of one push (set by <see cref="AgentPush"/>).</summary>
+    internal SharedDownloads? SharedDownloads { get; init; }
 
     /// <summary>Called at every step boundary of the install (tests pause and kill there). <value>None.</value></summary>
     public IOperationObserver? Observer { get; init; }

@@ -25,19 +25,38 @@ public sealed class AgentUpdater : IAsyncDisposable
     private readonly AgentUpdateOptions _options;
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
-    private readonly LocalHost _host = new();
+    private readonly IHost _host;
+    private readonly bool _ownsHost;
     private readonly ILogger _logger;
     private readonly string _app;
+    private readonly string _local;
 
-    /// <summary>Creates an updater of <see cref="AgentUpdateOptions.AppDirectory"/>.</summary>
+    /// <summary>Creates an updater of <see cref="AgentUpdateOptions.AppDirectory"/> on this machine (pull mode: the
+    /// agent, or <c>deploy agent pull</c> run by a timer, updates itself).</summary>
     public AgentUpdater(AgentUpdateOptions options, ILogger<AgentUpdater>? logger = null)
+        : this(options, null, logger)
+    {
+    }
+
+    /// <summary>
+    /// Creates an updater of <see cref="AgentUpdateOptions.AppDirectory"/> on <paramref name="host"/> (push mode, see
+    /// <see cref="AgentPush"/>): the index and the package are fetched and verified here, and every step on the target
+    /// (lock, state, install hook, switch, restart, command health checks) runs through <paramref name="host"/>, so
+    /// nothing has to be installed on it beforehand. The caller keeps ownership of the host.
+    /// </summary>
+    public AgentUpdater(AgentUpdateOptions options, IHost? host, ILogger<AgentUpdater>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.Feed);
         ArgumentException.ThrowIfNullOrEmpty(options.AppDirectory);
         ArgumentNullException.ThrowIfNull(options.TrustedKeys);
         _options = options;
-        _app = Path.GetFullPath(options.AppDirectory).TrimEnd('/');
+        _ownsHost = host is null;
+        _host = host ?? new LocalHost();
+        _app = host is null ? Path.GetFullPath(options.AppDirectory).TrimEnd('/') : PosixPath.Normalize(options.AppDirectory).TrimEnd('/');
+        _local = options.DownloadDirectory is { } d ? Path.GetFullPath(d)
+            : host is null ? _app + "/.deploy"
+            : Path.Combine(Path.GetTempPath(), "deploy-agent-" + string.Concat(host.Name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')));
         _ownsHttp = options.Http is null;
         _http = options.Http ?? new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -56,7 +75,7 @@ public sealed class AgentUpdater : IAsyncDisposable
     /// recorded as the last outcome.</returns>
     public async Task<AgentUpdateResult> RunOnceAsync(IProgress<AgentProgress>? progress = null, IProgress<OperationProgress>? installProgress = null, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(_app + "/.deploy");
+        await _host.CreateDirectoryAsync(_app + "/.deploy", null, cancellationToken).ConfigureAwait(false);
         await using var lease = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider }).AcquireAsync(Kind, installProgress, cancellationToken).ConfigureAwait(false);
         var installer = Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, await State.ReadAsync(cancellationToken).ConfigureAwait(false)));
         await installer.Installer.RecoverAsync(_options.PackageType, installProgress, cancellationToken).ConfigureAwait(false);
@@ -78,15 +97,16 @@ public sealed class AgentUpdater : IAsyncDisposable
             }
 
             await EnsureIdleAsync(cancellationToken).ConfigureAwait(false);
-            var downloads = _app + "/.deploy/downloads";
-            var download = await client.DownloadAsync(entry, downloads + "/" + Path.GetFileName(entry.File), progress, cancellationToken).ConfigureAwait(false);
+            var download = _options.SharedDownloads is { } shared
+                ? await shared.GetAsync(client, entry).WaitAsync(cancellationToken).ConfigureAwait(false)
+                : await client.DownloadAsync(entry, _local + "/downloads/" + Path.GetFileName(entry.File), progress, cancellationToken).ConfigureAwait(false);
             progress?.Report(new AgentProgress(AgentPhase.Verify, $"verifying {entry.File}"));
-            var work = _app + "/.deploy/work-" + Guid.NewGuid().ToString("N")[..12];
+            var work = _local + "/work-" + Guid.NewGuid().ToString("N")[..12];
             try
             {
                 var trust = TrustPolicy.Require([.. IndexVerifier.TrustedKeys(_options.TrustedKeys, state)]);
                 var package = await new PackageReader(new PackageReadOptions { Trust = trust, Registry = installer.Registry }).ExtractAsync(download.Path, work, cancellationToken).ConfigureAwait(false);
-                state = state with { Pending = new PendingUpdate(entry.Version, from, CurrentRelease()) };
+                state = state with { Pending = new PendingUpdate(entry.Version, from, await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false)) };
                 await State.WriteAsync(state, cancellationToken).ConfigureAwait(false);
                 progress?.Report(new AgentProgress(AgentPhase.Install, $"installing {entry.Version}"));
                 InstallResult installed;
@@ -104,13 +124,13 @@ public sealed class AgentUpdater : IAsyncDisposable
                         state = state with { BadVersions = [.. state.BadVersions.Where(b => b.Version != entry.Version), new BadVersion(entry.Version, e.InnerException?.Message ?? e.Message, _options.TimeProvider.GetUtcNow())] };
                     }
 
-                    File.Delete(download.Path);
+                    DeleteDownload(download);
                     var reason = (e.InnerException as DeployException)?.Code == DeployErrorCode.HealthCheckFailed ? "failed its health check" : $"failed at '{e.Path}'";
                     return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.RolledBack, entry.Version, $"{entry.Version} {reason} and was rolled back to {state.CurrentVersion ?? "nothing"}; {(state.BadVersions.Any(b => b.Version == entry.Version) ? "it is not retried until a newer version appears" : "the next run retries it")}: {e.InnerException?.Message ?? e.Message}"), from, state.CurrentVersion, serial, download, e), cancellationToken).ConfigureAwait(false);
                 }
 
                 state = state with { CurrentVersion = entry.Version, CurrentRelease = installed.ReleaseName, Pending = null };
-                File.Delete(download.Path);
+                DeleteDownload(download);
                 Logging.Updated(_logger, _app, from, entry.Version);
                 return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.Updated, entry.Version, $"updated {from ?? "nothing"} -> {entry.Version} ({installed.ReleaseName}); healthy and committed"), from, entry.Version, serial, download, null), cancellationToken).ConfigureAwait(false);
             }
@@ -134,7 +154,7 @@ public sealed class AgentUpdater : IAsyncDisposable
     /// returns it; <see cref="RunOnceAsync"/> does the same first.</summary>
     public async Task<AgentState> RecoverAsync(IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(_app + "/.deploy");
+        await _host.CreateDirectoryAsync(_app + "/.deploy", null, cancellationToken).ConfigureAwait(false);
         await using var lease = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider }).AcquireAsync(Kind, progress, cancellationToken).ConfigureAwait(false);
         var state = await State.ReadAsync(cancellationToken).ConfigureAwait(false);
         await Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, state)).Installer.RecoverAsync(_options.PackageType, progress, cancellationToken).ConfigureAwait(false);
@@ -177,7 +197,10 @@ public sealed class AgentUpdater : IAsyncDisposable
             _http.Dispose();
         }
 
-        await _host.DisposeAsync().ConfigureAwait(false);
+        if (_ownsHost)
+        {
+            await _host.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task<(FeedIndex Index, AgentState State)> FetchIndexAsync(FeedClient client, AgentState state, CancellationToken cancellationToken)
@@ -227,12 +250,12 @@ public sealed class AgentUpdater : IAsyncDisposable
     /// points at the release it pointed at before, the old version runs; otherwise the install completed.</summary>
     private async Task<AgentState> ResolvePendingAsync(AgentState state, CancellationToken cancellationToken)
     {
-        if (state.Pending is not { } pending || File.Exists(_app + "/.deploy/journal.json"))
+        if (state.Pending is not { } pending || await _host.ExistsAsync(_app + "/.deploy/journal.json", cancellationToken).ConfigureAwait(false))
         {
             return state;
         }
 
-        var current = CurrentRelease();
+        var current = await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false);
         state = current == pending.PreviousRelease
             ? state with { Pending = null, CurrentVersion = pending.FromVersion, CurrentRelease = current }
             : state with { Pending = null, CurrentVersion = pending.Version, CurrentRelease = current };
@@ -243,7 +266,7 @@ public sealed class AgentUpdater : IAsyncDisposable
 
     private async Task EnsureIdleAsync(CancellationToken cancellationToken)
     {
-        if (_options.BusyCommand is not { Count: > 0 } busy || CurrentRelease() is null)
+        if (_options.BusyCommand is not { Count: > 0 } busy || await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false) is null)
         {
             return;
         }
@@ -261,25 +284,33 @@ public sealed class AgentUpdater : IAsyncDisposable
         return result;
     }
 
-    private string? CurrentRelease()
+    private async Task<string?> CurrentReleaseAsync(CancellationToken cancellationToken)
     {
-        var target = new FileInfo(_app + "/current").LinkTarget;
+        var target = (await _host.StatAsync(_app + "/current", cancellationToken).ConfigureAwait(false))?.LinkTarget;
         return target is null ? null : target.StartsWith("releases/", StringComparison.Ordinal) ? target["releases/".Length..] : Path.GetFileName(target);
+    }
+
+    private void DeleteDownload(DownloadResult download)
+    {
+        if (_options.SharedDownloads is null)
+        {
+            File.Delete(download.Path);
+        }
     }
 
     private AgentOutcome Outcome(AgentOutcomeKind kind, string? version, string message) => new(kind, version, _options.TimeProvider.GetUtcNow(), message);
 
     private (PackageInstaller Installer, PackageTypeRegistry Registry) Installer(IReadOnlyList<TrustedKey> trusted)
     {
-        var registry = PackageTypeRegistry.Default.With(_options.PackageType, Path.GetFileName(_app), new AgentInstallStrategy(_options.HealthCheck, _http), "agent app (staged release, install hook, health-checked switch)");
+        var registry = PackageTypeRegistry.Default.With(_options.PackageType, PosixPath.GetFileName(_app), new AgentInstallStrategy(_options.HealthCheck, _http, _options.Service), "agent app (staged release, install hook, health-checked switch)");
         var options = new PackageInstallOptions
         {
-            InstallBase = Path.GetDirectoryName(_app)!,
+            InstallBase = PosixPath.GetDirectoryName(_app),
             Registry = registry,
-            RestartCommand = _options.RestartCommand,
+            RestartCommand = _options.Service is null ? _options.RestartCommand : null,
             KeepReleases = _options.KeepReleases,
             Read = new PackageReadOptions { Trust = TrustPolicy.Require([.. trusted]) },
-            WorkDirectory = _app + "/.deploy",
+            WorkDirectory = _local,
             Observer = _options.Observer,
             TimeProvider = _options.TimeProvider,
             Lock = new HostLockOptions { TimeProvider = _options.TimeProvider },

@@ -43,6 +43,18 @@ public class FleetBatchSizeTests
         HostFleet.PlanBatches(fleet, sizes.Select(FleetBatchSize.Parse).ToList()).Should().Equal(expected);
     }
 
+    [Theory]
+    [InlineData(20, new[] { "1", "10%", "50%", "100%" }, new[] { 1, 1, 8, 10 })]
+    [InlineData(3, new[] { "1", "10%", "50%", "100%" }, new[] { 1, 2 })]
+    [InlineData(10, new[] { "2", "50%" }, new[] { 2, 3, 5 })]
+    [InlineData(4, new[] { "1", "1", "100%" }, new[] { 1, 3 })]
+    [InlineData(5, new[] { "10" }, new[] { 5 })]
+    [InlineData(0, new[] { "1", "100%" }, new int[0])]
+    public void Cohorts_are_cumulative_stages_whose_batches_hold_the_hosts_each_stage_adds(int fleet, string[] cohorts, int[] expected)
+    {
+        HostFleet.PlanCohorts(fleet, cohorts.Select(FleetBatchSize.Parse).ToList()).Should().Equal(expected);
+    }
+
     [Fact]
     public void Sizes_print_as_they_are_written()
     {

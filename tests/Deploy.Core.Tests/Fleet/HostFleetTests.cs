@@ -228,6 +228,39 @@ public sealed class HostFleetTests : IDisposable
     }
 
     [Fact]
+    public async Task The_failure_budget_counts_failures_across_cohorts_and_halts_when_exceeded_leaving_the_rest_not_run()
+    {
+        var options = new FleetOptions { MaxFailures = 1 }.WithCohorts("1", "2", "50%", "100%");
+        var result = await _hosts.Fleet(options).RunAsync((host, ctx, ct) =>
+            ctx.Index is 0 or 1 ? Task.FromException<int>(new InvalidOperationException("unhealthy")) : Task.FromResult(ctx.Index));
+
+        result.BatchCount.Should().Be(4, "cohorts 1, 2, 6 and 12 hosts of 12 are batches of 1, 1, 4 and 6");
+        result.Failed.Select(h => h.Index).Should().Equal(0, 1);
+        result.Aborted.Should().BeTrue("2 failures exceed a budget of 1 after the second cohort");
+        result.AbortReason.Should().StartWith("2 hosts failed in batches 1-2, more than the failure budget of 1");
+        result.NotRun.Select(h => h.Index).Should().Equal(2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+    }
+
+    [Fact]
+    public async Task Failures_within_the_budget_let_every_cohort_run()
+    {
+        var options = new FleetOptions { MaxFailures = 2 }.WithCohorts("1", "50%");
+        var result = await _hosts.Fleet(options).RunAsync((host, ctx, ct) =>
+            ctx.Index is 0 or 11 ? Task.FromException<int>(new InvalidOperationException("unhealthy")) : Task.FromResult(ctx.Index));
+
+        result.Aborted.Should().BeFalse();
+        result.BatchCount.Should().Be(3, "1 host, up to 6, then the 6 the last stage did not reach");
+        result.Succeeded.Should().HaveCount(10);
+    }
+
+    [Fact]
+    public void Cohorts_and_rolling_batches_together_are_refused()
+    {
+        var act = () => new HostFleet([], new FleetOptions { MaxFailures = 0 }.WithBatches("1").WithCohorts("1", "100%"));
+        act.Should().Throw<ArgumentException>().WithMessage("*either Cohorts*");
+    }
+
+    [Fact]
     public async Task Caller_cancellation_stops_running_hosts_and_throws_after_they_wound_down()
     {
         using var cts = new CancellationTokenSource();

@@ -11,7 +11,8 @@ namespace Deploy.Packaging.Tests.Agents;
 
 /// <summary>
 /// A feed directory served by <see cref="FeedServer"/>, a signing key, and an app folder whose agent is a real
-/// process: <c>tools/restart</c> stops the running one and starts <c>python3 -m http.server</c> on the app's port,
+/// process: <c>tools/restart</c> stops the running one and starts <c>python3 -m http.server</c> on the app's port
+/// (and address, from the app folder's <c>address</c> file when there is one: isolated hosts share the network),
 /// serving the release's <c>www/</c>; a healthy version has <c>www/health</c> (the HTTP health check), a broken one not.
 /// </summary>
 internal sealed class AgentSandbox : IAsyncDisposable
@@ -31,7 +32,8 @@ internal sealed class AgentSandbox : IAsyncDisposable
           done
         fi
         cat version.txt > "$app/restarted-with"
-        nohup python3 -m http.server --bind 127.0.0.1 --directory "$(pwd -P)/www" "$(cat "$app/port")" </dev/null >/dev/null 2>&1 &
+        bind=$(cat "$app/address" 2>/dev/null || echo 127.0.0.1)
+        nohup python3 -m http.server --bind "$bind" --directory "$(pwd -P)/www" "$(cat "$app/port")" </dev/null >/dev/null 2>&1 &
         echo $! > "$app/agent.pid"
         """;
 
@@ -55,6 +57,17 @@ internal sealed class AgentSandbox : IAsyncDisposable
     public string AppDirectory => Dir.Combine("apps", "demo");
 
     public int Port { get; }
+
+    /// <summary>The update options for an app folder on the push targets (health URL set per host by the push).</summary>
+    public AgentUpdateOptions RemoteOptions(string appDirectory, TimeSpan? window = null) => new()
+    {
+        Feed = Server.Url,
+        AppDirectory = appDirectory,
+        TrustedKeys = [TrustedKey.FromKey(Key)],
+        RestartCommand = ["/bin/sh", "tools/restart", appDirectory],
+        HealthCheck = new AgentHealthCheck { Window = window ?? TimeSpan.FromSeconds(20), Interval = TimeSpan.FromMilliseconds(100) },
+        DownloadDirectory = Dir.Combine("push-downloads"),
+    };
 
     public string? CurrentTarget => new FileInfo(Path.Combine(AppDirectory, "current")).LinkTarget;
 

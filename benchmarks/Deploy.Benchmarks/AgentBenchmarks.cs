@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Deploy.Core.Fleet;
+using Deploy.Packaging.Agents;
+using Deploy.Packaging.Building;
+using Deploy.Packaging.Model;
+using Deploy.Packaging.Signing;
+using Deploy.Testing;
+using Deploy.Testing.Hosts;
+
+namespace Deploy.Benchmarks;
+
+/// <summary>
+/// Suite <c>agent</c>: a push upgrade (<see cref="AgentPush"/>: signed feed served by <c>python3 -m http.server</c>,
+/// fetch and verify here, upload, install hook, switch, commit) to 1, 20 and 50 isolated namespace hosts, each run a
+/// new version, all hosts of a case in one cohort. The target: 50 hosts within 2x of one. The packages carry a
+/// 200-file payload (~2 MB); no restart or health check, so the numbers are the push machinery's.
+/// <c>DEPLOY_BENCH_AGENT_HOSTS</c> (e.g. <c>1,5</c>) sets other fleet sizes. Delta packages (bytes of a one-file
+/// change vs the full package) are not built yet: that case is missing.
+/// </summary>
+public static class AgentBenchmarks
+{
+    private const string Suite = "agent";
+
+    public static async Task RunAsync(Harness harness)
+    {
+        var sizes = (Environment.GetEnvironmentVariable("DEPLOY_BENCH_AGENT_HOSTS") ?? "1,20,50").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var max = sizes.Max();
+        using var work = new TempDirectory("bench-agent");
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var feed = Directory.CreateDirectory(Path.Combine(work.Path, "feed")).FullName;
+        var payload = Path.Combine(work.Path, "payload");
+        GeneratePayload(payload);
+        var port = FreePort();
+        using var server = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", feed, port.ToString(CultureInfo.InvariantCulture)]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var sw = Stopwatch.StartNew();
+        await using var hosts = await IsolatedHosts.StartAsync([.. Enumerable.Range(1, max).Select(i => IsolatedHostSpec.Of("h" + i.ToString("00", CultureInfo.InvariantCulture), OsReleases.Debian12))]);
+        Console.WriteLine($"agent: {max} isolated hosts started in {sw.Elapsed.TotalSeconds:0.0} s ({(hosts.IsIsolated ? "isolated" : "FALLBACK: " + hosts.FallbackReason)})");
+        try
+        {
+            var publisher = new FeedPublisher(new FeedPublishOptions { FeedDirectory = feed, SigningKey = key });
+            var version = 0;
+            async Task PublishNextAsync()
+            {
+                version++;
+                await File.WriteAllTextAsync(Path.Combine(payload, "version.txt"), version.ToString(CultureInfo.InvariantCulture));
+                var built = await PackageBuilder.Create("bench_agent").WithType(PackageType.InstallUpdateAgent).WithOsRelease("debian").WithPayloadDirectory(payload).SignWith(key)
+                    .BuildToDirectoryAsync(Path.Combine(work.Path, "out-" + version.ToString(CultureInfo.InvariantCulture)));
+                await publisher.PublishAsync(built.OutputPath!, $"{version}.0.0");
+            }
+
+            var update = new AgentUpdateOptions
+            {
+                Feed = new Uri($"http://127.0.0.1:{port}/"),
+                AppDirectory = "/opt/bench-agent",
+                TrustedKeys = [TrustedKey.FromKey(key)],
+                DownloadDirectory = Path.Combine(work.Path, "downloads"),
+            };
+            await using var all = new HostFleet(hosts.Hosts.Select(h => new FleetTarget(h.Name, h.CreateHost()) { InventoryHost = h.ToInventoryHost() }), ownsHosts: true);
+            await PublishNextAsync();
+            (await AgentPush.PushAsync(all, Options(update, version, max))).ThrowOnFailure();
+            foreach (var n in sizes)
+            {
+                var fleet = new HostFleet(all.Targets.Take(n));
+                Console.WriteLine($"agent: push upgrade to {n} host(s)");
+                await harness.MeasureAsync(Suite, $"push upgrade, {n} host(s)", "Deploy SDK", async () =>
+                    (await AgentPush.PushAsync(fleet, Options(update, version, n))).ThrowOnFailure(), setup: PublishNextAsync, runs: 3);
+            }
+        }
+        finally
+        {
+            server.Kill();
+        }
+    }
+
+    private static AgentPushOptions Options(AgentUpdateOptions update, int version, int hosts) => new()
+    {
+        Update = update,
+        Version = $"{version}.0.0",
+        Cohorts = [FleetBatchSize.Percent(100)],
+        MaxParallelism = hosts,
+    };
+
+    private static void GeneratePayload(string root)
+    {
+        var rng = new Random(14);
+        for (var i = 0; i < 200; i++)
+        {
+            var dir = Path.Combine(root, "lib", (i % 10).ToString(CultureInfo.InvariantCulture));
+            Directory.CreateDirectory(dir);
+            var bytes = new byte[10_000];
+            rng.NextBytes(bytes);
+            File.WriteAllBytes(Path.Combine(dir, $"f{i}.bin"), bytes);
+        }
+
+        Directory.CreateDirectory(Path.Combine(root, "hooks"));
+        File.WriteAllText(Path.Combine(root, "hooks", "install"), "#!/bin/sh\ncat version.txt > installed\n");
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+}

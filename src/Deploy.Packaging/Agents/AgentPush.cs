@@ -1,0 +1,105 @@
+using Deploy.Core.Errors;
+using Deploy.Core.Fleet;
+using Deploy.Core.Hosts;
+using Microsoft.Extensions.Logging;
+
+namespace Deploy.Packaging.Agents;
+
+/// <summary>
+/// Push mode (<c>deploy agent push</c>): the server drives <see cref="AgentUpdater"/>, the same update flow an agent
+/// runs on itself, on every host of a fleet over SSH, in staged cohorts with a failure budget. Per host the index and
+/// package are fetched and verified on this machine, then staged, hooked, switched, restarted and health-checked on
+/// the host through its <see cref="IHost"/>; the outcome is recorded on the host (<see cref="AgentStateStore"/>),
+/// where <see cref="StatusAsync"/> reads it back. A host whose update rolled back or was refused is a failed host of
+/// the rollout. Each package is downloaded once per push and shared by its hosts.
+/// </summary>
+public static class AgentPush
+{
+    /// <summary>Pushes <see cref="AgentPushOptions.Version"/> to the fleet's hosts, cohort by cohort; halts when the
+    /// failure budget is exceeded, leaving the hosts of later cohorts untouched.</summary>
+    /// <param name="fleet">The hosts.</param>
+    /// <param name="options">The update and the rollout.</param>
+    /// <param name="progress">Per-host and per-cohort progress.</param>
+    /// <param name="loggers">Loggers for the per-host updaters; <c>null</c> for none.</param>
+    /// <param name="cancellationToken">Cancels the rollout; updates in progress are rolled back.</param>
+    /// <returns>Each host's result (the update's result, or why it failed or was not run).</returns>
+    public static async Task<FleetResult<AgentUpdateResult>> PushAsync(HostFleet fleet, AgentPushOptions options, IProgress<FleetProgress>? progress = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.Version);
+        FeedVersions.Parse(options.Version, "version");
+        using var ownedHttp = options.Update.Http is null ? new HttpClient { Timeout = TimeSpan.FromMinutes(30) } : null;
+        var update = options.Update with { TargetVersion = options.Version, Http = options.Update.Http ?? ownedHttp };
+        var downloads = Path.Combine(update.DownloadDirectory ?? Path.GetTempPath(), "deploy-agent-push-" + Guid.NewGuid().ToString("N")[..12]);
+        var shared = new SharedDownloads(Path.Combine(downloads, "packages"), cancellationToken);
+        var fleetOptions = new FleetOptions
+        {
+            Cohorts = options.Cohorts,
+            MaxFailures = options.MaxFailures,
+            MaxParallelism = options.MaxParallelism,
+            HostTimeout = options.HostTimeout,
+            TimeProvider = update.TimeProvider,
+        };
+        try
+        {
+            return await fleet.RunAsync(
+                async (host, context, ct) =>
+                {
+                    var perHost = ForHost(update, options.HealthUrl, context) with { DownloadDirectory = Path.Combine(downloads, SafeName(context.Name)), SharedDownloads = shared };
+                    await using var updater = new AgentUpdater(perHost, host, loggers?.CreateLogger<AgentUpdater>());
+                    var result = await updater.RunOnceAsync(null, null, ct).ConfigureAwait(false);
+                    if (result.Outcome.Kind == AgentOutcomeKind.RolledBack)
+                    {
+                        var code = (result.Error?.InnerException as DeployException)?.Code ?? DeployErrorCode.InstallFailed;
+                        throw new DeployException(code, result.Outcome.Message, result.Error) { Host = host.Name, Path = perHost.AppDirectory };
+                    }
+
+                    return result;
+                },
+                fleetOptions,
+                progress,
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Directory.Exists(downloads))
+            {
+                Directory.Delete(downloads, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Reads each host's agent state (<c>deploy agent status -i</c>): the version it runs and how its last
+    /// update ended. A host without the app reads as a fresh state (no version).</summary>
+    public static Task<FleetResult<AgentState>> StatusAsync(HostFleet fleet, string appDirectory, int maxParallelism = 10, IProgress<FleetProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentException.ThrowIfNullOrEmpty(appDirectory);
+        return fleet.RunAsync(
+            (host, _, ct) => new AgentStateStore(host, appDirectory).ReadAsync(ct),
+            new FleetOptions { MaxParallelism = maxParallelism },
+            progress,
+            cancellationToken);
+    }
+
+    /// <summary>The update options of one host: <paramref name="healthUrl"/> with <c>{address}</c> and <c>{name}</c>
+    /// replaced becomes its health check's URL.</summary>
+    internal static AgentUpdateOptions ForHost(AgentUpdateOptions update, string? healthUrl, HostContext context)
+    {
+        if (healthUrl is null)
+        {
+            return update;
+        }
+
+        var text = healthUrl.Replace("{address}", context.InventoryHost?.Address ?? context.Name, StringComparison.Ordinal).Replace("{name}", context.Name, StringComparison.Ordinal);
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            throw new DeployException(DeployErrorCode.InvalidArgument, $"The health URL '{text}' of host '{context.Name}' is not an absolute http(s) URL.") { Host = context.Name, Path = "health_url" };
+        }
+
+        return update with { HealthCheck = (update.HealthCheck ?? new AgentHealthCheck()) with { Url = url, Command = null } };
+    }
+
+    private static string SafeName(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_'));
+}
