@@ -44,6 +44,16 @@ public sealed class ScriptTests(PackedSdk sdk)
             .And.Contain("deleted: app.conf gone: True");
     }
 
+    [Fact]
+    public async Task Agent_script_updates_from_a_signed_feed_and_rolls_back_an_unhealthy_version_without_retrying_it()
+    {
+        var run = await RunScriptAsync("agent.cs");
+
+        var outcomes = run.Output.Split('\n').Where(l => l.Contains(": ", StringComparison.Ordinal)).Select(l => l.Split(':')[0]).ToArray();
+        outcomes.Should().ContainInConsecutiveOrder("Updated", "RolledBack", "UpToDate");
+        run.Output.Should().Contain("it is not retried until a newer version appears").And.Contain("running: 1.1.0");
+    }
+
     private async Task<(int ExitCode, string Output, string Error)> RunScriptAsync(string script)
     {
         var dir = sdk.Scratch("scripts-" + Guid.NewGuid().ToString("N"));
