@@ -44,6 +44,10 @@ public sealed record LifecycleResult(LifecyclePlan Plan, ReleaseRecord Release)
     /// A resumed run counts its own part only.</summary>
     public IReadOnlyDictionary<string, long> BytesByService { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>The wall time of each phase of the run (lock, read releases, plan, render, merge, precheck, apply, test,
+    /// record), as also reported by the <see cref="LifecycleEventKind.Timings"/> event. <value>Empty when not measured.</value></summary>
+    public IReadOnlyList<LifecyclePhaseTiming> Phases { get; init; } = [];
+
     /// <summary>The sum of <see cref="BytesByService"/>.</summary>
     public long BytesTransferred => BytesByService.Values.Sum();
 }

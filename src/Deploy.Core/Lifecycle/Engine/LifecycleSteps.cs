@@ -11,7 +11,10 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
 {
     public string Name => $"wave-{wave.Number}";
 
-    public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
+    public Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken) =>
+        context.Clock.TimeAsync(LifecyclePhase.Apply, () => ApplyWaveAsync(context, cancellationToken));
+
+    private async Task ApplyWaveAsync(LifecycleRun context, CancellationToken cancellationToken)
     {
         using var slots = new SemaphoreSlim(context.Journal.Plan.Parallel);
         var pending = wave.Steps.Where(s => s.Action != LifecycleAction.Keep && !context.Journal.Done.Contains(s.Key)).ToList();
@@ -196,7 +199,10 @@ internal sealed class AutoTestStep : IOperationStep<LifecycleRun>
 
     public StepJournaling Journaling => StepJournaling.Unrecorded;
 
-    public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
+    public Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken) =>
+        context.Clock.TimeAsync(LifecyclePhase.Test, () => TestAsync(context, cancellationToken));
+
+    private static async Task TestAsync(LifecycleRun context, CancellationToken cancellationToken)
     {
         var steps = context.Journal.Plan.Changes.Where(s => s.Action is LifecycleAction.Install or LifecycleAction.Upgrade or LifecycleAction.Configure or LifecycleAction.Restart && context.Rendered[s.Key].Hooks.ContainsKey(HookKind.Test)).ToList();
         var results = await Task.WhenAll(steps.Select(s => context.Backend.RunHookAsync(context.Rendered[s.Key], HookKind.Test, l => context.Report(LifecycleEventKind.Output, s, l), cancellationToken))).ConfigureAwait(false);
@@ -220,7 +226,10 @@ internal sealed class RecordStep(TimeProvider time) : IOperationStep<LifecycleRu
 {
     public string Name => "record-release";
 
-    public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
+    public Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken) =>
+        context.Clock.TimeAsync(LifecyclePhase.Record, () => RecordAsync(context, cancellationToken));
+
+    private async Task RecordAsync(LifecycleRun context, CancellationToken cancellationToken)
     {
         var record = context.Release(ReleaseOutcome.Succeeded, time.GetUtcNow(), null);
         if (record.Payload is { } payload)
