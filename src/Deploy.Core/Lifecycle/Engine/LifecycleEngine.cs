@@ -209,7 +209,8 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
 
     private OperationRunner<LifecycleRun, LifecycleJournal> Runner(LifecyclePlan plan)
     {
-        var steps = new List<IOperationStep<LifecycleRun>>(plan.Waves.Select(w => new WaveStep(w)));
+        // A wave whose steps all keep their service has nothing to do: no step, so no journal write for it.
+        var steps = new List<IOperationStep<LifecycleRun>>(plan.Waves.Where(w => w.Steps.Any(s => s.Action != LifecycleAction.Keep)).Select(w => new WaveStep(w)));
         if (plan.AutoTest)
         {
             steps.Add(new AutoTestStep());

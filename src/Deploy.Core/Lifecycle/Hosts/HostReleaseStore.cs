@@ -6,18 +6,28 @@ using Deploy.Core.Lifecycle.Releases;
 namespace Deploy.Core.Lifecycle.Hosts;
 
 /// <summary>Release records on every host: one JSON file per release (<c>&lt;dir&gt;/000001.json</c>, mode 0600),
-/// written atomically on all hosts, read back from all of them (the engine merges them).</summary>
+/// written atomically on all hosts, read back from all of them in one round trip each (the engine merges them).</summary>
 internal sealed class HostReleaseStore(IReadOnlyList<(string Name, IHost Host)> hosts, string dir)
 {
+    private static readonly HostScript ReadScript = HostScript.FromResource(typeof(HostReleaseStore).Assembly, "lifecycle-read-releases.sh");
+
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<ReleaseRecord>>> ReadAsync(CancellationToken cancellationToken)
     {
         var reads = hosts.Select(async h =>
         {
+            // One round trip per host, however long the history.
+            var listing = (await h.Host.RunScriptAsync(ReadScript, [dir], null, cancellationToken).ConfigureAwait(false)).ThrowOnFailure().StandardOutput;
             var records = new List<ReleaseRecord>();
-            foreach (var f in (await h.Host.ListTreeAsync(dir, cancellationToken).ConfigureAwait(false)).Where(f => f.Kind == FileKind.File && f.Path.EndsWith(".json", StringComparison.Ordinal) && !f.Path.Contains('/', StringComparison.Ordinal)))
+            foreach (var chunk in listing.Split('\u0001', StringSplitOptions.RemoveEmptyEntries))
             {
-                var path = $"{dir}/{f.Path}";
-                records.Add(ReleaseRecord.FromJson(await HostsBackend.ReadTextAsync(h.Host, path, cancellationToken).ConfigureAwait(false), $"{h.Name}:{path}"));
+                var newline = chunk.IndexOf('\n', StringComparison.Ordinal);
+                var name = newline < 0 ? chunk : chunk[..newline];
+                if (newline < 0 || name.Contains('/', StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                records.Add(ReleaseRecord.FromJson(chunk[(newline + 1)..], $"{h.Name}:{dir}/{name}"));
             }
 
             return (h.Name, (IReadOnlyList<ReleaseRecord>)records.OrderBy(r => r.Number).ToList());

@@ -46,10 +46,11 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
         var named = Hosts.Select(h => (h, hosts[h].Host)).ToList();
         _lock = new HostProductLock(named, Root + "/lock", _options.Lock);
         _releases = new HostReleaseStore(named, Root + "/releases");
-        _placer = new HostServicePlacer(product, Root + "/sequence", Hosts, h => Get(h).Host, _options);
+        var placements = new HostPlacements();
+        _placer = new HostServicePlacer(product, Root + "/sequence", Hosts, h => Get(h).Host, _options, placements);
         Journal = new JournalStore(hosts[Hosts[0]].Host, Root + "/journal.json");
         Secrets = new HostSecretStore(Hosts.Select(h => hosts[h].Host).ToList(), Root + "/secrets.json");
-        _payloads = new HostPayloadStore(Root + "/payloads");
+        _payloads = new HostPayloadStore(Root + "/payloads", placements);
     }
 
     /// <inheritdoc />
@@ -94,6 +95,10 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
         _placer.ApplyServiceAsync(service, configs, progress, cancellationToken);
 
     /// <inheritdoc />
+    public Task ApplyServicesAsync(IReadOnlyList<ServiceToApply> services, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        _placer.ApplyServicesAsync(services, progress, cancellationToken);
+
+    /// <inheritdoc />
     public Task RemoveServiceAsync(string service, string host, CancellationToken cancellationToken = default) =>
         _placer.RemoveServiceAsync(service, host, cancellationToken);
 
@@ -117,7 +122,7 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(byHost);
         ArgumentNullException.ThrowIfNull(keep);
-        return Task.WhenAll(Hosts.Select(h => _payloads.KeepAsync(Get(h).Host, byHost.TryGetValue(h, out var s) ? s : [], keep, cancellationToken)));
+        return Task.WhenAll(Hosts.Select(h => _payloads.KeepAsync(h, Get(h).Host, byHost.TryGetValue(h, out var s) ? s : [], keep, cancellationToken)));
     }
 
     /// <inheritdoc />
