@@ -81,9 +81,9 @@ public static class LifecycleBenchmarks
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  parallel/sequential: {install[0].MedianMs / install[1].MedianMs:0.00}x"));
 
             // The upgrade needs 1.0.0 installed before each run, the fresh install nothing: two measurements, and the
-            // ratio against the parallel install above (same run, same hosts).
+            // ratio against the parallel install above (same run, same hosts, the same --parallel 3).
             Console.WriteLine("lifecycle: upgrade of one app service (orders 1.0.0 -> 1.0.1)");
-            var upgrade = await harness.MeasureAsync(Suite, "upgrade one service", "Deploy SDK upgrade orders", () => engine.RunAsync(input2, new LifecycleRequest(LifecycleOperation.Upgrade)), setup: async () =>
+            var upgrade = await harness.MeasureAsync(Suite, "upgrade one service", "Deploy SDK upgrade orders", () => engine.RunAsync(input2, new LifecycleRequest(LifecycleOperation.Upgrade) { Parallel = 3 }), setup: async () =>
             {
                 await Delete();
                 await Install(3);

@@ -108,7 +108,7 @@ public sealed class HostsLifecycleTests(IsolatedHostsFixture fixture, ITestOutpu
     }
 
     [Fact]
-    public async Task Sample_product_installs_on_three_hosts_passes_apptest_and_reset_wipes_a_redis_key_and_a_mariadb_row()
+    public async Task Sample_product_installs_in_parallel_one_apply_per_host_and_wave_passes_apptest_and_reset_wipes_a_redis_key_and_a_mariadb_row()
     {
         var sample = Path.GetDirectoryName(ShopProduct.SampleApp())!;
         sample = Path.GetFullPath(Path.Combine(sample, ".."));
@@ -123,8 +123,23 @@ public sealed class HostsLifecycleTests(IsolatedHostsFixture fixture, ITestOutpu
         };
         var engine = new LifecycleEngine(ShopProduct.Backend(Hosts, product.Name, _opened));
 
-        var result = await engine.RunAsync(input, new LifecycleRequest(LifecycleOperation.Install) { Parallel = 3, AutoTest = true }, Log());
+        var events = new List<LifecycleProgress>();
+        var result = await engine.RunAsync(input, new LifecycleRequest(LifecycleOperation.Install) { Parallel = 3, AutoTest = true }, Log(events));
         result.Release.Services.Should().HaveCount(7);
+
+        // Wave 1 places redis and mariadb, both on debian, in one sequence apply (its output is prefixed with both);
+        // each still has its own step events and its own bytes.
+        events.Should().Contain(e => e.Kind == LifecycleEventKind.Output && e.Host == "debian" && e.Service == null
+            && (e.Message.StartsWith("[redis,mariadb@debian] ", StringComparison.Ordinal) || e.Message.StartsWith("[mariadb,redis@debian] ", StringComparison.Ordinal)));
+        foreach (var s in new[] { "redis", "mariadb" })
+        {
+            events.Should().ContainSingle(e => e.Kind == LifecycleEventKind.StepCompleted && e.Service == s && e.Host == "debian");
+            events.Should().ContainSingle(e => e.Kind == LifecycleEventKind.Transferred && e.Service == s && e.Host == "debian").Which.Bytes.Should().BePositive();
+        }
+
+        result.BytesByService.Keys.Should().HaveCount(7);
+        result.Phases.Select(t => t.Phase).Should().Contain([LifecyclePhase.Lock, LifecyclePhase.ReadReleases, LifecyclePhase.Plan, LifecyclePhase.Render, LifecyclePhase.Merge, LifecyclePhase.Apply, LifecyclePhase.Test, LifecyclePhase.Record]);
+        events.Should().ContainSingle(e => e.Kind == LifecycleEventKind.Timings).Which.Message.Should().StartWith("timings: lock ");
         result.Tests!.Passed.Should().BeTrue(result.Tests.ToSummary());
         result.Tests.Results.Should().HaveCount(7);
 

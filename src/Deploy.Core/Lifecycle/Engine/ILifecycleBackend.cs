@@ -49,6 +49,23 @@ public interface ILifecycleBackend
     /// </summary>
     Task ApplyServiceAsync(RenderedService service, IReadOnlyDictionary<string, string> configs, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Places several services rendered for the same host, as <see cref="ApplyServiceAsync"/> does each, in one go where
+    /// the backend can (the hosts backend: one sequence apply, so one lock, one transfer and one settle wait). Every
+    /// other service on the host stays untouched. The default places them one after the other.
+    /// </summary>
+    /// <param name="services">The services with their config contents (target path to merged text); all of one host.</param>
+    /// <param name="progress">Output lines and <see cref="LifecycleEventKind.Transferred"/> per service.</param>
+    /// <param name="cancellationToken">Cancels the placement.</param>
+    async Task ApplyServicesAsync(IReadOnlyList<ServiceToApply> services, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        foreach (var s in services)
+        {
+            await ApplyServiceAsync(s.Service, s.Configs, progress, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Restarts the processes of <paramref name="service"/> on its host; its files stay as they are.</summary>
     Task RestartServiceAsync(RenderedService service, CancellationToken cancellationToken = default);
 
@@ -86,6 +103,11 @@ public interface ILifecycleBackend
     /// <param name="cancellationToken">Cancels the transfer.</param>
     Task<bool> FetchPayloadAsync(string service, string digest, IReadOnlyList<string> hosts, string directory, CancellationToken cancellationToken = default) => Task.FromResult(false);
 }
+
+/// <summary>A service to place on its host with its config files (<see cref="ILifecycleBackend.ApplyServicesAsync"/>).</summary>
+/// <param name="Service">The service, rendered for its host.</param>
+/// <param name="Configs">Target path to the content to write (already merged).</param>
+public sealed record ServiceToApply(RenderedService Service, IReadOnlyDictionary<string, string> Configs);
 
 /// <summary>How a hook ended.</summary>
 /// <param name="Service">The service.</param>

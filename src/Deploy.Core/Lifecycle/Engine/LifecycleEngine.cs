@@ -24,6 +24,8 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
     public const string JournalKind = "lifecycle";
 
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly RunPreparation _preparation = new(backend);
+    private readonly HookOperations _hooks = new(backend, new RunPreparation(backend));
 
     /// <summary>How many of the latest succeeded releases keep their payload (service folders) on the targets, so that
     /// <see cref="ReleaseInputAsync"/> (a rollback with no package) works for them; older payloads are pruned.
@@ -41,22 +43,8 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
     public async Task<LifecycleInput> ReleaseInputAsync(int? revision, string directory, IReadOnlyDictionary<string, object?>? siteValues = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        var target = Revision(await HistoryAsync(cancellationToken).ConfigureAwait(false), revision);
-        var payload = target.Payload ?? throw new DeployException(DeployErrorCode.ReleasePayloadMissing, $"Release {target.Number} ({target.Product} {target.Version}) was recorded without its payload; give its package to roll back to it.") { Path = "revision" };
-        Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, ProductLoader.ProductFile), payload.ProductFile, cancellationToken).ConfigureAwait(false);
-        foreach (var (service, digest) in payload.Services)
-        {
-            var hosts = target.Services.FirstOrDefault(s => s.Name == service)?.Hosts ?? [];
-            if (!await backend.FetchPayloadAsync(service, digest, hosts, Path.Combine(directory, service), cancellationToken).ConfigureAwait(false))
-            {
-                throw new DeployException(DeployErrorCode.ReleasePayloadMissing, $"The payload of release {target.Number} ({target.Product} {target.Version}) is no longer on the targets: service '{service}' (digest {digest[..Math.Min(12, digest.Length)]}) was pruned (only the last {KeptReleasePayloads} releases keep theirs); give the package of release {target.Number} to roll back to it.") { Service = service, Path = "revision" };
-            }
-        }
-
-        var product = await ProductLoader.LoadAsync(directory, cancellationToken).ConfigureAwait(false);
-        var schedule = new Schedule(product.Name, target.Services.Select(s => new ScheduledService(s.Name, s.Hosts)).ToList());
-        return new LifecycleInput(product, schedule) { SiteValues = siteValues ?? ValueTree.Empty };
+        var target = ReleaseLookup.Revision(await HistoryAsync(cancellationToken).ConfigureAwait(false), revision);
+        return await ReleaseLookup.InputAsync(backend, target, KeptReleasePayloads, directory, siteValues, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The releases recorded on the targets, merged across hosts (<c>history</c>; <c>status</c> is its <see cref="ReleaseHistory.Current"/>).</summary>
@@ -78,7 +66,7 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
     /// <summary>Plans <paramref name="request"/> without changing anything (the dry run). An upgrade's config
     /// conflicts are reported here (<see cref="DeployErrorCode.MergeConflict"/> with both sides) unless the request settles them.</summary>
     public async Task<LifecyclePlan> PlanAsync(LifecycleInput input, LifecycleRequest request, CancellationToken cancellationToken = default) =>
-        (await PrepareAsync(input, request, await HistoryAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)).Plan;
+        (await _preparation.PrepareAsync(input, request, await HistoryAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)).Plan;
 
     /// <summary>
     /// Applies <paramref name="request"/>: lock every host, finish (resume) an interrupted run of the same operation
@@ -89,9 +77,12 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(request);
-        await using var locks = await backend.LockAsync(request.Operation.ToString().ToLowerInvariant(), progress, cancellationToken).ConfigureAwait(false);
+        var clock = new LifecyclePhaseClock(_time);
+        await using var locks = await clock.TimeAsync(LifecyclePhase.Lock, () => backend.LockAsync(request.Operation.ToString().ToLowerInvariant(), progress, cancellationToken)).ConfigureAwait(false);
+        var reading = clock.Now();
         var history = await HistoryAsync(cancellationToken).ConfigureAwait(false);
         var interrupted = await backend.Journal.ReadAsync<LifecycleJournal>(JournalKind, cancellationToken).ConfigureAwait(false);
+        clock.Record(LifecyclePhase.ReadReleases, reading);
         LifecycleJournal? resume = null;
         if (interrupted is not null)
         {
@@ -108,13 +99,13 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
             }
         }
 
-        var prepared = await PrepareAsync(input, resume is null ? request : request with { Services = [], AddOns = [] }, history, cancellationToken, resume?.Plan).ConfigureAwait(false);
+        var prepared = await _preparation.PrepareAsync(input, resume is null ? request : request with { Services = [], AddOns = [] }, history, cancellationToken, resume?.Plan, clock).ConfigureAwait(false);
         var precheck = resume is null && request.Precheck is { } checks
-            ? await GateAsync(input, prepared.Plan, history.Current, checks, progress, cancellationToken).ConfigureAwait(false)
+            ? await clock.TimeAsync(LifecyclePhase.Precheck, () => GateAsync(input, prepared.Plan, history.Current, checks, progress, cancellationToken)).ConfigureAwait(false)
             : null;
         var journal = resume ?? new LifecycleJournal(prepared.Plan, history.NextNumber, Environment.UserName, Environment.MachineName, _time.GetUtcNow());
         var productFile = File.Exists(input.Product.SourceFile) ? await File.ReadAllTextAsync(input.Product.SourceFile, cancellationToken).ConfigureAwait(false) : null;
-        var run = NewRun(input, journal, history, prepared, progress, productFile);
+        var run = NewRun(input, journal, history, prepared, progress, productFile, clock);
         foreach (var key in journal.Done)
         {
             run.Done[key] = true;
@@ -129,9 +120,10 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         var runner = Runner(prepared.Plan);
         var outcome = await runner.RunAsync(interrupted is not null && resume is not null ? interrupted : runner.NewJournal(run, null), run, null, cancellationToken).ConfigureAwait(false);
         var tests = prepared.Plan.AutoTest ? new AppTestReport(input.Product.Name, run.Tests) : null;
+        progress?.Report(new LifecycleProgress(LifecycleEventKind.Timings, clock.Describe()));
         if (outcome.Succeeded)
         {
-            return new LifecycleResult(prepared.Plan, run.Release(ReleaseOutcome.Succeeded, _time.GetUtcNow(), null)) { Resumed = outcome.Resumed || resume is not null, Tests = tests, Precheck = precheck, BytesByService = new SortedDictionary<string, long>(run.Bytes, StringComparer.Ordinal) };
+            return new LifecycleResult(prepared.Plan, run.Release(ReleaseOutcome.Succeeded, _time.GetUtcNow(), null)) { Resumed = outcome.Resumed || resume is not null, Tests = tests, Precheck = precheck, BytesByService = new SortedDictionary<string, long>(run.Bytes, StringComparer.Ordinal), Phases = clock.Snapshot() };
         }
 
         var e = outcome.Error as DeployException;
@@ -153,25 +145,7 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
     public async Task<AppTestReport> AppTestAsync(LifecycleInput input, IReadOnlyList<string>? services = null, string? outputDirectory = null, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var names = services is { Count: > 0 } ? services : input.Product.Services.Where(s => s.Hooks.ContainsKey(HookKind.Test)).Select(s => s.Name).ToList();
-        var selected = names.Select(input.Product.GetService).ToList();
-        var current = (await HistoryAsync(cancellationToken).ConfigureAwait(false)).Current;
-        var units = selected.Where(s => s.Hooks.ContainsKey(HookKind.Test)).SelectMany(s =>
-            (current?.Services.FirstOrDefault(r => r.Name == s.Name)?.Hosts ?? input.Schedule.HostsOf(s.Name)).Select(h => (Service: s, Host: h))).ToList();
-        var results = await Task.WhenAll(units.Select(async u =>
-        {
-            var rendered = await RenderAsync(input, u.Service, u.Host, cancellationToken).ConfigureAwait(false);
-            var r = await backend.RunHookAsync(rendered, HookKind.Test, l => progress?.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{u.Service.Name}@{u.Host}] {l}") { Service = u.Service.Name, Host = u.Host }), cancellationToken).ConfigureAwait(false);
-            progress?.Report(new LifecycleProgress(r.Succeeded ? LifecycleEventKind.TestPassed : LifecycleEventKind.TestFailed, $"[{u.Service.Name}@{u.Host}] {(r.Succeeded ? "passed" : "failed")}") { Service = u.Service.Name, Host = u.Host });
-            return r;
-        })).ConfigureAwait(false);
-        var report = new AppTestReport(input.Product.Name, results);
-        if (outputDirectory is not null)
-        {
-            await report.WriteAsync(outputDirectory, cancellationToken).ConfigureAwait(false);
-        }
-
-        return report;
+        return await _hooks.AppTestAsync(input, services, outputDirectory, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -183,43 +157,7 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
     public async Task<ResetPlan> ResetAsync(LifecycleInput input, string? confirm, bool dryRun = false, IReadOnlyList<string>? services = null, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (!dryRun && !string.Equals(confirm, input.Product.Name, StringComparison.Ordinal))
-        {
-            throw new DeployException(DeployErrorCode.InvalidArgument, $"reset wipes all middleware and database data of '{input.Product.Name}'; confirm with --confirm {input.Product.Name} (got {(confirm is null ? "none" : $"'{confirm}'")}), or look first with --dry-run.") { Path = "confirm" };
-        }
-
-        var current = (await HistoryAsync(cancellationToken).ConfigureAwait(false)).Current;
-        var names = services is { Count: > 0 } ? services : current?.Services.Select(s => s.Name).ToList() ?? [];
-        var order = names.Count == 0 ? [] : ServiceOrder.Select(input.Product, names).Services;
-        var units = order.Where(s => s.Hooks.ContainsKey(HookKind.Reset))
-            .OrderBy(s => s.Kind == ProductServiceKind.Middleware ? 0 : 1)
-            .SelectMany(s => (current?.Services.FirstOrDefault(r => r.Name == s.Name)?.Hosts ?? []).Select(h => (Service: s, Host: h)))
-            .ToList();
-        var rendered = new List<RenderedService>();
-        foreach (var u in units)
-        {
-            rendered.Add(await RenderAsync(input, u.Service, u.Host, cancellationToken).ConfigureAwait(false));
-        }
-
-        var plan = new ResetPlan(input.Product.Name, rendered.Select(r => new ResetStep(r.Service.Name, r.Host, new RenderedText("", r.Secrets).Redact(r.Hooks[HookKind.Reset].Command))).ToList());
-        if (dryRun)
-        {
-            return plan;
-        }
-
-        await using var locks = await backend.LockAsync("reset", progress, cancellationToken).ConfigureAwait(false);
-        var results = new List<HookResult>();
-        foreach (var r in rendered)
-        {
-            var result = await backend.RunHookAsync(r, HookKind.Reset, l => progress?.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{r.Service.Name}@{r.Host}] {l}") { Service = r.Service.Name, Host = r.Host }), cancellationToken).ConfigureAwait(false);
-            results.Add(result);
-            if (!result.Succeeded)
-            {
-                throw new DeployException(DeployErrorCode.ServiceFailed, $"The reset hook of {r.Service.Name} on {r.Host} {(result.TimedOut ? "ran past its timeout and was killed" : $"exited with {result.ExitCode}")}:\n{result.Output}") { Service = r.Service.Name, Host = r.Host };
-            }
-        }
-
-        return plan with { Results = results };
+        return await _hooks.ResetAsync(input, confirm, dryRun, services, progress, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<CheckResult?> GateAsync(LifecycleInput input, LifecyclePlan plan, Releases.ReleaseRecord? current, PrecheckOptions options, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
@@ -243,7 +181,7 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
     {
         var old = interrupted.Payload;
         progress?.Report(new LifecycleProgress(LifecycleEventKind.RollingBack, $"rolling back an interrupted {old.Plan.Operation.ToString().ToLowerInvariant()} {old.Plan.Version} (release {old.Number}) started by {old.User}@{old.Machine}"));
-        var prepared = await PrepareAsync(input, new LifecycleRequest(old.Plan.Operation) { Conflicts = ConflictResolution.TakeNew }, history, cancellationToken, old.Plan).ConfigureAwait(false);
+        var prepared = await _preparation.PrepareAsync(input, new LifecycleRequest(old.Plan.Operation) { Conflicts = ConflictResolution.TakeNew }, history, cancellationToken, old.Plan).ConfigureAwait(false);
         var run = NewRun(input, old, history, prepared, progress);
         var failures = await Runner(old.Plan).RollBackAsync(interrupted, run, null, cancellationToken).ConfigureAwait(false);
         await backend.WriteReleaseAsync(run.Release(failures.Count == 0 ? ReleaseOutcome.RolledBack : ReleaseOutcome.Failed, _time.GetUtcNow(), "interrupted; rolled back by the next run"), cancellationToken).ConfigureAwait(false);
@@ -253,8 +191,9 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         }
     }
 
-    private LifecycleRun NewRun(LifecycleInput input, LifecycleJournal journal, ReleaseHistory history, Prepared prepared, IProgress<LifecycleProgress>? progress, string? productFile = null) => new()
+    private LifecycleRun NewRun(LifecycleInput input, LifecycleJournal journal, ReleaseHistory history, Prepared prepared, IProgress<LifecycleProgress>? progress, string? productFile = null, LifecyclePhaseClock? clock = null) => new()
     {
+        Clock = clock ?? new LifecyclePhaseClock(_time),
         ProductFile = productFile,
         KeptPayloads = history.Releases.Where(r => r.Outcome == ReleaseOutcome.Succeeded && r.Payload is not null).TakeLast(Math.Max(0, KeptReleasePayloads - 1)).SelectMany(r => r.Payload!.Keys).ToHashSet(StringComparer.Ordinal),
         Backend = backend,
@@ -270,7 +209,8 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
 
     private OperationRunner<LifecycleRun, LifecycleJournal> Runner(LifecyclePlan plan)
     {
-        var steps = new List<IOperationStep<LifecycleRun>>(plan.Waves.Select(w => new WaveStep(w)));
+        // A wave whose steps all keep their service has nothing to do: no step, so no journal write for it.
+        var steps = new List<IOperationStep<LifecycleRun>>(plan.Waves.Where(w => w.Steps.Any(s => s.Action != LifecycleAction.Keep)).Select(w => new WaveStep(w)));
         if (plan.AutoTest)
         {
             steps.Add(new AutoTestStep());
@@ -279,57 +219,4 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         steps.Add(new RecordStep(_time));
         return new OperationRunner<LifecycleRun, LifecycleJournal>(backend.Journal, JournalKind, steps, r => r.Payload(), new OperationRunOptions { TimeProvider = _time, Observer = observer });
     }
-
-    private async Task<Prepared> PrepareAsync(LifecycleInput input, LifecycleRequest request, ReleaseHistory history, CancellationToken cancellationToken, LifecyclePlan? fixedPlan = null)
-    {
-        var current = fixedPlan is null ? history.Current : fixedPlan.BaseRelease is { } n ? history.Get(n) : null;
-        var plan = fixedPlan ?? LifecyclePlanner.Plan(input.Product, input.Schedule, request, current, request.Operation == LifecycleOperation.Rollback ? Revision(history, request.Revision) : null);
-        if (fixedPlan is null)
-        {
-            plan = PlacementFollowers.Insert(plan, input.Product, await PlacementFollowers.FindAsync(input, plan, current, RenderAsync, cancellationToken).ConfigureAwait(false));
-        }
-
-        var rendered = new Dictionary<string, RenderedService>(StringComparer.Ordinal);
-        foreach (var s in plan.Changes.Where(s => input.Product.Services.Any(d => d.Name == s.Service)))
-        {
-            rendered[s.Key] = await RenderAsync(input, input.Product.GetService(s.Service), s.Host, cancellationToken).ConfigureAwait(false);
-        }
-
-        var merged = await ConfigMerger.MergeAsync(backend, plan, rendered, current, request.Conflicts, cancellationToken).ConfigureAwait(false);
-        var previous = new Dictionary<string, RenderedService>(StringComparer.Ordinal);
-        foreach (var s in plan.Changes.Where(s => s.Action == LifecycleAction.Upgrade))
-        {
-            var was = current?.Services.FirstOrDefault(r => r.Name == s.Service);
-            if (input.Previous?.Services.FirstOrDefault(d => d.Name == s.Service) is { } old && was is not null && old.Digest == was.Digest)
-            {
-                previous[s.Key] = await RenderAsync(input with { Product = input.Previous }, old, s.Host, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        return new Prepared(plan with { Configs = merged.Changes }, rendered, merged.Contents, merged.Live, previous);
-    }
-
-    private Task<RenderedService> RenderAsync(LifecycleInput input, ServiceDefinition service, string host, CancellationToken cancellationToken)
-    {
-        var placement = input.Schedule.Services.ToDictionary(s => s.Service, s => (IReadOnlyList<RenderHost>)s.Hosts.Select(backend.Describe).ToList(), StringComparer.Ordinal);
-        var context = new RenderContext(input.Product, service, backend.Describe(host)) { SiteValues = input.SiteValues, Placement = placement };
-        return ServiceRenderer.RenderAsync(context, backend.Secrets, cancellationToken);
-    }
-
-    private static ReleaseRecord Revision(ReleaseHistory history, int? number)
-    {
-        var current = history.Current;
-        var target = number is { } n
-            ? history.Get(n) ?? throw new DeployException(DeployErrorCode.InvalidArgument, $"There is no release {n}; releases: {string.Join(", ", history.Releases.Select(r => r.Number))}.") { Path = "revision" }
-            : history.Releases.LastOrDefault(r => r.Outcome == ReleaseOutcome.Succeeded && r.Number < (current?.Number ?? 0) && r.ToJson() != current!.ToJson() && !SameServices(r, current))
-              ?? throw new DeployException(DeployErrorCode.InvalidArgument, "There is no earlier release to roll back to.") { Path = "revision" };
-        return target.Outcome == ReleaseOutcome.Succeeded
-            ? target
-            : throw new DeployException(DeployErrorCode.InvalidArgument, $"Release {target.Number} {target.Outcome.ToString().ToLowerInvariant()}; roll back to a release that succeeded.") { Path = "revision" };
-    }
-
-    private static bool SameServices(ReleaseRecord a, ReleaseRecord? b) =>
-        b is not null && a.Services.Select(s => s.Name + s.Digest).Order(StringComparer.Ordinal).SequenceEqual(b.Services.Select(s => s.Name + s.Digest).Order(StringComparer.Ordinal), StringComparer.Ordinal);
-
-    private sealed record Prepared(LifecyclePlan Plan, IReadOnlyDictionary<string, RenderedService> Rendered, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Configs, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Live, IReadOnlyDictionary<string, RenderedService> PreviousRendered);
 }

@@ -39,10 +39,15 @@ public sealed record LifecycleResult(LifecyclePlan Plan, ReleaseRecord Release)
 
     /// <summary>Bytes sent to the targets to place each service's files and configs (service name to the sum over its
     /// hosts), as the backend's transfers counted them: only what the targets did not have (the sequence engine compares
-    /// by checksum), so an upgrade of one service sends about its changed files only. Not counted: the copy of each
-    /// new service folder kept on the targets for <c>rollback</c> (<see cref="ILifecycleBackend.KeepPayloadsAsync"/>).
-    /// A resumed run counts its own part only.</summary>
+    /// by checksum), so an upgrade of one service sends about its changed files only. Not counted: the service folder
+    /// kept on the targets for <c>rollback</c> (<see cref="ILifecycleBackend.KeepPayloadsAsync"/>), which the hosts
+    /// backend copies on the target from the files it placed, uploading only what is never placed (the service's
+    /// yaml and templates). A resumed run counts its own part only.</summary>
     public IReadOnlyDictionary<string, long> BytesByService { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>The wall time of each phase of the run (lock, read releases, plan, render, merge, precheck, apply, test,
+    /// record), as also reported by the <see cref="LifecycleEventKind.Timings"/> event. <value>Empty when not measured.</value></summary>
+    public IReadOnlyList<LifecyclePhaseTiming> Phases { get; init; } = [];
 
     /// <summary>The sum of <see cref="BytesByService"/>.</summary>
     public long BytesTransferred => BytesByService.Values.Sum();

@@ -27,6 +27,8 @@ public enum LifecycleEventKind
     Warning,
     /// <summary>A service's files were placed on a host; <see cref="LifecycleProgress.Bytes"/> says how many bytes were sent.</summary>
     Transferred,
+    /// <summary>The run's phases and their wall times, in one line (<c>timings: lock 12 ms, ...</c>; also <see cref="LifecycleResult.Phases"/>).</summary>
+    Timings,
 }
 
 /// <summary>A typed progress event of a lifecycle operation.</summary>

@@ -58,6 +58,9 @@ internal sealed class LifecycleRun
 
     public IProgress<LifecycleProgress>? Progress { get; init; }
 
+    /// <summary>Times the run's phases (the steps time theirs: apply, test, record).</summary>
+    public required LifecyclePhaseClock Clock { get; init; }
+
     /// <summary>The text of the package's <c>product.yaml</c> (recorded with the release so a rollback needs no package); <c>null</c> when unknown.</summary>
     public string? ProductFile { get; init; }
 

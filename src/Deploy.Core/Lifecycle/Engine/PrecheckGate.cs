@@ -12,11 +12,16 @@ namespace Deploy.Core.Lifecycle.Engine;
 /// </summary>
 internal static class PrecheckGate
 {
+    /// <summary>How many hosts collect their facts at once: enough to hide the round trips of a large fleet, few enough
+    /// that the controller's SSH clients do not all compete for its cores at the same moment.</summary>
+    private const int MaxParallelHosts = 32;
+
     /// <summary>Checks the hosts of <paramref name="schedule"/> for what it places on them beyond <paramref name="current"/>.</summary>
     public static async Task<CheckResult> RunAsync(ILifecycleBackend backend, ProductDefinition product, Schedule schedule, ReleaseRecord? current, PrecheckOptions options, IProgress<CheckOutcome>? progress, CancellationToken cancellationToken)
     {
         var fresh = Fresh(schedule, current);
         var hosts = fresh.Hosts.Order(StringComparer.Ordinal).ToList();
+        using var slots = new SemaphoreSlim(MaxParallelHosts);
         var checks = hosts.Select(async host =>
         {
             if (!backend.Hosts.Contains(host, StringComparer.Ordinal))
@@ -25,7 +30,17 @@ internal static class PrecheckGate
             }
 
             var needs = PrecheckAnalyzer.Requirements(product, fresh, host);
-            var facts = await backend.CollectFactsAsync(host, needs.Disk.Keys.ToList(), needs.Commands.Keys.ToList(), cancellationToken).ConfigureAwait(false);
+            HostFacts facts;
+            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                facts = await backend.CollectFactsAsync(host, needs.Disk.Keys.ToList(), needs.Commands.Keys.ToList(), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                slots.Release();
+            }
+
             var outcomes = PrecheckAnalyzer.Analyze(facts, needs, options);
             foreach (var o in outcomes)
             {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using Deploy.Core.Hosts;
 using Deploy.Core.Lifecycle.Model;
@@ -6,15 +8,22 @@ namespace Deploy.Core.Lifecycle.Hosts;
 
 /// <summary>
 /// Release payloads on the hosts: each service folder as packaged, under <c>&lt;root&gt;/&lt;service&gt;/&lt;digest&gt;/</c>,
-/// complete once its <c>.complete</c> marker is written (after the upload, so a killed upload is sent again). One
-/// listing per host decides what to send and what to prune; all missing folders of a host go in one upload.
+/// complete once its <c>.complete</c> marker is written (after every file is in, so a killed keep is done again). One
+/// listing per host decides what to keep and what to prune. A file the sequence engine already placed on the host
+/// (<paramref name="placements"/>: this backend's applies) is copied there on the target, checked by SHA-256, in one
+/// round trip for all (<c>payload-copy-placed.sh</c>): an upgrade sends a changed file once, not again for its kept
+/// copy. The rest (the service's yaml and templates, and any copy that failed or differs) goes in one upload.
 /// </summary>
-internal sealed class HostPayloadStore(string root)
+internal sealed class HostPayloadStore(string root, HostPlacements placements)
 {
     private const string Marker = ".complete";
+    private const int PairsPerCommand = 256;
+    private static readonly HostScript CopyPlacedScript = HostScript.FromResource(typeof(HostPayloadStore).Assembly, "payload-copy-placed.sh");
 
-    public async Task KeepAsync(IHost host, IReadOnlyList<ServiceDefinition> services, IReadOnlyCollection<string> keep, CancellationToken cancellationToken)
+    /// <summary>Makes <paramref name="host"/> (named <paramref name="name"/>) hold the payloads of <paramref name="services"/> and prunes those not in <paramref name="keep"/>; returns the bytes uploaded.</summary>
+    public async Task<long> KeepAsync(string name, IHost host, IReadOnlyList<ServiceDefinition> services, IReadOnlyCollection<string> keep, CancellationToken cancellationToken)
     {
+        long sent = 0;
         var listed = await host.ListTreeAsync(root, cancellationToken).ConfigureAwait(false);
         var complete = listed.Where(f => f.Kind == FileKind.File && f.Path.EndsWith("/" + Marker, StringComparison.Ordinal))
             .Select(f => f.Path[..^(Marker.Length + 1)]).ToHashSet(StringComparer.Ordinal);
@@ -22,6 +31,7 @@ internal sealed class HostPayloadStore(string root)
         if (missing.Count > 0)
         {
             var uploads = new List<FileUpload>();
+            var copies = new List<(FileInfo Local, string Placed, string Kept)>();
             var links = new List<(string Link, string Target)>();
             foreach (var s in missing)
             {
@@ -33,14 +43,23 @@ internal sealed class HostPayloadStore(string root)
                     {
                         links.Add(($"{dir}/{relative}", target));
                     }
-                    else if (e is FileInfo f)
+                    else if (e is FileInfo f && placements.Find(name, f.FullName) is { } placed)
                     {
-                        uploads.Add(new FileUpload(f.FullName, $"{dir}/{relative}") { SizeHint = f.Length });
+                        copies.Add((f, placed, $"{dir}/{relative}"));
+                    }
+                    else if (e is FileInfo u)
+                    {
+                        uploads.Add(new FileUpload(u.FullName, $"{dir}/{relative}") { SizeHint = u.Length });
                     }
                 }
             }
 
-            await host.UploadAsync(uploads, null, cancellationToken).ConfigureAwait(false);
+            uploads.AddRange(await CopyPlacedAsync(host, copies, cancellationToken).ConfigureAwait(false));
+            if (uploads.Count > 0)
+            {
+                sent = (await host.UploadAsync(uploads, null, cancellationToken).ConfigureAwait(false)).Bytes;
+            }
+
             foreach (var (link, target) in links)
             {
                 await host.CreateSymlinkAsync(link, target, cancellationToken).ConfigureAwait(false);
@@ -60,6 +79,37 @@ internal sealed class HostPayloadStore(string root)
         {
             await host.RunAsync(CommandSpec.Of(["rm", "-rf", "--", .. stale.Select(k => $"{root}/{k}")]), cancellationToken).ConfigureAwait(false);
         }
+
+        return sent;
+    }
+
+    /// <summary>Copies placed files into the payload on the target; returns the uploads of those it could not copy.</summary>
+    private static async Task<List<FileUpload>> CopyPlacedAsync(IHost host, List<(FileInfo Local, string Placed, string Kept)> copies, CancellationToken cancellationToken)
+    {
+        var failed = new List<FileUpload>();
+        foreach (var chunk in copies.Chunk(PairsPerCommand))
+        {
+            var input = new StringBuilder();
+            foreach (var c in chunk)
+            {
+                input.Append(Sha256(c.Local)).Append(' ').Append(Convert.ToString((int)(c.Local.UnixFileMode & (UnixFileMode)0xFFF), 8)).Append('\n');
+            }
+
+            using var stdin = new MemoryStream(Encoding.UTF8.GetBytes(input.ToString()), writable: false);
+            var result = await host.RunScriptAsync(CopyPlacedScript, chunk.SelectMany(c => new[] { c.Placed, c.Kept }).ToList(), new CommandSpec(["sh"]) { StandardInput = stdin }, cancellationToken).ConfigureAwait(false);
+            var bad = result.ExitCode != 0
+                ? Enumerable.Range(1, chunk.Length).ToHashSet()
+                : result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToHashSet();
+            failed.AddRange(chunk.Where((_, i) => bad.Contains(i + 1)).Select(c => new FileUpload(c.Local.FullName, c.Kept) { SizeHint = c.Local.Length }));
+        }
+
+        return failed;
+    }
+
+    private static string Sha256(FileInfo file)
+    {
+        using var stream = file.OpenRead();
+        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
     }
 
     public async Task<bool> FetchAsync(IHost host, string service, string digest, string directory, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
@@ -9,10 +8,7 @@ using Deploy.Core.Lifecycle.Releases;
 using Deploy.Core.Lifecycle.Templates;
 using Deploy.Core.Operations.Journaling;
 using Deploy.Core.Operations.Locking;
-using Deploy.Core.Sequence.Applying;
-using Deploy.Core.Sequence.Model;
 using Deploy.Core.Sequence.Planning;
-using Deploy.Core.Sequence.Services;
 
 namespace Deploy.Core.Lifecycle.Hosts;
 
@@ -25,12 +21,12 @@ namespace Deploy.Core.Lifecycle.Hosts;
 /// </summary>
 public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
 {
-    private static readonly HostScript RunHookScript = HostScript.FromResource(typeof(HostsBackend).Assembly, "lifecycle-run-hook.sh");
     private readonly IReadOnlyDictionary<string, (IHost Host, RenderHost Render)> _hosts;
     private readonly HostsBackendOptions _options;
-    private readonly DirectoryInfo _staging = Directory.CreateTempSubdirectory("deploy-lifecycle-");
-    private readonly Dictionary<string, SemaphoreSlim> _gates;
     private readonly HostPayloadStore _payloads;
+    private readonly HostProductLock _lock;
+    private readonly HostReleaseStore _releases;
+    private readonly HostServicePlacer _placer;
 
     /// <summary>Creates the backend of <paramref name="product"/> on <paramref name="hosts"/> (inventory name to host and what templates see of it).</summary>
     public HostsBackend(string product, IReadOnlyDictionary<string, (IHost Host, RenderHost Render)> hosts, HostsBackendOptions? options = null)
@@ -47,11 +43,14 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
         _options = options ?? new HostsBackendOptions();
         Root = $"{_options.StateRoot.TrimEnd('/')}/{product}";
         Hosts = hosts.Keys.Order(StringComparer.Ordinal).ToList();
-        _gates = Hosts.ToDictionary(h => h, _ => new SemaphoreSlim(1, 1), StringComparer.Ordinal);
+        var named = Hosts.Select(h => (h, hosts[h].Host)).ToList();
+        _lock = new HostProductLock(named, Root + "/lock", _options.Lock);
+        _releases = new HostReleaseStore(named, Root + "/releases");
+        var placements = new HostPlacements();
+        _placer = new HostServicePlacer(product, Root + "/sequence", Hosts, h => Get(h).Host, _options, placements);
         Journal = new JournalStore(hosts[Hosts[0]].Host, Root + "/journal.json");
         Secrets = new HostSecretStore(Hosts.Select(h => hosts[h].Host).ToList(), Root + "/secrets.json");
-        _payloads = new HostPayloadStore(Root + "/payloads");
-        _staging.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        _payloads = new HostPayloadStore(Root + "/payloads", placements);
     }
 
     /// <inheritdoc />
@@ -75,58 +74,16 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
     public RenderHost Describe(string host) => Get(host).Render;
 
     /// <inheritdoc />
-    public async Task<IAsyncDisposable> LockAsync(string operation, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        var leases = new List<LockLease>();
-        var note = progress is null ? null : new Progress<Operations.OperationProgress>(p => progress.Report(new LifecycleProgress(LifecycleEventKind.Warning, p.Message)));
-        try
-        {
-            foreach (var name in Hosts)
-            {
-                var l = new HostLock(Get(name).Host, Root + "/lock", _options.Lock);
-                leases.Add(await l.AcquireAsync($"{operation} {Product}", note, cancellationToken).ConfigureAwait(false));
-            }
-        }
-        catch
-        {
-            await ReleaseAllAsync(leases).ConfigureAwait(false);
-            throw;
-        }
-
-        return new Leases(leases);
-    }
+    public Task<IAsyncDisposable> LockAsync(string operation, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        _lock.AcquireAsync($"{operation} {Product}", progress, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<IReadOnlyDictionary<string, IReadOnlyList<ReleaseRecord>>> ReadReleasesAsync(CancellationToken cancellationToken = default)
-    {
-        var reads = Hosts.Select(async name =>
-        {
-            var host = Get(name).Host;
-            var dir = Root + "/releases";
-            var records = new List<ReleaseRecord>();
-            foreach (var f in (await host.ListTreeAsync(dir, cancellationToken).ConfigureAwait(false)).Where(f => f.Kind == FileKind.File && f.Path.EndsWith(".json", StringComparison.Ordinal) && !f.Path.Contains('/', StringComparison.Ordinal)))
-            {
-                var path = $"{dir}/{f.Path}";
-                records.Add(ReleaseRecord.FromJson(await ReadTextAsync(host, path, cancellationToken).ConfigureAwait(false), $"{name}:{path}"));
-            }
-
-            return (name, (IReadOnlyList<ReleaseRecord>)records.OrderBy(r => r.Number).ToList());
-        });
-        return (await Task.WhenAll(reads).ConfigureAwait(false)).ToDictionary(x => x.name, x => x.Item2, StringComparer.Ordinal);
-    }
+    public Task<IReadOnlyDictionary<string, IReadOnlyList<ReleaseRecord>>> ReadReleasesAsync(CancellationToken cancellationToken = default) =>
+        _releases.ReadAsync(cancellationToken);
 
     /// <inheritdoc />
-    public Task WriteReleaseAsync(ReleaseRecord record, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        var bytes = Encoding.UTF8.GetBytes(record.ToJson());
-        var path = $"{Root}/releases/{record.Number.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)}.json";
-        return Task.WhenAll(Hosts.Select(async name =>
-        {
-            using var stream = new MemoryStream(bytes, writable: false);
-            await Get(name).Host.WriteFileAsync(path, stream, new FileWriteOptions { Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite }, cancellationToken).ConfigureAwait(false);
-        }));
-    }
+    public Task WriteReleaseAsync(ReleaseRecord record, CancellationToken cancellationToken = default) =>
+        _releases.WriteAsync(record, cancellationToken);
 
     /// <inheritdoc />
     public async Task<string?> ReadConfigAsync(string host, string path, CancellationToken cancellationToken = default)
@@ -136,112 +93,30 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async Task ApplyServiceAsync(RenderedService service, IReadOnlyDictionary<string, string> configs, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(configs);
-        var name = service.Service.Name;
-        var dir = Directory.CreateDirectory(Path.Combine(_staging.FullName, service.Host, name, Guid.NewGuid().ToString("N")));
-        var files = new List<ComponentFile>(service.Component.Files);
-        var i = 0;
-        foreach (var c in service.Configs)
-        {
-            var local = Path.Combine(dir.FullName, (i++).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            await File.WriteAllTextAsync(local, configs.TryGetValue(c.Target, out var text) ? text : c.Content.Text, cancellationToken).ConfigureAwait(false);
-            File.SetUnixFileMode(local, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            files.Add(new ComponentFile(local, c.Target) { Mode = c.Template.Mode, ChangeEvent = c.Template.ChangeEvent });
-        }
+    public Task ApplyServiceAsync(RenderedService service, IReadOnlyDictionary<string, string> configs, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        _placer.ApplyServiceAsync(service, configs, progress, cancellationToken);
 
-        try
-        {
-            await ApplyAsync(service.Host, [service.Component with { Files = files }], name, progress, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
-    }
+    /// <inheritdoc />
+    public Task ApplyServicesAsync(IReadOnlyList<ServiceToApply> services, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        _placer.ApplyServicesAsync(services, progress, cancellationToken);
 
     /// <inheritdoc />
     public Task RemoveServiceAsync(string service, string host, CancellationToken cancellationToken = default) =>
-        ApplyAsync(host, [], service, null, cancellationToken);
+        _placer.RemoveServiceAsync(service, host, cancellationToken);
 
     /// <inheritdoc />
-    public async Task RestartServiceAsync(RenderedService service, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(service);
-        var host = Get(service.Host).Host;
-        var gate = _gates[service.Host];
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // The sequence engine's own service manager and names (target = product, one ref per runtime service).
-            var manager = await ServiceManagerSelection.SelectAsync(host, Product, Root + "/sequence", _options.ServiceManager, cancellationToken).ConfigureAwait(false);
-            var runtime = service.Component.Services.Where(s => s.Kind == ServiceKind.Runtime).ToList();
-            for (var i = 0; i < runtime.Count; i++)
-            {
-                var r = new ServiceRef(service.Component.Name, runtime[i], i);
-                await manager.StopAsync(r, cancellationToken).ConfigureAwait(false);
-                await manager.StartAsync(r, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+    public Task RestartServiceAsync(RenderedService service, CancellationToken cancellationToken = default) =>
+        _placer.RestartServiceAsync(service, cancellationToken);
 
     /// <inheritdoc />
     public Task<HostFacts> CollectFactsAsync(string host, IReadOnlyCollection<string> diskPaths, IReadOnlyCollection<string> commands, CancellationToken cancellationToken = default) =>
         FactCollector.CollectAsync(Get(host).Host, host, diskPaths, commands, _options.TimeProvider, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<HookResult> RunHookAsync(RenderedService service, HookKind kind, Action<string>? output = null, CancellationToken cancellationToken = default)
+    public Task<HookResult> RunHookAsync(RenderedService service, HookKind kind, Action<string>? output = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
-        var hook = service.Hooks.TryGetValue(kind, out var h) ? h : throw new DeployException(DeployErrorCode.InvalidArgument, $"Service '{service.Service.Name}' has no {kind.ToString().ToLowerInvariant()} hook.") { Service = service.Service.Name };
-        var text = new StringBuilder();
-        var redact = new RenderedText("", service.Secrets);
-        var sw = Stopwatch.StartNew();
-        var grace = _options.HookKillGrace;
-        var spec = new CommandSpec(["sh"])
-        {
-            // The script stops the hook (TERM, then KILL after the grace period); the transport's own limit is the backstop.
-            Timeout = hook.Timeout + grace + TimeSpan.FromSeconds(30),
-            WorkingDirectory = hook.WorkingDirectory,
-            Secrets = service.Secrets,
-            CaptureOutput = false,
-            OnOutput = line =>
-            {
-                var l = redact.Redact(line.Text);
-                lock (text)
-                {
-                    text.Append(l).Append('\n');
-                }
-
-                output?.Invoke(l);
-            },
-        };
-        var name = kind.ToString().ToLowerInvariant();
-        try
-        {
-            var r = await Get(service.Host).Host.RunScriptAsync(RunHookScript, [Seconds(hook.Timeout), Seconds(grace), hook.Command], spec, cancellationToken).ConfigureAwait(false);
-            var stop = sw.Elapsed >= hook.Timeout ? r.ExitCode switch { 124 => HookStop.Terminated, 137 => HookStop.Killed, _ => HookStop.None } : HookStop.None;
-            if (stop == HookStop.None)
-            {
-                return new HookResult(service.Service.Name, service.Host, kind, r.ExitCode, false, text.ToString(), sw.Elapsed);
-            }
-
-            text.Append(stop == HookStop.Terminated
-                ? $"stopped: the {name} hook ran past its timeout of {hook.Timeout} and ended on TERM\n"
-                : $"killed: the {name} hook ran past its timeout of {hook.Timeout}, ignored TERM for {grace} and was killed (KILL)\n");
-            return new HookResult(service.Service.Name, service.Host, kind, -1, true, text.ToString(), sw.Elapsed) { Stop = stop };
-        }
-        catch (DeployException e) when (e.Code == DeployErrorCode.Timeout)
-        {
-            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"killed: the {name} hook ran past its timeout of {hook.Timeout} and was killed (KILL)\n");
-            return new HookResult(service.Service.Name, service.Host, kind, -1, true, text.ToString(), sw.Elapsed) { Stop = HookStop.Killed };
-        }
+        return HostHookRunner.RunAsync(Get(service.Host).Host, service, kind, _options.HookKillGrace, output, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -249,7 +124,7 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(byHost);
         ArgumentNullException.ThrowIfNull(keep);
-        return Task.WhenAll(Hosts.Select(h => _payloads.KeepAsync(Get(h).Host, byHost.TryGetValue(h, out var s) ? s : [], keep, cancellationToken)));
+        return Task.WhenAll(Hosts.Select(h => _payloads.KeepAsync(h, Get(h).Host, byHost.TryGetValue(h, out var s) ? s : [], keep, cancellationToken)));
     }
 
     /// <inheritdoc />
@@ -269,45 +144,11 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
         return false;
     }
 
-    private static string Seconds(TimeSpan t) => Math.Max(0.001, t.TotalSeconds).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
-
     /// <summary>Deletes the local staging directory.</summary>
     public ValueTask DisposeAsync()
     {
-        try
-        {
-            _staging.Delete(recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-
+        _placer.DeleteStaging();
         return ValueTask.CompletedTask;
-    }
-
-    private async Task ApplyAsync(string host, IReadOnlyList<Component> components, string service, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
-    {
-        var target = new TargetDefinition(Product) { StateDirectory = Root + "/sequence", CompareMode = Sync.CompareMode.Checksum, Components = components };
-        var gate = _gates[host];
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var applier = await SequenceApplier.ForHostAsync(Get(host).Host, target, _options.ServiceManager, new SequenceApplierOptions { TimeProvider = _options.TimeProvider }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var seq = progress is null ? null : new Progress<SequenceProgress>(p => progress.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{service}@{host}] {p.Message}") { Service = service, Host = host }));
-            // A component that failed under ErrorHandling=Component (e.g. its runtime process crashed within the settle
-            // period) is a failure of this service: the engine rolls the run back.
-            var result = (await applier.ApplyAsync(target, new ApplyOptions { Plan = new PlanOptions { Components = [service] } }, seq, cancellationToken).ConfigureAwait(false)).ThrowOnFailure();
-            progress?.Report(new LifecycleProgress(LifecycleEventKind.Transferred, $"[{service}@{host}] {result.FilesTransferred} file(s), {result.BytesTransferred} bytes sent") { Service = service, Host = host, Bytes = result.BytesTransferred });
-        }
-        catch (DeployException e) when (e.Service != service || e.Host is null)
-        {
-            // The sequence engine names its own service ("web runtime#0"); the lifecycle names the product's service and host.
-            throw new DeployException(e.Code, e.Message, e) { Service = service, Host = host, Path = e.Path };
-        }
-        finally
-        {
-            gate.Release();
-        }
     }
 
     private (IHost Host, RenderHost Render) Get(string host) => _hosts.TryGetValue(host, out var h)
@@ -322,18 +163,5 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
             using var reader = new StreamReader(stream, Encoding.UTF8);
             return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private static async Task ReleaseAllAsync(IEnumerable<LockLease> leases)
-    {
-        foreach (var l in leases.Reverse())
-        {
-            await l.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private sealed class Leases(List<LockLease> leases) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => new(ReleaseAllAsync(leases));
     }
 }

@@ -6,21 +6,26 @@ using Deploy.Core.Operations.Running;
 namespace Deploy.Core.Lifecycle.Engine;
 
 /// <summary>One wave of a plan: its steps run with bounded parallelism; each places (or removes) one service on one
-/// host and runs its hook. Rolled back by removing what the wave installed fresh.</summary>
+/// host and runs its hook. With parallelism, the services a wave installs or upgrades on the same host are placed in
+/// one go (<see cref="ILifecycleBackend.ApplyServicesAsync"/>: one sequence apply, one settle wait per host), then each
+/// runs its own hook, with its own prefixed output and result. Rolled back by removing what the wave installed fresh.</summary>
 internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun>
 {
     public string Name => $"wave-{wave.Number}";
 
-    public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
+    public Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken) =>
+        context.Clock.TimeAsync(LifecyclePhase.Apply, () => ApplyWaveAsync(context, cancellationToken));
+
+    private async Task ApplyWaveAsync(LifecycleRun context, CancellationToken cancellationToken)
     {
         using var slots = new SemaphoreSlim(context.Journal.Plan.Parallel);
         var pending = wave.Steps.Where(s => s.Action != LifecycleAction.Keep && !context.Journal.Done.Contains(s.Key)).ToList();
-        var tasks = pending.Select(async s =>
+        var tasks = Units(context, pending).Select(async unit =>
         {
             await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await RunOneAsync(context, s, cancellationToken).ConfigureAwait(false);
+                await RunUnitAsync(context, unit, cancellationToken).ConfigureAwait(false);
                 if (pending.Count > 1)
                 {
                     // The runner records the wave when it ends; each step is recorded as it ends, so that a run killed
@@ -46,9 +51,52 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
         }
     }
 
-    private static async Task RunOneAsync(LifecycleRun context, LifecycleStep s, CancellationToken cancellationToken)
+    /// <summary>What runs as one: with parallelism, the installs and upgrades of one host together; every other step alone.</summary>
+    private static List<IReadOnlyList<LifecycleStep>> Units(LifecycleRun context, List<LifecycleStep> pending)
     {
-        context.Report(LifecycleEventKind.StepStarted, s, $"{s.Action.ToString().ToLowerInvariant()}: {s.Reason}");
+        if (context.Journal.Plan.Parallel <= 1)
+        {
+            return pending.Select(s => (IReadOnlyList<LifecycleStep>)[s]).ToList();
+        }
+
+        var placed = pending.Where(s => s.Action is LifecycleAction.Install or LifecycleAction.Upgrade).GroupBy(s => s.Host, StringComparer.Ordinal).Select(g => (IReadOnlyList<LifecycleStep>)g.ToList());
+        return placed.Concat(pending.Where(s => s.Action is not (LifecycleAction.Install or LifecycleAction.Upgrade)).Select(s => (IReadOnlyList<LifecycleStep>)[s])).ToList();
+    }
+
+    private static async Task RunUnitAsync(LifecycleRun context, IReadOnlyList<LifecycleStep> unit, CancellationToken cancellationToken)
+    {
+        if (unit.Count == 1)
+        {
+            await RunOneAsync(context, unit[0], false, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var s in unit)
+        {
+            context.Report(LifecycleEventKind.StepStarted, s, $"{s.Action.ToString().ToLowerInvariant()}: {s.Reason}");
+        }
+
+        try
+        {
+            await context.Backend.ApplyServicesAsync(unit.Select(s => new ServiceToApply(context.Rendered[s.Key], context.Configs[s.Key])).ToList(), context.Meter, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DeployException e) when (e.Service is null)
+        {
+            throw new DeployException(e.Code, $"{string.Join(", ", unit.Select(s => s.Service))} on {unit[0].Host}: {e.Message}", e) { Service = unit[0].Service, Host = e.Host ?? unit[0].Host, Path = e.Path };
+        }
+
+        await Task.WhenAll(unit.Select(s => RunOneAsync(context, s, true, cancellationToken))).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs step <paramref name="s"/>; with <paramref name="placed"/> its service is already placed (an install
+    /// or upgrade placed with others of its host): only its hook runs.</summary>
+    private static async Task RunOneAsync(LifecycleRun context, LifecycleStep s, bool placed, CancellationToken cancellationToken)
+    {
+        if (!placed)
+        {
+            context.Report(LifecycleEventKind.StepStarted, s, $"{s.Action.ToString().ToLowerInvariant()}: {s.Reason}");
+        }
+
         var backend = context.Backend;
         try
         {
@@ -117,7 +165,11 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
             else
             {
                 var rendered = context.Rendered[s.Key];
-                await backend.ApplyServiceAsync(rendered, context.Configs[s.Key], context.Meter, cancellationToken).ConfigureAwait(false);
+                if (!placed)
+                {
+                    await backend.ApplyServiceAsync(rendered, context.Configs[s.Key], context.Meter, cancellationToken).ConfigureAwait(false);
+                }
+
                 var kind = s.Action == LifecycleAction.Upgrade ? HookKind.Upgrade : HookKind.Install;
                 if (rendered.Hooks.ContainsKey(kind))
                 {
@@ -187,61 +239,4 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
             }
         }
     }
-}
-
-/// <summary>Runs the test hooks of every touched service (<c>--auto-test</c>); a failure fails the run, which rolls it back.</summary>
-internal sealed class AutoTestStep : IOperationStep<LifecycleRun>
-{
-    public string Name => "auto-test";
-
-    public StepJournaling Journaling => StepJournaling.Unrecorded;
-
-    public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
-    {
-        var steps = context.Journal.Plan.Changes.Where(s => s.Action is LifecycleAction.Install or LifecycleAction.Upgrade or LifecycleAction.Configure or LifecycleAction.Restart && context.Rendered[s.Key].Hooks.ContainsKey(HookKind.Test)).ToList();
-        var results = await Task.WhenAll(steps.Select(s => context.Backend.RunHookAsync(context.Rendered[s.Key], HookKind.Test, l => context.Report(LifecycleEventKind.Output, s, l), cancellationToken))).ConfigureAwait(false);
-        context.Tests.AddRange(results);
-        foreach (var (s, r) in steps.Zip(results))
-        {
-            context.Report(r.Succeeded ? LifecycleEventKind.TestPassed : LifecycleEventKind.TestFailed, s, r.Succeeded ? "test passed" : r.TimedOut ? "test timed out" : $"test failed (exit {r.ExitCode})");
-        }
-
-        if (results.FirstOrDefault(r => !r.Succeeded) is { } failed)
-        {
-            throw new DeployException(DeployErrorCode.VerificationFailed, $"Auto-test failed: {string.Join(", ", results.Where(r => !r.Succeeded).Select(r => $"{r.Service} on {r.Host}"))}.\n{failed.Output}") { Service = failed.Service, Host = failed.Host };
-        }
-    }
-
-    public Task RollbackAsync(LifecycleRun context, CancellationToken cancellationToken) => Task.CompletedTask;
-}
-
-/// <summary>Writes the release record on every host: the last step, so a recorded release is a completed one.</summary>
-internal sealed class RecordStep(TimeProvider time) : IOperationStep<LifecycleRun>
-{
-    public string Name => "record-release";
-
-    public async Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken)
-    {
-        var record = context.Release(ReleaseOutcome.Succeeded, time.GetUtcNow(), null);
-        if (record.Payload is { } payload)
-        {
-            // Before the record: a recorded release always has its payload on the targets (each service folder on the
-            // hosts running it, one not installed on the first host); payloads of releases no longer kept go.
-            var byHost = context.Backend.Hosts.ToDictionary(h => h, _ => new List<ServiceDefinition>(), StringComparer.Ordinal);
-            foreach (var s in context.Product.Services)
-            {
-                foreach (var h in record.Services.FirstOrDefault(r => r.Name == s.Name)?.Hosts ?? [context.Backend.Hosts[0]])
-                {
-                    byHost[h].Add(s);
-                }
-            }
-
-            await context.Backend.KeepPayloadsAsync(byHost.ToDictionary(x => x.Key, x => (IReadOnlyList<ServiceDefinition>)x.Value, StringComparer.Ordinal), context.KeptPayloads.Concat(payload.Keys).ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
-        }
-
-        await context.Backend.WriteReleaseAsync(record, cancellationToken).ConfigureAwait(false);
-        context.Progress?.Report(new LifecycleProgress(LifecycleEventKind.Recorded, $"release {record.Number} recorded on {context.Backend.Hosts.Count} host(s)"));
-    }
-
-    public Task RollbackAsync(LifecycleRun context, CancellationToken cancellationToken) => Task.CompletedTask;
 }
