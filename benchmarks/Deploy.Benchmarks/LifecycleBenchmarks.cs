@@ -133,6 +133,12 @@ public static class LifecycleBenchmarks
                         throw new InvalidOperationException(string.Join("; ", result.Failures.Select(f => $"{f.Host} {f.Check}: {f.Message}")));
                     }
                 }, runs: 5);
+                // The floor under any per-host work: one `true` on every host at once over the same connections (all
+                // hosts share this machine's two cores with the controller).
+                await harness.MeasureAsync(Suite, "precheck", $"floor: `true` on each of {n} host(s) at once", async () =>
+                {
+                    await Task.WhenAll(opened.Select(h => h.RunAsync(CommandSpec.Of("true"))));
+                }, runs: 5);
             }
             finally
             {
