@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>
 /// A FAKE of the workload controllers: watches the store and moves Deployment, StatefulSet, DaemonSet, Job and Pod
@@ -8,7 +8,7 @@ namespace Deploy.Kubernetes.Tests.Fake;
 /// <c>fake.deploy/never-ready</c> (replicas never available), <c>fake.deploy/progress-deadline</c> (Deployment
 /// ProgressDeadlineExceeded), <c>fake.deploy/fail</c> (Job failed), <c>fake.deploy/crash-loop</c> (Pod CrashLoopBackOff).
 /// </summary>
-internal sealed class FakeController : IAsyncDisposable
+public sealed class FakeController : IAsyncDisposable
 {
     public const string NeverReady = "fake.deploy/never-ready";
     public const string ProgressDeadline = "fake.deploy/progress-deadline";

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>
 /// A FAKE kubelet for Jobs whose container has a <c>command</c>: it creates the Job's pod (label <c>job-name</c>, as
@@ -14,7 +14,7 @@ namespace Deploy.Kubernetes.Tests.Fake;
 /// <c>activeDeadlineSeconds</c> is killed and Failed with reason DeadlineExceeded; a deleted Job's command is killed.
 /// Jobs without a command keep the controller's instant status.
 /// </summary>
-internal sealed class FakeKubelet(FakeStore store)
+public sealed class FakeKubelet(FakeStore store)
 {
     private readonly ConcurrentDictionary<string, CancellationTokenSource> running = new(StringComparer.Ordinal);
     private static readonly FakeResource Pods = FakeResource.Defaults.Single(r => r.Kind == "Pod");
