@@ -7,6 +7,9 @@ namespace Deploy.Testing.Kubernetes;
 /// status forward to ready as soon as it sees a new generation. Marker annotations make it fail instead:
 /// <c>fake.deploy/never-ready</c> (replicas never available), <c>fake.deploy/progress-deadline</c> (Deployment
 /// ProgressDeadlineExceeded), <c>fake.deploy/fail</c> (Job failed), <c>fake.deploy/crash-loop</c> (Pod CrashLoopBackOff).
+/// With a <c>readyDelay</c> the workloads' status is written that long after the change (as pods take time to
+/// start). Like an informer, it watches again from the last version it saw when its watch is dropped
+/// (<see cref="FakeStore.DropWatches"/>).
 /// </summary>
 public sealed class FakeController : IAsyncDisposable
 {
@@ -20,10 +23,12 @@ public sealed class FakeController : IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly List<Task> loops = [];
     private readonly FakeKubelet kubelet;
+    private readonly TimeSpan readyDelay;
 
-    public FakeController(FakeStore store)
+    public FakeController(FakeStore store, TimeSpan? readyDelay = null)
     {
         this.store = store;
+        this.readyDelay = readyDelay ?? TimeSpan.Zero;
         kubelet = new FakeKubelet(store);
         foreach (var resource in FakeResource.Defaults.Where(r => Kinds.Contains(r.Kind)))
         {
@@ -34,25 +39,41 @@ public sealed class FakeController : IAsyncDisposable
 
     private async Task RunAsync(FakeResource resource, (IReadOnlyList<FakeWatchEvent> Replay, System.Threading.Channels.ChannelReader<FakeWatchEvent> Live, Action Stop) watch)
     {
-        try
+        long? seen = null;
+        while (!stop.IsCancellationRequested)
         {
-            foreach (var e in watch.Replay)
+            try
             {
-                Reconcile(resource, e);
+                foreach (var e in watch.Replay)
+                {
+                    seen = e.ResourceVersion;
+                    Reconcile(resource, e);
+                }
+
+                await foreach (var e in watch.Live.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                {
+                    seen = e.ResourceVersion;
+                    Reconcile(resource, e);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;   // disposed
+            }
+            finally
+            {
+                watch.Stop();
             }
 
-            await foreach (var e in watch.Live.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            // dropped: watch again from the last version seen (everything again if that is compacted away)
+            try
             {
-                Reconcile(resource, e);
+                watch = store.Watch(resource, null, seen);
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // disposed
-        }
-        finally
-        {
-            watch.Stop();
+            catch (FakeApiError)
+            {
+                watch = store.Watch(resource, null, null);
+            }
         }
     }
 
@@ -83,9 +104,33 @@ public sealed class FakeController : IAsyncDisposable
         }
 
         var name = (string)e.Object["metadata"]!["name"]!;
+        if (readyDelay > TimeSpan.Zero && resource.Kind != "Job")
+        {
+            _ = LaterAsync(resource, e.Namespace, name);
+            return;
+        }
+
+        WriteStatus(resource, e.Namespace, name);
+    }
+
+    private async Task LaterAsync(FakeResource resource, string ns, string name)
+    {
         try
         {
-            store.Write(resource, e.Namespace, name, false, current =>
+            await Task.Delay(readyDelay, stop.Token).ConfigureAwait(false);
+            WriteStatus(resource, ns, name);
+        }
+        catch (OperationCanceledException)
+        {
+            // disposed
+        }
+    }
+
+    private void WriteStatus(FakeResource resource, string ns, string name)
+    {
+        try
+        {
+            store.Write(resource, ns, name, false, current =>
             {
                 if (current is null || Status(resource.Kind, current) is not { } status)
                 {
