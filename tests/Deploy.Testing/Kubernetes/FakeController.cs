@@ -7,7 +7,8 @@ namespace Deploy.Testing.Kubernetes;
 /// status forward to ready as soon as it sees a new generation. Marker annotations make it fail instead:
 /// <c>fake.deploy/never-ready</c> (replicas never available), <c>fake.deploy/progress-deadline</c> (Deployment
 /// ProgressDeadlineExceeded), <c>fake.deploy/fail</c> (Job failed), <c>fake.deploy/crash-loop</c> (Pod CrashLoopBackOff).
-/// With a <c>readyDelay</c> the workloads' status is written that long after the change (as pods take time to
+/// Deployments and StatefulSets get pods bound to nodes that match their nodeSelector (<see cref="FakePods"/>); only
+/// bound pods count as ready. With a <c>readyDelay</c> the workloads' status is written that long after the change (as pods take time to
 /// start). Like an informer, it watches again from the last version it saw when its watch is dropped
 /// (<see cref="FakeStore.DropWatches"/>).
 /// </summary>
@@ -128,11 +129,15 @@ public sealed class FakeController : IAsyncDisposable
 
     private void WriteStatus(FakeResource resource, string ns, string name)
     {
+        long? bound = resource.Kind is "Deployment" or "StatefulSet" && store.Get(resource, ns, name) is { } workload
+            ? FakePods.Reconcile(store, ns, workload)
+            : null;
+
         try
         {
             store.Write(resource, ns, name, false, current =>
             {
-                if (current is null || Status(resource.Kind, current) is not { } status)
+                if (current is null || Status(resource.Kind, current, bound ?? long.MaxValue) is not { } status)
                 {
                     return null;
                 }
@@ -148,7 +153,7 @@ public sealed class FakeController : IAsyncDisposable
     }
 
     /// <summary>The status the controller gives the object, or null when it has nothing to do.</summary>
-    private static JsonObject? Status(string kind, JsonObject obj)
+    private static JsonObject? Status(string kind, JsonObject obj, long bound)
     {
         var generation = (long?)obj["metadata"]?["generation"] ?? 1;
         var observed = obj["status"]?["observedGeneration"] is JsonValue v && v.TryGetValue<long>(out var o) ? o : (long?)null;
@@ -158,7 +163,7 @@ public sealed class FakeController : IAsyncDisposable
         switch (kind)
         {
             case "Deployment" when observed != generation:
-                var ready = Marked(NeverReady) || Marked(ProgressDeadline) ? 0 : replicas;
+                var ready = Marked(NeverReady) || Marked(ProgressDeadline) ? 0 : Math.Min(replicas, bound);
                 var status = new JsonObject
                 {
                     ["observedGeneration"] = generation, ["replicas"] = replicas, ["updatedReplicas"] = replicas,
@@ -176,7 +181,7 @@ public sealed class FakeController : IAsyncDisposable
                 return status;
             case "StatefulSet" when observed != generation:
                 var revision = $"{obj["metadata"]!["name"]}-{generation}";
-                var up = Marked(NeverReady) ? 0 : replicas;
+                var up = Marked(NeverReady) ? 0 : Math.Min(replicas, bound);
                 return new JsonObject
                 {
                     ["observedGeneration"] = generation, ["replicas"] = replicas, ["readyReplicas"] = up, ["updatedReplicas"] = replicas,
