@@ -11,6 +11,7 @@ var suites = new Dictionary<string, Func<Harness, Task>>(StringComparer.OrdinalI
     ["sequence"] = SequenceBenchmarks.RunAsync,
     ["lifecycle"] = LifecycleBenchmarks.RunAsync,
     ["agent"] = AgentBenchmarks.RunAsync,
+    ["kubernetes"] = KubernetesBenchmarks.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

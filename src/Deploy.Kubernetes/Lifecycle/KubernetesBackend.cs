@@ -19,6 +19,7 @@ using Deploy.Kubernetes.Locking;
 using Deploy.Kubernetes.Manifests;
 using Deploy.Kubernetes.Readiness;
 using Deploy.Kubernetes.Releases;
+using Deploy.Kubernetes.Scheduling;
 
 namespace Deploy.Kubernetes.Lifecycle;
 
@@ -257,6 +258,16 @@ public sealed class KubernetesBackend : ILifecycleBackend
         return await reset.RunAsync(service, output, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Applies <paramref name="schedule"/> (scheduled.yaml; its hosts are node names) to the installed services:
+    /// chosen nodes labelled <c>deploy-sdk.io/&lt;service&gt;=true</c>, that label as the workloads' nodeSelector,
+    /// rollout waited on, pods verified on the chosen nodes, then the labels of nodes no longer chosen removed.</summary>
+    /// <exception cref="DeployException"><see cref="DeployErrorCode.ScheduleInvalid"/> for a node the cluster lacks (nothing
+    /// changed); <see cref="DeployErrorCode.NotReady"/> when the rollout fails or pods run on other nodes.</exception>
+    public Task<IReadOnlyList<NodePlacementResult>> ApplyScheduleAsync(Schedule schedule, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return new NodePlacement(connection, catalog, inventory, options).ApplyAsync(schedule, progress, cancellationToken);
+    }
 
     /// <inheritdoc />
     public Task<HostFacts> CollectFactsAsync(string host, IReadOnlyCollection<string> diskPaths, IReadOnlyCollection<string> commands, CancellationToken cancellationToken = default) =>

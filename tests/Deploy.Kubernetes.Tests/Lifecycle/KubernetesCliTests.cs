@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Deploy.Kubernetes.Tests.Fake;
 using k8s;
 using Xunit.Abstractions;
@@ -52,19 +51,8 @@ public sealed class KubernetesCliTests(ITestOutputHelper output) : IAsyncLifetim
 
     private async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
     {
-        // tests/Deploy.Kubernetes.Tests/bin/{Configuration}/{tfm}/ -> samples/Deploy.Cli/bin/{Configuration}/{tfm}/deploy.dll
-        var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        var repo = bin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        var dll = Path.Combine(repo, "samples", "Deploy.Cli", "bin", bin.Parent.Name, bin.Name, "deploy.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["HOME"] = cluster.Temp.Path;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
-        var text = await stdout + await stderr;
+        var (exit, text, _) = await ClusterTools.DeployAsync(cluster, args);
         output.WriteLine(text);
-        return (process.ExitCode, text);
+        return (exit, text);
     }
 }

@@ -193,6 +193,58 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
     }
 
     [Fact]
+    public async Task A_watch_dropped_while_the_install_waits_for_readiness_is_resumed_and_the_install_finishes()
+    {
+        await controller.DisposeAsync();
+        controller = new FakeController(cluster.Server.Store, readyDelay: TimeSpan.FromSeconds(2));
+        int Watches() { lock (cluster.Server.Handler.Requests) { return cluster.Server.Handler.Requests.Count(r => r.Contains("/namespaces/shop/", StringComparison.Ordinal) && r.Contains("watch=true", StringComparison.Ordinal)); } }
+
+        var install = InstallAsync(new ClusterProduct("1.0.0"));
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (Watches() == 0)
+            {
+                await Task.Delay(20, deadline.Token);
+            }
+        }
+
+        var atDrop = Watches();
+        cluster.Server.Store.DropWatches();   // the API server closes every watch stream while db is not ready yet
+        var (_, result) = await install;
+
+        result.Release.Outcome.Should().Be(ReleaseOutcome.Succeeded);
+        Watches().Should().BeGreaterThan(atDrop, "the wait watched again after its stream was closed");
+        (await cluster.Connection.Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "shop")).Status.ReadyReplicas.Should().Be(1);
+        (await ApiAsync()).Status.ReadyReplicas.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Rollback_restores_the_previous_releases_ConfigMaps_and_workloads_and_recreates_a_pruned_object()
+    {
+        var (backend, _) = await InstallAsync(new ClusterProduct("1.0.0"));
+        var engine = new LifecycleEngine(backend);
+        var v1 = await new ClusterProduct("1.0.0").WriteAsync(cluster.Temp.Path);
+        var v2 = await new ClusterProduct("2.0.0") { ApiImage = "registry.local/api:2.0", Replicas = 3, ApiConfigExtra = "threads=8\n", WithApiService = false, DbImage = "registry.local/mariadb:11.4" }.WriteAsync(cluster.Temp.Path);
+        var configBefore = (await ConfigAsync()).Data["app.conf"];
+        await engine.RunAsync(ClusterProduct.Input(backend, v2, v1), new LifecycleRequest(LifecycleOperation.Upgrade), Log());
+        (await ConfigAsync()).Data["app.conf"].Should().Contain("threads=8");
+        (await cluster.Connection.Client.CoreV1.ListNamespacedServiceAsync("shop")).Items.Should().BeEmpty();
+
+        var result = await engine.RunAsync(ClusterProduct.Input(backend, v1), new LifecycleRequest(LifecycleOperation.Rollback) { Revision = 1 }, Log());
+
+        result.Release.Outcome.Should().Be(ReleaseOutcome.Succeeded);
+        (await ConfigAsync()).Data["app.conf"].Should().Be(configBefore, "the config is the first release's again (same generated token)");
+        var api = await ApiAsync();
+        api.Spec.Template.Spec.Containers[0].Image.Should().Be("registry.local/api:1.0");
+        api.Spec.Replicas.Should().Be(2);
+        api.Status.ReadyReplicas.Should().Be(2);
+        (await cluster.Connection.Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "shop")).Spec.Template.Spec.Containers[0].Image.Should().Be("registry.local/mariadb:10.11");
+        (await cluster.Connection.Client.CoreV1.ListNamespacedServiceAsync("shop")).Items.Select(s => s.Metadata.Name).Should().Equal("api");
+        (await engine.HistoryAsync()).Releases.Select(r => (r.Operation, r.Version)).Should().Equal(
+            (LifecycleOperation.Install, "1.0.0"), (LifecycleOperation.Upgrade, "2.0.0"), (LifecycleOperation.Rollback, "1.0.0"));
+    }
+
+    [Fact]
     public async Task A_run_while_another_holds_the_Lease_is_refused_naming_the_holder_and_changes_nothing()
     {
         var other = new LockHolder("ctl-elsewhere", 77, "ops", "upgrade shop", DateTimeOffset.UtcNow, "abc123def456");

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>
 /// A FAKE kubelet for Jobs whose container has a <c>command</c>: it creates the Job's pod (label <c>job-name</c>, as
@@ -12,12 +12,36 @@ namespace Deploy.Kubernetes.Tests.Fake;
 /// the "image" is the local system), keeps its output as the pod's log (<c>GET pods/{name}/log</c>), and writes the
 /// container's exit code into the pod status and Complete / Failed into the Job status. A Job past its
 /// <c>activeDeadlineSeconds</c> is killed and Failed with reason DeadlineExceeded; a deleted Job's command is killed.
-/// Jobs without a command keep the controller's instant status.
+/// Jobs without a command keep the controller's instant status. ConfigMap volumes are mounted at their
+/// <c>mountPath</c> as a kubelet would, in a mount namespace of the command's own (<c>unshare -m</c>; the mount
+/// point's nearest existing parent is overlaid on a tmpfs, so nothing is created on this machine): needs root.
 /// </summary>
-internal sealed class FakeKubelet(FakeStore store)
+public sealed class FakeKubelet(FakeStore store)
 {
     private readonly ConcurrentDictionary<string, CancellationTokenSource> running = new(StringComparer.Ordinal);
     private static readonly FakeResource Pods = FakeResource.Defaults.Single(r => r.Kind == "Pod");
+    private static readonly FakeResource ConfigMaps = FakeResource.Defaults.Single(r => r.Kind == "ConfigMap");
+
+    // $1.. = pairs of (mountPath, source dir) then "--" then the command. Private mounts; each mount point's nearest
+    // existing parent gets an overlay whose upper layer is on a tmpfs, so the mkdir of the mount point stays inside.
+    private const string MountScript = """
+        set -e
+        mount --make-rprivate /
+        mount -t tmpfs fake-kubelet "$FAKE_KUBELET_LAYERS"
+        i=0
+        while [ "$1" != "--" ]; do
+          mp=$1; src=$2; shift 2; i=$((i+1))
+          if [ ! -d "$mp" ]; then
+            parent=$(dirname "$mp"); while [ ! -d "$parent" ]; do parent=$(dirname "$parent"); done
+            mkdir "$FAKE_KUBELET_LAYERS/u$i" "$FAKE_KUBELET_LAYERS/w$i"
+            mount -t overlay overlay -o "lowerdir=$parent,upperdir=$FAKE_KUBELET_LAYERS/u$i,workdir=$FAKE_KUBELET_LAYERS/w$i" "$parent"
+            mkdir -p "$mp"
+          fi
+          mount --bind -o ro "$src" "$mp"
+        done
+        shift
+        exec "$@"
+        """;
 
     public static bool Runs(JsonObject job) => job["spec"]?["template"]?["spec"]?["containers"]?[0]?["command"] is JsonArray;
 
@@ -52,7 +76,8 @@ internal sealed class FakeKubelet(FakeStore store)
         var container = (JsonObject)template["spec"]!["containers"]![0]!;
         var argv = (container["command"] as JsonArray ?? []).Concat(container["args"] as JsonArray ?? []).Select(a => (string)a!).ToList();
         var deadline = job["spec"]?["activeDeadlineSeconds"] is JsonValue d && d.TryGetValue<long>(out var s) ? TimeSpan.FromSeconds(s) : TimeSpan.FromMinutes(10);
-        _ = Task.Run(() => RunAsync(jobs, ns, name, podName, (string?)container["name"] ?? "main", argv, deadline, stop.Token));
+        var volumes = ConfigMapVolumes(ns, (JsonObject)template["spec"]!, container);
+        _ = Task.Run(() => RunAsync(jobs, ns, name, podName, (string?)container["name"] ?? "main", argv, volumes, deadline, stop.Token));
     }
 
     public void Stop(JsonObject job)
@@ -63,11 +88,49 @@ internal sealed class FakeKubelet(FakeStore store)
         }
     }
 
-    private async Task RunAsync(FakeResource jobs, string ns, string job, string pod, string container, List<string> argv, TimeSpan deadline, CancellationToken stopped)
+    /// <summary>The container's ConfigMap volume mounts: mount path and the ConfigMap's data (empty when it is missing,
+    /// as an optional volume would be).</summary>
+    private List<(string MountPath, Dictionary<string, string> Files)> ConfigMapVolumes(string ns, JsonObject podSpec, JsonObject container)
+    {
+        var result = new List<(string, Dictionary<string, string>)>();
+        foreach (var mount in (container["volumeMounts"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var volume = (podSpec["volumes"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(v => (string?)v["name"] == (string?)mount["name"]);
+            if (volume?["configMap"]?["name"] is JsonValue cm && (string?)mount["mountPath"] is { } path)
+            {
+                var data = store.Get(ConfigMaps, ns, (string)cm!)?["data"] as JsonObject ?? new JsonObject();
+                result.Add((path, data.ToDictionary(kv => kv.Key, kv => (string?)kv.Value ?? "", StringComparer.Ordinal)));
+            }
+        }
+
+        return result;
+    }
+
+    private async Task RunAsync(FakeResource jobs, string ns, string job, string pod, string container, List<string> argv,
+        List<(string MountPath, Dictionary<string, string> Files)> volumes, TimeSpan deadline, CancellationToken stopped)
     {
         var log = new StringBuilder();
         var dir = Directory.CreateTempSubdirectory("fake-kubelet-");
+        if (volumes.Count > 0)
+        {
+            var wrapped = new List<string> { "unshare", "-m", "--", "sh", "-c", MountScript, "fake-kubelet" };
+            for (var i = 0; i < volumes.Count; i++)
+            {
+                var source = Directory.CreateDirectory(Path.Combine(dir.FullName, "volumes", i.ToString(CultureInfo.InvariantCulture)));
+                foreach (var (key, text) in volumes[i].Files)
+                {
+                    await File.WriteAllTextAsync(Path.Combine(source.FullName, key), text, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                wrapped.AddRange([volumes[i].MountPath, source.FullName]);
+            }
+
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "layers"));
+            argv = [.. wrapped, "--", .. argv];
+        }
+
         var start = new ProcessStartInfo(argv[0]) { WorkingDirectory = dir.FullName, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["FAKE_KUBELET_LAYERS"] = Path.Combine(dir.FullName, "layers");
         argv.Skip(1).ToList().ForEach(start.ArgumentList.Add);
         using var process = Process.Start(start)!;
         void Append(string? line)

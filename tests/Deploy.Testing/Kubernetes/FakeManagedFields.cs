@@ -1,12 +1,12 @@
 using System.Text.Json.Nodes;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>One manager's entry of <c>metadata.managedFields</c>: who owns which leaf paths, by apply or update.</summary>
-internal sealed record FakeManager(string Manager, string Operation, string ApiVersion, HashSet<string> Fields);
+public sealed record FakeManager(string Manager, string Operation, string ApiVersion, HashSet<string> Fields);
 
 /// <summary>Reads and writes <c>metadata.managedFields</c>, the one record of field ownership.</summary>
-internal static class FakeManagedFields
+public static class FakeManagedFields
 {
     public static List<FakeManager> Read(JsonObject? obj)
     {

@@ -1,13 +1,13 @@
 using System.Text.Json.Nodes;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>
 /// Field paths of objects as server-side apply tracks them: a path is the list of map keys down to a leaf (a scalar,
 /// a list or an empty map). Lists are atomic here (the fake does not merge lists by key, as real apply does for
 /// <c>containers</c>): good enough for the conflicts and ownership our code relies on.
 /// </summary>
-internal static class FakeFieldPaths
+public static class FakeFieldPaths
 {
     private const char Separator = '\u0001';
 

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>The discovery documents: <c>/api</c>, <c>/apis</c>, <c>/api/v1</c>, <c>/apis/group/version</c>, <c>/version</c>.</summary>
-internal static class FakeDiscovery
+public static class FakeDiscovery
 {
     public static JsonObject? Answer(string path, IReadOnlyList<FakeResource> resources, string serverAddress)
     {

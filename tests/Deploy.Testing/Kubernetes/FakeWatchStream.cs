@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>
 /// A watch response: one JSON event per line, replayed from the requested resourceVersion then live, with
@@ -10,7 +10,7 @@ namespace Deploy.Kubernetes.Tests.Fake;
 /// <c>timeoutSeconds</c>, by the client, or by <see cref="FakeStore.DropWatches"/>. A resourceVersion older than the
 /// store's compaction gets, as from a real server, a 200 whose one event is an <c>ERROR</c> with a 410 Status.
 /// </summary>
-internal static class FakeWatchStream
+public static class FakeWatchStream
 {
     public static async Task RunAsync(HttpContext http, FakeStore store, FakeRoute route, TimeSpan bookmarkInterval)
     {

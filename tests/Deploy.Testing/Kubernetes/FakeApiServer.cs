@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>
 /// A FAKE of the Kubernetes API server for tests, in process on Kestrel at https://127.0.0.1:&lt;port&gt; with a
@@ -16,7 +16,7 @@ namespace Deploy.Kubernetes.Tests.Fake;
 /// bookmarks and 410 Gone, Leases); real <c>kubectl</c> agrees with it (see KubectlAgreementTests). It has no
 /// admission, no validation, no RBAC, no garbage collection, no list merging by key.
 /// </summary>
-internal sealed class FakeApiServer : IAsyncDisposable
+public sealed class FakeApiServer : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly FakeCertificates certificates = new();

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>An error the fake answers with, as a Kubernetes <c>Status</c> object.</summary>
-internal sealed class FakeApiError(int code, string reason, string message) : Exception(message)
+public sealed class FakeApiError(int code, string reason, string message) : Exception(message)
 {
     /// <summary>HTTP status code.</summary>
     public int Code { get; } = code;

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>RFC 7386 JSON merge patch: maps merge, null deletes, anything else replaces.</summary>
-internal static class FakeMergePatch
+public static class FakeMergePatch
 {
     public static JsonNode? Apply(JsonNode? target, JsonNode? patch)
     {

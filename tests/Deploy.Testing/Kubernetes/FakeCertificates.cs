@@ -2,10 +2,10 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>A throwaway CA and a server certificate it signed for 127.0.0.1, made fresh for each fake server.</summary>
-internal sealed class FakeCertificates : IDisposable
+public sealed class FakeCertificates : IDisposable
 {
     public FakeCertificates()
     {

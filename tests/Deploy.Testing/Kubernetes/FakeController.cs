@@ -1,14 +1,18 @@
 using System.Text.Json.Nodes;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>
 /// A FAKE of the workload controllers: watches the store and moves Deployment, StatefulSet, DaemonSet, Job and Pod
 /// status forward to ready as soon as it sees a new generation. Marker annotations make it fail instead:
 /// <c>fake.deploy/never-ready</c> (replicas never available), <c>fake.deploy/progress-deadline</c> (Deployment
 /// ProgressDeadlineExceeded), <c>fake.deploy/fail</c> (Job failed), <c>fake.deploy/crash-loop</c> (Pod CrashLoopBackOff).
+/// Deployments and StatefulSets get pods bound to nodes that match their nodeSelector (<see cref="FakePods"/>); only
+/// bound pods count as ready. With a <c>readyDelay</c> the workloads' status is written that long after the change (as pods take time to
+/// start). Like an informer, it watches again from the last version it saw when its watch is dropped
+/// (<see cref="FakeStore.DropWatches"/>).
 /// </summary>
-internal sealed class FakeController : IAsyncDisposable
+public sealed class FakeController : IAsyncDisposable
 {
     public const string NeverReady = "fake.deploy/never-ready";
     public const string ProgressDeadline = "fake.deploy/progress-deadline";
@@ -20,10 +24,12 @@ internal sealed class FakeController : IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly List<Task> loops = [];
     private readonly FakeKubelet kubelet;
+    private readonly TimeSpan readyDelay;
 
-    public FakeController(FakeStore store)
+    public FakeController(FakeStore store, TimeSpan? readyDelay = null)
     {
         this.store = store;
+        this.readyDelay = readyDelay ?? TimeSpan.Zero;
         kubelet = new FakeKubelet(store);
         foreach (var resource in FakeResource.Defaults.Where(r => Kinds.Contains(r.Kind)))
         {
@@ -34,25 +40,41 @@ internal sealed class FakeController : IAsyncDisposable
 
     private async Task RunAsync(FakeResource resource, (IReadOnlyList<FakeWatchEvent> Replay, System.Threading.Channels.ChannelReader<FakeWatchEvent> Live, Action Stop) watch)
     {
-        try
+        long? seen = null;
+        while (!stop.IsCancellationRequested)
         {
-            foreach (var e in watch.Replay)
+            try
             {
-                Reconcile(resource, e);
+                foreach (var e in watch.Replay)
+                {
+                    seen = e.ResourceVersion;
+                    Reconcile(resource, e);
+                }
+
+                await foreach (var e in watch.Live.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                {
+                    seen = e.ResourceVersion;
+                    Reconcile(resource, e);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;   // disposed
+            }
+            finally
+            {
+                watch.Stop();
             }
 
-            await foreach (var e in watch.Live.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            // dropped: watch again from the last version seen (everything again if that is compacted away)
+            try
             {
-                Reconcile(resource, e);
+                watch = store.Watch(resource, null, seen);
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // disposed
-        }
-        finally
-        {
-            watch.Stop();
+            catch (FakeApiError)
+            {
+                watch = store.Watch(resource, null, null);
+            }
         }
     }
 
@@ -83,11 +105,39 @@ internal sealed class FakeController : IAsyncDisposable
         }
 
         var name = (string)e.Object["metadata"]!["name"]!;
+        if (readyDelay > TimeSpan.Zero && resource.Kind != "Job")
+        {
+            _ = LaterAsync(resource, e.Namespace, name);
+            return;
+        }
+
+        WriteStatus(resource, e.Namespace, name);
+    }
+
+    private async Task LaterAsync(FakeResource resource, string ns, string name)
+    {
         try
         {
-            store.Write(resource, e.Namespace, name, false, current =>
+            await Task.Delay(readyDelay, stop.Token).ConfigureAwait(false);
+            WriteStatus(resource, ns, name);
+        }
+        catch (OperationCanceledException)
+        {
+            // disposed
+        }
+    }
+
+    private void WriteStatus(FakeResource resource, string ns, string name)
+    {
+        long? bound = resource.Kind is "Deployment" or "StatefulSet" && store.Get(resource, ns, name) is { } workload
+            ? FakePods.Reconcile(store, ns, workload)
+            : null;
+
+        try
+        {
+            store.Write(resource, ns, name, false, current =>
             {
-                if (current is null || Status(resource.Kind, current) is not { } status)
+                if (current is null || Status(resource.Kind, current, bound ?? long.MaxValue) is not { } status)
                 {
                     return null;
                 }
@@ -103,7 +153,7 @@ internal sealed class FakeController : IAsyncDisposable
     }
 
     /// <summary>The status the controller gives the object, or null when it has nothing to do.</summary>
-    private static JsonObject? Status(string kind, JsonObject obj)
+    private static JsonObject? Status(string kind, JsonObject obj, long bound)
     {
         var generation = (long?)obj["metadata"]?["generation"] ?? 1;
         var observed = obj["status"]?["observedGeneration"] is JsonValue v && v.TryGetValue<long>(out var o) ? o : (long?)null;
@@ -113,7 +163,7 @@ internal sealed class FakeController : IAsyncDisposable
         switch (kind)
         {
             case "Deployment" when observed != generation:
-                var ready = Marked(NeverReady) || Marked(ProgressDeadline) ? 0 : replicas;
+                var ready = Marked(NeverReady) || Marked(ProgressDeadline) ? 0 : Math.Min(replicas, bound);
                 var status = new JsonObject
                 {
                     ["observedGeneration"] = generation, ["replicas"] = replicas, ["updatedReplicas"] = replicas,
@@ -131,7 +181,7 @@ internal sealed class FakeController : IAsyncDisposable
                 return status;
             case "StatefulSet" when observed != generation:
                 var revision = $"{obj["metadata"]!["name"]}-{generation}";
-                var up = Marked(NeverReady) ? 0 : replicas;
+                var up = Marked(NeverReady) ? 0 : Math.Min(replicas, bound);
                 return new JsonObject
                 {
                     ["observedGeneration"] = generation, ["replicas"] = replicas, ["readyReplicas"] = up, ["updatedReplicas"] = replicas,

@@ -1,4 +1,4 @@
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>One resource type the fake API server serves, as discovery describes it.</summary>
 /// <param name="Group">API group; empty for the core group.</param>
@@ -6,7 +6,7 @@ namespace Deploy.Kubernetes.Tests.Fake;
 /// <param name="Kind">Kind of its objects.</param>
 /// <param name="Plural">Resource name in URLs.</param>
 /// <param name="Namespaced">Whether its objects live in a namespace.</param>
-internal sealed record FakeResource(string Group, string Version, string Kind, string Plural, bool Namespaced)
+public sealed record FakeResource(string Group, string Version, string Kind, string Plural, bool Namespaced)
 {
     /// <summary>The apiVersion of its objects (<c>v1</c>, <c>apps/v1</c>).</summary>
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";

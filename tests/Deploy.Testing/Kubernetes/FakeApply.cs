@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>
 /// Server-side apply as the API server does it, on leaf paths: the applied configuration's fields become the
@@ -8,7 +8,7 @@ namespace Deploy.Kubernetes.Tests.Fake;
 /// naming the manager) unless <c>force</c> takes it over; fields the manager applied before and no longer applies
 /// are removed when nobody else owns them.
 /// </summary>
-internal static class FakeApply
+public static class FakeApply
 {
     public static (JsonObject Result, List<FakeManager> Managers) Apply(
         FakeResource resource, string name, JsonObject? current, JsonObject applied, string manager, bool force)

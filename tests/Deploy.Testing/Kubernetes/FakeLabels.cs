@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>Equality-based label selectors: <c>a=b,c!=d,e</c>.</summary>
-internal static class FakeLabels
+public static class FakeLabels
 {
     public static Func<JsonObject, bool>? Matcher(string selector)
     {

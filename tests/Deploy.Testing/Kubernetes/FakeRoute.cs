@@ -1,7 +1,7 @@
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>A resource URL taken apart: <c>/apis/apps/v1/namespaces/ns/deployments/name/status</c>.</summary>
-internal sealed record FakeRoute(FakeResource Resource, string? Namespace, string? Name, string? Subresource)
+public sealed record FakeRoute(FakeResource Resource, string? Namespace, string? Name, string? Subresource)
 {
     public static FakeRoute? Parse(string path, IReadOnlyList<FakeResource> resources)
     {

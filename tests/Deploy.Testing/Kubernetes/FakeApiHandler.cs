@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Deploy.Kubernetes.Manifests;
 using Microsoft.AspNetCore.Http;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>
 /// The HTTP surface of the fake API server: bearer-token check, discovery, and for every resource the verbs get,
@@ -12,7 +12,7 @@ namespace Deploy.Kubernetes.Tests.Fake;
 /// JSON merge patch; strategic merge is treated as merge), delete; pod logs (<c>pods/{name}/log</c>); <c>dryRun=All</c> on every write; the
 /// <c>/status</c> subresource. Errors are <c>Status</c> objects with the code and reason a real server uses.
 /// </summary>
-internal sealed class FakeApiHandler(FakeStore store, string token, Func<string> serverAddress, TimeSpan bookmarkInterval)
+public sealed class FakeApiHandler(FakeStore store, string token, Func<string> serverAddress, TimeSpan bookmarkInterval)
 {
     /// <summary>Requests served, as <c>METHOD path?query</c> (for tests that count round trips).</summary>
     public List<string> Requests { get; } = [];

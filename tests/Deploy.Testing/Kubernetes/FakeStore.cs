@@ -2,14 +2,14 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
-namespace Deploy.Kubernetes.Tests.Fake;
+namespace Deploy.Testing.Kubernetes;
 
 /// <summary>
 /// The fake's etcd: every object as JSON, one resourceVersion counter, the history of changes watches replay (until
 /// <see cref="Compact"/> drops it: older resourceVersions then get 410 Gone), and the live watchers. One lock guards
 /// it all; every method returns copies.
 /// </summary>
-internal sealed class FakeStore(TimeProvider time)
+public sealed class FakeStore(TimeProvider time)
 {
     private readonly Lock gate = new();
     private readonly Dictionary<(FakeResource, string Ns, string Name), JsonObject> objects = [];

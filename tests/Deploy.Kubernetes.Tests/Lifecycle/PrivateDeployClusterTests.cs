@@ -1,0 +1,136 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Deploy.Kubernetes.Tests.Fake;
+using k8s;
+using Xunit.Abstractions;
+
+namespace Deploy.Kubernetes.Tests.Lifecycle;
+
+/// <summary>samples/PrivateDeploy on a cluster: the sample `deploy` CLI (child process, <c>--kubeconfig</c>, the
+/// sample's values-kubernetes.yaml) drives the whole lifecycle on the fake API server, and the real kubectl edits.</summary>
+[Trait("Category", "Integration")]
+public sealed partial class PrivateDeployClusterTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly string[] Apps = ["gateway", "auth", "orders", "billing", "portal"];
+    private readonly FakeCluster cluster = new();
+    private FakeController controller = null!;
+
+    public async Task InitializeAsync()
+    {
+        await cluster.InitializeAsync();
+        controller = new FakeController(cluster.Server.Store);
+        var nodes = cluster.Server.Store.Resources.Single(r => r.Kind == "Node");
+        foreach (var name in new[] { "node-a", "node-b" })
+        {
+            cluster.Server.Store.Write(nodes, "", name, false, _ => (ClusterProduct.Node(name, "8", "16Gi"), null));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await controller.DisposeAsync();
+        await cluster.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Sample_installs_keeps_a_kubectl_edit_through_an_upgrade_passes_apptest_lists_history_and_rolls_back()
+    {
+        var v1 = Copy("1.0.0");
+        var v2 = Copy("1.1.0");
+        var auth2 = Path.Combine(v2, "auth", "service.yaml");
+        await File.WriteAllTextAsync(auth2, (await File.ReadAllTextAsync(auth2)).Replace("version: 1.0.0", "version: 1.1.0", StringComparison.Ordinal));
+
+        // The sample's needs (os_release, disk paths, commands on PATH) are its hosts' needs: a cluster's facts are
+        // its nodes' CPU and memory, so the host precheck is skipped here.
+        var install = await DeployAsync("install", "-f", v1, "--skip-precheck");
+        install.ExitCode.Should().Be(0, install.Output);
+        foreach (var app in Apps)
+        {
+            var d = await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync(app, "default");
+            d.Status.ReadyReplicas.Should().Be(2, app);
+            d.Spec.Template.Spec.Containers[0].Image.Should().Be($"registry.local/private-deploy/{app}:1.0.0");
+        }
+
+        foreach (var middleware in new[] { "redis", "mariadb" })
+        {
+            (await cluster.Connection.Client.AppsV1.ReadNamespacedStatefulSetAsync(middleware, "default")).Status.ReadyReplicas.Should().Be(1, middleware);
+        }
+
+        var conf = await AuthConfigAsync();
+        conf.Should().Contain("bind=0.0.0.0").And.Contain("mariadb=mariadb:13306").And.Contain("log_level=debug").And.MatchRegex("db_password=.+");
+        var gatewayGeneration = (await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("gateway", "default")).Metadata.Generation;
+
+        // An operator's `kubectl edit` of the rendered config (KUBE_EDITOR is a sed script).
+        var editor = cluster.Temp.Combine("editor.sh");
+        await File.WriteAllTextAsync(editor, "#!/bin/sh\nsed -i 's/log_level=debug/log_level=warn/' \"$1\"\n");
+        File.SetUnixFileMode(editor, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // --validate=false: kubectl validates edits against the server's OpenAPI schema, which the fake does not serve.
+        var edit = await ClusterTools.KubectlAsync(cluster, editor, "edit", "configmap", "auth-config", "-n", "default", "--validate=false");
+        edit.ExitCode.Should().Be(0, edit.Output);
+        (await AuthConfigAsync()).Should().Contain("log_level=warn");
+
+        var upgrade = await DeployAsync("upgrade", "-f", v2);
+        upgrade.ExitCode.Should().Be(0, upgrade.Output);
+        upgrade.Stdout.Should().Contain("upgrade private-deploy-sample 1.1.0 succeeded");
+        (await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("auth", "default")).Spec.Template.Spec.Containers[0].Image.Should().Be("registry.local/private-deploy/auth:1.1.0");
+        (await AuthConfigAsync()).Should().Contain("version=1.1.0").And.Contain("log_level=warn", "the kubectl edit survives the three-way merge");
+        (await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("gateway", "default")).Metadata.Generation.Should().Be(gatewayGeneration, "an unchanged service is not re-applied");
+
+        var reports = cluster.Temp.Combine("apptest");
+        var apptest = await DeployAsync("apptest", "-f", v2, "-o", reports);
+        apptest.ExitCode.Should().Be(0, apptest.Output);
+        var junit = XDocument.Load(Path.Combine(reports, "apptest-junit.xml"));
+        junit.Descendants("testcase").Should().HaveCount(7);
+        junit.Descendants("failure").Should().BeEmpty();
+
+        var history = await DeployAsync("history", "-f", v2);
+        history.ExitCode.Should().Be(0, history.Output);
+        ReleaseLine().Matches(history.Stdout).Select(m => m.Groups["version"].Value).Should().Contain(["1.0.0", "1.1.0"]);
+
+        var rollback = await DeployAsync("rollback", "1", "-f", v1);
+        rollback.ExitCode.Should().Be(0, rollback.Output);
+        (await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("auth", "default")).Spec.Template.Spec.Containers[0].Image.Should().Be("registry.local/private-deploy/auth:1.0.0");
+        (await AuthConfigAsync()).Should().Contain("version=1.0.0");
+        (await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("auth", "default")).Status.ReadyReplicas.Should().Be(2);
+    }
+
+    [GeneratedRegex(@"(?<version>\d+\.\d+\.\d+)")]
+    private static partial Regex ReleaseLine();
+
+    private async Task<string> AuthConfigAsync() => (await cluster.Connection.Client.CoreV1.ReadNamespacedConfigMapAsync("auth-config", "default")).Data["app.conf"];
+
+    private async Task<(int ExitCode, string Output, string Stdout)> DeployAsync(params string[] args)
+    {
+        var result = await ClusterTools.DeployAsync(cluster, [.. args, "--kubeconfig", cluster.KubeconfigPath, "--values", Sample("values-kubernetes.yaml")]);
+        output.WriteLine($"$ deploy {string.Join(' ', args)}\n{result.Output}");
+        return result;
+    }
+
+    /// <summary>The sample product copied to a version folder (product.yaml's version set).</summary>
+    private string Copy(string version)
+    {
+        var to = cluster.Temp.Combine("private-deploy-" + version);
+        var from = Sample("product");
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        var product = Path.Combine(to, "product.yaml");
+        File.WriteAllText(product, File.ReadAllText(product).Replace("version: 1.0.0", "version: " + version, StringComparison.Ordinal));
+        return to;
+    }
+
+    private static string Sample(string part)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!Directory.Exists(Path.Combine(dir!.FullName, "samples", "PrivateDeploy")))
+        {
+            dir = dir.Parent;
+        }
+
+        return Path.Combine(dir.FullName, "samples", "PrivateDeploy", part);
+    }
+}
