@@ -37,7 +37,7 @@ public sealed class LifecycleCliTests(IsolatedHostsFixture fixture, ITestOutputH
     {
         var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-cli", 18260);
         await File.AppendAllTextAsync(Path.Combine(p.Directory, "product.yaml"), "osRelease: centos,bclinux,debian\n");
-        var built = await DeployAsync("package", "product", p.Directory, "-o", _temp.Combine("out"));
+        var built = await DeployAsync("package", "product", p.Directory, "--out-dir", _temp.Combine("out"));
         built.ExitCode.Should().Be(0, built.Error);
         var package = _temp.Combine("out", "lc-cli-1.0.0.tar.gz");
         (await DeployAsync("package", "verify", package)).ExitCode.Should().Be(0);
@@ -62,12 +62,12 @@ public sealed class LifecycleCliTests(IsolatedHostsFixture fixture, ITestOutputH
         install.Output.Should().Contain("release 1: install lc-cli 1.0.0 succeeded");
         install.Error.Should().Contain("precheck:", "install runs the precheck first");
 
-        var tests = await DeployAsync(["apptest", .. common, "-o", _temp.Combine("report")]);
+        var tests = await DeployAsync(["apptest", .. common, "--out-dir", _temp.Combine("report")]);
         tests.ExitCode.Should().Be(0);
         File.ReadAllText(_temp.Combine("report", "apptest-junit.xml")).Should().Contain("<testsuite");
 
         await Host("centos").RunAsync(Deploy.Core.Hosts.CommandSpec.Of("touch", $"{p.BaseDir}/web/broken"));
-        var failing = await DeployAsync(["apptest", .. common, "--services", "web", "-o", _temp.Combine("report2")]);
+        var failing = await DeployAsync(["apptest", .. common, "--services", "web", "--out-dir", _temp.Combine("report2")]);
         failing.ExitCode.Should().Be(1, "a failing test makes apptest exit 1");
 
         var status = await DeployAsync(["status", .. common]);
