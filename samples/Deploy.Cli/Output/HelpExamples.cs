@@ -1,10 +1,13 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 
 namespace Deploy.Cli.Output;
 
 /// <summary>
-/// Examples for every verb, shown by <c>deploy VERB --help</c> under its description (kubectl-style). Keyed by the
-/// verb's path below the root; <see cref="Missing"/> lists the verbs without any (a test keeps it empty).
+/// Examples for every verb, shown by <c>deploy VERB --help</c> after the usual help (kubectl-style): the help option's
+/// action is wrapped, so the examples do not crowd the parent's command list. Keyed by the verb's path below the root.
 /// </summary>
 internal static class HelpExamples
 {
@@ -44,20 +47,47 @@ internal static class HelpExamples
         ["agent push"] = ["deploy agent push -i hosts.yaml --feed http://10.0.0.1/feed --trust feed.pub --app /opt/agent --version 2.0.0 --cohorts 1,10%,50%,100% --max-failures 2"],
     };
 
-    /// <summary>Appends each verb's examples to its description.</summary>
+    /// <summary>Makes <c>--help</c> print the verb's examples after the help text.</summary>
     public static void AddTo(RootCommand root)
     {
-        foreach (var (path, command) in Leaves(root, ""))
-        {
-            if (Examples.TryGetValue(path, out var lines))
-            {
-                command.Description += Environment.NewLine + Environment.NewLine + "Examples:" + Environment.NewLine + string.Join(Environment.NewLine, lines.Select(l => "  " + l));
-            }
-        }
+        var help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new WithExamples((HelpAction)help.Action!);
     }
 
     /// <summary>The verbs (commands with an action) that have no examples.</summary>
     public static IReadOnlyList<string> Missing(RootCommand root) => [.. Leaves(root, "").Where(l => !Examples.ContainsKey(l.Path)).Select(l => l.Path)];
+
+    private static string PathOf(CommandResult result)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = result; r is CommandResult c && c.Command is not RootCommand; r = c.Parent)
+        {
+            names.Insert(0, c.Command.Name);
+        }
+
+        return string.Join(' ', names);
+    }
+
+    private sealed class WithExamples(HelpAction inner) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            var code = inner.Invoke(parseResult);
+            if (Examples.TryGetValue(PathOf(parseResult.CommandResult), out var lines))
+            {
+                var output = parseResult.InvocationConfiguration.Output;
+                output.WriteLine("Examples:");
+                foreach (var line in lines)
+                {
+                    output.WriteLine("  " + line);
+                }
+
+                output.WriteLine();
+            }
+
+            return code;
+        }
+    }
 
     private static IEnumerable<(string Path, Command Command)> Leaves(Command command, string prefix)
     {

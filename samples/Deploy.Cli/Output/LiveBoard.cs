@@ -189,7 +189,7 @@ internal sealed class LiveBoard
         lock (_gate)
         {
             var now = _clock.Elapsed;
-            var table = new Table().Border(TableBorder.Simple).Expand();
+            var table = new Table().Border(TableBorder.Simple);
             table.AddColumn(new TableColumn(" ").Width(1).NoWrap());
             table.AddColumn(new TableColumn("STEP").NoWrap());
             table.AddColumn(new TableColumn("STATE").NoWrap());

@@ -218,7 +218,10 @@ internal static class ProgressViews
                 board.Set(key, RowState.Failed, Strip(e.Message));
                 board.Note(e.Message);
                 break;
-            case LifecycleEventKind.RollingBack or LifecycleEventKind.Recorded or LifecycleEventKind.Resuming:
+            case LifecycleEventKind.Recorded:
+                board.Headline(FirstLine(e.Message));
+                break;
+            case LifecycleEventKind.RollingBack or LifecycleEventKind.Resuming:
                 board.Headline(FirstLine(e.Message));
                 board.Note(e.Message);
                 break;

@@ -4,6 +4,7 @@ using Deploy.Core.Lifecycle.Scheduling;
 using Deploy.Core.Tests.Sequence;
 using Deploy.Testing.Hosts;
 using Deploy.Testing.Kill;
+using Deploy.Testing.Terminal;
 using Xunit.Abstractions;
 
 namespace Deploy.Core.Tests.Lifecycle;
@@ -165,5 +166,32 @@ public sealed class LifecycleCliTests(IsolatedHostsFixture fixture, ITestOutputH
         {
             Directory.Delete(sandbox, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Cli_install_in_a_real_terminal_draws_a_live_table_with_spinners_and_ends_with_every_row_done_while_redirected_output_has_no_escape_codes()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-cli-tty", 18280);
+        var common = await ArgsAsync(p);
+        var screen = await TerminalCapture.RunAsync(_temp.Combine("tty"), ["dotnet", DeployCli.Dll, "install", .. common, "--parallel", "2"], TimeSpan.FromMinutes(3));
+        _output.WriteLine($"{screen.Frames.Count} frames; one while running:\n{screen.Frames.FirstOrDefault(f => f.Contains("running", StringComparison.Ordinal))}\nlast:\n{screen.Last}");
+        screen.ExitCode.Should().Be(0, screen.Last);
+        screen.Frames.Should().Contain(f => f.Contains("STEP", StringComparison.Ordinal) && f.Contains("running", StringComparison.Ordinal) && TerminalCapture.HasSpinner(f),
+            "while services install, a row shows a turning spinner and the state 'running'");
+        var final = screen.Last;
+        foreach (var row in new[] { "db@debian", "api@bclinux", "api@centos", "web@centos" })
+        {
+            final.Split('\n').Should().Contain(l => l.Contains(row, StringComparison.Ordinal) && l.Contains("done", StringComparison.Ordinal) && l.Contains('✓'), $"{row} ends done in the final table");
+        }
+
+        final.Should().Contain("release 1: install lc-cli-tty 1.0.0 succeeded").And.NotContain("running", "nothing is left spinning");
+        TerminalCapture.HasSpinner(final).Should().BeFalse();
+
+        var redirected = await DeployAsync(["status", .. common]);
+        redirected.ExitCode.Should().Be(0);
+        (redirected.Output + redirected.Error).Should().NotContain("\u001b", "redirected output gets plain lines");
+        var delete = await DeployAsync(["delete", .. common]);
+        delete.ExitCode.Should().Be(0);
+        delete.Output.Should().NotContain("\u001b").And.Contain("release 2: delete");
     }
 }
