@@ -30,6 +30,7 @@ command -v pigz >/dev/null 2>&1 || need+=(pigz)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)   # the live-progress test reads a real terminal
 command -v dpkg-deb >/dev/null 2>&1 || need+=(dpkg)   # the exOS acceptance test builds a .deb with dpkg-deb and installs it with dpkg -i
 ls /usr/share/python-wheels/*.whl >/dev/null 2>&1 || need+=(python3-pip-whl python3-setuptools-whl)
 # The sample Python agent's install hook (samples/AgentUpgrade): the system pip installs it into a release venv that

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
+using Deploy.Cli.Output;
 using Deploy.Core.Hosts;
 using Deploy.Packaging.Agents;
 using Deploy.Packaging.Signing;
@@ -36,7 +37,7 @@ internal static class AgentCommands
         var days = new Option<int>("--valid-days") { Description = "How many days agents believe the index", DefaultValueFactory = _ => 7 };
         var announce = new Option<string?>("--announce-key") { Description = "Announce this new private key's public half, signed by --key (rotation; the old key is retired)" };
         var command = new Command("publish", "Add a package to a feed and re-sign its index (next serial, fresh expiry)") { package, feed, key, version, channel, minFrom, days, announce };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             using var signing = await LoadKeyAsync(parse.GetValue(key)!, ct).ConfigureAwait(false);
             var publisher = new FeedPublisher(new FeedPublishOptions { FeedDirectory = parse.GetValue(feed)!, SigningKey = signing, Validity = TimeSpan.FromDays(parse.GetValue(days)) });
@@ -44,7 +45,7 @@ internal static class AgentCommands
             {
                 using var nextKey = await LoadKeyAsync(next, ct).ConfigureAwait(false);
                 var a = await publisher.AnnounceKeyAsync(nextKey, retireOld: true, ct).ConfigureAwait(false);
-                Console.WriteLine($"announced key {a.KeyId} (retires {a.Replaces}); sign the next publishes with it");
+                CliOutput.Current.Result(new { Announced = a.KeyId, Retires = a.Replaces }, $"announced key {a.KeyId} (retires {a.Replaces}); sign the next publishes with it");
                 return 0;
             }
 
@@ -65,6 +66,8 @@ internal static class AgentCommands
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {p.Channel,-8} {p.Version,-12} {p.Size,12} {p.Sha256[..12]} {p.File}{(p.MinimumFrom is null ? "" : " (from " + p.MinimumFrom + ")")}"));
             }
 
+            CliOutput.Current.Result(new { index.Serial, index.Expires, Packages = index.Packages.Select(p => new { p.Channel, p.Version, p.Size, p.Sha256, p.File, p.MinimumFrom }) }, "");
+
             return 0;
         }));
         return command;
@@ -84,7 +87,7 @@ internal static class AgentCommands
         var busy = new Option<string?>("--busy-cmd") { Description = "Busy hook (sh -c, run in current): non-zero exit means busy, no upgrade" };
         var jitter = new Option<int>("--jitter") { Description = "Wait a random 0..N seconds first (spreads a fleet's timers)", DefaultValueFactory = _ => 0 };
         var command = new Command("pull", "One check of the feed; installs the newest eligible version (verified, health-checked, rolled back on failure)") { feed, app, trust, channel, version, restart, healthUrl, healthCmd, window, busy, jitter };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             if (parse.GetValue(jitter) is > 0 and var j)
             {
@@ -113,15 +116,14 @@ internal static class AgentCommands
                 BusyCommand = parse.GetValue(busy) is { } b ? Sh(b) : null,
             };
             await using var updater = new AgentUpdater(options);
-            var progress = new Progress<AgentProgress>(p =>
+            var result = await ProgressViews.AgentAsync($"agent update {options.AppDirectory}", p => updater.RunOnceAsync(new SyncProgress<AgentProgress>(e =>
             {
-                if (p.Phase != AgentPhase.Download)
+                if (e.Phase != AgentPhase.Download || CliOutput.Current.Interactive)
                 {
-                    Console.WriteLine($"{p.Phase}: {p.Message}");
+                    p.Report(e);
                 }
-            });
-            var result = await updater.RunOnceAsync(progress, null, ct).ConfigureAwait(false);
-            Console.WriteLine($"{result.Outcome.Kind}: {result.Outcome.Message}");
+            }), null, ct)).ConfigureAwait(false);
+            CliOutput.Current.Result(new { result.Outcome.Kind, result.Outcome.Version, result.Outcome.Message }, $"{result.Outcome.Kind}: {result.Outcome.Message}");
             return result.Outcome.Kind == AgentOutcomeKind.RolledBack ? 3 : 0;
         }));
         return command;
@@ -133,7 +135,7 @@ internal static class AgentCommands
         var inventory = new Option<string?>("--inventory", "-i") { Description = "Inventory YAML: show the app on each of its hosts" };
         var hosts = new Option<string?>("--hosts", "-H") { Description = "Host pattern (with -i; default all)" };
         var command = new Command("status", "Show the version each app runs, its last outcome, bad versions and an update in flight") { apps, inventory, hosts };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             if (parse.GetValue(inventory) is { } inv)
             {
@@ -141,9 +143,11 @@ internal static class AgentCommands
             }
 
             await using var host = new LocalHost();
+            var states = new List<object>();
             foreach (var dir in parse.GetValue(apps)!)
             {
                 var state = await new AgentStateStore(host, Path.GetFullPath(dir)).ReadAsync(ct).ConfigureAwait(false);
+                states.Add(new { App = dir, State = state });
                 Console.WriteLine($"{dir}: running {state.CurrentVersion ?? "nothing"} ({state.CurrentRelease ?? "-"}), index serial {state.HighestSerial}");
                 if (state.LastOutcome is { } o)
                 {
@@ -160,6 +164,8 @@ internal static class AgentCommands
                     Console.WriteLine($"  in flight: {p.FromVersion ?? "nothing"} -> {p.Version} (the next run finishes or rolls it back)");
                 }
             }
+
+            CliOutput.Current.Result(states, "");
 
             return 0;
         }));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Deploy.Cli.Output;
 using Deploy.Core.Fleet;
 using Deploy.Core.Inventory;
 using Deploy.Packaging.Agents;
@@ -36,7 +37,7 @@ internal static class AgentPushCommands
         {
             inventory, hosts, feed, app, trust, version, channel, cohorts, maxFailures, parallel, restart, healthUrl, healthCmd, window, busy,
         };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             var keys = new List<TrustedKey>();
             foreach (var path in parse.GetValue(trust)!)
@@ -71,14 +72,7 @@ internal static class AgentPushCommands
             var inv = await FleetCommands.LoadAsync(parse.GetValue(inventory), ct).ConfigureAwait(false);
             await using var fleet = HostFleet.FromInventory(inv, FleetCommands.Pattern(inv, parse.GetValue(hosts)), new InventoryHostFactory());
             Console.WriteLine($"Pushing {options.Version} to {fleet.Targets.Count} host(s): cohorts {string.Join(", ", options.Cohorts)} ({string.Join(" + ", HostFleet.PlanCohorts(fleet.Targets.Count, options.Cohorts))} hosts), failure budget {options.MaxFailures}");
-            var progress = new Progress<FleetProgress>(p =>
-            {
-                if (p.Kind == FleetProgressKind.BatchStarted)
-                {
-                    Console.WriteLine($"cohort {p.Batch + 1}/{p.BatchCount}: {p.BatchSize} host(s)");
-                }
-            });
-            var result = await AgentPush.PushAsync(fleet, options, progress, null, ct).ConfigureAwait(false);
+            var result = await ProgressViews.FleetAsync($"push {options.Version}", progress => AgentPush.PushAsync(fleet, options, progress, null, ct)).ConfigureAwait(false);
             var width = result.Hosts.Max(h => h.Name.Length);
             foreach (var host in result.Hosts)
             {
@@ -92,6 +86,14 @@ internal static class AgentPushCommands
                 Console.WriteLine($"Rollout halted: {result.AbortReason}");
             }
 
+            CliOutput.Current.Result(
+                new
+                {
+                    options.Version,
+                    Hosts = result.Hosts.Select(h => new { h.Name, h.Status, Outcome = h.Value?.Outcome.Kind, Message = h.Value?.Outcome.Message ?? h.Error?.Message }),
+                    Succeeded = result.Succeeded.Count, Failed = result.Failed.Count, NotRun = result.NotRun.Count, result.Aborted, result.AbortReason,
+                },
+                "");
             return result.AllSucceeded ? 0 : 3;
         }));
         return command;
@@ -116,6 +118,8 @@ internal static class AgentPushCommands
             var bad = s.BadVersions.Count == 0 ? "" : $" (bad: {string.Join(", ", s.BadVersions.Select(b => b.Version))})";
             Console.WriteLine($"{host.Name.PadRight(width)}  {s.CurrentVersion ?? "nothing",-12} {last}{bad}");
         }
+
+        CliOutput.Current.Result(result.Hosts.Select(h => new { h.Name, State = h.Value, Error = h.Value is null ? h.Error?.Message : null }).ToList(), "");
 
         return result.AllSucceeded ? 0 : 1;
     }

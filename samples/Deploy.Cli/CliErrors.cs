@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Deploy.Cli.Output;
 using Deploy.Core.Errors;
 
 namespace Deploy.Cli;
@@ -23,8 +25,11 @@ internal static class CliErrors
     /// <summary>Exit code: cancelled (Ctrl+C), as a shell reports SIGINT.</summary>
     public const int Cancelled = 130;
 
-    public static async Task<int> RunAsync(Func<Task<int>> action)
+    /// <summary>Runs a verb in the output mode its options ask for (<see cref="CliOutput"/>); a <see cref="DeployException"/>
+    /// becomes a line on stderr (and, with <c>--output json</c>, an <c>error</c> document on stdout) and its exit code.</summary>
+    public static async Task<int> RunAsync(ParseResult parse, Func<Task<int>> action)
     {
+        var output = CliOutput.Use(parse);
         try
         {
             return await action().ConfigureAwait(false);
@@ -33,7 +38,13 @@ internal static class CliErrors
         {
             var where = string.Join(", ", new[] { ("service", e.Service), ("host", e.Host), ("path", e.Path) }.Where(f => f.Item2 is not null && !e.Message.Contains(f.Item2, StringComparison.Ordinal)).Select(f => $"{f.Item1}: {f.Item2}"));
             await Console.Error.WriteLineAsync($"error [{e.Code}]: {e.Message}{(where.Length == 0 ? "" : $" ({where})")}").ConfigureAwait(false);
-            return ExitCodeOf(e.Code);
+            var exit = ExitCodeOf(e.Code);
+            if (output.Json)
+            {
+                output.Result(new { Error = new { e.Code, e.Message, e.Service, e.Host, e.Path, ExitCode = exit } }, "");
+            }
+
+            return exit;
         }
     }
 

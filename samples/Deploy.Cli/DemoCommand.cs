@@ -16,9 +16,9 @@ internal static class DemoCommand
     {
         var keep = new Option<bool>("--keep") { Description = "Keep the sandbox directory afterwards and print its path" };
         var sequence = new Command("sequence", "Deploy a small app to a local host whose files are rooted in a temp directory (commands are not sandboxed) with the deployment sequence, then redeploy one changed file") { keep };
-        sequence.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(parse.GetValue(keep), ct)));
+        sequence.SetAction((parse, ct) => CliErrors.RunAsync(parse, () => RunAsync(parse.GetValue(keep), ct)));
         var command = new Command("demo", "The product lifecycle on three local hosts whose files live in temp folders (commands run on this machine): package, precheck, install, apptest, upgrade keeping a user edit, history, rollback") { keep, sequence };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(() => LifecycleDemo.RunAsync(parse.GetValue(keep), ct)));
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, () => LifecycleDemo.RunAsync(parse.GetValue(keep), ct)));
         return command;
     }
 
@@ -50,7 +50,7 @@ internal static class DemoCommand
             Console.WriteLine($"  service said: {File.ReadAllText(host.MapPath("/opt/demo-app/service.log")).Trim()}");
 
             await ShowAndApplyAsync(host, Target(), "nothing changed", ct).ConfigureAwait(false);
-            Console.WriteLine("Demo finished: deployed, redeployed one file incrementally, and a no-op apply did nothing.");
+            Deploy.Cli.Output.CliOutput.Current.Result(new { Demo = "sequence", Applies = 3 }, "Demo finished: deployed, redeployed one file incrementally, and a no-op apply did nothing.");
             return 0;
         }
         finally
@@ -75,7 +75,7 @@ internal static class DemoCommand
         var plan = await SequenceApplier.ForHost(host, target).PlanAsync(await DesiredTarget.ScanAsync(target, ct).ConfigureAwait(false), cancellationToken: ct).ConfigureAwait(false);
         Console.Write(plan.ToText());
         Console.WriteLine($"== {title}: apply");
-        await SequenceCommands.ApplyAsync(host, target, new ApplyOptions(), quiet: true, ct).ConfigureAwait(false);
+        await SequenceCommands.ApplyAsync(host, target, new ApplyOptions(), ct).ConfigureAwait(false);
     }
 
     private static void WriteDemoApp(string dir)

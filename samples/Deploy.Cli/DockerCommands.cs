@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Deploy.Cli.Output;
 using Deploy.Core.Hosts;
 using Deploy.Core.Hosts.Ssh;
 using Deploy.Docker.Updates;
@@ -28,7 +29,7 @@ internal static class DockerCommands
         var identity = new Option<string?>("--identity", "-i") { Description = "SSH private key file" };
         var settle = new Option<int>("--settle-seconds") { Description = "How long new containers must stay up", DefaultValueFactory = _ => 10 };
         var command = new Command(name, description) { dir, archives, script, host, identity, settle };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(() => RunAsync(
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, () => RunAsync(
             apply,
             parse.GetValue(dir)!,
             parse.GetValue(archives)!,
@@ -55,23 +56,25 @@ internal static class DockerCommands
         Console.Write(plan.ToText());
         if (!apply)
         {
+            CliOutput.Current.Result(new { Host = host.Name, Services = plan.Services.Select(s => new { s.Service, s.ComposeFile, s.OldReference, s.NewReference }) }, "");
             return 0;
         }
 
         if (plan.Services.Count == 0)
         {
-            Console.WriteLine("No service uses these images; nothing to do.");
+            CliOutput.Current.Result(new { Host = host.Name, Updated = Array.Empty<string>() }, "No service uses these images; nothing to do.");
             return 0;
         }
 
-        var result = await update.ApplyAsync(plan, new Progress<Deploy.Core.Operations.OperationProgress>(p => Console.WriteLine($"  {p.Message}")), ct).ConfigureAwait(false);
-        Console.WriteLine($"Updated and verified on {host.Name}:");
+        var result = await ProgressViews.OperationAsync($"update images on {host.Name}", p => update.ApplyAsync(plan, p, ct)).ConfigureAwait(false);
+        var text = new System.Text.StringBuilder($"Updated and verified on {host.Name}:\n");
         foreach (var (service, container) in result.Containers.Select(c => (c.Service, c.Container)))
         {
-            Console.WriteLine($"  {service}: {container} runs the new image");
+            text.Append($"  {service}: {container} runs the new image\n");
         }
 
-        Console.WriteLine($"Original files kept in {result.BackupDirectory}");
+        text.Append($"Original files kept in {result.BackupDirectory}");
+        CliOutput.Current.Result(new { Host = host.Name, Updated = result.Containers.Select(c => new { c.Service, c.Container }), Backup = result.BackupDirectory }, text.ToString());
         return 0;
     }
 

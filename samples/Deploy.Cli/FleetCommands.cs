@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Deploy.Cli.Output;
 using Deploy.Core.Errors;
 using Deploy.Core.Fleet;
 using Deploy.Core.Hosts;
@@ -31,7 +32,7 @@ internal static class FleetCommands
         var timeout = new Option<double?>("--timeout") { Description = "Time limit per host, in seconds" };
         var argv = new Argument<string[]>("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.OneOrMore };
         var command = new Command("run", "Run a command on every selected host of an inventory") { inventory, hosts, parallel, batch, maxFail, failFast, timeout, argv };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             var options = new FleetOptions
             {
@@ -56,10 +57,14 @@ internal static class FleetCommands
         var inventory = InventoryOption();
         var hosts = HostsOption();
         var command = new Command("hosts", "List the hosts a pattern selects, with their connection, groups and variables") { inventory, hosts };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             var inv = await LoadAsync(parse.GetValue(inventory), ct).ConfigureAwait(false);
-            foreach (var host in inv.Select(Pattern(inv, parse.GetValue(hosts))))
+            var selected = inv.Select(Pattern(inv, parse.GetValue(hosts)));
+            CliOutput.Current.Result(
+                selected.Select(h => new { h.Name, Connection = h.Connection.ToString().ToLowerInvariant(), h.Address, h.Port, h.User, h.RootDirectory, Groups = inv.GroupsOf(h.Name).Select(g => g.Name), Vars = inv.ResolveVars(h.Name) }).ToList(),
+                "");
+            foreach (var host in selected)
             {
                 var where = host.Connection == HostConnection.Local
                     ? "local" + (host.RootDirectory is null ? "" : $" (root {host.RootDirectory})")
@@ -90,28 +95,34 @@ internal static class FleetCommands
         Console.WriteLine($"Running {CommandLine.Join(argv)} on {fleet.Targets.Count} host(s), {options.MaxParallelism} at a time"
             + (options.BatchSizes.Count > 0 ? $", batches of {string.Join(" then ", options.BatchSizes)}" : ""));
 
-        var result = await fleet.RunCommandAsync(CommandSpec.Of(argv), new ConsoleProgress(), ct).ConfigureAwait(false);
+        var result = await ProgressViews.FleetAsync($"run {CommandLine.Join(argv)}", p => fleet.RunCommandAsync(CommandSpec.Of(argv), p, ct)).ConfigureAwait(false);
         var width = result.Hosts.Max(h => h.Name.Length);
-        Console.WriteLine();
+        var text = new System.Text.StringBuilder("\n");
         foreach (var host in result.Hosts)
         {
             var exit = host.Value?.ExitCode ?? (host.Error as DeployException)?.ExitCode;
-            var line = $"{host.Name.PadRight(width)}  {Status(host.Status),-9} {(exit is null ? "" : $"exit {exit}"),-8} {host.Duration.TotalMilliseconds,8:0} ms";
-            Console.WriteLine(line);
+            text.Append(CultureInfo.InvariantCulture, $"{host.Name.PadRight(width)}  {Status(host.Status),-9} {(exit is null ? "" : $"exit {exit}"),-8} {host.Duration.TotalMilliseconds,8:0} ms\n");
             var output = host.Value?.StandardOutput ?? (host.Status == FleetHostStatus.Failed ? host.Error?.Message : null);
-            foreach (var text in (output ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(20))
+            foreach (var line in (output ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(20))
             {
-                Console.WriteLine($"    {text.TrimEnd('\r')}");
+                text.Append(CultureInfo.InvariantCulture, $"    {line.TrimEnd('\r')}\n");
             }
         }
 
-        Console.WriteLine();
-        Console.WriteLine($"{result.Succeeded.Count} succeeded, {result.Failed.Count} failed, {result.Cancelled.Count} cancelled, {result.NotRun.Count} not run, in {result.BatchCount} batch(es), {result.Duration.TotalSeconds:0.00} s");
+        text.Append(CultureInfo.InvariantCulture, $"\n{result.Succeeded.Count} succeeded, {result.Failed.Count} failed, {result.Cancelled.Count} cancelled, {result.NotRun.Count} not run, in {result.BatchCount} batch(es), {result.Duration.TotalSeconds:0.00} s\n");
         if (result.Aborted)
         {
-            Console.WriteLine($"Rollout aborted: {result.AbortReason}");
+            text.Append(CultureInfo.InvariantCulture, $"Rollout aborted: {result.AbortReason}\n");
         }
 
+        CliOutput.Current.Result(
+            new
+            {
+                Hosts = result.Hosts.Select(h => new { h.Name, Status = Status(h.Status), ExitCode = h.Value?.ExitCode ?? (h.Error as DeployException)?.ExitCode, DurationMs = (long)h.Duration.TotalMilliseconds, Output = h.Value?.StandardOutput, Error = h.Value is null ? h.Error?.Message : null }),
+                Succeeded = result.Succeeded.Count, Failed = result.Failed.Count, Cancelled = result.Cancelled.Count, NotRun = result.NotRun.Count,
+                Batches = result.BatchCount, result.Aborted, result.AbortReason,
+            },
+            text.ToString());
         return result.AllSucceeded ? 0 : 1;
     }
 
@@ -128,30 +139,4 @@ internal static class FleetCommands
         FleetHostStatus.Cancelled => "cancelled",
         _ => "not run",
     };
-
-    /// <summary>Prints batch starts, failures and aborts as they happen; results are printed in order at the end.</summary>
-    private sealed class ConsoleProgress : IProgress<FleetProgress>
-    {
-        private readonly object _gate = new();
-
-        public void Report(FleetProgress value)
-        {
-            lock (_gate)
-            {
-                switch (value.Kind)
-                {
-                    case FleetProgressKind.BatchStarted when value.BatchCount > 1:
-                        Console.WriteLine($"batch {value.Batch + 1}/{value.BatchCount}: {value.BatchSize} host(s)");
-                        break;
-                    case FleetProgressKind.HostSucceeded:
-                    case FleetProgressKind.HostFailed:
-                        Console.WriteLine($"  [{value.Completed}/{value.Total}] {value.Host} {(value.Kind == FleetProgressKind.HostSucceeded ? "ok" : "FAILED")}");
-                        break;
-                    case FleetProgressKind.RolloutAborted:
-                        Console.WriteLine($"  aborting: {value.Message}");
-                        break;
-                }
-            }
-        }
-    }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Deploy.Cli.Output;
 using Deploy.Core.Errors;
 using Deploy.Core.Lifecycle.Engine;
 using Deploy.Core.Lifecycle.Scheduling;
@@ -22,11 +23,11 @@ internal static class LifecycleActionCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the moves; change nothing" };
         var apply = new Command("apply", "Move services to the hosts scheduled.yaml names: install on the new host, run its test there, then remove it from the old one") { config, dryRun };
         options.AddTo(apply);
-        apply.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        apply.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
             var schedule = await ScheduleYaml.LoadAsync(parse.GetValue(config)!, session.Input.Product, session.Inventory, ct).ConfigureAwait(false);
-            return await RunAsync(session, session.Input with { Schedule = schedule }, new LifecycleRequest(LifecycleOperation.Schedule), parse.GetValue(dryRun), parse.GetValue(options.Json), ct).ConfigureAwait(false);
+            return await RunAsync(session, session.Input with { Schedule = schedule }, new LifecycleRequest(LifecycleOperation.Schedule), parse.GetValue(dryRun), ct).ConfigureAwait(false);
         }));
         return new Command("schedule", "Change where services run") { apply };
     }
@@ -41,20 +42,19 @@ internal static class LifecycleActionCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the plan (reset: what would be wiped); change nothing" };
         var command = new Command("middleware", "Install, delete, upgrade or reset one middleware service") { action, name, confirm, dryRun };
         options.AddTo(command);
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
             var middleware = parse.GetValue(name)!;
-            var json = parse.GetValue(options.Json);
             if (parse.GetValue(action) == "reset")
             {
-                var plan = await session.Engine.ResetAsync(session.Input, parse.GetValue(confirm), parse.GetValue(dryRun), [middleware], LifecycleCommands.Printer(json), ct).ConfigureAwait(false);
-                Console.Write(plan.ToText());
+                var plan = await ProgressViews.LifecycleAsync($"reset {middleware}", p => session.Engine.ResetAsync(session.Input, parse.GetValue(confirm), parse.GetValue(dryRun), [middleware], p, ct)).ConfigureAwait(false);
+                CliOutput.Current.Result(plan, plan.ToText());
                 return 0;
             }
 
             var operation = Enum.Parse<LifecycleOperation>(parse.GetValue(action)!, ignoreCase: true);
-            return await RunAsync(session, session.Input, LifecycleRequest.ForMiddleware(session.Input.Product, operation, middleware), parse.GetValue(dryRun), json, ct).ConfigureAwait(false);
+            return await RunAsync(session, session.Input, LifecycleRequest.ForMiddleware(session.Input.Product, operation, middleware), parse.GetValue(dryRun), ct).ConfigureAwait(false);
         }));
         return command;
     }
@@ -68,7 +68,7 @@ internal static class LifecycleActionCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the plan; change nothing" };
         var command = new Command("component", "Re-render a service's config (configmap) or restart it") { action, services, dryRun };
         options.AddTo(command);
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
             var operation = parse.GetValue(action) == "configmap" ? LifecycleOperation.Configure : LifecycleOperation.Restart;
@@ -78,22 +78,22 @@ internal static class LifecycleActionCommands
                 throw new DeployException(DeployErrorCode.InvalidArgument, "--services names no service.") { Path = "services" };
             }
 
-            return await RunAsync(session, session.Input, request, parse.GetValue(dryRun), parse.GetValue(options.Json), ct).ConfigureAwait(false);
+            return await RunAsync(session, session.Input, request, parse.GetValue(dryRun), ct).ConfigureAwait(false);
         }));
         return command;
     }
 
-    private static async Task<int> RunAsync(LifecycleSession session, LifecycleInput input, LifecycleRequest request, bool dryRun, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(LifecycleSession session, LifecycleInput input, LifecycleRequest request, bool dryRun, CancellationToken ct)
     {
         if (dryRun)
         {
             var plan = await session.Engine.PlanAsync(input, request, ct).ConfigureAwait(false);
-            Console.Write(json ? plan.ToJson() + Environment.NewLine : plan.ToText());
+            CliOutput.Current.ResultJson(plan.ToJson(), plan.ToText());
             return 0;
         }
 
-        var result = await session.Engine.RunAsync(input, request, LifecycleCommands.Printer(json), ct).ConfigureAwait(false);
-        Console.WriteLine(json ? result.Release.ToJson() : $"release {result.Release.Number}: {result.Release.Operation.ToString().ToLowerInvariant()} {result.Release.Version} {result.Release.Outcome.ToString().ToLowerInvariant()}; touched: {(result.Release.Touched.Count == 0 ? "nothing" : string.Join(", ", result.Release.Touched))}");
+        var result = await ProgressViews.LifecycleAsync($"{request.Operation.ToString().ToLowerInvariant()} {input.Product.Name}", p => session.Engine.RunAsync(input, request, p, ct)).ConfigureAwait(false);
+        CliOutput.Current.ResultJson(result.Release.ToJson(), $"release {result.Release.Number}: {result.Release.Operation.ToString().ToLowerInvariant()} {result.Release.Version} {result.Release.Outcome.ToString().ToLowerInvariant()}; touched: {(result.Release.Touched.Count == 0 ? "nothing" : string.Join(", ", result.Release.Touched))}");
         return result.Tests is { Passed: false } ? 1 : 0;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Deploy.Cli.Output;
 using Deploy.Core.Errors;
 using Deploy.Core.Fleet;
 using Deploy.Core.Lifecycle.Engine;
@@ -12,7 +13,8 @@ namespace Deploy.Cli;
 /// <summary>
 /// The product lifecycle verbs, after laipvt's: `precheck`, `install`, `upgrade`, `delete`, `rollback`, `reset`,
 /// `apptest`, `status`, `history` (see <see cref="LifecycleEngine"/>). Each takes `-i inventory.yaml -f PKG`; the
-/// changing verbs take `--dry-run` (the plan with a reason per step) and `--json`. `install` runs the precheck
+/// changing verbs take `--dry-run` (the plan with a reason per step); every verb takes `--output json` (see
+/// <see cref="CliOutput"/>). `install` runs the precheck
 /// first: a failed strict check stops it (`--skip-precheck` to go on anyway).
 /// </summary>
 internal static class LifecycleCommands
@@ -23,29 +25,38 @@ internal static class LifecycleCommands
     private static Command Precheck()
     {
         var options = new LifecycleOptions();
-        var output = new Option<string?>("--output", "-o") { Description = "Where check_result.yaml and scheduled.yaml are written (default: the current folder)" };
+        var output = new Option<string?>("--out-dir") { Description = "Where check_result.yaml and scheduled.yaml are written (default: the current folder)" };
         var command = new Command("precheck", "Check every host in parallel (reachable, os_release, CPU, memory, disk, ports, clock, commands); writes check_result.yaml and scheduled.yaml") { output };
         options.AddTo(command);
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
-            var result = await RunPrecheckAsync(session, parse.GetValue(options.Json), ct).ConfigureAwait(false);
+            var result = await RunPrecheckAsync(session, ct).ConfigureAwait(false);
             await PrecheckRunner.WriteFilesAsync(parse.GetValue(output) ?? Directory.GetCurrentDirectory(), result, ct).ConfigureAwait(false);
             return result.Blocking ? 1 : 0;
         }));
         return command;
     }
 
-    private static async Task<CheckResult> RunPrecheckAsync(LifecycleSession session, bool json, CancellationToken ct)
+    private static async Task<CheckResult> RunPrecheckAsync(LifecycleSession session, CancellationToken ct)
     {
         var result = await session.Engine.PrecheckAsync(session.Input, cancellationToken: ct).ConfigureAwait(false);
-        Console.Write(json ? JsonSerializer.Serialize(result.Outcomes, JsonOptions) + Environment.NewLine : result.ToYaml());
+        var output = CliOutput.Current;
+        if (output.Json)
+        {
+            output.ResultJson(JsonSerializer.Serialize(new { result.Blocking, Outcomes = result.Outcomes }, JsonOptions), "");
+        }
+        else
+        {
+            output.Result(result, result.ToYaml());
+        }
+
         PrintPrecheck(result);
         return result;
     }
 
     private static void PrintPrecheck(CheckResult result) =>
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"precheck: {result.Outcomes.Count(o => o.Status == CheckStatus.Pass)} passed, {result.Warnings.Count} warnings, {result.Failures.Count} failed{(result.Blocking ? " (blocking)" : "")}"));
+        CliOutput.Current.Progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"precheck: {result.Outcomes.Count(o => o.Status == CheckStatus.Pass)} passed, {result.Warnings.Count} warnings, {result.Failures.Count} failed{(result.Blocking ? " (blocking)" : "")}"));
 
     private static Command Change(LifecycleOperation operation)
     {
@@ -79,7 +90,7 @@ internal static class LifecycleCommands
                 break;
         }
 
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             if (parse.GetValue(takeNew) && parse.GetValue(keepLive))
             {
@@ -95,18 +106,19 @@ internal static class LifecycleCommands
                 Revision = parse.GetValue(revision),
                 Conflicts = parse.GetValue(takeNew) ? ConflictResolution.TakeNew : parse.GetValue(keepLive) ? ConflictResolution.KeepLive : null,
             };
-            var json = parse.GetValue(options.Json);
+            var output = CliOutput.Current;
             await using var session = await LifecycleSession.OpenAsync(parse, options, ct, parse.GetValue(revision)).ConfigureAwait(false);
             if (parse.GetValue(dryRun))
             {
                 var plan = await session.Engine.PlanAsync(session.Input, request, ct).ConfigureAwait(false);
-                Console.Write(json ? plan.ToJson() + Environment.NewLine : plan.ToText());
+                output.ResultJson(plan.ToJson(), plan.ToText());
                 return 0;
             }
 
             // The engine prechecks every host that gets a service it does not run yet (a failed strict check stops
             // the run before any change); --skip-precheck turns that off.
-            var result = await session.Engine.RunAsync(session.Input, parse.GetValue(skipPrecheck) ? request with { Precheck = null } : request, Printer(json), ct).ConfigureAwait(false);
+            var run = parse.GetValue(skipPrecheck) ? request with { Precheck = null } : request;
+            var result = await ProgressViews.LifecycleAsync($"{name} {session.Input.Product.Name} {session.Input.Product.Version}", p => session.Engine.RunAsync(session.Input, run, p, ct)).ConfigureAwait(false);
             if (result.Precheck is { } check)
             {
                 PrintPrecheck(check);
@@ -117,13 +129,8 @@ internal static class LifecycleCommands
                 Console.Error.WriteLine($"left over: {left.Service} on {left.Host}: {left.What}");
             }
 
-            if (json)
             {
-                Console.WriteLine(result.Release.ToJson());
-            }
-            else
-            {
-                Console.WriteLine($"release {result.Release.Number}: {name} {result.Release.Product} {result.Release.Version} {result.Release.Outcome.ToString().ToLowerInvariant()}{(result.Resumed ? " (an interrupted run was completed)" : "")}; touched: {(result.Release.Touched.Count == 0 ? "nothing" : string.Join(", ", result.Release.Touched))}");
+                output.ResultJson(result.Release.ToJson(), $"release {result.Release.Number}: {name} {result.Release.Product} {result.Release.Version} {result.Release.Outcome.ToString().ToLowerInvariant()}{(result.Resumed ? " (an interrupted run was completed)" : "")}; touched: {(result.Release.Touched.Count == 0 ? "nothing" : string.Join(", ", result.Release.Touched))}");
             }
 
             return result.Tests is { Passed: false } ? 1 : 0;
@@ -136,13 +143,13 @@ internal static class LifecycleCommands
         var options = new LifecycleOptions();
         var command = new Command("resume", "Finish an operation that was interrupted (killed, cancelled, connection lost): completed steps are skipped");
         options.AddTo(command);
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
             var journal = await session.Backend.Journal.ReadAsync<LifecycleJournal>(LifecycleEngine.JournalKind, ct).ConfigureAwait(false);
             if (journal is null)
             {
-                Console.WriteLine($"{session.Input.Product.Name}: nothing to resume (no interrupted operation on {session.Backend.Hosts[0]}).");
+                CliOutput.Current.Result(new { Resumed = false }, $"{session.Input.Product.Name}: nothing to resume (no interrupted operation on {session.Backend.Hosts[0]}).");
                 return 0;
             }
 
@@ -152,10 +159,10 @@ internal static class LifecycleCommands
                 throw new DeployException(DeployErrorCode.InvalidArgument, $"The interrupted {interrupted.Plan.Operation.ToString().ToLowerInvariant()} (release {interrupted.Number}, started by {interrupted.User}@{interrupted.Machine} at {interrupted.Started:u}) is of version {interrupted.Plan.Version}; give that version's package with -f (this one is {session.Input.Product.Version}).") { Path = "package" };
             }
 
-            Console.WriteLine($"resuming {interrupted.Plan.Operation.ToString().ToLowerInvariant()} {interrupted.Plan.Version} (release {interrupted.Number}), started by {interrupted.User}@{interrupted.Machine} at {interrupted.Started:u}; {interrupted.Done.Count} step(s) done");
+            CliOutput.Current.Line($"resuming {interrupted.Plan.Operation.ToString().ToLowerInvariant()} {interrupted.Plan.Version} (release {interrupted.Number}), started by {interrupted.User}@{interrupted.Machine} at {interrupted.Started:u}; {interrupted.Done.Count} step(s) done");
             var request = new LifecycleRequest(interrupted.Plan.Operation) { Parallel = interrupted.Plan.Parallel, AutoTest = interrupted.Plan.AutoTest };
-            var result = await session.Engine.RunAsync(session.Input, request, Printer(parse.GetValue(options.Json)), ct).ConfigureAwait(false);
-            Console.WriteLine($"release {result.Release.Number}: {result.Release.Operation.ToString().ToLowerInvariant()} {result.Release.Version} {result.Release.Outcome.ToString().ToLowerInvariant()}");
+            var result = await ProgressViews.LifecycleAsync($"resume {interrupted.Plan.Operation.ToString().ToLowerInvariant()} {interrupted.Plan.Version}", p => session.Engine.RunAsync(session.Input, request, p, ct)).ConfigureAwait(false);
+            CliOutput.Current.ResultJson(result.Release.ToJson(), $"release {result.Release.Number}: {result.Release.Operation.ToString().ToLowerInvariant()} {result.Release.Version} {result.Release.Outcome.ToString().ToLowerInvariant()}");
             return result.Tests is { Passed: false } ? 1 : 0;
         }));
         return command;
@@ -169,11 +176,11 @@ internal static class LifecycleCommands
         var services = new Option<string?>("--services") { Description = "Only these services (comma-separated)" };
         var command = new Command("reset", "Wipe middleware and database data and re-run the services' init (needs --confirm <product>)") { confirm, dryRun, services };
         options.AddTo(command);
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
-            var plan = await session.Engine.ResetAsync(session.Input, parse.GetValue(confirm), parse.GetValue(dryRun), List(parse.GetValue(services)), Printer(parse.GetValue(options.Json)), ct).ConfigureAwait(false);
-            Console.Write(parse.GetValue(options.Json) ? JsonSerializer.Serialize(plan, JsonOptions) + Environment.NewLine : plan.ToText());
+            var plan = await ProgressViews.LifecycleAsync($"reset {session.Input.Product.Name}", p => session.Engine.ResetAsync(session.Input, parse.GetValue(confirm), parse.GetValue(dryRun), List(parse.GetValue(services)), p, ct)).ConfigureAwait(false);
+            CliOutput.Current.ResultJson(JsonSerializer.Serialize(plan, JsonOptions), plan.ToText());
             return 0;
         }));
         return command;
@@ -183,14 +190,14 @@ internal static class LifecycleCommands
     {
         var options = new LifecycleOptions();
         var services = new Option<string?>("--services") { Description = "Only these services (comma-separated)" };
-        var output = new Option<string?>("--output", "-o") { Description = "Where apptest-junit.xml and apptest-summary.txt are written (default: the current folder)" };
+        var output = new Option<string?>("--out-dir") { Description = "Where apptest-junit.xml and apptest-summary.txt are written (default: the current folder)" };
         var command = new Command("apptest", "Run the services' bundled tests on their hosts; JUnit XML and a summary; exit code 0 only when all pass") { services, output };
         options.AddTo(command);
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
-            var report = await session.Engine.AppTestAsync(session.Input, List(parse.GetValue(services)), parse.GetValue(output) ?? Directory.GetCurrentDirectory(), Printer(parse.GetValue(options.Json)), ct).ConfigureAwait(false);
-            Console.Write(report.ToSummary());
+            var report = await ProgressViews.LifecycleAsync($"apptest {session.Input.Product.Name}", p => session.Engine.AppTestAsync(session.Input, List(parse.GetValue(services)), parse.GetValue(output) ?? Directory.GetCurrentDirectory(), p, ct)).ConfigureAwait(false);
+            CliOutput.Current.Result(report, report.ToSummary());
             return report.Passed ? 0 : 1;
         }));
         return command;
@@ -201,19 +208,19 @@ internal static class LifecycleCommands
         var options = new LifecycleOptions();
         var command = new Command(name, name == "status" ? "The current release: version, services and their hosts (read from the hosts)" : "Every release recorded on the hosts: number, operation, version, who, when, outcome");
         options.AddTo(command);
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
             var history = await session.Engine.HistoryAsync(ct).ConfigureAwait(false);
-            var json = parse.GetValue(options.Json);
+            var output = CliOutput.Current;
             if (name == "status")
             {
                 var current = history.Current;
-                Console.WriteLine(json ? current?.ToJson() ?? "null" : current is null ? $"{session.Input.Product.Name}: not installed" : Status(current));
+                output.ResultJson(current?.ToJson() ?? "null", current is null ? $"{session.Input.Product.Name}: not installed" : Status(current));
                 return 0;
             }
 
-            Console.WriteLine(json ? "[" + string.Join(",", history.Releases.Select(r => r.ToJson())) + "]" : History(history));
+            output.ResultJson("[" + string.Join(",", history.Releases.Select(r => r.ToJson())) + "]", History(history));
             return 0;
         }));
         return command;
@@ -226,22 +233,6 @@ internal static class LifecycleCommands
     private static string History(Deploy.Core.Lifecycle.Releases.ReleaseHistory h) => h.Releases.Count == 0 ? "no releases recorded" :
         "REV  OPERATION  VERSION     OUTCOME      FINISHED              BY\n" + string.Join("\n", h.Releases.Select(r => string.Create(CultureInfo.InvariantCulture,
             $"{r.Number,-4} {r.Operation.ToString().ToLowerInvariant(),-10} {r.Version,-11} {r.Outcome.ToString().ToLowerInvariant(),-12} {r.Finished:u}  {r.User}@{r.Machine}{(r.Message is null ? "" : "  " + r.Message)}")));
-
-    internal static IProgress<LifecycleProgress> Printer(bool json) => new SyncProgress<LifecycleProgress>(e =>
-    {
-        var writer = json ? Console.Error : Console.Out;
-        switch (e.Kind)
-        {
-            case LifecycleEventKind.Planned:
-                writer.Write(e.Message.EndsWith('\n') ? e.Message : e.Message + "\n");
-                break;
-            case LifecycleEventKind.StepCompleted:
-                break;
-            default:
-                writer.WriteLine(e.Kind is LifecycleEventKind.Output ? "  " + e.Message : e.Message);
-                break;
-        }
-    });
 
     internal static IReadOnlyList<string> List(string? csv) => csv?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
 

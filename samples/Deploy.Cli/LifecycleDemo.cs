@@ -1,4 +1,5 @@
 using System.Globalization;
+using Deploy.Cli.Output;
 using Deploy.Core.Hosts;
 using Deploy.Core.Lifecycle.Engine;
 using Deploy.Packaging.Products;
@@ -47,7 +48,7 @@ internal static class LifecycleDemo
             check.ThrowOnFailure();
 
             Title("3. install --parallel 2 --auto-test");
-            var installed = await session.Engine.RunAsync(session.Input, new LifecycleRequest(LifecycleOperation.Install) { Parallel = 2, AutoTest = true }, progress, ct).ConfigureAwait(false);
+            var installed = await ProgressViews.LifecycleAsync("install --parallel 2 --auto-test", p => session.Engine.RunAsync(session.Input, new LifecycleRequest(LifecycleOperation.Install) { Parallel = 2, AutoTest = true }, p, ct), progress).ConfigureAwait(false);
             Console.WriteLine($"  release {installed.Release.Number}: {installed.Release.Outcome}; auto-test {(installed.Tests!.Passed ? "passed" : "FAILED")}");
 
             Title("4. apptest");
@@ -66,7 +67,7 @@ internal static class LifecycleDemo
             await old.DisposeAsync().ConfigureAwait(false);
             var upgrade = new LifecycleRequest(LifecycleOperation.Upgrade) { AutoTest = true };
             Console.Write(Indent((await session.Engine.PlanAsync(session.Input, upgrade, ct).ConfigureAwait(false)).ToText()));
-            var upgraded = await session.Engine.RunAsync(session.Input, upgrade, progress, ct).ConfigureAwait(false);
+            var upgraded = await ProgressViews.LifecycleAsync("upgrade to 1.1.0", p => session.Engine.RunAsync(session.Input, upgrade, p, ct), progress).ConfigureAwait(false);
             Console.WriteLine($"  release {upgraded.Release.Number}: touched {string.Join(", ", upgraded.Release.Touched)}");
             Console.WriteLine($"  api's config on {apiHost} now (the operator's workers=8 kept, the package's new timeout line added):");
             Console.Write(Indent(await File.ReadAllTextAsync(apiConf, ct).ConfigureAwait(false)));
@@ -80,10 +81,13 @@ internal static class LifecycleDemo
             old = session;
             session = await LifecycleSession.OpenAsync(inventory, pkg1.OutputPath!, null, null, null, ct).ConfigureAwait(false);
             await old.DisposeAsync().ConfigureAwait(false);
-            var back = await session.Engine.RunAsync(session.Input, new LifecycleRequest(LifecycleOperation.Rollback) { Revision = installed.Release.Number }, progress, ct).ConfigureAwait(false);
+            var back = await ProgressViews.LifecycleAsync("rollback to release 1", p => session.Engine.RunAsync(session.Input, new LifecycleRequest(LifecycleOperation.Rollback) { Revision = installed.Release.Number }, p, ct), progress).ConfigureAwait(false);
             Console.WriteLine($"  release {back.Release.Number}: {back.Release.Operation} to {back.Release.Version}; api's config keeps workers=8: {(await File.ReadAllTextAsync(apiConf, ct).ConfigureAwait(false)).Contains("workers=8", StringComparison.Ordinal)}");
             await PrintHistoryAsync(session, ct).ConfigureAwait(false);
-            Console.WriteLine("Demo finished: packaged, prechecked, installed, tested, upgraded one service keeping a user edit, and rolled back.");
+            var history = await session.Engine.HistoryAsync(ct).ConfigureAwait(false);
+            CliOutput.Current.ResultJson(
+                "{\"demo\": \"lifecycle\", \"releases\": [" + string.Join(", ", history.Releases.Select(r => r.ToJson())) + "]}",
+                "Demo finished: packaged, prechecked, installed, tested, upgraded one service keeping a user edit, and rolled back.");
             return 0;
         }
         finally

@@ -38,9 +38,7 @@ internal sealed class LifecycleOptions(bool packageRequired = true)
 
     public Option<string?> StateRoot { get; } = new("--state-root") { Description = "Where the product's lock, journal, secrets and releases live on every host (default /var/lib/deploy-lifecycle)" };
 
-    public Option<bool> Json { get; } = new("--json") { Description = "Print the result as JSON" };
-
-    public IEnumerable<Option> All => packageRequired ? [Inventory, Kubeconfig, Context, Package, Values, Scheduled, StateRoot, Json] : [Inventory, Kubeconfig, Context, Package, Product, Values, Scheduled, StateRoot, Json];
+    public IEnumerable<Option> All => packageRequired ? [Inventory, Kubeconfig, Context, Package, Values, Scheduled, StateRoot] : [Inventory, Kubeconfig, Context, Package, Product, Values, Scheduled, StateRoot];
 
     public void AddTo(Command command)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Deploy.Cli.Output;
 using System.Globalization;
 using System.Security.Cryptography;
 using Deploy.Core.Errors;
@@ -56,10 +57,10 @@ internal static class PackageCommands
     private static Command Build()
     {
         var dir = new Argument<string>("dir") { Description = "A folder with version.json and package.tar.gz (or a package/ folder)" };
-        var output = new Option<string>("--output", "-o") { Description = "Where <package_name>.tar.gz is written (default: the current folder)" };
+        var output = new Option<string>("--out-dir") { Description = "Where <package_name>.tar.gz is written (default: the current folder)" };
         var sign = new Option<string?>("--sign") { Description = "Sign the manifest with this ECDSA P-256 private key (PEM)" };
         var command = new Command("build", "Build <package_name>.tar.gz from a build folder (like build.py)") { dir, output, sign };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             var builder = await PackageBuilder.FromDirectoryAsync(parse.GetValue(dir)!, null, ct).ConfigureAwait(false);
             using var key = ECDsa.Create();
@@ -70,8 +71,9 @@ internal static class PackageCommands
             }
 
             var result = await builder.BuildToDirectoryAsync(parse.GetValue(output) ?? Directory.GetCurrentDirectory(), ct).ConfigureAwait(false);
-            Console.WriteLine(result.OutputPath);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {result.Version.PackageType} for {result.Version.OsRelease}; {result.Manifest.Payload.Count} payload entries; {result.Bytes} bytes; sha256 {result.Sha256}{(result.Signed ? "; signed" : "")}"));
+            CliOutput.Current.Result(
+                new { Path = result.OutputPath, result.Version.PackageName, result.Version.PackageType, result.Version.OsRelease, PayloadEntries = result.Manifest.Payload.Count, result.Bytes, result.Sha256, result.Signed },
+                result.OutputPath + "\n" + string.Create(CultureInfo.InvariantCulture, $"  {result.Version.PackageType} for {result.Version.OsRelease}; {result.Manifest.Payload.Count} payload entries; {result.Bytes} bytes; sha256 {result.Sha256}{(result.Signed ? "; signed" : "")}"));
             return 0;
         }));
         return command;
@@ -82,11 +84,13 @@ internal static class PackageCommands
         var pkg = new Argument<string>("package") { Description = "The package (.tar.gz, .tar or .zip)" };
         var trust = TrustOption();
         var command = new Command("verify", "Check every hash, the signature and the safety of every entry; exit 0 when valid") { pkg, trust };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             var reader = new PackageReader(await ReadOptionsAsync(parse.GetValue(trust), ct).ConfigureAwait(false));
             var v = await reader.VerifyAsync(parse.GetValue(pkg)!, ct).ConfigureAwait(false);
-            Console.WriteLine($"OK {v.Version.PackageName}: {v.Manifest.Files.Count + v.Manifest.Payload.Count} entries match the manifest; signature: {Describe(v.Signature)}");
+            CliOutput.Current.Result(
+                new { Valid = true, v.Version.PackageName, Entries = v.Manifest.Files.Count + v.Manifest.Payload.Count, Signature = new { v.Signature.Status, v.Signature.KeyId } },
+                $"OK {v.Version.PackageName}: {v.Manifest.Files.Count + v.Manifest.Payload.Count} entries match the manifest; signature: {Describe(v.Signature)}");
             return 0;
         }));
         return command;
@@ -96,7 +100,7 @@ internal static class PackageCommands
     {
         var pkg = new Argument<string>("package") { Description = "The package" };
         var command = new Command("inspect", "Show version.json, the signature and the payload listing (after verifying)") { pkg };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             var v = await new PackageReader(new PackageReadOptions { Registry = ProductPackage.Register() }).VerifyAsync(parse.GetValue(pkg)!, ct).ConfigureAwait(false);
             Console.WriteLine($"package_name: {v.Version.PackageName}");
@@ -114,6 +118,16 @@ internal static class PackageCommands
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Convert.ToString(e.Mode, 8),4} {e.Size,12} {e.Path}{(e.LinkTarget is null ? "" : " -> " + e.LinkTarget)}"));
             }
 
+            CliOutput.Current.Result(
+                new
+                {
+                    v.Version.PackageName, v.Version.PackageType, v.Version.OsRelease, v.Version.Comments,
+                    Signature = new { v.Signature.Status, v.Signature.KeyId },
+                    v.PayloadBytes,
+                    Payload = v.Manifest.Payload.Select(e => new { e.Path, Mode = Convert.ToString(e.Mode, 8), e.Size, e.LinkTarget }),
+                },
+                "");
+
             return 0;
         }));
         return command;
@@ -125,11 +139,11 @@ internal static class PackageCommands
         var dest = new Argument<string>("destination") { Description = "A new folder (must not exist)" };
         var trust = TrustOption();
         var command = new Command("extract", "Verify and extract a package atomically (payload unpacked into payload/)") { pkg, dest, trust };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             var reader = new PackageReader(await ReadOptionsAsync(parse.GetValue(trust), ct).ConfigureAwait(false));
             var v = await reader.ExtractAsync(parse.GetValue(pkg)!, parse.GetValue(dest)!, ct).ConfigureAwait(false);
-            Console.WriteLine($"extracted {v.Version.PackageName} into {v.Directory}");
+            CliOutput.Current.Result(new { v.Version.PackageName, v.Directory }, $"extracted {v.Version.PackageName} into {v.Directory}");
             return 0;
         }));
         return command;
@@ -145,7 +159,7 @@ internal static class PackageCommands
         var trust = TrustOption();
         var venv = new Option<string?>("--venv") { Description = "The virtualenv for wheels (default /opt/rdb/venv)" };
         var command = new Command("install", "The rdb ./install [-f]: verify, check os_release and processes, stage, switch, restart") { pkg, root, hostName, inventory, force, trust, venv };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             if (parse.GetValue(root) is not null && parse.GetValue(hostName) is not null)
             {
@@ -159,20 +173,21 @@ internal static class PackageCommands
                 options = options with { VirtualEnv = v };
             }
 
-            var progress = new StepPrinter();
             var target = parse.GetValue(pkg)!;
             if (Directory.Exists(target))
             {
                 throw new DeployException(DeployErrorCode.InvalidArgument, $"'{target}' is a folder; pass the package file (<package_name>.tar.gz), or run ./install inside the folder.") { Path = target };
             }
 
-            var result = await new PackageInstaller(host, options).InstallAsync(target, parse.GetValue(force), progress, ct).ConfigureAwait(false);
+            var result = await ProgressViews.OperationAsync($"install {Path.GetFileName(target)} on {host.Name}", p => new PackageInstaller(host, options).InstallAsync(target, parse.GetValue(force), p, ct)).ConfigureAwait(false);
             foreach (var p in result.StoppedProcesses)
             {
                 Console.WriteLine($"stopped {p.Pid} {p.Name}");
             }
 
-            Console.WriteLine($"installed {result.Package.Version.PackageName} into {result.InstallRoot}/releases/{result.ReleaseName} (current){(result.PreviousRelease is null ? "" : $"; previous {result.PreviousRelease} kept")}");
+            CliOutput.Current.Result(
+                new { result.Package.Version.PackageName, result.InstallRoot, Release = result.ReleaseName, result.PreviousRelease, StoppedProcesses = result.StoppedProcesses.Select(p => new { p.Pid, p.Name }) },
+                $"installed {result.Package.Version.PackageName} into {result.InstallRoot}/releases/{result.ReleaseName} (current){(result.PreviousRelease is null ? "" : $"; previous {result.PreviousRelease} kept")}");
             return 0;
         }));
         return command;
@@ -198,14 +213,15 @@ internal static class PackageCommands
     {
         var name = new Argument<string>("name") { Description = "Writes <name>.key (private, PEM, mode 0600) and <name>.pub (public, PEM)" };
         var command = new Command("keygen", "Create an ECDSA P-256 key pair for signing packages") { name };
-        command.SetAction((parse, ct) => CliErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var n = parse.GetValue(name)!;
             await File.WriteAllTextAsync(n + ".key", key.ExportPkcs8PrivateKeyPem(), ct).ConfigureAwait(false);
             File.SetUnixFileMode(n + ".key", UnixFileMode.UserRead | UnixFileMode.UserWrite);
             await File.WriteAllTextAsync(n + ".pub", key.ExportSubjectPublicKeyInfoPem(), ct).ConfigureAwait(false);
-            Console.WriteLine($"wrote {n}.key and {n}.pub (key id {TrustedKey.FromKey(key).KeyId})");
+            var keyId = TrustedKey.FromKey(key).KeyId;
+            CliOutput.Current.Result(new { PrivateKey = n + ".key", PublicKey = n + ".pub", KeyId = keyId }, $"wrote {n}.key and {n}.pub (key id {keyId})");
             return 0;
         }));
         return command;
@@ -217,16 +233,4 @@ internal static class PackageCommands
         SignatureStatus.SignedByUnknownKey => $"signed by key {s.KeyId} (intact; pass --trust to require a known publisher)",
         _ => "unsigned",
     };
-
-    /// <summary>Prints each install step as it starts, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class StepPrinter : IProgress<Deploy.Core.Operations.OperationProgress>
-    {
-        public void Report(Deploy.Core.Operations.OperationProgress value)
-        {
-            if (value.Kind is not (Deploy.Core.Operations.OperationEventKind.StepCompleted or Deploy.Core.Operations.OperationEventKind.Completed))
-            {
-                Console.WriteLine($"==> {value.Message}");
-            }
-        }
-    }
 }

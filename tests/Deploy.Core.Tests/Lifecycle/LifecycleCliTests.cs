@@ -4,6 +4,7 @@ using Deploy.Core.Lifecycle.Scheduling;
 using Deploy.Core.Tests.Sequence;
 using Deploy.Testing.Hosts;
 using Deploy.Testing.Kill;
+using Deploy.Testing.Terminal;
 using Xunit.Abstractions;
 
 namespace Deploy.Core.Tests.Lifecycle;
@@ -37,7 +38,7 @@ public sealed class LifecycleCliTests(IsolatedHostsFixture fixture, ITestOutputH
     {
         var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-cli", 18260);
         await File.AppendAllTextAsync(Path.Combine(p.Directory, "product.yaml"), "osRelease: centos,bclinux,debian\n");
-        var built = await DeployAsync("package", "product", p.Directory, "-o", _temp.Combine("out"));
+        var built = await DeployAsync("package", "product", p.Directory, "--out-dir", _temp.Combine("out"));
         built.ExitCode.Should().Be(0, built.Error);
         var package = _temp.Combine("out", "lc-cli-1.0.0.tar.gz");
         (await DeployAsync("package", "verify", package)).ExitCode.Should().Be(0);
@@ -62,12 +63,12 @@ public sealed class LifecycleCliTests(IsolatedHostsFixture fixture, ITestOutputH
         install.Output.Should().Contain("release 1: install lc-cli 1.0.0 succeeded");
         install.Error.Should().Contain("precheck:", "install runs the precheck first");
 
-        var tests = await DeployAsync(["apptest", .. common, "-o", _temp.Combine("report")]);
+        var tests = await DeployAsync(["apptest", .. common, "--out-dir", _temp.Combine("report")]);
         tests.ExitCode.Should().Be(0);
         File.ReadAllText(_temp.Combine("report", "apptest-junit.xml")).Should().Contain("<testsuite");
 
         await Host("centos").RunAsync(Deploy.Core.Hosts.CommandSpec.Of("touch", $"{p.BaseDir}/web/broken"));
-        var failing = await DeployAsync(["apptest", .. common, "--services", "web", "-o", _temp.Combine("report2")]);
+        var failing = await DeployAsync(["apptest", .. common, "--services", "web", "--out-dir", _temp.Combine("report2")]);
         failing.ExitCode.Should().Be(1, "a failing test makes apptest exit 1");
 
         var status = await DeployAsync(["status", .. common]);
@@ -165,5 +166,32 @@ public sealed class LifecycleCliTests(IsolatedHostsFixture fixture, ITestOutputH
         {
             Directory.Delete(sandbox, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Cli_install_in_a_real_terminal_draws_a_live_table_with_spinners_and_ends_with_every_row_done_while_redirected_output_has_no_escape_codes()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-cli-tty", 18280);
+        var common = await ArgsAsync(p);
+        var screen = await TerminalCapture.RunAsync(_temp.Combine("tty"), ["dotnet", DeployCli.Dll, "install", .. common, "--parallel", "2"], TimeSpan.FromMinutes(3));
+        _output.WriteLine($"{screen.Frames.Count} frames; one while running:\n{screen.Frames.FirstOrDefault(f => f.Contains("running", StringComparison.Ordinal))}\nlast:\n{screen.Last}");
+        screen.ExitCode.Should().Be(0, screen.Last);
+        screen.Frames.Should().Contain(f => f.Contains("STEP", StringComparison.Ordinal) && f.Contains("running", StringComparison.Ordinal) && TerminalCapture.HasSpinner(f),
+            "while services install, a row shows a turning spinner and the state 'running'");
+        var final = screen.Last;
+        foreach (var row in new[] { "db@debian", "api@bclinux", "api@centos", "web@centos" })
+        {
+            final.Split('\n').Should().Contain(l => l.Contains(row, StringComparison.Ordinal) && l.Contains("done", StringComparison.Ordinal) && l.Contains('✓'), $"{row} ends done in the final table");
+        }
+
+        final.Should().Contain("release 1: install lc-cli-tty 1.0.0 succeeded").And.NotContain("running", "nothing is left spinning");
+        TerminalCapture.HasSpinner(final).Should().BeFalse();
+
+        var redirected = await DeployAsync(["status", .. common]);
+        redirected.ExitCode.Should().Be(0);
+        (redirected.Output + redirected.Error).Should().NotContain("\u001b", "redirected output gets plain lines");
+        var delete = await DeployAsync(["delete", .. common]);
+        delete.ExitCode.Should().Be(0);
+        delete.Output.Should().NotContain("\u001b").And.Contain("release 2: delete");
     }
 }

@@ -43,7 +43,7 @@ public sealed class DeployToolTests(PackedSdk sdk) : IAsyncLifetime
         File.WriteAllText(Path.Combine(_work, "package", "app.txt"), "hello\n");
         (await Deploy("package", "keygen", "publisher")).ExitCode.Should().Be(0);
         (await Deploy("package", "keygen", "stranger")).ExitCode.Should().Be(0);
-        var build = await Deploy("package", "build", ".", "--sign", "publisher.key", "-o", "dist");
+        var build = await Deploy("package", "build", ".", "--sign", "publisher.key", "--out-dir", "dist");
         build.ExitCode.Should().Be(0, build.Error);
 
         var trusted = await Deploy("package", "verify", "dist/tool_demo_1.0.tar.gz", "--trust", "publisher.pub");

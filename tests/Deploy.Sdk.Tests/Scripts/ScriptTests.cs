@@ -54,6 +54,15 @@ public sealed class ScriptTests(PackedSdk sdk)
         run.Output.Should().Contain("it is not retried until a newer version appears").And.Contain("running: 1.1.0");
     }
 
+    [Fact]
+    public async Task Compose_script_moves_a_compose_service_to_the_archived_image_through_its_shared_tag_variable_and_verifies_it()
+    {
+        var run = await RunScriptAsync("compose.cs");
+
+        run.Output.Should().Contain("(variable WEB_TAG used by").And.Contain(".env is updated instead of the compose file")
+            .And.MatchRegex(@"verified: web runs deploy-script/web\w+:1\.1").And.Contain(".env now: WEB_TAG=1.1");
+    }
+
     private async Task<(int ExitCode, string Output, string Error)> RunScriptAsync(string script)
     {
         var dir = sdk.Scratch("scripts-" + Guid.NewGuid().ToString("N"));
