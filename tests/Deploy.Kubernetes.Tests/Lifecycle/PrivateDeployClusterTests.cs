@@ -77,7 +77,7 @@ public sealed partial class PrivateDeployClusterTests(ITestOutputHelper output) 
         (await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("gateway", "default")).Metadata.Generation.Should().Be(gatewayGeneration, "an unchanged service is not re-applied");
 
         var reports = cluster.Temp.Combine("apptest");
-        var apptest = await DeployAsync("apptest", "-f", v2, "-o", reports);
+        var apptest = await DeployAsync("apptest", "-f", v2, "--out-dir", reports);
         apptest.ExitCode.Should().Be(0, apptest.Output);
         var junit = XDocument.Load(Path.Combine(reports, "apptest-junit.xml"));
         junit.Descendants("testcase").Should().HaveCount(7);
