@@ -58,6 +58,38 @@ public sealed class ApplyRoundTripTests(CleanShellSshServerFixture fixture) : IC
         Directory.EnumerateFileSystemEntries(dir.Combine("remote/state/control")).Select(Path.GetFileName).Should().BeEquivalentTo(["state.json"]);
     }
 
+    [Fact]
+    public async Task An_apply_that_finished_between_the_first_read_and_the_lock_is_seen_under_the_lock_and_its_files_are_not_sent_again()
+    {
+        using var dir = new TempDirectory("rt-race");
+        var (target, source) = Make(dir);
+        await using var ssh = fixture.Server.CreateHost();
+        var host = new RoundTripCountingHost(ssh);
+        var applier = SequenceApplier.ForHost(host, target);
+        await applier.ApplyAsync(target);
+        File.WriteAllText(Path.Combine(source, "f005.txt"), "changed");
+        var other = SequenceApplier.ForHost(ssh, target);
+        var raced = false;
+        host.BeforeCommand = async argv =>
+        {
+            // Just before our lock is taken (the acquire script links the holder record), another apply completes.
+            if (!raced && argv.Count > 2 && argv[2].Contains("ln -s", StringComparison.Ordinal))
+            {
+                raced = true;
+                (await other.ApplyAsync(target)).FilesTransferred.Should().Be(1);
+            }
+        };
+        host.Reset();
+
+        var result = await applier.ApplyAsync(target);
+
+        raced.Should().BeTrue();
+        result.Plan.IsEmpty.Should().BeTrue("the other apply recorded the change before our lock was taken");
+        result.FilesTransferred.Should().Be(0);
+        host.Calls.Should().NotContain(c => c.StartsWith("upload", StringComparison.Ordinal));
+        Directory.EnumerateFileSystemEntries(dir.Combine("remote/state/control")).Select(Path.GetFileName).Should().BeEquivalentTo(["state.json"]);
+    }
+
     private static (TargetDefinition Target, string Source) Make(TempDirectory dir)
     {
         var source = dir.Combine("src");

@@ -19,8 +19,17 @@ public sealed class RoundTripCountingHost(IHost inner) : IHost
 
     public string Name => inner.Name;
 
+    /// <summary>Runs before a command is passed on (given its argv), e.g. to let another client act at that moment.</summary>
+    public Func<IReadOnlyList<string>, Task>? BeforeCommand { get; set; }
+
     public Task<CommandResult> RunAsync(CommandSpec command, CancellationToken cancellationToken = default)
-        => Record("run " + Describe(command), inner.RunAsync(command, cancellationToken));
+        => Record("run " + Describe(command), BeforeCommand is { } before ? RunAfterAsync(before, command, cancellationToken) : inner.RunAsync(command, cancellationToken));
+
+    private async Task<CommandResult> RunAfterAsync(Func<IReadOnlyList<string>, Task> before, CommandSpec command, CancellationToken cancellationToken)
+    {
+        await before(command.Argv);
+        return await inner.RunAsync(command, cancellationToken);
+    }
 
     public Task<RemoteFileInfo?> StatAsync(string path, CancellationToken cancellationToken = default) => Record("stat " + path, inner.StatAsync(path, cancellationToken));
 
