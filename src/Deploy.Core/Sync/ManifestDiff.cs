@@ -22,26 +22,70 @@ public sealed record ManifestDiff(IReadOnlyList<FileChange> Changes)
     {
         ArgumentNullException.ThrowIfNull(desired);
         ArgumentNullException.ThrowIfNull(recorded);
-        var changes = new List<FileChange>();
-        foreach (var d in desired.Entries)
+        return Compare(desired.Entries, recorded.Entries, mode);
+    }
+
+    /// <summary>
+    /// <see cref="Compare(FileManifest, FileManifest, CompareMode)"/> on entry lists in any order (a path twice on
+    /// either side is refused): one index of the recorded side and no sorting of the unchanged entries (a redeploy of
+    /// 10,000 files with 10 changed sorts 10). Changes come in the same order: added and modified by path, then removed by path.
+    /// </summary>
+    internal static ManifestDiff Compare(IReadOnlyList<FileEntry> desired, IReadOnlyList<FileEntry> recorded, CompareMode mode)
+    {
+        var index = new Dictionary<string, int>(recorded.Count, StringComparer.Ordinal);
+        for (var i = 0; i < recorded.Count; i++)
         {
-            var r = recorded.Find(d.Path);
-            if (r is null)
+            if (!index.TryAdd(recorded[i].Path, i))
             {
-                changes.Add(new FileChange(FileChangeKind.Added, d.Path, null, d));
+                throw new ArgumentException($"The manifest lists '{recorded[i].Path}' twice.", nameof(recorded));
             }
-            else if (Differs(d, r, mode))
+        }
+
+        var seen = new bool[recorded.Count];
+        var matched = 0;
+        var changes = new List<FileChange>();
+        HashSet<string>? added = null;
+        foreach (var d in desired)
+        {
+            if (!index.TryGetValue(d.Path, out var i))
+            {
+                if (!(added ??= new HashSet<string>(StringComparer.Ordinal)).Add(d.Path))
+                {
+                    throw new ArgumentException($"The manifest lists '{d.Path}' twice.", nameof(desired));
+                }
+
+                changes.Add(new FileChange(FileChangeKind.Added, d.Path, null, d));
+                continue;
+            }
+
+            if (seen[i])
+            {
+                throw new ArgumentException($"The manifest lists '{d.Path}' twice.", nameof(desired));
+            }
+
+            seen[i] = true;
+            matched++;
+            var r = recorded[i];
+            if (Differs(d, r, mode))
             {
                 changes.Add(new FileChange(FileChangeKind.Modified, d.Path, r, d));
             }
         }
 
-        foreach (var r in recorded.Entries)
+        changes.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+        if (matched < recorded.Count)
         {
-            if (!desired.Contains(r.Path))
+            var removed = new List<FileChange>(recorded.Count - matched);
+            for (var i = 0; i < recorded.Count; i++)
             {
-                changes.Add(new FileChange(FileChangeKind.Removed, r.Path, r, null));
+                if (!seen[i])
+                {
+                    removed.Add(new FileChange(FileChangeKind.Removed, recorded[i].Path, recorded[i], null));
+                }
             }
+
+            removed.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+            changes.AddRange(removed);
         }
 
         return new ManifestDiff(changes);

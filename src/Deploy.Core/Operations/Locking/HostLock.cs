@@ -64,13 +64,27 @@ public sealed partial class HostLock : IOperationLock
 
     /// <summary>Takes the lock for <paramref name="holder"/> (see <see cref="AcquireAsync(string, IProgress{OperationProgress}?, CancellationToken)"/>).</summary>
     public async Task<LockLease> AcquireAsync(LockHolder holder, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+        => (await AcquireAndListAsync(holder, null, progress, cancellationToken).ConfigureAwait(false)).Lease;
+
+    /// <summary>
+    /// Takes the lock as <see cref="AcquireAsync(LockHolder, IProgress{OperationProgress}?, CancellationToken)"/> and,
+    /// when <paramref name="listDirectory"/> is given, lists that directory's entries (one level) under the lock in the
+    /// same command: what the lock guards, read without another round trip. An absent directory lists nothing.
+    /// </summary>
+    internal async Task<(LockLease Lease, IReadOnlyList<RemoteFileInfo> Listing)> AcquireAndListAsync(LockHolder holder, string? listDirectory, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(holder);
+        if (listDirectory is not null)
+        {
+            PosixPath.EnsureAbsolute(listDirectory, nameof(listDirectory));
+        }
+
         var record = holder.Encode();
-        var found = await TryTakeAsync(record, "", cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<RemoteFileInfo> listing = [];
+        var found = await TryTakeAsync(record, "", listDirectory, l => listing = l, cancellationToken).ConfigureAwait(false);
         if (found is null)
         {
-            return new LockLease(this, holder, null, _logger);
+            return (new LockLease(this, holder, null, _logger), listing);
         }
 
         var (other, age) = found.Value;
@@ -85,7 +99,7 @@ public sealed partial class HostLock : IOperationLock
             throw new DeployException(DeployErrorCode.StaleLock, $"{_host.Name} has a stale lock of {other} ({(reason == LockTakeoverReason.HolderDead ? "that process no longer exists" : $"heartbeat {age.TotalSeconds:0} s old")}). Take it over to go on.") { Host = _host.Name, Path = Path };
         }
 
-        var again = await TryTakeAsync(record, other.Encode(), cancellationToken).ConfigureAwait(false);
+        var again = await TryTakeAsync(record, other.Encode(), listDirectory, l => listing = l, cancellationToken).ConfigureAwait(false);
         if (again is { } winner)
         {
             throw new DeployException(DeployErrorCode.LockHeld, $"{_host.Name} is locked by {winner.Holder}, who took the stale lock over first.") { Host = _host.Name, Path = Path };
@@ -94,7 +108,7 @@ public sealed partial class HostLock : IOperationLock
         var note = new LockTakeover(other, reason.Value, age);
         Log.TakenOver(_logger, _host.Name, Path, note.Describe());
         progress?.Report(new OperationProgress(OperationEventKind.LockTakenOver, holder.Operation, note.Describe()));
-        return new LockLease(this, holder, note, _logger);
+        return (new LockLease(this, holder, note, _logger), listing);
     }
 
     /// <summary>Reads who holds the lock and how old its heartbeat is (one stat); <c>null</c> when it is free.</summary>
@@ -117,11 +131,12 @@ public sealed partial class HostLock : IOperationLock
     private LockTakeoverReason? StaleReason(LockHolder other, TimeSpan age) => _options.StaleReason(other, age);
 
     /// <summary>Runs the acquire script; <c>null</c> when taken, else the holder found and its heartbeat's age.</summary>
-    private async Task<(LockHolder Holder, TimeSpan Age)?> TryTakeAsync(string record, string replacing, CancellationToken cancellationToken)
+    private async Task<(LockHolder Holder, TimeSpan Age)?> TryTakeAsync(string record, string replacing, string? listDirectory, Action<IReadOnlyList<RemoteFileInfo>> listed, CancellationToken cancellationToken)
     {
-        var r = await _host.RunScriptAsync(Scripts.Acquire, [Path, record, replacing], cancellationToken: cancellationToken).ConfigureAwait(false);
+        var r = await _host.RunScriptAsync(Scripts.Acquire, listDirectory is null ? [Path, record, replacing] : [Path, record, replacing, listDirectory], cancellationToken: cancellationToken).ConfigureAwait(false);
         if (r.Succeeded)
         {
+            listed(listDirectory is null ? [] : Hosts.Ssh.FindOutputParser.Parse(r.StandardOutput, withPath: true));
             return null;
         }
 

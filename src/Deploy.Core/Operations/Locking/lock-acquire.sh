@@ -3,7 +3,10 @@
 # $1 path: the lock (a symlink whose target text is the holder record)
 # $2: the new holder record
 # $3: when not empty, the holder record to take over (only if the lock still holds exactly that record)
-# Prints nothing and exits 0 when taken. Exits 3 and prints "<age seconds>\n<record>" when another holds it.
+# $4 path: optional: a directory whose entries to list once the lock is taken (host-list-tree.sh's fields, one level),
+#   so a caller reads what it guards under the lock in the same round trip
+# Exits 0 when taken (printing the listing of $4, if given). Exits 3 and prints "<age seconds>\n<record>" when
+# another holds it.
 d=${1%/*}
 [ -d "$d" ] || mkdir -p -- "$d" || exit 1
 if [ -n "$3" ]; then
@@ -17,9 +20,13 @@ if [ -n "$3" ]; then
   ln -s -- "$2" "$1" 2>/dev/null
   r=$?
   rmdir -- "$g"
-  [ $r -eq 0 ] && exit 0
+  [ $r -eq 0 ] && taken=1
 elif ln -s -- "$2" "$1" 2>/dev/null; then
-  exit 0
+  taken=1
+fi
+if [ -n "${taken:-}" ]; then
+  [ -n "${4:-}" ] || exit 0
+  exec find -H "$4" -mindepth 1 -maxdepth 1 -printf '%P\0%y\0%s\0%T@\0%m\0%l\0'
 fi
 t=$(readlink -- "$1") || exit 1
 m=$(stat -c %Y -- "$1" 2>/dev/null) || m=0

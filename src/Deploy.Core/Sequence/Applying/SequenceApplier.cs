@@ -188,8 +188,9 @@ public sealed partial class SequenceApplier
 
         try
         {
-            // Read again under the lock: another apply may have finished since the first read.
-            var current = await clock.TimeAsync(ApplyPhase.StateRead, () => _store.ReadAsync(cancellationToken)).ConfigureAwait(false);
+            // Read again under the lock: another apply may have finished since the first read (the lock's own
+            // command listed the records, so this costs a round trip only when the state changed meanwhile).
+            var current = await clock.TimeAsync(ApplyPhase.StateRead, () => _store.ReadLockedAsync(cancellationToken)).ConfigureAwait(false);
             var planOptions = ReferenceEquals(current.State, snapshot.State)
                 ? firstOptions
                 : await WithDriftAsync(desired, current.State, options.Plan, cancellationToken).ConfigureAwait(false);

@@ -365,7 +365,7 @@ public static class SequencePlanner
     };
 
     private static ManifestDiff Diff(IReadOnlyList<DesiredFile> desired, IReadOnlyList<RecordedFile> recorded, CompareMode mode)
-        => ManifestDiff.Compare(new FileManifest(desired.Select(f => f.Entry)), new FileManifest(recorded.Select(f => f.Entry)), mode);
+        => ManifestDiff.Compare(desired.Select(f => f.Entry).ToArray(), recorded.Select(f => f.Entry).ToArray(), mode);
 
     private static Dictionary<string, DesiredFile> ByPath(IReadOnlyList<DesiredFile> files) => files.ToDictionary(f => f.Entry.Path, StringComparer.Ordinal);
 

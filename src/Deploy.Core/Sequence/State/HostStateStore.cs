@@ -15,7 +15,8 @@ namespace Deploy.Core.Sequence.State;
 /// (a symlink naming the holder, read back in the same listing). The local side is a <see cref="LocalStateCache"/>
 /// and the staged state travels with the bulk transfer (<see cref="StagedStateFiles"/>). <see cref="ReadAsync"/>
 /// costs one round trip (one listing of the control directory) when the state file's size and full-precision
-/// mtime match the cached copy, so a no-op apply never downloads the state.
+/// mtime match the cached copy, so a no-op apply never downloads the state; taking the lock lists the directory in
+/// the same command, so the read under the lock (<see cref="ReadLockedAsync"/>) costs no round trip of its own.
 /// </summary>
 public sealed class HostStateStore : ITargetStateStore
 {
@@ -34,6 +35,7 @@ public sealed class HostStateStore : ITargetStateStore
     private readonly LocalStateCache _cache;
     private (string LocalFile, long Size, long Ticks, TargetState State, byte[] Json)? _staged;
     private long _lastTicks;
+    private IReadOnlyList<RemoteFileInfo>? _lockedListing;
 
     /// <summary>Creates the store.</summary>
     /// <param name="host">The target.</param>
@@ -54,7 +56,30 @@ public sealed class HostStateStore : ITargetStateStore
     /// <inheritdoc />
     public async Task<TargetSnapshot> ReadAsync(CancellationToken cancellationToken = default)
     {
+        _lockedListing = null;
         var listing = await _host.ListTreeAsync(_control, cancellationToken).ConfigureAwait(false);
+        return await SnapshotAsync(listing, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Right after <see cref="AcquireLockAsync"/> this costs no round trip when the state is the cached one: the
+    /// lock's command listed the control directory once the lock was taken.
+    /// </remarks>
+    public Task<TargetSnapshot> ReadLockedAsync(CancellationToken cancellationToken = default)
+    {
+        if (_lockedListing is not { } listing)
+        {
+            return ReadAsync(cancellationToken);
+        }
+
+        _lockedListing = null;
+        return SnapshotAsync(listing, cancellationToken);
+    }
+
+    /// <summary>The snapshot a listing of the control directory shows (the state file read only when the cache is stale).</summary>
+    private async Task<TargetSnapshot> SnapshotAsync(IReadOnlyList<RemoteFileInfo> listing, CancellationToken cancellationToken)
+    {
         RemoteFileInfo? state = null;
         var journal = false;
         LockHolder? holder = null;
@@ -187,7 +212,9 @@ public sealed class HostStateStore : ITargetStateStore
     {
         ArgumentNullException.ThrowIfNull(holder);
         var hostLock = new HostLock(_host, PosixPath.Combine(_control, LockFile), new HostLockOptions { TakeOverStale = breakStale });
-        var lease = await hostLock.AcquireAsync(holder, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _lockedListing = null;
+        var (lease, listing) = await hostLock.AcquireAndListAsync(holder, _control, null, cancellationToken).ConfigureAwait(false);
+        _lockedListing = listing;
         if (_lease is { } previous)
         {
             await previous.DisposeAsync().ConfigureAwait(false);
@@ -200,6 +227,7 @@ public sealed class HostStateStore : ITargetStateStore
     public async Task ReleaseLockAsync(LockHolder holder, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(holder);
+        _lockedListing = null;
         if (_lease is not { } lease || lease.Holder.Id != holder.Id)
         {
             return;

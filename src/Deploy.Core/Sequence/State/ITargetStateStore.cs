@@ -57,6 +57,13 @@ public interface ITargetStateStore
     /// </summary>
     Task AcquireLockAsync(LockHolder holder, bool breakStale, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads as <see cref="ReadAsync"/>, right after <see cref="AcquireLockAsync"/> succeeded: what the lock now
+    /// guards. A store may answer from what it saw while taking the lock (no round trip of its own). The default
+    /// calls <see cref="ReadAsync"/>.
+    /// </summary>
+    Task<TargetSnapshot> ReadLockedAsync(CancellationToken cancellationToken = default) => ReadAsync(cancellationToken);
+
     /// <summary>Releases the lock if <paramref name="holder"/> holds it.</summary>
     Task ReleaseLockAsync(LockHolder holder, CancellationToken cancellationToken = default);
 }

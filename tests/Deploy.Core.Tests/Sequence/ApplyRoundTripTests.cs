@@ -1,0 +1,108 @@
+using Deploy.Core.Sequence.Applying;
+using Deploy.Core.Sequence.Model;
+using Deploy.Testing;
+
+namespace Deploy.Core.Tests.Sequence;
+
+/// <summary>
+/// How many remote invocations (commands, listings, reads, writes, bulk uploads) an apply over SSH costs, counted by
+/// a decorator of the host: each is a round trip to the target, so these guard the speed of an apply without timing it.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class ApplyRoundTripTests(CleanShellSshServerFixture fixture) : IClassFixture<CleanShellSshServerFixture>
+{
+    [Fact]
+    public async Task No_op_redeploy_over_ssh_costs_one_listing_of_the_control_directory()
+    {
+        using var dir = new TempDirectory("rt-noop");
+        var (target, _) = Make(dir);
+        await using var ssh = fixture.Server.CreateHost();
+        var host = new RoundTripCountingHost(ssh);
+        var applier = SequenceApplier.ForHost(host, target);
+        await applier.ApplyAsync(target);
+        host.Reset();
+
+        var result = await applier.ApplyAsync(target);
+
+        result.Plan.IsEmpty.Should().BeTrue();
+        host.Calls.Should().ContainSingle().Which.Should().StartWith("list ");
+    }
+
+    [Fact]
+    public async Task Apply_of_10_changed_files_over_ssh_costs_at_most_five_remote_invocations_and_places_them()
+    {
+        using var dir = new TempDirectory("rt-ten");
+        var (target, source) = Make(dir);
+        await using var ssh = fixture.Server.CreateHost();
+        var host = new RoundTripCountingHost(ssh);
+        var applier = SequenceApplier.ForHost(host, target);
+        await applier.ApplyAsync(target);
+        for (var i = 0; i < 10; i++)
+        {
+            File.WriteAllText(Path.Combine(source, $"f{i * 7:000}.txt"), $"changed {i}");
+        }
+
+        host.Reset();
+
+        var result = await applier.ApplyAsync(target);
+
+        result.FilesTransferred.Should().Be(10);
+        host.Calls.Should().HaveCountLessThanOrEqualTo(5, string.Join("\n", host.Calls));
+        for (var i = 0; i < 10; i++)
+        {
+            File.ReadAllText(dir.Combine($"remote/app/f{i * 7:000}.txt")).Should().Be($"changed {i}");
+        }
+
+        host.Reset();
+        (await applier.ApplyAsync(target)).Plan.IsEmpty.Should().BeTrue("the new state was recorded and the lock released");
+        Directory.EnumerateFileSystemEntries(dir.Combine("remote/state/control")).Select(Path.GetFileName).Should().BeEquivalentTo(["state.json"]);
+    }
+
+    [Fact]
+    public async Task An_apply_that_finished_between_the_first_read_and_the_lock_is_seen_under_the_lock_and_its_files_are_not_sent_again()
+    {
+        using var dir = new TempDirectory("rt-race");
+        var (target, source) = Make(dir);
+        await using var ssh = fixture.Server.CreateHost();
+        var host = new RoundTripCountingHost(ssh);
+        var applier = SequenceApplier.ForHost(host, target);
+        await applier.ApplyAsync(target);
+        File.WriteAllText(Path.Combine(source, "f005.txt"), "changed");
+        var other = SequenceApplier.ForHost(ssh, target);
+        var raced = false;
+        host.BeforeCommand = async argv =>
+        {
+            // Just before our lock is taken (the acquire script links the holder record), another apply completes.
+            if (!raced && argv.Count > 2 && argv[2].Contains("ln -s", StringComparison.Ordinal))
+            {
+                raced = true;
+                (await other.ApplyAsync(target)).FilesTransferred.Should().Be(1);
+            }
+        };
+        host.Reset();
+
+        var result = await applier.ApplyAsync(target);
+
+        raced.Should().BeTrue();
+        result.Plan.IsEmpty.Should().BeTrue("the other apply recorded the change before our lock was taken");
+        result.FilesTransferred.Should().Be(0);
+        host.Calls.Should().NotContain(c => c.StartsWith("upload", StringComparison.Ordinal));
+        Directory.EnumerateFileSystemEntries(dir.Combine("remote/state/control")).Select(Path.GetFileName).Should().BeEquivalentTo(["state.json"]);
+    }
+
+    private static (TargetDefinition Target, string Source) Make(TempDirectory dir)
+    {
+        var source = dir.Combine("src");
+        Directory.CreateDirectory(source);
+        for (var i = 0; i < 100; i++)
+        {
+            File.WriteAllText(Path.Combine(source, $"f{i:000}.txt"), $"file {i}");
+        }
+
+        var target = TargetBuilder.Create("rt")
+            .WithStateDirectory(dir.Combine("remote/state"))
+            .AddComponent("app", c => c.AddFile(source, dir.Combine("remote/app"), ChangeEvent.Restart))
+            .Build();
+        return (target, source);
+    }
+}
