@@ -51,6 +51,15 @@ public sealed record AgentUpdateOptions
     /// <value>The default is <c>null</c>.</value></summary>
     public HttpClient? Http { get; init; }
 
+    /// <summary>Retries of a feed read after a transient failure (connection refused or reset, a timeout, a 5xx answer,
+    /// a transfer that ended early; a download resumes where it stopped). A 404, a bad signature or a hash mismatch are
+    /// never retried. <value>The default is 4.</value></summary>
+    public int FeedRetryAttempts { get; init; } = 4;
+
+    /// <summary>The delay before the first feed retry; later ones back off exponentially, with jitter.
+    /// <value>The default is 250 ms.</value></summary>
+    public TimeSpan FeedRetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>A folder on this machine where packages are downloaded (resumable) and extracted before they are
     /// installed on the host. <value>The default is <c>null</c>: <c>&lt;app&gt;/.deploy</c> when the app is on this
     /// machine, a folder in the system temp folder named after the host otherwise.</value></summary>

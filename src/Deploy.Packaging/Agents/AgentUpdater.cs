@@ -85,8 +85,9 @@ public sealed class AgentUpdater : IAsyncDisposable
         try
         {
             progress?.Report(new AgentProgress(AgentPhase.Check, $"checking {_options.Feed}"));
-            var client = new FeedClient(_http, _options.Feed);
-            (var index, state) = await FetchIndexAsync(client, state, cancellationToken).ConfigureAwait(false);
+            var reader = IndexReader();
+            var client = reader.Client;
+            (var index, state) = await reader.ReadAsync(state, cancellationToken).ConfigureAwait(false);
             serial = index.Serial;
             await State.WriteAsync(state, cancellationToken).ConfigureAwait(false);
             var entry = Choose(index, state);
@@ -104,8 +105,10 @@ public sealed class AgentUpdater : IAsyncDisposable
             var work = _local + "/work-" + Guid.NewGuid().ToString("N")[..12];
             try
             {
-                var trust = TrustPolicy.Require([.. IndexVerifier.TrustedKeys(_options.TrustedKeys, state)]);
-                var package = await new PackageReader(new PackageReadOptions { Trust = trust, Registry = installer.Registry }).ExtractAsync(download.Path, work, cancellationToken).ConfigureAwait(false);
+                var trusted = IndexVerifier.TrustedKeys(_options.TrustedKeys, state);
+                var package = _options.SharedDownloads is { } sharedPackages
+                    ? await sharedPackages.ExtractAsync(download, trusted, installer.Registry).WaitAsync(cancellationToken).ConfigureAwait(false)
+                    : await new PackageReader(new PackageReadOptions { Trust = TrustPolicy.Require([.. trusted]), Registry = installer.Registry }).ExtractAsync(download.Path, work, cancellationToken).ConfigureAwait(false);
                 state = state with { Pending = new PendingUpdate(entry.Version, from, await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false)) };
                 await State.WriteAsync(state, cancellationToken).ConfigureAwait(false);
                 progress?.Report(new AgentProgress(AgentPhase.Install, $"installing {entry.Version}"));
@@ -203,49 +206,6 @@ public sealed class AgentUpdater : IAsyncDisposable
         }
     }
 
-    private async Task<(FeedIndex Index, AgentState State)> FetchIndexAsync(FeedClient client, AgentState state, CancellationToken cancellationToken)
-    {
-        var signature = await client.GetAsync(FeedIndex.SignatureFileName, PackageSignature.MaxFileBytes, cancellationToken).ConfigureAwait(false);
-        var bytes = await client.GetAsync(FeedIndex.FileName, FeedIndex.MaxFileBytes, cancellationToken).ConfigureAwait(false);
-        if (signature is null || bytes is null)
-        {
-            throw new DeployException(DeployErrorCode.FeedUnreachable, $"{client.Feed} has no {(bytes is null ? FeedIndex.FileName : FeedIndex.SignatureFileName)}: it is not a feed (publish one with deploy agent publish).") { Path = client.Feed.ToString() };
-        }
-
-        if (KeyAnnouncement.SignerOf(signature) is { } signer)
-        {
-            state = await LearnKeyAsync(client, signer, state, 0, cancellationToken).ConfigureAwait(false);
-        }
-
-        var index = IndexVerifier.Verify(bytes, signature, IndexVerifier.TrustedKeys(_options.TrustedKeys, state), state, _options.TimeProvider.GetUtcNow());
-        return (index, IndexVerifier.Accepted(state, index, bytes));
-    }
-
-    /// <summary>Follows key announcements from <paramref name="keyId"/> back to a trusted key (at most 8 rotations).</summary>
-    private async Task<AgentState> LearnKeyAsync(FeedClient client, string keyId, AgentState state, int depth, CancellationToken cancellationToken)
-    {
-        if (depth > 8 || IndexVerifier.TrustedKeys(_options.TrustedKeys, state).Any(k => k.KeyId == keyId) || !FeedIndex.IsSafeRelativePath(KeyAnnouncement.PathOf(keyId)))
-        {
-            return state;
-        }
-
-        var document = await client.GetAsync(KeyAnnouncement.PathOf(keyId), 64 * 1024, cancellationToken).ConfigureAwait(false);
-        var signature = await client.GetAsync(KeyAnnouncement.SignaturePathOf(keyId), PackageSignature.MaxFileBytes, cancellationToken).ConfigureAwait(false);
-        if (document is null || signature is null)
-        {
-            return state;
-        }
-
-        if (KeyAnnouncement.SignerOf(signature) is { } signer && signer != keyId)
-        {
-            state = await LearnKeyAsync(client, signer, state, depth + 1, cancellationToken).ConfigureAwait(false);
-        }
-
-        var announcement = KeyAnnouncement.Verify(keyId, document, signature, IndexVerifier.TrustedKeys(_options.TrustedKeys, state));
-        Logging.KeyRotated(_logger, _app, keyId, announcement.Replaces);
-        return IndexVerifier.Rotated(state, announcement);
-    }
-
     /// <summary>Settles an update a kill interrupted (after the install journal was recovered): if <c>current</c> still
     /// points at the release it pointed at before, the old version runs; otherwise the install completed.</summary>
     private async Task<AgentState> ResolvePendingAsync(AgentState state, CancellationToken cancellationToken)
@@ -283,6 +243,10 @@ public sealed class AgentUpdater : IAsyncDisposable
         await State.WriteAsync(state with { LastOutcome = result.Outcome }, cancellationToken).ConfigureAwait(false);
         return result;
     }
+
+    /// <summary>The feed's index reader for this updater's options (and push, when it is part of one).</summary>
+    internal FeedIndexReader IndexReader()
+        => new(new FeedClient(_http, _options.Feed, _options.FeedRetryAttempts, _options.FeedRetryDelay, _options.TimeProvider, _logger), _options.TrustedKeys, _options.TimeProvider, _logger, _app, _options.SharedDownloads);
 
     private async Task<string?> CurrentReleaseAsync(CancellationToken cancellationToken)
     {

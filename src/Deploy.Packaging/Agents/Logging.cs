@@ -18,4 +18,7 @@ internal static partial class Logging
 
     [LoggerMessage(EventId = 3305, Level = LogLevel.Warning, Message = "Agent {App}: an interrupted update to {Version} was resolved; running {Current}")]
     public static partial void Resolved(ILogger logger, string app, string version, string? current);
+
+    [LoggerMessage(EventId = 3306, Level = LogLevel.Warning, Message = "Feed {Feed}: read failed, attempt {Attempt} in {Delay}: {Reason}")]
+    public static partial void FeedRetrying(ILogger logger, Uri feed, int attempt, TimeSpan delay, string reason);
 }
