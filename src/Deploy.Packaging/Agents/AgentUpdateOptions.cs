@@ -51,6 +51,11 @@ public sealed record AgentUpdateOptions
     /// <value>The default is <c>null</c>.</value></summary>
     public HttpClient? Http { get; init; }
 
+    /// <summary>Whether a delta package from the running version is used when the feed has one (the new release is
+    /// assembled from the installed one and checked against the full manifest; anything that differs falls back to the
+    /// full package). <value>The default is <c>true</c>.</value></summary>
+    public bool UseDeltas { get; init; } = true;
+
     /// <summary>Retries of a feed read after a transient failure (connection refused or reset, a timeout, a 5xx answer,
     /// a transfer that ended early; a download resumes where it stopped). A 404, a bad signature or a hash mismatch are
     /// never retried. <value>The default is 4.</value></summary>
@@ -82,4 +87,12 @@ public sealed record AgentUpdateOptions
 /// <param name="IndexSerial">The serial of the verified index.</param>
 /// <param name="Download">The download, when one happened.</param>
 /// <param name="Error">The failure that caused a rollback, if any.</param>
-public sealed record AgentUpdateResult(AgentOutcome Outcome, string? FromVersion, string? Version, long IndexSerial, DownloadResult? Download, Exception? Error);
+public sealed record AgentUpdateResult(AgentOutcome Outcome, string? FromVersion, string? Version, long IndexSerial, DownloadResult? Download, Exception? Error)
+{
+    /// <summary>The base version of the delta package the release was assembled from; <c>null</c> when the full
+    /// package was installed.</summary>
+    public string? DeltaFrom { get; init; }
+
+    /// <summary>Why a delta the feed offered was not used (the full package was installed instead), or <c>null</c>.</summary>
+    public string? DeltaFallback { get; init; }
+}

@@ -98,24 +98,22 @@ public sealed class AgentUpdater : IAsyncDisposable
             }
 
             await EnsureIdleAsync(cancellationToken).ConfigureAwait(false);
-            var download = _options.SharedDownloads is { } shared
-                ? await shared.GetAsync(client, entry).WaitAsync(cancellationToken).ConfigureAwait(false)
-                : await client.DownloadAsync(entry, _local + "/downloads/" + Path.GetFileName(entry.File), progress, cancellationToken).ConfigureAwait(false);
-            progress?.Report(new AgentProgress(AgentPhase.Verify, $"verifying {entry.File}"));
             var work = _local + "/work-" + Guid.NewGuid().ToString("N")[..12];
             try
             {
                 var trusted = IndexVerifier.TrustedKeys(_options.TrustedKeys, state);
-                var package = _options.SharedDownloads is { } sharedPackages
-                    ? await sharedPackages.ExtractAsync(download, trusted, installer.Registry).WaitAsync(cancellationToken).ConfigureAwait(false)
-                    : await new PackageReader(new PackageReadOptions { Trust = TrustPolicy.Require([.. trusted]), Registry = installer.Registry }).ExtractAsync(download.Path, work, cancellationToken).ConfigureAwait(false);
+                var (delta, deltaFallback) = await TryDeltaAsync(client, entry, state, trusted, installer.Registry, work, progress, cancellationToken).ConfigureAwait(false);
+                var download = delta?.Download ?? await DownloadAsync(client, entry, progress, cancellationToken).ConfigureAwait(false);
+                progress?.Report(new AgentProgress(AgentPhase.Verify, $"verifying {entry.File}"));
+                var package = delta?.Package ?? await ExtractAsync(download, trusted, installer.Registry, work + "/full", cancellationToken).ConfigureAwait(false);
+                var install = delta is null ? installer : Installer(trusted, delta.Folder);
                 state = state with { Pending = new PendingUpdate(entry.Version, from, await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false)) };
                 await State.WriteAsync(state, cancellationToken).ConfigureAwait(false);
                 progress?.Report(new AgentProgress(AgentPhase.Install, $"installing {entry.Version}"));
                 InstallResult installed;
                 try
                 {
-                    installed = await installer.Installer.InstallVerifiedAsync(package, force: false, installProgress, cancellationToken).ConfigureAwait(false);
+                    installed = await install.Installer.InstallVerifiedAsync(package, force: false, installProgress, cancellationToken).ConfigureAwait(false);
                 }
                 catch (DeployException e) when (e.Code == DeployErrorCode.InstallFailed)
                 {
@@ -129,13 +127,14 @@ public sealed class AgentUpdater : IAsyncDisposable
 
                     DeleteDownload(download);
                     var reason = (e.InnerException as DeployException)?.Code == DeployErrorCode.HealthCheckFailed ? "failed its health check" : $"failed at '{e.Path}'";
-                    return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.RolledBack, entry.Version, $"{entry.Version} {reason} and was rolled back to {state.CurrentVersion ?? "nothing"}; {(state.BadVersions.Any(b => b.Version == entry.Version) ? "it is not retried until a newer version appears" : "the next run retries it")}: {e.InnerException?.Message ?? e.Message}"), from, state.CurrentVersion, serial, download, e), cancellationToken).ConfigureAwait(false);
+                    return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.RolledBack, entry.Version, $"{entry.Version} {reason} and was rolled back to {state.CurrentVersion ?? "nothing"}; {(state.BadVersions.Any(b => b.Version == entry.Version) ? "it is not retried until a newer version appears" : "the next run retries it")}: {e.InnerException?.Message ?? e.Message}"), from, state.CurrentVersion, serial, download, e) { DeltaFrom = delta?.BaseVersion, DeltaFallback = deltaFallback }, cancellationToken).ConfigureAwait(false);
                 }
 
                 state = state with { CurrentVersion = entry.Version, CurrentRelease = installed.ReleaseName, Pending = null };
                 DeleteDownload(download);
                 Logging.Updated(_logger, _app, from, entry.Version);
-                return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.Updated, entry.Version, $"updated {from ?? "nothing"} -> {entry.Version} ({installed.ReleaseName}); healthy and committed"), from, entry.Version, serial, download, null), cancellationToken).ConfigureAwait(false);
+                var how = delta is not null ? $" from the delta against {delta.BaseVersion}" : deltaFallback is not null ? " from the full package (the delta was not usable)" : "";
+                return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.Updated, entry.Version, $"updated {from ?? "nothing"} -> {entry.Version} ({installed.ReleaseName}){how}; healthy and committed"), from, entry.Version, serial, download, null) { DeltaFrom = delta?.BaseVersion, DeltaFallback = deltaFallback }, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -244,6 +243,44 @@ public sealed class AgentUpdater : IAsyncDisposable
         return result;
     }
 
+    /// <summary>The delta path (see <see cref="DeltaRelease"/>): when the entry has a delta from the running version,
+    /// download and verify it and assemble the new release on the target. Returns the prepared delta, or why it was not
+    /// usable (the caller falls back to the full package); <c>(null, null)</c> when there is no delta to try.</summary>
+    private async Task<(PreparedDelta? Delta, string? Fallback)> TryDeltaAsync(FeedClient client, FeedEntry entry, AgentState state, IReadOnlyList<TrustedKey> trusted, PackageTypeRegistry registry, string work, IProgress<AgentProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (!_options.UseDeltas || entry.DeltaFrom(state.CurrentVersion) is not { } d || await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false) is not { } release)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            progress?.Report(new AgentProgress(AgentPhase.Download, $"downloading the delta {d.File} ({d.Size} bytes, from {d.BaseVersion})"));
+            var download = await DownloadAsync(client, entry with { File = d.File, Size = d.Size, Sha256 = d.Sha256, Deltas = null }, progress, cancellationToken).ConfigureAwait(false);
+            var extracted = await ExtractAsync(download, trusted, registry, work + "/delta", cancellationToken).ConfigureAwait(false);
+            progress?.Report(new AgentProgress(AgentPhase.Verify, $"assembling {entry.Version} from release {release} and the delta; checking every file against the full manifest"));
+            var (package, folder) = await DeltaRelease.AssembleAsync(_host, _app, release, state.CurrentVersion!, extracted, cancellationToken).ConfigureAwait(false);
+            Logging.DeltaUsed(_logger, _app, d.BaseVersion, entry.Version, d.Size, entry.Size);
+            return (new PreparedDelta(package, download, folder, d.BaseVersion), null);
+        }
+        catch (DeployException e) when (e.Code != DeployErrorCode.NoSpaceLeft)
+        {
+            Logging.DeltaFallback(_logger, _app, d.BaseVersion, entry.Version, e.Message);
+            progress?.Report(new AgentProgress(AgentPhase.Verify, $"the delta from {d.BaseVersion} was not used ([{e.Code}] {e.Message}); downloading the full package"));
+            return (null, $"[{e.Code}] {e.Message}");
+        }
+    }
+
+    private Task<DownloadResult> DownloadAsync(FeedClient client, FeedEntry entry, IProgress<AgentProgress>? progress, CancellationToken cancellationToken)
+        => _options.SharedDownloads is { } shared
+            ? shared.GetAsync(client, entry).WaitAsync(cancellationToken)
+            : client.DownloadAsync(entry, _local + "/downloads/" + Path.GetFileName(entry.File), progress, cancellationToken);
+
+    private Task<VerifiedPackage> ExtractAsync(DownloadResult download, IReadOnlyList<TrustedKey> trusted, PackageTypeRegistry registry, string work, CancellationToken cancellationToken)
+        => _options.SharedDownloads is { } shared
+            ? shared.ExtractAsync(download, trusted, registry).WaitAsync(cancellationToken)
+            : new PackageReader(new PackageReadOptions { Trust = TrustPolicy.Require([.. trusted]), Registry = registry }).ExtractAsync(download.Path, work, cancellationToken);
+
     /// <summary>The feed's index reader for this updater's options (and push, when it is part of one).</summary>
     internal FeedIndexReader IndexReader()
         => new(new FeedClient(_http, _options.Feed, _options.FeedRetryAttempts, _options.FeedRetryDelay, _options.TimeProvider, _logger), _options.TrustedKeys, _options.TimeProvider, _logger, _app, _options.SharedDownloads);
@@ -262,11 +299,13 @@ public sealed class AgentUpdater : IAsyncDisposable
         }
     }
 
+    private sealed record PreparedDelta(VerifiedPackage Package, DownloadResult Download, string Folder, string BaseVersion);
+
     private AgentOutcome Outcome(AgentOutcomeKind kind, string? version, string message) => new(kind, version, _options.TimeProvider.GetUtcNow(), message);
 
-    private (PackageInstaller Installer, PackageTypeRegistry Registry) Installer(IReadOnlyList<TrustedKey> trusted)
+    private (PackageInstaller Installer, PackageTypeRegistry Registry) Installer(IReadOnlyList<TrustedKey> trusted, string? assembled = null)
     {
-        var registry = PackageTypeRegistry.Default.With(_options.PackageType, PosixPath.GetFileName(_app), new AgentInstallStrategy(_options.HealthCheck, _http, _options.Service), "agent app (staged release, install hook, health-checked switch)");
+        var registry = PackageTypeRegistry.Default.With(_options.PackageType, PosixPath.GetFileName(_app), new AgentInstallStrategy(_options.HealthCheck, _http, _options.Service, assembled), "agent app (staged release, install hook, health-checked switch)");
         var options = new PackageInstallOptions
         {
             InstallBase = PosixPath.GetDirectoryName(_app),
