@@ -48,7 +48,7 @@ public static class AgentBenchmarks
         // sending the request"): the push reads the index once per host and does not retry a transient feed error.
         using var server = Process.Start(new ProcessStartInfo("python3", ["-c", FeedServer, port.ToString(CultureInfo.InvariantCulture), feed]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var sw = Stopwatch.StartNew();
-        await using var hosts = await IsolatedHosts.StartAsync([.. Enumerable.Range(1, max).Select(i => IsolatedHostSpec.Of("h" + i.ToString("00", CultureInfo.InvariantCulture), OsReleases.Debian12))]);
+        await using var hosts = await IsolatedHosts.StartAsync([.. Enumerable.Range(1, max).Select(i => IsolatedHostSpec.Of("h" + i.ToString("00", CultureInfo.InvariantCulture), OsReleases.Debian12))], new IsolatedHostsOptions { StartTimeout = TimeSpan.FromMinutes(3) });
         Console.WriteLine($"agent: {max} isolated hosts started in {sw.Elapsed.TotalSeconds:0.0} s ({(hosts.IsIsolated ? "isolated" : "FALLBACK: " + hosts.FallbackReason)})");
         try
         {

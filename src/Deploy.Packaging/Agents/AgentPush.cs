@@ -51,7 +51,7 @@ public static class AgentPush
                     var perHost = ForHost(update, options.HealthUrl, context) with { DownloadDirectory = Path.Combine(downloads, SafeName(context.Name)), SharedDownloads = shared };
                     await using var updater = new AgentUpdater(perHost, host, loggers?.CreateLogger<AgentUpdater>());
                     var result = await updater.RunOnceAsync(null, null, ct).ConfigureAwait(false);
-                    if (result.Outcome.Kind == AgentOutcomeKind.RolledBack)
+                    if (result.Outcome.Kind is AgentOutcomeKind.RolledBack or AgentOutcomeKind.RolledBackUnhealthy)
                     {
                         var code = (result.Error?.InnerException as DeployException)?.Code ?? DeployErrorCode.InstallFailed;
                         throw new DeployException(code, result.Outcome.Message, result.Error) { Host = host.Name, Path = perHost.AppDirectory };

@@ -95,4 +95,8 @@ public sealed record AgentUpdateResult(AgentOutcome Outcome, string? FromVersion
 
     /// <summary>Why a delta the feed offered was not used (the full package was installed instead), or <c>null</c>.</summary>
     public string? DeltaFallback { get; init; }
+
+    /// <summary>After a rollback, whether the restarted previous release passed its health check again; <c>null</c>
+    /// when there was no rollback, no health check or no previous release.</summary>
+    public bool? PreviousHealthy { get; init; }
 }

@@ -71,7 +71,7 @@ public sealed class AgentUpdater : IAsyncDisposable
     /// <param name="installProgress">The install steps as they run (and roll back).</param>
     /// <param name="cancellationToken">Cancels the run; an install in progress is rolled back.</param>
     /// <returns>The outcome (<see cref="AgentOutcomeKind.RolledBack"/> is a result, not an exception: the previous
-    /// version runs). Refusals (feed, signature, hash, replay, expiry, busy) throw <see cref="DeployException"/> and are
+    /// version runs, health-checked again; <see cref="AgentOutcomeKind.RolledBackUnhealthy"/> when it is not healthy either). Refusals (feed, signature, hash, replay, expiry, busy) throw <see cref="DeployException"/> and are
     /// recorded as the last outcome.</returns>
     public async Task<AgentUpdateResult> RunOnceAsync(IProgress<AgentProgress>? progress = null, IProgress<OperationProgress>? installProgress = null, CancellationToken cancellationToken = default)
     {
@@ -127,7 +127,9 @@ public sealed class AgentUpdater : IAsyncDisposable
 
                     DeleteDownload(download);
                     var reason = (e.InnerException as DeployException)?.Code == DeployErrorCode.HealthCheckFailed ? "failed its health check" : $"failed at '{e.Path}'";
-                    return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.RolledBack, entry.Version, $"{entry.Version} {reason} and was rolled back to {state.CurrentVersion ?? "nothing"}; {(state.BadVersions.Any(b => b.Version == entry.Version) ? "it is not retried until a newer version appears" : "the next run retries it")}: {e.InnerException?.Message ?? e.Message}"), from, state.CurrentVersion, serial, download, e) { DeltaFrom = delta?.BaseVersion, DeltaFallback = deltaFallback }, cancellationToken).ConfigureAwait(false);
+                    var previous = await RecheckPreviousAsync(state, cancellationToken).ConfigureAwait(false);
+                    var kind = previous.Healthy == false ? AgentOutcomeKind.RolledBackUnhealthy : AgentOutcomeKind.RolledBack;
+                    return await FinishAsync(state, new AgentUpdateResult(Outcome(kind, entry.Version, $"{entry.Version} {reason} and was rolled back to {state.CurrentVersion ?? "nothing"}{previous.Message}; {(state.BadVersions.Any(b => b.Version == entry.Version) ? "it is not retried until a newer version appears" : "the next run retries it")}: {e.InnerException?.Message ?? e.Message}"), from, state.CurrentVersion, serial, download, e) { DeltaFrom = delta?.BaseVersion, DeltaFallback = deltaFallback, PreviousHealthy = previous.Healthy }, cancellationToken).ConfigureAwait(false);
                 }
 
                 state = state with { CurrentVersion = entry.Version, CurrentRelease = installed.ReleaseName, Pending = null };
@@ -241,6 +243,28 @@ public sealed class AgentUpdater : IAsyncDisposable
     {
         await State.WriteAsync(state with { LastOutcome = result.Outcome }, cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>After a rollback, health-checks the restarted previous release (with the same check and window): a
+    /// rollback to a release that is not healthy either is not a clean rollback. <c>Healthy</c> is <c>null</c> when
+    /// there is no check or no previous release.</summary>
+    private async Task<(bool? Healthy, string Message)> RecheckPreviousAsync(AgentState state, CancellationToken cancellationToken)
+    {
+        if (_options.HealthCheck is not { } health || state.CurrentVersion is null || await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false) is null)
+        {
+            return (null, "");
+        }
+
+        try
+        {
+            await health.WaitHealthyAsync(_host, _app + "/current", _http, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            return (true, $", which passed its health check again");
+        }
+        catch (DeployException e) when (e.Code == DeployErrorCode.HealthCheckFailed)
+        {
+            Logging.RollbackUnhealthy(_logger, _app, state.CurrentVersion, e.Message);
+            return (false, $", which is NOT healthy either (restarted, then {e.Message.Replace("The new version was not healthy", "not healthy", StringComparison.Ordinal).TrimEnd('.')}); the app needs attention");
+        }
     }
 
     /// <summary>The delta path (see <see cref="DeltaRelease"/>): when the entry has a delta from the running version,

@@ -27,4 +27,7 @@ internal static partial class Logging
 
     [LoggerMessage(EventId = 3308, Level = LogLevel.Warning, Message = "Agent {App}: the delta from {BaseVersion} to {Version} was not used, falling back to the full package: {Reason}")]
     public static partial void DeltaFallback(ILogger logger, string app, string baseVersion, string version, string reason);
+
+    [LoggerMessage(EventId = 3309, Level = LogLevel.Error, Message = "Agent {App}: rolled back to {Version}, which is not healthy either: {Reason}")]
+    public static partial void RollbackUnhealthy(ILogger logger, string app, string version, string reason);
 }
