@@ -17,8 +17,10 @@ namespace Deploy.Benchmarks;
 /// fetch and verify here, upload, install hook, switch, commit) to 1, 20 and 50 isolated namespace hosts, each run a
 /// new version, all hosts of a case in one cohort. The target: 50 hosts within 2x of one. The packages carry a
 /// 200-file payload (~2 MB); no restart or health check, so the numbers are the push machinery's.
-/// <c>DEPLOY_BENCH_AGENT_HOSTS</c> (e.g. <c>1,5</c>) sets other fleet sizes. Delta packages (bytes of a one-file
-/// change vs the full package) are not built yet: that case is missing.
+/// <c>DEPLOY_BENCH_AGENT_HOSTS</c> (e.g. <c>1,5</c>) sets other fleet sizes. Each new version changes one file
+/// (<c>version.txt</c>), so with deltas on (the default; <c>DEPLOY_BENCH_AGENT_DELTAS=0</c> publishes full packages
+/// only, as session 8 did) the hosts assemble the new release from the delta. The last case prints the bytes of that
+/// delta against the full package (target: under 5%).
 /// </summary>
 public static class AgentBenchmarks
 {
@@ -46,11 +48,12 @@ public static class AgentBenchmarks
         // sending the request"): the push reads the index once per host and does not retry a transient feed error.
         using var server = Process.Start(new ProcessStartInfo("python3", ["-c", FeedServer, port.ToString(CultureInfo.InvariantCulture), feed]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var sw = Stopwatch.StartNew();
-        await using var hosts = await IsolatedHosts.StartAsync([.. Enumerable.Range(1, max).Select(i => IsolatedHostSpec.Of("h" + i.ToString("00", CultureInfo.InvariantCulture), OsReleases.Debian12))]);
+        await using var hosts = await IsolatedHosts.StartAsync([.. Enumerable.Range(1, max).Select(i => IsolatedHostSpec.Of("h" + i.ToString("00", CultureInfo.InvariantCulture), OsReleases.Debian12))], new IsolatedHostsOptions { StartTimeout = TimeSpan.FromMinutes(3) });
         Console.WriteLine($"agent: {max} isolated hosts started in {sw.Elapsed.TotalSeconds:0.0} s ({(hosts.IsIsolated ? "isolated" : "FALLBACK: " + hosts.FallbackReason)})");
         try
         {
-            var publisher = new FeedPublisher(new FeedPublishOptions { FeedDirectory = feed, SigningKey = key });
+            var deltas = Environment.GetEnvironmentVariable("DEPLOY_BENCH_AGENT_DELTAS") is "0" ? 0 : 1;
+            var publisher = new FeedPublisher(new FeedPublishOptions { FeedDirectory = feed, SigningKey = key, Deltas = deltas });
             var version = 0;
             async Task PublishNextAsync()
             {
@@ -77,6 +80,16 @@ public static class AgentBenchmarks
                 Console.WriteLine($"agent: push upgrade to {n} host(s)");
                 await harness.MeasureAsync(Suite, $"push upgrade, {n} host(s)", "Deploy SDK", async () =>
                     Checked(await AgentPush.PushAsync(fleet, Options(update, version, n))), setup: PublishNextAsync, runs: 3);
+            }
+
+            // Bytes of a one-file change: the delta the last publish built against its predecessor vs the full package.
+            if (deltas > 0)
+            {
+                var entry = (await publisher.ReadAsync())!.Find($"{version}.0.0", "stable")!;
+                var delta = entry.Deltas![0];
+                var ratio = (double)delta.Size / entry.Size;
+                Console.WriteLine($"agent: delta bytes for a one-file change: {delta.Size} of {entry.Size} bytes = {ratio:P2} of the full package (target: under 5%)");
+                harness.Record(new Measurement(Suite, "delta bytes / full package bytes, one-file change", "Deploy SDK", ratio * 100, [ratio * 100], $"percent, not ms: delta {delta.Size} bytes, full package {entry.Size} bytes"));
             }
         }
         finally

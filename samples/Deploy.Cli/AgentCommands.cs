@@ -36,11 +36,12 @@ internal static class AgentCommands
         var minFrom = new Option<string?>("--min-from") { Description = "The oldest installed version that may upgrade straight to this one" };
         var days = new Option<int>("--valid-days") { Description = "How many days agents believe the index", DefaultValueFactory = _ => 7 };
         var announce = new Option<string?>("--announce-key") { Description = "Announce this new private key's public half, signed by --key (rotation; the old key is retired)" };
-        var command = new Command("publish", "Add a package to a feed and re-sign its index (next serial, fresh expiry)") { package, feed, key, version, channel, minFrom, days, announce };
+        var deltas = new Option<int>("--deltas") { Description = "Build delta packages against the last N versions of the channel (0: none)", DefaultValueFactory = _ => 3 };
+        var command = new Command("publish", "Add a package to a feed and re-sign its index (next serial, fresh expiry)") { package, feed, key, version, channel, minFrom, days, announce, deltas };
         command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             using var signing = await LoadKeyAsync(parse.GetValue(key)!, ct).ConfigureAwait(false);
-            var publisher = new FeedPublisher(new FeedPublishOptions { FeedDirectory = parse.GetValue(feed)!, SigningKey = signing, Validity = TimeSpan.FromDays(parse.GetValue(days)) });
+            var publisher = new FeedPublisher(new FeedPublishOptions { FeedDirectory = parse.GetValue(feed)!, SigningKey = signing, Validity = TimeSpan.FromDays(parse.GetValue(days)), Deltas = parse.GetValue(deltas) });
             if (parse.GetValue(announce) is { } next)
             {
                 using var nextKey = await LoadKeyAsync(next, ct).ConfigureAwait(false);
@@ -64,6 +65,10 @@ internal static class AgentCommands
             foreach (var p in index.Packages)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {p.Channel,-8} {p.Version,-12} {p.Size,12} {p.Sha256[..12]} {p.File}{(p.MinimumFrom is null ? "" : " (from " + p.MinimumFrom + ")")}"));
+                foreach (var d in p.Deltas ?? [])
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"",-8} {"  delta",-12} {d.Size,12} {d.Sha256[..12]} {d.File} (from {d.BaseVersion})"));
+                }
             }
 
             CliOutput.Current.Result(new { index.Serial, index.Expires, Packages = index.Packages.Select(p => new { p.Channel, p.Version, p.Size, p.Sha256, p.File, p.MinimumFrom }) }, "");
@@ -123,8 +128,8 @@ internal static class AgentCommands
                     p.Report(e);
                 }
             }), null, ct)).ConfigureAwait(false);
-            CliOutput.Current.Result(new { result.Outcome.Kind, result.Outcome.Version, result.Outcome.Message }, $"{result.Outcome.Kind}: {result.Outcome.Message}");
-            return result.Outcome.Kind == AgentOutcomeKind.RolledBack ? 3 : 0;
+            CliOutput.Current.Result(new { result.Outcome.Kind, result.Outcome.Version, result.Outcome.Message, result.DeltaFrom, result.DeltaFallback }, $"{result.Outcome.Kind}: {result.Outcome.Message}");
+            return result.Outcome.Kind switch { AgentOutcomeKind.RolledBack => 3, AgentOutcomeKind.RolledBackUnhealthy => 4, _ => 0 };
         }));
         return command;
     }

@@ -145,4 +145,7 @@ public enum DeployErrorCode
     KeyRotationInvalid = 807,
     /// <summary>The disk holding the download or the release is full.</summary>
     NoSpaceLeft = 808,
+    /// <summary>A delta package could not rebuild the new release from the installed one (a tampered or missing
+    /// installed file, another base version); the full package is used instead.</summary>
+    DeltaMismatch = 809,
 }

@@ -13,7 +13,10 @@ namespace Deploy.Packaging.Agents;
 /// </summary>
 /// <remarks>With an <see cref="AgentService"/> the process supervisor restarts the agent: the step before the switch
 /// restarts whatever <c>current</c> names once the switch has been rolled back (the previous release).</remarks>
-internal sealed class AgentInstallStrategy(AgentHealthCheck? health, HttpClient http, AgentService? service = null) : IPackageInstallStrategy
+/// <remarks>With an assembled release (a delta, see <see cref="DeltaRelease"/>) the first step moves that folder into
+/// place instead of uploading the package; it has the same name and rollback as the upload, so a kill is recovered the
+/// same way.</remarks>
+internal sealed class AgentInstallStrategy(AgentHealthCheck? health, HttpClient http, AgentService? service = null, string? assembled = null) : IPackageInstallStrategy
 {
     public LauncherProfile? Launcher => null;
 
@@ -21,8 +24,33 @@ internal sealed class AgentInstallStrategy(AgentHealthCheck? health, HttpClient 
 
     public IReadOnlyList<IOperationStep<InstallContext>> CreateSteps(InstallContext context)
         => service is null
-            ? [new StageFilesStep(), new InstallHookStep(), new SwitchCurrentStep(restartOnRollback: true), new RestartToolStep(), new HealthCheckStep(health, http)]
-            : [new StageFilesStep(), new InstallHookStep(), new ServiceRestartStep(service, onRollback: true), new SwitchCurrentStep(restartOnRollback: false), new ServiceRestartStep(service, onRollback: false), new HealthCheckStep(health, http)];
+            ? [Stage(), new InstallHookStep(), new SwitchCurrentStep(restartOnRollback: true), new RestartToolStep(), new HealthCheckStep(health, http)]
+            : [Stage(), new InstallHookStep(), new ServiceRestartStep(service, onRollback: true), new SwitchCurrentStep(restartOnRollback: false), new ServiceRestartStep(service, onRollback: false), new HealthCheckStep(health, http)];
+
+    private IOperationStep<InstallContext> Stage() => assembled is null ? new StageFilesStep() : new PlaceAssembledStep(assembled);
+}
+
+/// <summary>Moves a release assembled on the target from a delta into the release folder (one rename). Its name and
+/// rollback are <see cref="StageFilesStep"/>'s: the release folder (and the assembly folder) are removed.</summary>
+internal sealed class PlaceAssembledStep(string folder) : IOperationStep<InstallContext>
+{
+    public string Name => new StageFilesStep().Name;
+
+    public async Task ApplyAsync(InstallContext context, CancellationToken cancellationToken)
+    {
+        if (await context.Host.ExistsAsync(context.ReleaseDirectory, cancellationToken).ConfigureAwait(false))
+        {
+            throw new Core.Errors.DeployException(Core.Errors.DeployErrorCode.InstallFailed, $"The release folder '{context.ReleaseDirectory}' already exists.") { Host = context.Host.Name, Path = context.ReleaseDirectory };
+        }
+
+        await context.Host.MoveAsync(folder, context.ReleaseDirectory, false, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RollbackAsync(InstallContext context, CancellationToken cancellationToken)
+    {
+        await new StageFilesStep().RollbackAsync(context, cancellationToken).ConfigureAwait(false);
+        await context.Host.RemoveAsync(folder, recursive: true, cancellationToken).ConfigureAwait(false);
+    }
 }
 
 /// <summary>Restarts the agent's supervised service: on apply (after the switch), or on rollback (placed before the

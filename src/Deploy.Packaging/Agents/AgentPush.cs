@@ -7,11 +7,12 @@ namespace Deploy.Packaging.Agents;
 
 /// <summary>
 /// Push mode (<c>deploy agent push</c>): the server drives <see cref="AgentUpdater"/>, the same update flow an agent
-/// runs on itself, on every host of a fleet over SSH, in staged cohorts with a failure budget. Per host the index and
-/// package are fetched and verified on this machine, then staged, hooked, switched, restarted and health-checked on
-/// the host through its <see cref="IHost"/>; the outcome is recorded on the host (<see cref="AgentStateStore"/>),
-/// where <see cref="StatusAsync"/> reads it back. A host whose update rolled back or was refused is a failed host of
-/// the rollout. Each package is downloaded once per push and shared by its hosts.
+/// runs on itself, on every host of a fleet over SSH, in staged cohorts with a failure budget. The index is read and
+/// verified once on this machine before any host is touched, and each package is downloaded, verified and extracted
+/// once for all hosts; per host it is then staged, hooked, switched, restarted and health-checked through its
+/// <see cref="IHost"/>; the outcome is recorded on the host (<see cref="AgentStateStore"/>), where
+/// <see cref="StatusAsync"/> reads it back. A host whose update rolled back or was refused is a failed host of the
+/// rollout.
 /// </summary>
 public static class AgentPush
 {
@@ -43,13 +44,14 @@ public static class AgentPush
         };
         try
         {
+            await CheckFeedAsync(update, options.Version, shared, loggers, cancellationToken).ConfigureAwait(false);
             return await fleet.RunAsync(
                 async (host, context, ct) =>
                 {
                     var perHost = ForHost(update, options.HealthUrl, context) with { DownloadDirectory = Path.Combine(downloads, SafeName(context.Name)), SharedDownloads = shared };
                     await using var updater = new AgentUpdater(perHost, host, loggers?.CreateLogger<AgentUpdater>());
                     var result = await updater.RunOnceAsync(null, null, ct).ConfigureAwait(false);
-                    if (result.Outcome.Kind == AgentOutcomeKind.RolledBack)
+                    if (result.Outcome.Kind is AgentOutcomeKind.RolledBack or AgentOutcomeKind.RolledBackUnhealthy)
                     {
                         var code = (result.Error?.InnerException as DeployException)?.Code ?? DeployErrorCode.InstallFailed;
                         throw new DeployException(code, result.Outcome.Message, result.Error) { Host = host.Name, Path = perHost.AppDirectory };
@@ -67,6 +69,20 @@ public static class AgentPush
             {
                 Directory.Delete(downloads, recursive: true);
             }
+        }
+    }
+
+    /// <summary>Reads and verifies the index once, before any host is touched: a feed that is unreachable, badly signed,
+    /// expired or without the version fails the push at once instead of on every host. The hosts then read the same
+    /// bytes from <paramref name="shared"/> and only check them against their own state (replay).</summary>
+    private static async Task CheckFeedAsync(AgentUpdateOptions update, string version, SharedDownloads shared, ILoggerFactory? loggers, CancellationToken cancellationToken)
+    {
+        var logger = (ILogger?)loggers?.CreateLogger<AgentUpdater>() ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        var client = new FeedClient(update.Http!, update.Feed, update.FeedRetryAttempts, update.FeedRetryDelay, update.TimeProvider, logger);
+        var (index, _) = await new FeedIndexReader(client, update.TrustedKeys, update.TimeProvider, logger, update.AppDirectory, shared).ReadAsync(new AgentState(), cancellationToken).ConfigureAwait(false);
+        if (index.Find(version, update.Channel) is null)
+        {
+            throw new DeployException(DeployErrorCode.VersionNotFound, $"Version {version} is not in channel '{update.Channel}' of the feed (index serial {index.Serial}); it lists {string.Join(", ", index.Packages.Where(p => p.Channel == update.Channel).Select(p => p.Version))}. No host was touched.") { Path = "version" };
         }
     }
 

@@ -71,4 +71,8 @@ public enum AgentOutcomeKind
 
     /// <summary>The run failed before changing anything (feed, signature, hash...).</summary>
     Failed,
+
+    /// <summary>A new version failed and the previous one was restored and restarted, but the previous one did not pass
+    /// its health check either: not a clean rollback, the app needs attention.</summary>
+    RolledBackUnhealthy,
 }

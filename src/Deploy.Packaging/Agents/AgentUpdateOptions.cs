@@ -51,6 +51,20 @@ public sealed record AgentUpdateOptions
     /// <value>The default is <c>null</c>.</value></summary>
     public HttpClient? Http { get; init; }
 
+    /// <summary>Whether a delta package from the running version is used when the feed has one (the new release is
+    /// assembled from the installed one and checked against the full manifest; anything that differs falls back to the
+    /// full package). <value>The default is <c>true</c>.</value></summary>
+    public bool UseDeltas { get; init; } = true;
+
+    /// <summary>Retries of a feed read after a transient failure (connection refused or reset, a timeout, a 5xx answer,
+    /// a transfer that ended early; a download resumes where it stopped). A 404, a bad signature or a hash mismatch are
+    /// never retried. <value>The default is 4.</value></summary>
+    public int FeedRetryAttempts { get; init; } = 4;
+
+    /// <summary>The delay before the first feed retry; later ones back off exponentially, with jitter.
+    /// <value>The default is 250 ms.</value></summary>
+    public TimeSpan FeedRetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>A folder on this machine where packages are downloaded (resumable) and extracted before they are
     /// installed on the host. <value>The default is <c>null</c>: <c>&lt;app&gt;/.deploy</c> when the app is on this
     /// machine, a folder in the system temp folder named after the host otherwise.</value></summary>
@@ -73,4 +87,16 @@ public sealed record AgentUpdateOptions
 /// <param name="IndexSerial">The serial of the verified index.</param>
 /// <param name="Download">The download, when one happened.</param>
 /// <param name="Error">The failure that caused a rollback, if any.</param>
-public sealed record AgentUpdateResult(AgentOutcome Outcome, string? FromVersion, string? Version, long IndexSerial, DownloadResult? Download, Exception? Error);
+public sealed record AgentUpdateResult(AgentOutcome Outcome, string? FromVersion, string? Version, long IndexSerial, DownloadResult? Download, Exception? Error)
+{
+    /// <summary>The base version of the delta package the release was assembled from; <c>null</c> when the full
+    /// package was installed.</summary>
+    public string? DeltaFrom { get; init; }
+
+    /// <summary>Why a delta the feed offered was not used (the full package was installed instead), or <c>null</c>.</summary>
+    public string? DeltaFallback { get; init; }
+
+    /// <summary>After a rollback, whether the restarted previous release passed its health check again; <c>null</c>
+    /// when there was no rollback, no health check or no previous release.</summary>
+    public bool? PreviousHealthy { get; init; }
+}

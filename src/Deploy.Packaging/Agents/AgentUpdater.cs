@@ -71,7 +71,7 @@ public sealed class AgentUpdater : IAsyncDisposable
     /// <param name="installProgress">The install steps as they run (and roll back).</param>
     /// <param name="cancellationToken">Cancels the run; an install in progress is rolled back.</param>
     /// <returns>The outcome (<see cref="AgentOutcomeKind.RolledBack"/> is a result, not an exception: the previous
-    /// version runs). Refusals (feed, signature, hash, replay, expiry, busy) throw <see cref="DeployException"/> and are
+    /// version runs, health-checked again; <see cref="AgentOutcomeKind.RolledBackUnhealthy"/> when it is not healthy either). Refusals (feed, signature, hash, replay, expiry, busy) throw <see cref="DeployException"/> and are
     /// recorded as the last outcome.</returns>
     public async Task<AgentUpdateResult> RunOnceAsync(IProgress<AgentProgress>? progress = null, IProgress<OperationProgress>? installProgress = null, CancellationToken cancellationToken = default)
     {
@@ -85,8 +85,9 @@ public sealed class AgentUpdater : IAsyncDisposable
         try
         {
             progress?.Report(new AgentProgress(AgentPhase.Check, $"checking {_options.Feed}"));
-            var client = new FeedClient(_http, _options.Feed);
-            (var index, state) = await FetchIndexAsync(client, state, cancellationToken).ConfigureAwait(false);
+            var reader = IndexReader();
+            var client = reader.Client;
+            (var index, state) = await reader.ReadAsync(state, cancellationToken).ConfigureAwait(false);
             serial = index.Serial;
             await State.WriteAsync(state, cancellationToken).ConfigureAwait(false);
             var entry = Choose(index, state);
@@ -97,22 +98,22 @@ public sealed class AgentUpdater : IAsyncDisposable
             }
 
             await EnsureIdleAsync(cancellationToken).ConfigureAwait(false);
-            var download = _options.SharedDownloads is { } shared
-                ? await shared.GetAsync(client, entry).WaitAsync(cancellationToken).ConfigureAwait(false)
-                : await client.DownloadAsync(entry, _local + "/downloads/" + Path.GetFileName(entry.File), progress, cancellationToken).ConfigureAwait(false);
-            progress?.Report(new AgentProgress(AgentPhase.Verify, $"verifying {entry.File}"));
             var work = _local + "/work-" + Guid.NewGuid().ToString("N")[..12];
             try
             {
-                var trust = TrustPolicy.Require([.. IndexVerifier.TrustedKeys(_options.TrustedKeys, state)]);
-                var package = await new PackageReader(new PackageReadOptions { Trust = trust, Registry = installer.Registry }).ExtractAsync(download.Path, work, cancellationToken).ConfigureAwait(false);
+                var trusted = IndexVerifier.TrustedKeys(_options.TrustedKeys, state);
+                var (delta, deltaFallback) = await TryDeltaAsync(client, entry, state, trusted, installer.Registry, work, progress, cancellationToken).ConfigureAwait(false);
+                var download = delta?.Download ?? await DownloadAsync(client, entry, progress, cancellationToken).ConfigureAwait(false);
+                progress?.Report(new AgentProgress(AgentPhase.Verify, $"verifying {entry.File}"));
+                var package = delta?.Package ?? await ExtractAsync(download, trusted, installer.Registry, work + "/full", cancellationToken).ConfigureAwait(false);
+                var install = delta is null ? installer : Installer(trusted, delta.Folder);
                 state = state with { Pending = new PendingUpdate(entry.Version, from, await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false)) };
                 await State.WriteAsync(state, cancellationToken).ConfigureAwait(false);
                 progress?.Report(new AgentProgress(AgentPhase.Install, $"installing {entry.Version}"));
                 InstallResult installed;
                 try
                 {
-                    installed = await installer.Installer.InstallVerifiedAsync(package, force: false, installProgress, cancellationToken).ConfigureAwait(false);
+                    installed = await install.Installer.InstallVerifiedAsync(package, force: false, installProgress, cancellationToken).ConfigureAwait(false);
                 }
                 catch (DeployException e) when (e.Code == DeployErrorCode.InstallFailed)
                 {
@@ -126,13 +127,16 @@ public sealed class AgentUpdater : IAsyncDisposable
 
                     DeleteDownload(download);
                     var reason = (e.InnerException as DeployException)?.Code == DeployErrorCode.HealthCheckFailed ? "failed its health check" : $"failed at '{e.Path}'";
-                    return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.RolledBack, entry.Version, $"{entry.Version} {reason} and was rolled back to {state.CurrentVersion ?? "nothing"}; {(state.BadVersions.Any(b => b.Version == entry.Version) ? "it is not retried until a newer version appears" : "the next run retries it")}: {e.InnerException?.Message ?? e.Message}"), from, state.CurrentVersion, serial, download, e), cancellationToken).ConfigureAwait(false);
+                    var previous = await RecheckPreviousAsync(state, cancellationToken).ConfigureAwait(false);
+                    var kind = previous.Healthy == false ? AgentOutcomeKind.RolledBackUnhealthy : AgentOutcomeKind.RolledBack;
+                    return await FinishAsync(state, new AgentUpdateResult(Outcome(kind, entry.Version, $"{entry.Version} {reason} and was rolled back to {state.CurrentVersion ?? "nothing"}{previous.Message}; {(state.BadVersions.Any(b => b.Version == entry.Version) ? "it is not retried until a newer version appears" : "the next run retries it")}: {e.InnerException?.Message ?? e.Message}"), from, state.CurrentVersion, serial, download, e) { DeltaFrom = delta?.BaseVersion, DeltaFallback = deltaFallback, PreviousHealthy = previous.Healthy }, cancellationToken).ConfigureAwait(false);
                 }
 
                 state = state with { CurrentVersion = entry.Version, CurrentRelease = installed.ReleaseName, Pending = null };
                 DeleteDownload(download);
                 Logging.Updated(_logger, _app, from, entry.Version);
-                return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.Updated, entry.Version, $"updated {from ?? "nothing"} -> {entry.Version} ({installed.ReleaseName}); healthy and committed"), from, entry.Version, serial, download, null), cancellationToken).ConfigureAwait(false);
+                var how = delta is not null ? $" from the delta against {delta.BaseVersion}" : deltaFallback is not null ? " from the full package (the delta was not usable)" : "";
+                return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.Updated, entry.Version, $"updated {from ?? "nothing"} -> {entry.Version} ({installed.ReleaseName}){how}; healthy and committed"), from, entry.Version, serial, download, null) { DeltaFrom = delta?.BaseVersion, DeltaFallback = deltaFallback }, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -203,49 +207,6 @@ public sealed class AgentUpdater : IAsyncDisposable
         }
     }
 
-    private async Task<(FeedIndex Index, AgentState State)> FetchIndexAsync(FeedClient client, AgentState state, CancellationToken cancellationToken)
-    {
-        var signature = await client.GetAsync(FeedIndex.SignatureFileName, PackageSignature.MaxFileBytes, cancellationToken).ConfigureAwait(false);
-        var bytes = await client.GetAsync(FeedIndex.FileName, FeedIndex.MaxFileBytes, cancellationToken).ConfigureAwait(false);
-        if (signature is null || bytes is null)
-        {
-            throw new DeployException(DeployErrorCode.FeedUnreachable, $"{client.Feed} has no {(bytes is null ? FeedIndex.FileName : FeedIndex.SignatureFileName)}: it is not a feed (publish one with deploy agent publish).") { Path = client.Feed.ToString() };
-        }
-
-        if (KeyAnnouncement.SignerOf(signature) is { } signer)
-        {
-            state = await LearnKeyAsync(client, signer, state, 0, cancellationToken).ConfigureAwait(false);
-        }
-
-        var index = IndexVerifier.Verify(bytes, signature, IndexVerifier.TrustedKeys(_options.TrustedKeys, state), state, _options.TimeProvider.GetUtcNow());
-        return (index, IndexVerifier.Accepted(state, index, bytes));
-    }
-
-    /// <summary>Follows key announcements from <paramref name="keyId"/> back to a trusted key (at most 8 rotations).</summary>
-    private async Task<AgentState> LearnKeyAsync(FeedClient client, string keyId, AgentState state, int depth, CancellationToken cancellationToken)
-    {
-        if (depth > 8 || IndexVerifier.TrustedKeys(_options.TrustedKeys, state).Any(k => k.KeyId == keyId) || !FeedIndex.IsSafeRelativePath(KeyAnnouncement.PathOf(keyId)))
-        {
-            return state;
-        }
-
-        var document = await client.GetAsync(KeyAnnouncement.PathOf(keyId), 64 * 1024, cancellationToken).ConfigureAwait(false);
-        var signature = await client.GetAsync(KeyAnnouncement.SignaturePathOf(keyId), PackageSignature.MaxFileBytes, cancellationToken).ConfigureAwait(false);
-        if (document is null || signature is null)
-        {
-            return state;
-        }
-
-        if (KeyAnnouncement.SignerOf(signature) is { } signer && signer != keyId)
-        {
-            state = await LearnKeyAsync(client, signer, state, depth + 1, cancellationToken).ConfigureAwait(false);
-        }
-
-        var announcement = KeyAnnouncement.Verify(keyId, document, signature, IndexVerifier.TrustedKeys(_options.TrustedKeys, state));
-        Logging.KeyRotated(_logger, _app, keyId, announcement.Replaces);
-        return IndexVerifier.Rotated(state, announcement);
-    }
-
     /// <summary>Settles an update a kill interrupted (after the install journal was recovered): if <c>current</c> still
     /// points at the release it pointed at before, the old version runs; otherwise the install completed.</summary>
     private async Task<AgentState> ResolvePendingAsync(AgentState state, CancellationToken cancellationToken)
@@ -284,6 +245,70 @@ public sealed class AgentUpdater : IAsyncDisposable
         return result;
     }
 
+    /// <summary>After a rollback, health-checks the restarted previous release (with the same check and window): a
+    /// rollback to a release that is not healthy either is not a clean rollback. <c>Healthy</c> is <c>null</c> when
+    /// there is no check or no previous release.</summary>
+    private async Task<(bool? Healthy, string Message)> RecheckPreviousAsync(AgentState state, CancellationToken cancellationToken)
+    {
+        if (_options.HealthCheck is not { } health || state.CurrentVersion is null || await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false) is null)
+        {
+            return (null, "");
+        }
+
+        try
+        {
+            await health.WaitHealthyAsync(_host, _app + "/current", _http, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            return (true, $", which passed its health check again");
+        }
+        catch (DeployException e) when (e.Code == DeployErrorCode.HealthCheckFailed)
+        {
+            Logging.RollbackUnhealthy(_logger, _app, state.CurrentVersion, e.Message);
+            return (false, $", which is NOT healthy either (restarted, then {e.Message.Replace("The new version was not healthy", "not healthy", StringComparison.Ordinal).TrimEnd('.')}); the app needs attention");
+        }
+    }
+
+    /// <summary>The delta path (see <see cref="DeltaRelease"/>): when the entry has a delta from the running version,
+    /// download and verify it and assemble the new release on the target. Returns the prepared delta, or why it was not
+    /// usable (the caller falls back to the full package); <c>(null, null)</c> when there is no delta to try.</summary>
+    private async Task<(PreparedDelta? Delta, string? Fallback)> TryDeltaAsync(FeedClient client, FeedEntry entry, AgentState state, IReadOnlyList<TrustedKey> trusted, PackageTypeRegistry registry, string work, IProgress<AgentProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (!_options.UseDeltas || entry.DeltaFrom(state.CurrentVersion) is not { } d || await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false) is not { } release)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            progress?.Report(new AgentProgress(AgentPhase.Download, $"downloading the delta {d.File} ({d.Size} bytes, from {d.BaseVersion})"));
+            var download = await DownloadAsync(client, entry with { File = d.File, Size = d.Size, Sha256 = d.Sha256, Deltas = null }, progress, cancellationToken).ConfigureAwait(false);
+            var extracted = await ExtractAsync(download, trusted, registry, work + "/delta", cancellationToken).ConfigureAwait(false);
+            progress?.Report(new AgentProgress(AgentPhase.Verify, $"assembling {entry.Version} from release {release} and the delta; checking every file against the full manifest"));
+            var (package, folder) = await DeltaRelease.AssembleAsync(_host, _app, release, state.CurrentVersion!, extracted, cancellationToken).ConfigureAwait(false);
+            Logging.DeltaUsed(_logger, _app, d.BaseVersion, entry.Version, d.Size, entry.Size);
+            return (new PreparedDelta(package, download, folder, d.BaseVersion), null);
+        }
+        catch (DeployException e) when (e.Code != DeployErrorCode.NoSpaceLeft)
+        {
+            Logging.DeltaFallback(_logger, _app, d.BaseVersion, entry.Version, e.Message);
+            progress?.Report(new AgentProgress(AgentPhase.Verify, $"the delta from {d.BaseVersion} was not used ([{e.Code}] {e.Message}); downloading the full package"));
+            return (null, $"[{e.Code}] {e.Message}");
+        }
+    }
+
+    private Task<DownloadResult> DownloadAsync(FeedClient client, FeedEntry entry, IProgress<AgentProgress>? progress, CancellationToken cancellationToken)
+        => _options.SharedDownloads is { } shared
+            ? shared.GetAsync(client, entry).WaitAsync(cancellationToken)
+            : client.DownloadAsync(entry, _local + "/downloads/" + Path.GetFileName(entry.File), progress, cancellationToken);
+
+    private Task<VerifiedPackage> ExtractAsync(DownloadResult download, IReadOnlyList<TrustedKey> trusted, PackageTypeRegistry registry, string work, CancellationToken cancellationToken)
+        => _options.SharedDownloads is { } shared
+            ? shared.ExtractAsync(download, trusted, registry).WaitAsync(cancellationToken)
+            : new PackageReader(new PackageReadOptions { Trust = TrustPolicy.Require([.. trusted]), Registry = registry }).ExtractAsync(download.Path, work, cancellationToken);
+
+    /// <summary>The feed's index reader for this updater's options (and push, when it is part of one).</summary>
+    internal FeedIndexReader IndexReader()
+        => new(new FeedClient(_http, _options.Feed, _options.FeedRetryAttempts, _options.FeedRetryDelay, _options.TimeProvider, _logger), _options.TrustedKeys, _options.TimeProvider, _logger, _app, _options.SharedDownloads);
+
     private async Task<string?> CurrentReleaseAsync(CancellationToken cancellationToken)
     {
         var target = (await _host.StatAsync(_app + "/current", cancellationToken).ConfigureAwait(false))?.LinkTarget;
@@ -298,11 +323,13 @@ public sealed class AgentUpdater : IAsyncDisposable
         }
     }
 
+    private sealed record PreparedDelta(VerifiedPackage Package, DownloadResult Download, string Folder, string BaseVersion);
+
     private AgentOutcome Outcome(AgentOutcomeKind kind, string? version, string message) => new(kind, version, _options.TimeProvider.GetUtcNow(), message);
 
-    private (PackageInstaller Installer, PackageTypeRegistry Registry) Installer(IReadOnlyList<TrustedKey> trusted)
+    private (PackageInstaller Installer, PackageTypeRegistry Registry) Installer(IReadOnlyList<TrustedKey> trusted, string? assembled = null)
     {
-        var registry = PackageTypeRegistry.Default.With(_options.PackageType, PosixPath.GetFileName(_app), new AgentInstallStrategy(_options.HealthCheck, _http, _options.Service), "agent app (staged release, install hook, health-checked switch)");
+        var registry = PackageTypeRegistry.Default.With(_options.PackageType, PosixPath.GetFileName(_app), new AgentInstallStrategy(_options.HealthCheck, _http, _options.Service, assembled), "agent app (staged release, install hook, health-checked switch)");
         var options = new PackageInstallOptions
         {
             InstallBase = PosixPath.GetDirectoryName(_app),

@@ -2,19 +2,49 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Deploy.Core.Errors;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
 
 namespace Deploy.Packaging.Agents;
 
 /// <summary>
 /// Reads a feed over HTTP: small documents in one GET, packages by a resumable download (an interrupted download
-/// keeps its <c>.part</c> file and the next one asks for the rest with <c>Range</c>), checked against the index's
-/// size and sha256 before it is given its final name.
+/// keeps its <c>.part</c> file and the next attempt asks for the rest with <c>Range</c>), checked against the index's
+/// size and sha256 before it is given its final name. Transient failures (connection refused or reset, timeouts,
+/// 5xx/408/429, a transfer that ended early) are retried with bounded exponential backoff; a 404, a bad signature or
+/// a hash mismatch fail at once.
 /// </summary>
-/// <param name="http">The client (its lifetime is the caller's).</param>
-/// <param name="feed">The feed's root URL.</param>
-public sealed class FeedClient(HttpClient http, Uri feed)
+public sealed class FeedClient
 {
-    private readonly Uri _root = feed.AbsoluteUri.EndsWith('/') ? feed : new Uri(feed.AbsoluteUri + "/");
+    private readonly HttpClient _http;
+    private readonly Uri _root;
+    private readonly ResiliencePipeline _retry;
+
+    /// <summary>Creates a client of <paramref name="feed"/> that does not retry.</summary>
+    /// <param name="http">The client (its lifetime is the caller's).</param>
+    /// <param name="feed">The feed's root URL.</param>
+    public FeedClient(HttpClient http, Uri feed)
+        : this(http, feed, 0, TimeSpan.Zero)
+    {
+    }
+
+    /// <summary>Creates a client of <paramref name="feed"/> retrying transient failures.</summary>
+    /// <param name="http">The client (its lifetime is the caller's).</param>
+    /// <param name="feed">The feed's root URL.</param>
+    /// <param name="retryAttempts">Retries after a transient failure (0: none).</param>
+    /// <param name="retryDelay">The delay before the first retry; later ones back off exponentially, with jitter.</param>
+    /// <param name="timeProvider">The clock of the backoff; <c>null</c> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="logger">Logs each retry; <c>null</c> for none.</param>
+    public FeedClient(HttpClient http, Uri feed, int retryAttempts, TimeSpan retryDelay, TimeProvider? timeProvider = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(feed);
+        ArgumentOutOfRangeException.ThrowIfNegative(retryAttempts);
+        _http = http;
+        _root = feed.AbsoluteUri.EndsWith('/') ? feed : new Uri(feed.AbsoluteUri + "/");
+        _retry = FeedRetry.Build(retryAttempts, retryDelay, timeProvider ?? TimeProvider.System, logger ?? NullLogger.Instance, _root);
+    }
 
     /// <summary>The feed's root URL.</summary>
     public Uri Feed => _root;
@@ -25,7 +55,49 @@ public sealed class FeedClient(HttpClient http, Uri feed)
         var uri = new Uri(_root, relative);
         try
         {
-            using var response = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            return await _retry.ExecuteAsync(async ct => await GetOnceAsync(uri, maxBytes, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransientFeedException e)
+        {
+            throw Unreachable(uri, e.InnerException ?? e);
+        }
+    }
+
+    /// <summary>Downloads <paramref name="entry"/> to <paramref name="destination"/>, resuming <c>destination.part</c>
+    /// when a previous download was cut (by an earlier run or an earlier attempt of this one). Throws
+    /// <see cref="DeployErrorCode.HashMismatch"/> (the part is deleted) when the bytes differ from the index,
+    /// <see cref="DeployErrorCode.VersionNotFound"/> on a 404, <see cref="DeployErrorCode.FeedUnreachable"/> when the
+    /// transfer still fails after the retries (the part is kept for the next run), <see cref="DeployErrorCode.NoSpaceLeft"/>
+    /// when the disk is full.</summary>
+    public async Task<DownloadResult> DownloadAsync(FeedEntry entry, string destination, IProgress<AgentProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        var part = destination + ".part";
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
+        var uri = new Uri(_root, entry.File);
+        var counts = new TransferCounts { ResumedFrom = File.Exists(part) ? Math.Min(new FileInfo(part).Length, entry.Size) : 0 };
+        try
+        {
+            await _retry.ExecuteAsync(async ct => await DownloadOnceAsync(entry, uri, part, progress, counts, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransientFeedException e)
+        {
+            var have = File.Exists(part) ? new FileInfo(part).Length : 0;
+            throw Unreachable(uri, e.InnerException ?? e, $" {have} of {entry.Size} bytes are kept in {part}; the next run resumes.");
+        }
+
+        await CheckAsync(entry, part, cancellationToken).ConfigureAwait(false);
+        File.Move(part, destination, overwrite: true);
+        return new DownloadResult(destination, counts.Fetched, counts.ResumedFrom);
+    }
+
+    /// <summary>One GET; transient failures are thrown as <see cref="TransientFeedException"/>.</summary>
+    private async Task<byte[]?> GetOnceAsync(Uri uri, int maxBytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
                 return null;
@@ -51,62 +123,63 @@ public sealed class FeedClient(HttpClient http, Uri feed)
                 ms.Write(buffer, 0, n);
             }
 
+            if (response.Content.Headers.ContentLength is { } length && ms.Length < length)
+            {
+                throw new TransientFeedException(uri, $"{uri} ended at {ms.Length} of {length} bytes.");
+            }
+
             return ms.ToArray();
         }
-        catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e) when (IsTransient(e, cancellationToken))
         {
-            throw Unreachable(uri, e);
+            throw new TransientFeedException(uri, e.Message, e);
         }
     }
 
-    /// <summary>Downloads <paramref name="entry"/> to <paramref name="destination"/>, resuming <c>destination.part</c>
-    /// when a previous download was cut. Throws <see cref="DeployErrorCode.HashMismatch"/> (the part is deleted) when the
-    /// bytes differ from the index, <see cref="DeployErrorCode.FeedUnreachable"/> when the transfer fails (the part is
-    /// kept for the next run), <see cref="DeployErrorCode.NoSpaceLeft"/> when the disk is full.</summary>
-    public async Task<DownloadResult> DownloadAsync(FeedEntry entry, string destination, IProgress<AgentProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>One transfer attempt from what <paramref name="part"/> holds, adding to <paramref name="counts"/>.</summary>
+    private async Task DownloadOnceAsync(FeedEntry entry, Uri uri, string part, IProgress<AgentProgress>? progress, TransferCounts counts, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(entry);
-        ArgumentException.ThrowIfNullOrEmpty(destination);
-        var part = destination + ".part";
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
         var have = File.Exists(part) ? new FileInfo(part).Length : 0;
         if (have > entry.Size)
         {
             File.Delete(part);
             have = 0;
+            counts.ResumedFrom = 0;
         }
 
-        var resumedFrom = have;
-        long fetched = 0;
-        var uri = new Uri(_root, entry.File);
-        if (have < entry.Size)
+        if (have == entry.Size)
         {
+            return;
+        }
+
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            if (have > 0)
+            {
+                request.Headers.Range = new RangeHeaderValue(have, null);
+            }
+
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                throw new DeployException(DeployErrorCode.VersionNotFound, $"The feed lists {entry.Version} as {entry.File}, but {uri} answers 404.") { Path = uri.ToString() };
+            }
+
+            Ensure(response, uri);
+            if (response.StatusCode != HttpStatusCode.PartialContent)
+            {
+                // The server ignored the Range (or there was nothing to resume): start over.
+                have = 0;
+                counts.ResumedFrom = 0;
+            }
+
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using var file = new FileStream(part, have == 0 ? FileMode.Create : FileMode.Append, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            var buffer = new byte[1 << 16];
+            int n;
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-                if (have > 0)
-                {
-                    request.Headers.Range = new RangeHeaderValue(have, null);
-                }
-
-                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.NotFound)
-                {
-                    throw new DeployException(DeployErrorCode.VersionNotFound, $"The feed lists {entry.Version} as {entry.File}, but {uri} answers 404.") { Path = uri.ToString() };
-                }
-
-                Ensure(response, uri);
-                if (response.StatusCode != HttpStatusCode.PartialContent)
-                {
-                    // The server ignored the Range (or there was nothing to resume): start over.
-                    have = 0;
-                    resumedFrom = 0;
-                }
-
-                await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                await using var file = new FileStream(part, have == 0 ? FileMode.Create : FileMode.Append, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-                var buffer = new byte[1 << 16];
-                int n;
                 while ((n = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
                 {
                     if (have + n > entry.Size)
@@ -116,31 +189,33 @@ public sealed class FeedClient(HttpClient http, Uri feed)
 
                     await file.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
                     have += n;
-                    fetched += n;
-                    progress?.Report(new AgentProgress(AgentPhase.Download, $"{entry.File}: {have}/{entry.Size} bytes") { Bytes = have, TotalBytes = entry.Size, ResumedFrom = resumedFrom });
+                    counts.Fetched += n;
+                    progress?.Report(new AgentProgress(AgentPhase.Download, $"{entry.File}: {have}/{entry.Size} bytes") { Bytes = have, TotalBytes = entry.Size, ResumedFrom = counts.ResumedFrom });
                 }
-
-                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await file.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
-                if (have < entry.Size)
-                {
-                    throw new DeployException(DeployErrorCode.FeedUnreachable, $"The transfer of {uri} ended at {have} of {entry.Size} bytes. They are kept in {part}; the next run resumes.") { Path = uri.ToString() };
-                }
             }
-            catch (IOException e) when (IsDiskFull(e))
+
+            if (have < entry.Size)
             {
-                throw new DeployException(DeployErrorCode.NoSpaceLeft, $"No space left for the download of {entry.File} ({entry.Size} bytes) at {part}. Free space and run again; the downloaded part is kept.", e) { Path = part };
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                throw Unreachable(uri, e, $" {have} of {entry.Size} bytes are kept in {part}; the next run resumes.");
+                throw new TransientFeedException(uri, $"The transfer of {uri} ended at {have} of {entry.Size} bytes");
             }
         }
-
-        await CheckAsync(entry, part, cancellationToken).ConfigureAwait(false);
-        File.Move(part, destination, overwrite: true);
-        return new DownloadResult(destination, fetched, resumedFrom);
+        catch (IOException e) when (IsDiskFull(e))
+        {
+            throw new DeployException(DeployErrorCode.NoSpaceLeft, $"No space left for the download of {entry.File} ({entry.Size} bytes) at {part}. Free space and run again; the downloaded part is kept.", e) { Path = part };
+        }
+        catch (Exception e) when (IsTransient(e, cancellationToken))
+        {
+            throw new TransientFeedException(uri, e.Message, e);
+        }
     }
+
+    private static bool IsTransient(Exception e, CancellationToken cancellationToken)
+        => e is HttpRequestException or IOException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested);
 
     private static async Task CheckAsync(FeedEntry entry, string part, CancellationToken cancellationToken)
     {
@@ -159,18 +234,35 @@ public sealed class FeedClient(HttpClient http, Uri feed)
         }
     }
 
+    /// <summary>A non-success answer: 5xx, 408 and 429 are transient (retried), any other is final.</summary>
     private static void Ensure(HttpResponseMessage response, Uri uri)
     {
-        if (!response.IsSuccessStatusCode)
+        if (response.IsSuccessStatusCode)
         {
-            throw new DeployException(DeployErrorCode.FeedUnreachable, $"The feed answered {(int)response.StatusCode} {response.ReasonPhrase} for {uri}.") { Path = uri.ToString() };
+            return;
         }
+
+        var message = $"The feed answered {(int)response.StatusCode} {response.ReasonPhrase} for {uri}.";
+        if ((int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
+        {
+            throw new TransientFeedException(uri, message);
+        }
+
+        throw new DeployException(DeployErrorCode.FeedUnreachable, message) { Path = uri.ToString() };
     }
 
     private static DeployException Unreachable(Uri uri, Exception e, string more = "")
-        => new(DeployErrorCode.FeedUnreachable, $"The feed at {uri.GetLeftPart(UriPartial.Authority)} could not be read ({uri.AbsolutePath}): {e.Message}.{more}", e) { Path = uri.ToString() };
+        => new(DeployErrorCode.FeedUnreachable, $"The feed at {uri.GetLeftPart(UriPartial.Authority)} could not be read ({uri.AbsolutePath}): {e.Message.TrimEnd('.')}.{more}", e) { Path = uri.ToString() };
 
     private static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) == 28 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>What the attempts of one download transferred.</summary>
+internal sealed class TransferCounts
+{
+    public long Fetched { get; set; }
+
+    public long ResumedFrom { get; set; }
 }
 
 /// <summary>A finished, verified download.</summary>

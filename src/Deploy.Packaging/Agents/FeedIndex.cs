@@ -59,9 +59,18 @@ public sealed record FeedIndex(long Serial, DateTimeOffset Issued, DateTimeOffse
                 throw Bad(at + ".file", $"'{e.File}' is not a plain relative path inside the feed.");
             }
 
-            if (e.Sha256 is not { Length: 64 } || !e.Sha256.All(char.IsAsciiHexDigitLower) || e.Size < 0 || string.IsNullOrEmpty(e.Channel))
+            if (!IsSha256(e.Sha256) || e.Size < 0 || string.IsNullOrEmpty(e.Channel))
             {
                 throw Bad(at, "Each package needs a channel, a size >= 0 and a 64-digit lower-case hex sha256.");
+            }
+
+            foreach (var (d, j) in (e.Deltas ?? []).Select((d, j) => (d, j)))
+            {
+                _ = FeedVersions.Parse(d.BaseVersion ?? "", $"{at}.deltas[{j}].base_version");
+                if (!IsSafeRelativePath(d.File) || !IsSha256(d.Sha256) || d.Size < 0)
+                {
+                    throw Bad($"{at}.deltas[{j}]", "Each delta needs a plain relative file path inside the feed, a size >= 0 and a 64-digit lower-case hex sha256.");
+                }
             }
         }
 
@@ -71,6 +80,8 @@ public sealed record FeedIndex(long Serial, DateTimeOffset Issued, DateTimeOffse
     /// <summary>The entry of <paramref name="version"/> in <paramref name="channel"/>, or <c>null</c>.</summary>
     public FeedEntry? Find(string version, string channel)
         => Packages.LastOrDefault(p => p.Channel == channel && p.SemanticVersion.ComparePrecedenceTo(FeedVersions.Parse(version, "version")) == 0);
+
+    private static bool IsSha256(string? value) => value is { Length: 64 } && value.All(char.IsAsciiHexDigitLower);
 
     internal static bool IsSafeRelativePath(string? path)
         => path is { Length: > 0 and < 512 }

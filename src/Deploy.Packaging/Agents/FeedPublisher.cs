@@ -22,6 +22,7 @@ public sealed class FeedPublisher
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(options.FeedDirectory);
         ArgumentNullException.ThrowIfNull(options.SigningKey);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Deltas);
         if (options.Validity <= TimeSpan.Zero)
         {
             throw new ArgumentException("The index validity must be positive.", nameof(options));
@@ -71,10 +72,63 @@ public sealed class FeedPublisher
             await _files.WriteFileAsync(target, source, null, cancellationToken).ConfigureAwait(false);
         }
 
-        var entry = new FeedEntry(semver.ToString(), channel, relative, size, Convert.ToHexString(hash).ToLowerInvariant(), minimumFrom);
         var current = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        var entry = new FeedEntry(semver.ToString(), channel, relative, size, Convert.ToHexString(hash).ToLowerInvariant(), minimumFrom);
+        entry = entry with { Deltas = await DeltasAsync(current, entry, target, package.Version.PackageName, cancellationToken).ConfigureAwait(false) };
         var packages = (current?.Packages ?? []).Where(p => !(p.Channel == channel && p.SemanticVersion.ComparePrecedenceTo(semver) == 0)).Append(entry).ToArray();
         return await WriteIndexAsync(current, packages, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Builds the deltas of <paramref name="entry"/> from the last <see cref="FeedPublishOptions.Deltas"/> older
+    /// versions of its channel whose full package is in the feed (see <see cref="FeedDelta"/>).</summary>
+    private async Task<IReadOnlyList<FeedDelta>?> DeltasAsync(FeedIndex? current, FeedEntry entry, string targetPath, string packageName, CancellationToken cancellationToken)
+    {
+        var bases = (current?.Packages ?? [])
+            .Where(p => p.Channel == entry.Channel && p.SemanticVersion.ComparePrecedenceTo(entry.SemanticVersion) < 0)
+            .Where(p => File.Exists(Path.Combine(_options.FeedDirectory, p.File)))
+            .OrderByDescending(p => p.SemanticVersion, Semver.SemVersion.PrecedenceComparer)
+            .Take(_options.Deltas)
+            .ToArray();
+        if (bases.Length == 0)
+        {
+            return null;
+        }
+
+        var deltas = new List<FeedDelta>();
+        foreach (var b in bases)
+        {
+            var work = Path.Combine(Path.GetTempPath(), "deploy-delta-" + Guid.NewGuid().ToString("N")[..12]);
+            try
+            {
+                var built = await DeltaPackage.BuildAsync(Path.Combine(_options.FeedDirectory, b.File), b.Version, targetPath, entry.Version, _options.SigningKey, work, cancellationToken).ConfigureAwait(false);
+                var relative = $"packages/{packageName}-{entry.Version}.from-{b.Version}.tar.gz";
+                if (!FeedIndex.IsSafeRelativePath(relative))
+                {
+                    continue;
+                }
+
+                byte[] hash;
+                long size;
+                await using (var source = File.OpenRead(built))
+                {
+                    hash = await SHA256.HashDataAsync(source, cancellationToken).ConfigureAwait(false);
+                    size = source.Length;
+                    source.Position = 0;
+                    await _files.WriteFileAsync(Path.Combine(_options.FeedDirectory, relative), source, null, cancellationToken).ConfigureAwait(false);
+                }
+
+                deltas.Add(new FeedDelta(b.Version, relative, size, Convert.ToHexString(hash).ToLowerInvariant()));
+            }
+            finally
+            {
+                if (Directory.Exists(work))
+                {
+                    Directory.Delete(work, recursive: true);
+                }
+            }
+        }
+
+        return deltas;
     }
 
     /// <summary>Re-signs the index with the next serial and a fresh expiry (run it periodically: an index that is not
@@ -145,6 +199,10 @@ public sealed record FeedPublishOptions
 
     /// <summary>The ECDSA P-256 key that signs the index (and announces a successor key).</summary>
     public required ECDsa SigningKey { get; init; }
+
+    /// <summary>How many earlier versions of the channel each published version gets a delta package from (0: none).
+    /// <value>The default is 3.</value></summary>
+    public int Deltas { get; init; } = 3;
 
     /// <summary>How long a signed index is believed by agents. <value>The default is 7 days.</value></summary>
     public TimeSpan Validity { get; init; } = TimeSpan.FromDays(7);

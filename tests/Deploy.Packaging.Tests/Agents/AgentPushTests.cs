@@ -35,15 +35,24 @@ public sealed class AgentPushTests : IClassFixture<IsolatedHostsFixture>
         {
             await box.PublishAsync("1.0.0");
             var first = await AgentPush.PushAsync(fleet, Push(box, app, "1.0.0"));
+            var indexReadsByFirstPush = box.Server.Requests["index.json"];
             var v2 = (await box.PublishAsync("2.0.0", minimumFrom: "1.0.0")).Find("2.0.0", "stable")!;
             var progress = new ListProgress();
+            var delta = v2.Deltas!.Single();
+            box.Server.FailNext("index.json", 2);
+            box.Server.FailNext(delta.File, 1);
             var second = await AgentPush.PushAsync(fleet, Push(box, app, "2.0.0"), progress);
 
             first.AllSucceeded.Should().BeTrue(first.Failed.FirstOrDefault()?.Error?.ToString());
             second.AllSucceeded.Should().BeTrue(second.Failed.FirstOrDefault()?.Error?.ToString());
             second.BatchCount.Should().Be(2, "cohorts 1, 10%, 50%, 100% of 3 hosts are 1 host, then the other 2");
             progress.Events.Where(e => e.Kind == FleetProgressKind.BatchStarted).Select(e => e.BatchSize).Should().Equal(1, 2);
-            box.Server.BytesSent[v2.File].Should().Be(v2.Size, "the push downloads each package once for all its hosts");
+            box.Server.BytesSent[delta.File].Should().Be(delta.Size, "the push downloads each package (here the delta from 1.0.0, which every host runs) once for all its hosts");
+            box.Server.Requests.Should().NotContainKey(v2.File, "every host was assembled from the delta");
+            second.Hosts.Should().OnlyContain(h => h.Value!.DeltaFrom == "1.0.0");
+            indexReadsByFirstPush.Should().Be(1, "a push reads the index once for all its hosts");
+            box.Server.Requests["index.json"].Should().Be(1 + 3, "the second push's index read was reset twice and retried");
+            box.Server.Requests[delta.File].Should().Be(2, "the delta's download was reset once, retried, and then served every host");
             second.Hosts.Should().OnlyContain(h => h.Value!.Outcome.Kind == AgentOutcomeKind.Updated && h.Value.FromVersion == "1.0.0" && h.Value.Version == "2.0.0");
             foreach (var target in fleet.Targets)
             {

@@ -88,24 +88,38 @@ internal sealed class AgentSandbox : IAsyncDisposable
         => new(new FeedPublishOptions { FeedDirectory = FeedDirectory, SigningKey = key ?? Key, TimeProvider = time ?? TimeProvider.System });
 
     /// <summary>Builds the package of <paramref name="version"/> (signed by <paramref name="signWith"/>, default the feed key).</summary>
-    public async Task<string> PackageAsync(string version, bool healthy = true, ECDsa? signWith = null, int blobBytes = 0, bool hookFails = false)
+    /// <param name="blobSeed">Seeds <c>blob.bin</c>'s bytes (the same seed gives the same file); <c>null</c> for random bytes.</param>
+    /// <param name="label">The text of <c>www/index.html</c> and <c>www/health</c> (default: the version); the same
+    /// label in two versions leaves <c>version.txt</c> the only file that differs.</param>
+    public async Task<string> PackageAsync(string version, bool healthy = true, ECDsa? signWith = null, int blobBytes = 0, bool hookFails = false, int? blobSeed = null, string? label = null)
     {
+        label ??= version;
         var payload = Dir.Combine("payload-" + version + "-" + Guid.NewGuid().ToString("N")[..6]);
         Directory.CreateDirectory(Path.Combine(payload, "tools"));
         Directory.CreateDirectory(Path.Combine(payload, "www"));
         Directory.CreateDirectory(Path.Combine(payload, "hooks"));
         await File.WriteAllTextAsync(Path.Combine(payload, "version.txt"), version + "\n");
         await File.WriteAllTextAsync(Path.Combine(payload, "tools", "restart"), Restart);
-        await File.WriteAllTextAsync(Path.Combine(payload, "www", "index.html"), "demo agent " + version + "\n");
+        await File.WriteAllTextAsync(Path.Combine(payload, "www", "index.html"), "demo agent " + label + "\n");
         await File.WriteAllTextAsync(Path.Combine(payload, "hooks", "install"), hookFails ? "#!/bin/sh\necho 'setup.py install: missing dependency' >&2\nexit 7\n" : "#!/bin/sh\nset -eu\necho \"installed $(cat version.txt)\" > hook-ran\n");
         if (healthy)
         {
-            await File.WriteAllTextAsync(Path.Combine(payload, "www", "health"), "ok " + version + "\n");
+            await File.WriteAllTextAsync(Path.Combine(payload, "www", "health"), "ok " + label + "\n");
         }
 
         if (blobBytes > 0)
         {
-            await File.WriteAllBytesAsync(Path.Combine(payload, "blob.bin"), RandomNumberGenerator.GetBytes(blobBytes));
+            var blob = new byte[blobBytes];
+            if (blobSeed is { } seed)
+            {
+                new Random(seed).NextBytes(blob);
+            }
+            else
+            {
+                RandomNumberGenerator.Fill(blob);
+            }
+
+            await File.WriteAllBytesAsync(Path.Combine(payload, "blob.bin"), blob);
         }
 
         var builder = PackageBuilder.Create("demo_agent").WithType(PackageType.InstallUpdateAgent).WithOsRelease("debian,ubuntu,centos,bclinux").WithPayloadDirectory(payload).SignWith(signWith ?? Key);

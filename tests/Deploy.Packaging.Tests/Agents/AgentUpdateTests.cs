@@ -52,13 +52,15 @@ public sealed class AgentUpdateTests
 
         var v2Release = box.CurrentTarget;
         await box.PublishAsync("3.0.0", healthy: false);
-        await using var shortWindow = new AgentUpdater(box.Options(window: TimeSpan.FromSeconds(3)));
+        // The window also bounds the health re-check of the restarted previous release: long enough for a loaded machine.
+        await using var shortWindow = new AgentUpdater(box.Options(window: TimeSpan.FromSeconds(8)));
 
         var failed = await shortWindow.RunOnceAsync();
 
         failed.Outcome.Kind.Should().Be(AgentOutcomeKind.RolledBack);
         failed.Outcome.Version.Should().Be("3.0.0");
-        failed.Outcome.Message.Should().Contain("health check");
+        failed.Outcome.Message.Should().Contain("health check").And.Contain("passed its health check again");
+        failed.PreviousHealthy.Should().BeTrue("the restarted 2.0.0 was health-checked again after the rollback");
         failed.Version.Should().Be("2.0.0");
         ((DeployException)failed.Error!.InnerException!).Code.Should().Be(DeployErrorCode.HealthCheckFailed);
         box.CurrentTarget.Should().Be(v2Release);
@@ -74,6 +76,31 @@ public sealed class AgentUpdateTests
         await using var updater4 = new AgentUpdater(box.Options());
         (await updater4.RunOnceAsync()).Version.Should().Be("4.0.0");
         box.RestartedWith.Should().Be("4.0.0");
+    }
+
+    [Fact]
+    public async Task A_rollback_to_a_previous_release_that_is_not_healthy_either_is_reported_as_such_not_as_a_clean_rollback()
+    {
+        await using var box = await AgentSandbox.StartAsync();
+        await box.PublishAsync("2.0.0");
+        await using (var first = new AgentUpdater(box.Options()))
+        {
+            (await first.RunOnceAsync()).Version.Should().Be("2.0.0");
+        }
+
+        File.Delete(Path.Combine(box.AppDirectory, "current", "www", "health"));
+        await using var updater = new AgentUpdater(box.Options(window: TimeSpan.FromSeconds(5)));
+        await box.PublishAsync("3.0.0", healthy: false);
+
+        var failed = await updater.RunOnceAsync();
+
+        failed.Outcome.Kind.Should().Be(AgentOutcomeKind.RolledBackUnhealthy);
+        failed.PreviousHealthy.Should().BeFalse();
+        failed.Outcome.Message.Should().Contain("rolled back to 2.0.0").And.Contain("NOT healthy either");
+        failed.Version.Should().Be("2.0.0");
+        box.RestartedWith.Should().Be("2.0.0", "the previous release was restarted");
+        (await updater.State.ReadAsync()).LastOutcome!.Kind.Should().Be(AgentOutcomeKind.RolledBackUnhealthy);
+        (await updater.State.ReadAsync()).BadVersions.Select(b => b.Version).Should().Equal("3.0.0");
     }
 
     [Fact]
@@ -171,7 +198,8 @@ public sealed class AgentUpdateTests
         var index = await box.PublishAsync("1.0.0", blobBytes: 2 * 1024 * 1024);
         var entry = index.Packages[0];
         box.Server.CutNext(entry.File, 0.6);
-        await using var updater = new AgentUpdater(box.Options());
+        // No retries: the cut ends this run, the next run resumes (FeedRetryTests covers a resume within one run).
+        await using var updater = new AgentUpdater(box.Options() with { FeedRetryAttempts = 0 });
 
         var cut = await Assert.ThrowsAsync<DeployException>(() => updater.RunOnceAsync());
         var resumed = await updater.RunOnceAsync();
