@@ -15,43 +15,23 @@ namespace Deploy.Kubernetes.Tests.Lifecycle;
 /// <summary>The lifecycle engine driving the Kubernetes backend on the fake API server (with its controller and
 /// kubelet), checked through the API and with the real kubectl.</summary>
 [Trait("Category", "Integration")]
-public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : ClusterTest(("node-1", "4", "8Gi"), ("node-2", "3500m", "4Gi"))
 {
-    private readonly FakeCluster cluster = new();
-    private FakeController controller = null!;
-
-    public async Task InitializeAsync()
-    {
-        await cluster.InitializeAsync();
-        controller = new FakeController(cluster.Server.Store);
-        var nodes = cluster.Server.Store.Resources.Single(r => r.Kind == "Node");
-        foreach (var (name, cpu, memory) in new[] { ("node-1", "4", "8Gi"), ("node-2", "3500m", "4Gi") })
-        {
-            cluster.Server.Store.Write(nodes, "", name, false, _ => (ClusterProduct.Node(name, cpu, memory), null));
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await controller.DisposeAsync();
-        await cluster.DisposeAsync();
-    }
-
-    private KubernetesBackend Backend() => new("shop", cluster.Connection, new KubernetesBackendOptions { Namespace = "shop", ReadyTimeout = TimeSpan.FromSeconds(20), DeleteTimeout = TimeSpan.FromSeconds(5) });
+    private KubernetesBackend Backend() => new("shop", Cluster.Connection, new KubernetesBackendOptions { Namespace = "shop", ReadyTimeout = TimeSpan.FromSeconds(20), DeleteTimeout = TimeSpan.FromSeconds(5) });
 
     private IProgress<LifecycleProgress> Log() => new Sync<LifecycleProgress>(e => output.WriteLine($"{e.Kind}: {e.Message}"));
 
     private async Task<(KubernetesBackend Backend, LifecycleResult Result)> InstallAsync(ClusterProduct version, LifecycleRequest? request = null)
     {
         var backend = Backend();
-        var product = await version.WriteAsync(cluster.Temp.Path);
+        var product = await version.WriteAsync(Cluster.Temp.Path);
         var result = await new LifecycleEngine(backend).RunAsync(ClusterProduct.Input(backend, product), request ?? new LifecycleRequest(LifecycleOperation.Install), Log());
         return (backend, result);
     }
 
-    private Task<V1Deployment> ApiAsync() => cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("api", "shop");
+    private Task<V1Deployment> ApiAsync() => Cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("api", "shop");
 
-    private Task<V1ConfigMap> ConfigAsync() => cluster.Connection.Client.CoreV1.ReadNamespacedConfigMapAsync("api-config", "shop");
+    private Task<V1ConfigMap> ConfigAsync() => Cluster.Connection.Client.CoreV1.ReadNamespacedConfigMapAsync("api-config", "shop");
 
     [Fact]
     public async Task Install_applies_manifests_and_configs_waits_until_ready_records_the_release_and_kubectl_agrees()
@@ -66,7 +46,7 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
         var config = (await ConfigAsync()).Data["app.conf"];
         config.Should().Contain("port=8080").And.MatchRegex("token=[A-Za-z0-9]{24}");
         var token = config.Split('\n').Single(l => l.StartsWith("token=", StringComparison.Ordinal));
-        (await cluster.Connection.Client.CoreV1.ReadNamespacedSecretAsync("shop.secrets", "shop")).Data.Should().ContainKey("api_token");
+        (await Cluster.Connection.Client.CoreV1.ReadNamespacedSecretAsync("shop.secrets", "shop")).Data.Should().ContainKey("api_token");
         (await new LifecycleEngine(backend).HistoryAsync()).Current!.Number.Should().Be(1);
         (await backend.Lock.ReadAsync()).Should().BeNull("the Lease is released after the run");
         (await backend.Journal.ReadAsync<LifecycleJournal>(LifecycleEngine.JournalKind)).Should().BeNull("a finished run leaves no journal");
@@ -89,10 +69,10 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
         var (backend, _) = await InstallAsync(new ClusterProduct("1.0.0"));
         var cm = await ConfigAsync();
         cm.Data["app.conf"] = cm.Data["app.conf"].Replace("log_level=info", "log_level=debug", StringComparison.Ordinal);
-        await cluster.Connection.Client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, "api-config", "shop", fieldManager: "kubectl-edit");
+        await Cluster.Connection.Client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, "api-config", "shop", fieldManager: "kubectl-edit");
         var hashBefore = (await ApiAsync()).Spec.Template.Metadata.Annotations["deploy-sdk.io/config-hash"];
-        var v1 = await new ClusterProduct("1.0.0").WriteAsync(cluster.Temp.Path);
-        var v2 = await new ClusterProduct("2.0.0") { ApiConfigExtra = "threads=8\n", ApiImage = "registry.local/api:2.0" }.WriteAsync(cluster.Temp.Path);
+        var v1 = await new ClusterProduct("1.0.0").WriteAsync(Cluster.Temp.Path);
+        var v2 = await new ClusterProduct("2.0.0") { ApiConfigExtra = "threads=8\n", ApiImage = "registry.local/api:2.0" }.WriteAsync(Cluster.Temp.Path);
 
         var result = await new LifecycleEngine(backend).RunAsync(ClusterProduct.Input(backend, v2, v1), new LifecycleRequest(LifecycleOperation.Upgrade), Log());
 
@@ -109,9 +89,9 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
     {
         var (backend, _) = await InstallAsync(new ClusterProduct("1.0.0"));
         var scale = new V1Patch("""{"spec":{"replicas":5}}""", V1Patch.PatchType.MergePatch);
-        await cluster.Connection.Client.AppsV1.PatchNamespacedDeploymentAsync(scale, "api", "shop", fieldManager: "kubectl-scale");
-        var v1 = await new ClusterProduct("1.0.0").WriteAsync(cluster.Temp.Path);
-        var v2 = await new ClusterProduct("2.0.0") { ApiImage = "registry.local/api:2.0" }.WriteAsync(cluster.Temp.Path);
+        await Cluster.Connection.Client.AppsV1.PatchNamespacedDeploymentAsync(scale, "api", "shop", fieldManager: "kubectl-scale");
+        var v1 = await new ClusterProduct("1.0.0").WriteAsync(Cluster.Temp.Path);
+        var v2 = await new ClusterProduct("2.0.0") { ApiImage = "registry.local/api:2.0" }.WriteAsync(Cluster.Temp.Path);
 
         var upgrade = async () => await new LifecycleEngine(backend).RunAsync(ClusterProduct.Input(backend, v2, v1), new LifecycleRequest(LifecycleOperation.Upgrade), Log());
 
@@ -127,8 +107,8 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
     public async Task A_Deployment_that_never_becomes_ready_fails_at_its_progress_deadline_and_the_upgrade_rolls_back()
     {
         var (backend, _) = await InstallAsync(new ClusterProduct("1.0.0"));
-        var v1 = await new ClusterProduct("1.0.0").WriteAsync(cluster.Temp.Path);
-        var v2 = await new ClusterProduct("2.0.0") { ApiImage = "registry.local/api:broken", ApiAnnotations = $"{{{FakeController.ProgressDeadline}: 'true'}}" }.WriteAsync(cluster.Temp.Path);
+        var v1 = await new ClusterProduct("1.0.0").WriteAsync(Cluster.Temp.Path);
+        var v2 = await new ClusterProduct("2.0.0") { ApiImage = "registry.local/api:broken", ApiAnnotations = $"{{{FakeController.ProgressDeadline}: 'true'}}" }.WriteAsync(Cluster.Temp.Path);
 
         var upgrade = async () => await new LifecycleEngine(backend).RunAsync(ClusterProduct.Input(backend, v2, v1), new LifecycleRequest(LifecycleOperation.Upgrade), Log());
 
@@ -145,13 +125,13 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
     {
         var (backend, _) = await InstallAsync(new ClusterProduct("1.0.0"));
         var foreign = new V1Service { Metadata = new V1ObjectMeta { Name = "other", NamespaceProperty = "shop", Labels = new Dictionary<string, string> { ["deploy-sdk.io/product"] = "shop", ["deploy-sdk.io/service"] = "api" } }, Spec = new V1ServiceSpec() };
-        await cluster.Connection.Client.CoreV1.CreateNamespacedServiceAsync(foreign, "shop");
-        var v1 = await new ClusterProduct("1.0.0").WriteAsync(cluster.Temp.Path);
-        var v2 = await new ClusterProduct("2.0.0") { WithApiService = false }.WriteAsync(cluster.Temp.Path);
+        await Cluster.Connection.Client.CoreV1.CreateNamespacedServiceAsync(foreign, "shop");
+        var v1 = await new ClusterProduct("1.0.0").WriteAsync(Cluster.Temp.Path);
+        var v2 = await new ClusterProduct("2.0.0") { WithApiService = false }.WriteAsync(Cluster.Temp.Path);
 
         await new LifecycleEngine(backend).RunAsync(ClusterProduct.Input(backend, v2, v1), new LifecycleRequest(LifecycleOperation.Upgrade), Log());
 
-        var services = await cluster.Connection.Client.CoreV1.ListNamespacedServiceAsync("shop");
+        var services = await Cluster.Connection.Client.CoreV1.ListNamespacedServiceAsync("shop");
         services.Items.Select(s => s.Metadata.Name).Should().Equal(["other"], "api's Service is pruned; an object with the same labels that no release recorded is not");
     }
 
@@ -159,14 +139,14 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
     public async Task Apptest_runs_the_test_hook_as_a_Job_with_its_log_and_exit_code_pass_and_fail()
     {
         var (backend, _) = await InstallAsync(new ClusterProduct("1.0.0"));
-        var pass = await new LifecycleEngine(backend).AppTestAsync(ClusterProduct.Input(backend, await new ClusterProduct("1.0.0").WriteAsync(cluster.Temp.Path)), ["api"], progress: Log());
-        var fail = await new LifecycleEngine(backend).AppTestAsync(ClusterProduct.Input(backend, await new ClusterProduct("1.0.1") { ApiTest = "echo connection refused >&2; exit 3" }.WriteAsync(cluster.Temp.Path)), ["api"], progress: Log());
+        var pass = await new LifecycleEngine(backend).AppTestAsync(ClusterProduct.Input(backend, await new ClusterProduct("1.0.0").WriteAsync(Cluster.Temp.Path)), ["api"], progress: Log());
+        var fail = await new LifecycleEngine(backend).AppTestAsync(ClusterProduct.Input(backend, await new ClusterProduct("1.0.1") { ApiTest = "echo connection refused >&2; exit 3" }.WriteAsync(Cluster.Temp.Path)), ["api"], progress: Log());
 
         pass.Results.Should().ContainSingle().Which.Succeeded.Should().BeTrue();
         pass.Results[0].Output.Should().Contain("api answers on port 8080");
         fail.Results.Should().ContainSingle().Which.ExitCode.Should().Be(3);
         fail.Results[0].Output.Should().Contain("connection refused");
-        var jobs = await cluster.Connection.Client.BatchV1.ListNamespacedJobAsync("shop");
+        var jobs = await Cluster.Connection.Client.BatchV1.ListNamespacedJobAsync("shop");
         jobs.Items.Should().HaveCount(2).And.OnlyContain(j => j.Metadata.Labels["deploy-sdk.io/service"] == "api");
     }
 
@@ -174,8 +154,8 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
     public async Task Delete_removes_every_recorded_object_in_reverse_order_and_history_and_rollback_work()
     {
         var (backend, _) = await InstallAsync(new ClusterProduct("1.0.0"));
-        var v1 = await new ClusterProduct("1.0.0").WriteAsync(cluster.Temp.Path);
-        var v2 = await new ClusterProduct("2.0.0") { ApiImage = "registry.local/api:2.0" }.WriteAsync(cluster.Temp.Path);
+        var v1 = await new ClusterProduct("1.0.0").WriteAsync(Cluster.Temp.Path);
+        var v2 = await new ClusterProduct("2.0.0") { ApiImage = "registry.local/api:2.0" }.WriteAsync(Cluster.Temp.Path);
         var engine = new LifecycleEngine(backend);
         await engine.RunAsync(ClusterProduct.Input(backend, v2, v1), new LifecycleRequest(LifecycleOperation.Upgrade), Log());
 
@@ -185,19 +165,19 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
 
         await engine.RunAsync(ClusterProduct.Input(backend, v1), new LifecycleRequest(LifecycleOperation.Delete), Log());
 
-        (await cluster.Connection.Client.AppsV1.ListNamespacedDeploymentAsync("shop")).Items.Should().BeEmpty();
-        (await cluster.Connection.Client.AppsV1.ListNamespacedStatefulSetAsync("shop")).Items.Should().BeEmpty();
-        (await cluster.Connection.Client.CoreV1.ListNamespacedConfigMapAsync("shop")).Items.Should().BeEmpty("configs and inventories are gone");
-        var deletes = cluster.Server.Handler.Requests.Where(r => r.StartsWith("DELETE", StringComparison.Ordinal) && !r.Contains("/configmaps/", StringComparison.Ordinal) && !r.Contains("/secrets/", StringComparison.Ordinal)).ToList();
+        (await Cluster.Connection.Client.AppsV1.ListNamespacedDeploymentAsync("shop")).Items.Should().BeEmpty();
+        (await Cluster.Connection.Client.AppsV1.ListNamespacedStatefulSetAsync("shop")).Items.Should().BeEmpty();
+        (await Cluster.Connection.Client.CoreV1.ListNamespacedConfigMapAsync("shop")).Items.Should().BeEmpty("configs and inventories are gone");
+        var deletes = Cluster.Server.Handler.Requests.Where(r => r.StartsWith("DELETE", StringComparison.Ordinal) && !r.Contains("/configmaps/", StringComparison.Ordinal) && !r.Contains("/secrets/", StringComparison.Ordinal)).ToList();
         deletes.FindIndex(r => r.Contains("/deployments/api", StringComparison.Ordinal)).Should().BeLessThan(deletes.FindIndex(r => r.Contains("/statefulsets/db", StringComparison.Ordinal)), "api depends on db: removed first");
     }
 
     [Fact]
     public async Task A_watch_dropped_while_the_install_waits_for_readiness_is_resumed_and_the_install_finishes()
     {
-        await controller.DisposeAsync();
-        controller = new FakeController(cluster.Server.Store, readyDelay: TimeSpan.FromSeconds(2));
-        int Watches() { lock (cluster.Server.Handler.Requests) { return cluster.Server.Handler.Requests.Count(r => r.Contains("/namespaces/shop/", StringComparison.Ordinal) && r.Contains("watch=true", StringComparison.Ordinal)); } }
+        await Controller.DisposeAsync();
+        Controller = new FakeController(Cluster.Server.Store, readyDelay: TimeSpan.FromSeconds(2));
+        int Watches() { lock (Cluster.Server.Handler.Requests) { return Cluster.Server.Handler.Requests.Count(r => r.Contains("/namespaces/shop/", StringComparison.Ordinal) && r.Contains("watch=true", StringComparison.Ordinal)); } }
 
         var install = InstallAsync(new ClusterProduct("1.0.0"));
         using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
@@ -209,12 +189,12 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
         }
 
         var atDrop = Watches();
-        cluster.Server.Store.DropWatches();   // the API server closes every watch stream while db is not ready yet
+        Cluster.Server.Store.DropWatches();   // the API server closes every watch stream while db is not ready yet
         var (_, result) = await install;
 
         result.Release.Outcome.Should().Be(ReleaseOutcome.Succeeded);
         Watches().Should().BeGreaterThan(atDrop, "the wait watched again after its stream was closed");
-        (await cluster.Connection.Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "shop")).Status.ReadyReplicas.Should().Be(1);
+        (await Cluster.Connection.Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "shop")).Status.ReadyReplicas.Should().Be(1);
         (await ApiAsync()).Status.ReadyReplicas.Should().Be(2);
     }
 
@@ -223,12 +203,12 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
     {
         var (backend, _) = await InstallAsync(new ClusterProduct("1.0.0"));
         var engine = new LifecycleEngine(backend);
-        var v1 = await new ClusterProduct("1.0.0").WriteAsync(cluster.Temp.Path);
-        var v2 = await new ClusterProduct("2.0.0") { ApiImage = "registry.local/api:2.0", Replicas = 3, ApiConfigExtra = "threads=8\n", WithApiService = false, DbImage = "registry.local/mariadb:11.4" }.WriteAsync(cluster.Temp.Path);
+        var v1 = await new ClusterProduct("1.0.0").WriteAsync(Cluster.Temp.Path);
+        var v2 = await new ClusterProduct("2.0.0") { ApiImage = "registry.local/api:2.0", Replicas = 3, ApiConfigExtra = "threads=8\n", WithApiService = false, DbImage = "registry.local/mariadb:11.4" }.WriteAsync(Cluster.Temp.Path);
         var configBefore = (await ConfigAsync()).Data["app.conf"];
         await engine.RunAsync(ClusterProduct.Input(backend, v2, v1), new LifecycleRequest(LifecycleOperation.Upgrade), Log());
         (await ConfigAsync()).Data["app.conf"].Should().Contain("threads=8");
-        (await cluster.Connection.Client.CoreV1.ListNamespacedServiceAsync("shop")).Items.Should().BeEmpty();
+        (await Cluster.Connection.Client.CoreV1.ListNamespacedServiceAsync("shop")).Items.Should().BeEmpty();
 
         var result = await engine.RunAsync(ClusterProduct.Input(backend, v1), new LifecycleRequest(LifecycleOperation.Rollback) { Revision = 1 }, Log());
 
@@ -238,8 +218,8 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
         api.Spec.Template.Spec.Containers[0].Image.Should().Be("registry.local/api:1.0");
         api.Spec.Replicas.Should().Be(2);
         api.Status.ReadyReplicas.Should().Be(2);
-        (await cluster.Connection.Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "shop")).Spec.Template.Spec.Containers[0].Image.Should().Be("registry.local/mariadb:10.11");
-        (await cluster.Connection.Client.CoreV1.ListNamespacedServiceAsync("shop")).Items.Select(s => s.Metadata.Name).Should().Equal("api");
+        (await Cluster.Connection.Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "shop")).Spec.Template.Spec.Containers[0].Image.Should().Be("registry.local/mariadb:10.11");
+        (await Cluster.Connection.Client.CoreV1.ListNamespacedServiceAsync("shop")).Items.Select(s => s.Metadata.Name).Should().Equal("api");
         (await engine.HistoryAsync()).Releases.Select(r => (r.Operation, r.Version)).Should().Equal(
             (LifecycleOperation.Install, "1.0.0"), (LifecycleOperation.Upgrade, "2.0.0"), (LifecycleOperation.Rollback, "1.0.0"));
     }
@@ -255,7 +235,7 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
         var e = (await install.Should().ThrowAsync<DeployException>()).Which;
         e.Code.Should().Be(DeployErrorCode.LockHeld);
         e.Message.Should().Contain("ctl-elsewhere").And.Contain("abc123def456");
-        (await cluster.Connection.Client.AppsV1.ListNamespacedDeploymentAsync("shop")).Items.Should().BeEmpty();
+        (await Cluster.Connection.Client.AppsV1.ListNamespacedDeploymentAsync("shop")).Items.Should().BeEmpty();
     }
 
     [Fact]
@@ -263,22 +243,22 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
     {
         var (backend, _) = await InstallAsync(new ClusterProduct("1.0.0"));
         var claim = new V1PersistentVolumeClaim { Metadata = new V1ObjectMeta { Name = "data-db-0", NamespaceProperty = "shop" }, Spec = new V1PersistentVolumeClaimSpec { AccessModes = ["ReadWriteOnce"] } };
-        await cluster.Connection.Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(claim, "shop");   // as the StatefulSet controller makes it
-        var input = ClusterProduct.Input(backend, await new ClusterProduct("1.0.0").WriteAsync(cluster.Temp.Path));
+        await Cluster.Connection.Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(claim, "shop");   // as the StatefulSet controller makes it
+        var input = ClusterProduct.Input(backend, await new ClusterProduct("1.0.0").WriteAsync(Cluster.Temp.Path));
         var engine = new LifecycleEngine(backend);
 
         var unconfirmed = async () => await engine.ResetAsync(input, confirm: null, progress: Log());
         (await unconfirmed.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.InvalidArgument);
-        (await cluster.Connection.Client.CoreV1.ListNamespacedPersistentVolumeClaimAsync("shop")).Items.Should().ContainSingle("nothing is wiped without the confirmation");
+        (await Cluster.Connection.Client.CoreV1.ListNamespacedPersistentVolumeClaimAsync("shop")).Items.Should().ContainSingle("nothing is wiped without the confirmation");
 
         var plan = await engine.ResetAsync(input, confirm: "shop", services: ["db"], progress: Log());
 
         plan.Steps.Select(s => s.Service).Should().Equal("db");
-        (await cluster.Connection.Client.CoreV1.ListNamespacedPersistentVolumeClaimAsync("shop")).Items.Should().BeEmpty();
-        var scales = cluster.Server.Handler.Requests.Where(r => r.StartsWith("PATCH /apis/apps/v1/namespaces/shop/statefulsets/db?fieldManager", StringComparison.Ordinal) && !r.Contains("force=", StringComparison.Ordinal)).ToList();
+        (await Cluster.Connection.Client.CoreV1.ListNamespacedPersistentVolumeClaimAsync("shop")).Items.Should().BeEmpty();
+        var scales = Cluster.Server.Handler.Requests.Where(r => r.StartsWith("PATCH /apis/apps/v1/namespaces/shop/statefulsets/db?fieldManager", StringComparison.Ordinal) && !r.Contains("force=", StringComparison.Ordinal)).ToList();
         scales.Should().HaveCount(2, "scaled to zero, then back");
-        (await cluster.Connection.Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "shop")).Spec.Replicas.Should().Be(1);
-        var job = (await cluster.Connection.Client.BatchV1.ListNamespacedJobAsync("shop")).Items.Should().ContainSingle().Which;
+        (await Cluster.Connection.Client.AppsV1.ReadNamespacedStatefulSetAsync("db", "shop")).Spec.Replicas.Should().Be(1);
+        var job = (await Cluster.Connection.Client.BatchV1.ListNamespacedJobAsync("shop")).Items.Should().ContainSingle().Which;
         job.Metadata.Labels["deploy-sdk.io/service"].Should().Be("db");
         job.Status.Succeeded.Should().Be(1, "the init Job ran again");
     }
@@ -297,12 +277,12 @@ public sealed class KubernetesLifecycleTests(ITestOutputHelper output) : IAsyncL
     private async Task<(int ExitCode, string Output, string Stdout)> KubectlAsync(params string[] args)
     {
         var start = new ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--kubeconfig", cluster.KubeconfigPath, "--cache-dir", cluster.Temp.Combine("kube-cache") }.Concat(args))
+        foreach (var a in new[] { "--kubeconfig", Cluster.KubeconfigPath, "--cache-dir", Cluster.Temp.Combine("kube-cache") }.Concat(args))
         {
             start.ArgumentList.Add(a);
         }
 
-        start.Environment["HOME"] = cluster.Temp.Path;
+        start.Environment["HOME"] = Cluster.Temp.Path;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

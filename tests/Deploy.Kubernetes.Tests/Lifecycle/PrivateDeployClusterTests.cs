@@ -9,29 +9,9 @@ namespace Deploy.Kubernetes.Tests.Lifecycle;
 /// <summary>samples/PrivateDeploy on a cluster: the sample `deploy` CLI (child process, <c>--kubeconfig</c>, the
 /// sample's values-kubernetes.yaml) drives the whole lifecycle on the fake API server, and the real kubectl edits.</summary>
 [Trait("Category", "Integration")]
-public sealed partial class PrivateDeployClusterTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class PrivateDeployClusterTests(ITestOutputHelper output) : ClusterTest(("node-a", "8", "16Gi"), ("node-b", "8", "16Gi"))
 {
     private static readonly string[] Apps = ["gateway", "auth", "orders", "billing", "portal"];
-    private readonly FakeCluster cluster = new();
-    private FakeController controller = null!;
-
-    public async Task InitializeAsync()
-    {
-        await cluster.InitializeAsync();
-        controller = new FakeController(cluster.Server.Store);
-        var nodes = cluster.Server.Store.Resources.Single(r => r.Kind == "Node");
-        foreach (var name in new[] { "node-a", "node-b" })
-        {
-            cluster.Server.Store.Write(nodes, "", name, false, _ => (ClusterProduct.Node(name, "8", "16Gi"), null));
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await controller.DisposeAsync();
-        await cluster.DisposeAsync();
-    }
-
     [Fact]
     public async Task Sample_installs_keeps_a_kubectl_edit_through_an_upgrade_passes_apptest_lists_history_and_rolls_back()
     {
@@ -46,37 +26,37 @@ public sealed partial class PrivateDeployClusterTests(ITestOutputHelper output) 
         install.ExitCode.Should().Be(0, install.Output);
         foreach (var app in Apps)
         {
-            var d = await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync(app, "default");
+            var d = await Cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync(app, "default");
             d.Status.ReadyReplicas.Should().Be(2, app);
             d.Spec.Template.Spec.Containers[0].Image.Should().Be($"registry.local/private-deploy/{app}:1.0.0");
         }
 
         foreach (var middleware in new[] { "redis", "mariadb" })
         {
-            (await cluster.Connection.Client.AppsV1.ReadNamespacedStatefulSetAsync(middleware, "default")).Status.ReadyReplicas.Should().Be(1, middleware);
+            (await Cluster.Connection.Client.AppsV1.ReadNamespacedStatefulSetAsync(middleware, "default")).Status.ReadyReplicas.Should().Be(1, middleware);
         }
 
         var conf = await AuthConfigAsync();
         conf.Should().Contain("bind=0.0.0.0").And.Contain("mariadb=mariadb:13306").And.Contain("log_level=debug").And.MatchRegex("db_password=.+");
-        var gatewayGeneration = (await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("gateway", "default")).Metadata.Generation;
+        var gatewayGeneration = (await Cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("gateway", "default")).Metadata.Generation;
 
         // An operator's `kubectl edit` of the rendered config (KUBE_EDITOR is a sed script).
-        var editor = cluster.Temp.Combine("editor.sh");
+        var editor = Cluster.Temp.Combine("editor.sh");
         await File.WriteAllTextAsync(editor, "#!/bin/sh\nsed -i 's/log_level=debug/log_level=warn/' \"$1\"\n");
         File.SetUnixFileMode(editor, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         // --validate=false: kubectl validates edits against the server's OpenAPI schema, which the fake does not serve.
-        var edit = await ClusterTools.KubectlAsync(cluster, editor, "edit", "configmap", "auth-config", "-n", "default", "--validate=false");
+        var edit = await ClusterTools.KubectlAsync(Cluster, editor, "edit", "configmap", "auth-config", "-n", "default", "--validate=false");
         edit.ExitCode.Should().Be(0, edit.Output);
         (await AuthConfigAsync()).Should().Contain("log_level=warn");
 
         var upgrade = await DeployAsync("upgrade", "-f", v2);
         upgrade.ExitCode.Should().Be(0, upgrade.Output);
         upgrade.Stdout.Should().Contain("upgrade private-deploy-sample 1.1.0 succeeded");
-        (await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("auth", "default")).Spec.Template.Spec.Containers[0].Image.Should().Be("registry.local/private-deploy/auth:1.1.0");
+        (await Cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("auth", "default")).Spec.Template.Spec.Containers[0].Image.Should().Be("registry.local/private-deploy/auth:1.1.0");
         (await AuthConfigAsync()).Should().Contain("version=1.1.0").And.Contain("log_level=warn", "the kubectl edit survives the three-way merge");
-        (await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("gateway", "default")).Metadata.Generation.Should().Be(gatewayGeneration, "an unchanged service is not re-applied");
+        (await Cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("gateway", "default")).Metadata.Generation.Should().Be(gatewayGeneration, "an unchanged service is not re-applied");
 
-        var reports = cluster.Temp.Combine("apptest");
+        var reports = Cluster.Temp.Combine("apptest");
         var apptest = await DeployAsync("apptest", "-f", v2, "--out-dir", reports);
         apptest.ExitCode.Should().Be(0, apptest.Output);
         var junit = XDocument.Load(Path.Combine(reports, "apptest-junit.xml"));
@@ -89,19 +69,19 @@ public sealed partial class PrivateDeployClusterTests(ITestOutputHelper output) 
 
         var rollback = await DeployAsync("rollback", "1", "-f", v1);
         rollback.ExitCode.Should().Be(0, rollback.Output);
-        (await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("auth", "default")).Spec.Template.Spec.Containers[0].Image.Should().Be("registry.local/private-deploy/auth:1.0.0");
+        (await Cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("auth", "default")).Spec.Template.Spec.Containers[0].Image.Should().Be("registry.local/private-deploy/auth:1.0.0");
         (await AuthConfigAsync()).Should().Contain("version=1.0.0");
-        (await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("auth", "default")).Status.ReadyReplicas.Should().Be(2);
+        (await Cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("auth", "default")).Status.ReadyReplicas.Should().Be(2);
     }
 
     [GeneratedRegex(@"(?<version>\d+\.\d+\.\d+)")]
     private static partial Regex ReleaseLine();
 
-    private async Task<string> AuthConfigAsync() => (await cluster.Connection.Client.CoreV1.ReadNamespacedConfigMapAsync("auth-config", "default")).Data["app.conf"];
+    private async Task<string> AuthConfigAsync() => (await Cluster.Connection.Client.CoreV1.ReadNamespacedConfigMapAsync("auth-config", "default")).Data["app.conf"];
 
     private async Task<(int ExitCode, string Output, string Stdout)> DeployAsync(params string[] args)
     {
-        var result = await ClusterTools.DeployAsync(cluster, [.. args, "--kubeconfig", cluster.KubeconfigPath, "--values", Sample("values-kubernetes.yaml")]);
+        var result = await ClusterTools.DeployAsync(Cluster, [.. args, "--kubeconfig", Cluster.KubeconfigPath, "--values", Sample("values-kubernetes.yaml")]);
         output.WriteLine($"$ deploy {string.Join(' ', args)}\n{result.Output}");
         return result;
     }
@@ -109,7 +89,7 @@ public sealed partial class PrivateDeployClusterTests(ITestOutputHelper output) 
     /// <summary>The sample product copied to a version folder (product.yaml's version set).</summary>
     private string Copy(string version)
     {
-        var to = cluster.Temp.Combine("private-deploy-" + version);
+        var to = Cluster.Temp.Combine("private-deploy-" + version);
         var from = Sample("product");
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {

@@ -14,34 +14,14 @@ namespace Deploy.Kubernetes.Tests.Scheduling;
 /// <summary>scheduled.yaml on a cluster (its hosts are node names): node labels, the workloads' nodeSelector, pods
 /// verified on the chosen nodes (the fake scheduler binds pods to nodes matching the selector).</summary>
 [Trait("Category", "Integration")]
-public sealed class NodePlacementTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class NodePlacementTests(ITestOutputHelper output) : ClusterTest(("node-a", "4", "8Gi"), ("node-b", "4", "8Gi"), ("node-c", "4", "8Gi"))
 {
     private static readonly string[] NodeNames = ["node-a", "node-b", "node-c"];
-    private readonly FakeCluster cluster = new();
-    private FakeController controller = null!;
-
-    public async Task InitializeAsync()
-    {
-        await cluster.InitializeAsync();
-        controller = new FakeController(cluster.Server.Store);
-        var nodes = cluster.Server.Store.Resources.Single(r => r.Kind == "Node");
-        foreach (var name in NodeNames)
-        {
-            cluster.Server.Store.Write(nodes, "", name, false, _ => (ClusterProduct.Node(name, "4", "8Gi"), null));
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await controller.DisposeAsync();
-        await cluster.DisposeAsync();
-    }
-
     [Fact]
     public async Task Schedule_apply_labels_the_chosen_nodes_pins_the_pods_there_and_a_move_unlabels_the_old_node_only_after_the_rollout()
     {
-        var backend = new KubernetesBackend("shop", cluster.Connection, new KubernetesBackendOptions { ReadyTimeout = TimeSpan.FromSeconds(20) });
-        var product = await new ClusterProduct("1.0.0").WriteAsync(cluster.Temp.Path);
+        var backend = new KubernetesBackend("shop", Cluster.Connection, new KubernetesBackendOptions { ReadyTimeout = TimeSpan.FromSeconds(20) });
+        var product = await new ClusterProduct("1.0.0").WriteAsync(Cluster.Temp.Path);
         await new LifecycleEngine(backend).RunAsync(ClusterProduct.Input(backend, product), new LifecycleRequest(LifecycleOperation.Install));
         var progress = new Progress<string>(output.WriteLine);
 
@@ -52,7 +32,7 @@ public sealed class NodePlacementTests(ITestOutputHelper output) : IAsyncLifetim
         (await NodesLabelledAsync("db")).Should().Equal("node-c");
         (await PodNodesAsync("app=api")).Should().HaveCount(2).And.OnlyContain(n => n == "node-a");
         (await PodNodesAsync("app=db")).Should().Equal("node-c");
-        var api = await cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("api", "default");
+        var api = await Cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("api", "default");
         api.Spec.Template.Spec.NodeSelector.Should().Contain("deploy-sdk.io/api", "true");
         api.Spec.Template.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms.Single().MatchExpressions.Single().Values.Should().Equal("node-a");
 
@@ -75,7 +55,7 @@ public sealed class NodePlacementTests(ITestOutputHelper output) : IAsyncLifetim
         unlabelA.Should().BeGreaterThan(checkPods, "node-a keeps its label until the pods have moved");
 
         // An upgrade later keeps the placement: the nodeSelector belongs to the schedule's own field manager.
-        var v2 = await new ClusterProduct("2.0.0") { ApiImage = "registry.local/api:2.0" }.WriteAsync(cluster.Temp.Path);
+        var v2 = await new ClusterProduct("2.0.0") { ApiImage = "registry.local/api:2.0" }.WriteAsync(Cluster.Temp.Path);
         await new LifecycleEngine(backend).RunAsync(ClusterProduct.Input(backend, v2, product), new LifecycleRequest(LifecycleOperation.Upgrade));
         (await PodNodesAsync("app=api")).Should().HaveCount(2).And.OnlyContain(n => n == "node-b");
     }
@@ -83,8 +63,8 @@ public sealed class NodePlacementTests(ITestOutputHelper output) : IAsyncLifetim
     [Fact]
     public async Task A_schedule_naming_a_node_the_cluster_lacks_is_refused_before_any_label_changes()
     {
-        var backend = new KubernetesBackend("shop", cluster.Connection);
-        var product = await new ClusterProduct("1.0.0").WriteAsync(cluster.Temp.Path);
+        var backend = new KubernetesBackend("shop", Cluster.Connection);
+        var product = await new ClusterProduct("1.0.0").WriteAsync(Cluster.Temp.Path);
 
         var schedule = new Schedule(product.Name, [new ScheduledService("api", ["node-a"]), new ScheduledService("db", ["node-z"])]);
 
@@ -103,15 +83,15 @@ public sealed class NodePlacementTests(ITestOutputHelper output) : IAsyncLifetim
 
     private List<string> Requests()
     {
-        lock (cluster.Server.Handler.Requests)
+        lock (Cluster.Server.Handler.Requests)
         {
-            return [.. cluster.Server.Handler.Requests];
+            return [.. Cluster.Server.Handler.Requests];
         }
     }
 
     private async Task<List<string>> NodesLabelledAsync(string service) =>
-        (await cluster.Connection.Client.CoreV1.ListNodeAsync(labelSelector: $"deploy-sdk.io/{service}=true")).Items.Select(n => n.Metadata.Name).Order().ToList();
+        (await Cluster.Connection.Client.CoreV1.ListNodeAsync(labelSelector: $"deploy-sdk.io/{service}=true")).Items.Select(n => n.Metadata.Name).Order().ToList();
 
     private async Task<List<string>> PodNodesAsync(string selector) =>
-        (await cluster.Connection.Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: selector)).Items.Select(p => p.Spec.NodeName).ToList();
+        (await Cluster.Connection.Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: selector)).Items.Select(p => p.Spec.NodeName).ToList();
 }
