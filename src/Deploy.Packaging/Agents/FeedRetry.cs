@@ -1,11 +1,11 @@
+using Deploy.Core.Retry;
 using Microsoft.Extensions.Logging;
 using Polly;
-using Polly.Retry;
 
 namespace Deploy.Packaging.Agents;
 
 /// <summary>
-/// The one retry pipeline of feed reads (the shape of the SSH transports' <c>SshRetry</c>): only a
+/// The retry pipeline of feed reads (the SDK's one retry shape, <see cref="TransientRetry"/>): only a
 /// <see cref="TransientFeedException"/> (connection refused or reset, a timeout, a 5xx/408/429 answer, a transfer that
 /// ended early) is retried, with exponential backoff and jitter, on the options' clock. A 404, a bad signature or a hash
 /// mismatch are answers, not accidents: they are never retried.
@@ -13,28 +13,7 @@ namespace Deploy.Packaging.Agents;
 internal static class FeedRetry
 {
     public static ResiliencePipeline Build(int attempts, TimeSpan delay, TimeProvider timeProvider, ILogger logger, Uri feed)
-    {
-        if (attempts <= 0)
-        {
-            return ResiliencePipeline.Empty;
-        }
-
-        return new ResiliencePipelineBuilder { TimeProvider = timeProvider }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<TransientFeedException>(),
-                MaxRetryAttempts = attempts,
-                Delay = delay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                OnRetry = args =>
-                {
-                    Logging.FeedRetrying(logger, feed, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception?.Message ?? "");
-                    return default;
-                },
-            })
-            .Build();
-    }
+        => TransientRetry.Build<TransientFeedException>(attempts, delay, timeProvider, (attempt, wait, error) => Logging.FeedRetrying(logger, feed, attempt, wait, error));
 }
 
 /// <summary>A feed read failed in a way another attempt may not (see <see cref="FeedRetry"/>); once the retries are
