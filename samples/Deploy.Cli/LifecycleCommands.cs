@@ -56,7 +56,7 @@ internal static class LifecycleCommands
     }
 
     private static void PrintPrecheck(CheckResult result) =>
-        CliOutput.Current.Progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"precheck: {result.Outcomes.Count(o => o.Status == CheckStatus.Pass)} passed, {result.Warnings.Count} warnings, {result.Failures.Count} failed{(result.Blocking ? " (blocking)" : "")}"));
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"precheck: {result.Outcomes.Count(o => o.Status == CheckStatus.Pass)} passed, {result.Warnings.Count} warnings, {result.Failures.Count} failed{(result.Blocking ? " (blocking)" : "")}"));
 
     private static Command Change(LifecycleOperation operation)
     {

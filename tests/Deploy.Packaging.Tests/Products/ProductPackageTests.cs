@@ -77,16 +77,45 @@ public class ProductPackageTests
     [Fact]
     public async Task A_tampered_product_package_is_refused_and_leaves_no_extracted_copy()
     {
+        // The product carries a marker of its own: other test processes open products in the same temp folder at
+        // the same time, so "no new deploy-product-* folder" would be racy; "no folder holding this marker" is not.
         using var dir = new TempDirectory();
-        var built = await ProductPackage.BuildAsync(Sample(), dir.Combine("out"));
+        var marker = "tampered-" + Guid.NewGuid().ToString("N");
+        var product = dir.Combine("product");
+        foreach (var file in Directory.EnumerateFiles(Sample(), "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(product, Path.GetRelativePath(Sample(), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+
+        await File.AppendAllTextAsync(Path.Combine(product, "product.yaml"), $"# {marker}\n");
+        var built = await ProductPackage.BuildAsync(product, dir.Combine("out"));
         var bytes = await File.ReadAllBytesAsync(built.OutputPath!);
         bytes[bytes.Length / 2] ^= 0x40;
         await File.WriteAllBytesAsync(built.OutputPath!, bytes);
-        var before = Directory.GetDirectories(Path.GetTempPath(), "deploy-product-*").Length;
 
         var open = () => ProductPackage.OpenAsync(built.OutputPath!);
         (await open.Should().ThrowAsync<DeployException>()).Which.Path.Should().NotBeNull();
-        Directory.GetDirectories(Path.GetTempPath(), "deploy-product-*").Length.Should().BeLessThanOrEqualTo(before);
+        LeftOver(marker).Should().BeEmpty("a refused package leaves nothing extracted behind");
+    }
+
+    private static List<string> LeftOver(string marker)
+    {
+        var found = new List<string>();
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath()).Where(d => Path.GetFileName(d).Contains("deploy-product-", StringComparison.Ordinal)))
+        {
+            try
+            {
+                found.AddRange(Directory.EnumerateFiles(folder, "product.yaml", SearchOption.AllDirectories).Where(f => File.ReadAllText(f).Contains(marker, StringComparison.Ordinal)));
+            }
+            catch (IOException)
+            {
+                // another process's folder, deleted while we looked
+            }
+        }
+
+        return found;
     }
 
     [Fact]
