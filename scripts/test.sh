@@ -43,6 +43,11 @@ command -v setsid >/dev/null 2>&1 || need+=(util-linux)
 command -v sudo >/dev/null 2>&1 || need+=(sudo)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ps >/dev/null 2>&1 || need+=(procps)
+# The sample product's middleware on the isolated test hosts (samples/PrivateDeploy): real Redis and MariaDB servers,
+# started by the lifecycle per host (the packages' own services are not used).
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client)
 # The real kubectl, run against the in-process Kubernetes API fake (tests/Deploy.Kubernetes.Tests/Fake).
 command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 if [ ${#need[@]} -gt 0 ]; then
