@@ -91,6 +91,44 @@ public sealed class ApplyRoundTripTests(CleanShellSshServerFixture fixture) : IC
         Directory.EnumerateFileSystemEntries(dir.Combine("remote/state/control")).Select(Path.GetFileName).Should().BeEquivalentTo(["state.json"]);
     }
 
+    [Fact]
+    public async Task An_apply_cancelled_after_the_upload_committed_leaves_no_journal_and_no_lock_behind()
+    {
+        using var dir = new TempDirectory("rt-cancel");
+        var (target, source) = Make(dir);
+        await using var ssh = fixture.Server.CreateHost();
+        var applier = SequenceApplier.ForHost(ssh, target);
+        await applier.ApplyAsync(target);
+        File.WriteAllText(Path.Combine(source, "f003.txt"), "changed");
+        using var cts = new CancellationTokenSource();
+        var observer = new CancelAtLastStep(cts);
+
+        var act = () => applier.ApplyAsync(target, new ApplyOptions { Observer = observer }, cancellationToken: cts.Token);
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+        observer.Cancelled.Should().BeTrue("the run reached the boundary before its last step (the commit the upload already did)");
+        Directory.EnumerateFileSystemEntries(dir.Combine("remote/state/control")).Select(Path.GetFileName).Should().BeEquivalentTo(["state.json"], "the upload's command committed, deleted the journal and released the lock; nothing may write a journal after that");
+        File.ReadAllText(dir.Combine("remote/app/f003.txt")).Should().Be("changed");
+        (await applier.ApplyAsync(target)).Plan.IsEmpty.Should().BeTrue();
+    }
+
+    /// <summary>Cancels the run at the boundary before its last step.</summary>
+    private sealed class CancelAtLastStep(CancellationTokenSource cts) : Deploy.Core.Operations.Running.IOperationObserver
+    {
+        public bool Cancelled { get; private set; }
+
+        public Task AtBoundaryAsync(Deploy.Core.Operations.Running.OperationBoundary boundary, CancellationToken cancellationToken)
+        {
+            if (boundary.Index == boundary.Count - 1)
+            {
+                Cancelled = true;
+                cts.Cancel();
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
     private static (TargetDefinition Target, string Source) Make(TempDirectory dir)
     {
         var source = dir.Combine("src");
