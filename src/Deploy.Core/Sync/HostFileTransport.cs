@@ -23,6 +23,9 @@ public sealed class HostFileTransport : IFileTransport
     public Task<TransferSummary> UploadGatedAsync(IReadOnlyList<FileUpload> files, Task placeAfter, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
         => _host.UploadGatedAsync(files, placeAfter, progress, cancellationToken);
 
+    /// <summary>The host's upload with an after-placement step, when it has one (the SSH hosts).</summary>
+    internal IUploadWithAfterPlacement? UploadsWithAfterPlacement => _host as IUploadWithAfterPlacement;
+
     private static readonly HostScript RemoveFilesScript = HostScript.FromResource(typeof(HostFileTransport).Assembly, "remove-files.sh");
 
     /// <inheritdoc />

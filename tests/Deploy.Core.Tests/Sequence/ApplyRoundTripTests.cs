@@ -29,7 +29,7 @@ public sealed class ApplyRoundTripTests(CleanShellSshServerFixture fixture) : IC
     }
 
     [Fact]
-    public async Task Apply_of_10_changed_files_over_ssh_costs_at_most_five_remote_invocations_and_places_them()
+    public async Task Apply_of_10_changed_files_over_ssh_costs_at_most_four_remote_invocations_and_commits_in_the_upload()
     {
         using var dir = new TempDirectory("rt-ten");
         var (target, source) = Make(dir);
@@ -47,7 +47,8 @@ public sealed class ApplyRoundTripTests(CleanShellSshServerFixture fixture) : IC
         var result = await applier.ApplyAsync(target);
 
         result.FilesTransferred.Should().Be(10);
-        host.Calls.Should().HaveCountLessThanOrEqualTo(5, string.Join("\n", host.Calls));
+        host.Calls.Should().HaveCountLessThanOrEqualTo(4, string.Join("\n", host.Calls));
+        host.Calls.Should().ContainSingle(c => c.StartsWith("upload ", StringComparison.Ordinal)).Which.Should().EndWith("then state-commit.sh", "the upload's own command commits the state, deletes the journal and releases the lock");
         for (var i = 0; i < 10; i++)
         {
             File.ReadAllText(dir.Combine($"remote/app/f{i * 7:000}.txt")).Should().Be($"changed {i}");
@@ -88,6 +89,44 @@ public sealed class ApplyRoundTripTests(CleanShellSshServerFixture fixture) : IC
         result.FilesTransferred.Should().Be(0);
         host.Calls.Should().NotContain(c => c.StartsWith("upload", StringComparison.Ordinal));
         Directory.EnumerateFileSystemEntries(dir.Combine("remote/state/control")).Select(Path.GetFileName).Should().BeEquivalentTo(["state.json"]);
+    }
+
+    [Fact]
+    public async Task An_apply_cancelled_after_the_upload_committed_leaves_no_journal_and_no_lock_behind()
+    {
+        using var dir = new TempDirectory("rt-cancel");
+        var (target, source) = Make(dir);
+        await using var ssh = fixture.Server.CreateHost();
+        var applier = SequenceApplier.ForHost(ssh, target);
+        await applier.ApplyAsync(target);
+        File.WriteAllText(Path.Combine(source, "f003.txt"), "changed");
+        using var cts = new CancellationTokenSource();
+        var observer = new CancelAtLastStep(cts);
+
+        var act = () => applier.ApplyAsync(target, new ApplyOptions { Observer = observer }, cancellationToken: cts.Token);
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+        observer.Cancelled.Should().BeTrue("the run reached the boundary before its last step (the commit the upload already did)");
+        Directory.EnumerateFileSystemEntries(dir.Combine("remote/state/control")).Select(Path.GetFileName).Should().BeEquivalentTo(["state.json"], "the upload's command committed, deleted the journal and released the lock; nothing may write a journal after that");
+        File.ReadAllText(dir.Combine("remote/app/f003.txt")).Should().Be("changed");
+        (await applier.ApplyAsync(target)).Plan.IsEmpty.Should().BeTrue();
+    }
+
+    /// <summary>Cancels the run at the boundary before its last step.</summary>
+    private sealed class CancelAtLastStep(CancellationTokenSource cts) : Deploy.Core.Operations.Running.IOperationObserver
+    {
+        public bool Cancelled { get; private set; }
+
+        public Task AtBoundaryAsync(Deploy.Core.Operations.Running.OperationBoundary boundary, CancellationToken cancellationToken)
+        {
+            if (boundary.Index == boundary.Count - 1)
+            {
+                Cancelled = true;
+                cts.Cancel();
+            }
+
+            return Task.CompletedTask;
+        }
     }
 
     private static (TargetDefinition Target, string Source) Make(TempDirectory dir)

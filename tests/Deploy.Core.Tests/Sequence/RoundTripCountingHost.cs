@@ -8,7 +8,7 @@ namespace Deploy.Core.Tests.Sequence;
 /// (one command, listing, stat, read, write or bulk upload) by what it was, so a test can count the round trips an
 /// operation costs without timing it.
 /// </summary>
-public sealed class RoundTripCountingHost(IHost inner) : IHost
+public sealed class RoundTripCountingHost(IHost inner) : IHost, IUploadWithAfterPlacement
 {
     private readonly ConcurrentQueue<string> _calls = new();
 
@@ -44,6 +44,12 @@ public sealed class RoundTripCountingHost(IHost inner) : IHost
 
     public Task<TransferSummary> UploadGatedAsync(IReadOnlyList<FileUpload> files, Task placeAfter, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
         => Record($"upload {files.Count}", inner.UploadGatedAsync(files, placeAfter, progress, cancellationToken));
+
+    // Forwarded when the inner host has it (the SSH hosts), as the applier would find it there: one invocation.
+    Task<TransferSummary> IUploadWithAfterPlacement.UploadThenAsync(IReadOnlyList<FileUpload> files, Task? placeAfter, AfterPlacement after, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+        => inner is IUploadWithAfterPlacement uploads
+            ? Record($"upload {files.Count} then {after.Script.Name}", uploads.UploadThenAsync(files, placeAfter, after, progress, cancellationToken))
+            : throw new NotSupportedException("The inner host has no upload with an after-placement step.");
 
     public Task CreateDirectoryAsync(string path, UnixFileMode? mode = null, CancellationToken cancellationToken = default) => Record("mkdir " + path, inner.CreateDirectoryAsync(path, mode, cancellationToken));
 

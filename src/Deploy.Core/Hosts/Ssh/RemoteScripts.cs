@@ -66,8 +66,10 @@ internal static class RemoteScripts
     /// The argv of an upload: <c>/bin/sh -c upload.sh sh bookkeeping placer unlist.pl place.pl</c>. Its first path is
     /// the bookkeeping directory (not a declared path argument: the stream names absolute paths, for <c>-C /</c>).
     /// </summary>
-    public static IReadOnlyList<string> UploadArgv(string bookkeeping, string placer)
-        => ["/bin/sh", "-c", Upload.Text, "sh", bookkeeping, placer, UploadUnlist.Text, UploadPlace.Text];
+    public static IReadOnlyList<string> UploadArgv(string bookkeeping, string placer, AfterPlacement? after = null)
+        => after is null
+            ? ["/bin/sh", "-c", Upload.Text, "sh", bookkeeping, placer, UploadUnlist.Text, UploadPlace.Text]
+            : ["/bin/sh", "-c", Upload.Text, "sh", bookkeeping, placer, UploadUnlist.Text, UploadPlace.Text, after.Script.Text, .. after.Arguments];
 
     private static HostScript Load(string name) => HostScript.FromResource(typeof(RemoteScripts).Assembly, name);
 }

@@ -16,7 +16,7 @@ namespace Deploy.Core.Hosts.Ssh;
 /// are retried only for idempotent commands (<see cref="CommandSpec.Idempotent"/>) and the host's own read-only
 /// operations; a command that may have had side effects is never run twice.
 /// </remarks>
-public sealed class SshHost : IHost
+public sealed class SshHost : IHost, IUploadWithAfterPlacement
 {
     // The parts: the master connection, the session pool and the channels are OpenSSH's; the file operations
     // (RemoteFiles, RemoteScripts) and the upload stream (UploadStream, UploadLayout) need only a way to run a command.
@@ -107,6 +107,14 @@ public sealed class SshHost : IHost
         ArgumentNullException.ThrowIfNull(placeAfter);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         return _uploader.UploadAsync(files, placeAfter, progress, RetryAsync, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    Task<TransferSummary> IUploadWithAfterPlacement.UploadThenAsync(IReadOnlyList<FileUpload> files, Task? placeAfter, AfterPlacement after, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(after);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return _uploader.UploadAsync(files, placeAfter, progress, static (attempt, ct) => attempt(ct), cancellationToken, after);
     }
 
     /// <inheritdoc />

@@ -33,12 +33,17 @@ internal sealed class SshUploader
 
     private string Name => _connection.Name;
 
-    /// <summary>Uploads <paramref name="files"/>; <paramref name="retry"/> runs the idempotent attempt (with retries).</summary>
-    public async Task<TransferSummary> UploadAsync(IReadOnlyList<FileUpload> files, Task? placeAfter, IProgress<TransferProgress>? progress, Func<Func<CancellationToken, Task<long>>, CancellationToken, Task<long>> retry, CancellationToken cancellationToken)
+    /// <summary>Uploads <paramref name="files"/>; <paramref name="retry"/> runs the idempotent attempt (with retries); <paramref name="after"/> runs in the remote command once every file is placed.</summary>
+    public async Task<TransferSummary> UploadAsync(IReadOnlyList<FileUpload> files, Task? placeAfter, IProgress<TransferProgress>? progress, Func<Func<CancellationToken, Task<long>>, CancellationToken, Task<long>> retry, CancellationToken cancellationToken, AfterPlacement? after = null)
     {
         var items = UploadStream.Prepare(files, needSizes: progress is not null);
         if (items.Count == 0)
         {
+            if (after is not null)
+            {
+                throw new ArgumentException("An upload with an after-placement step needs files.", nameof(files));
+            }
+
             if (placeAfter is not null)
             {
                 await placeAfter.ConfigureAwait(false);
@@ -51,14 +56,14 @@ internal sealed class SshUploader
         long streamed = 0;
 
         // Uploading is idempotent (the same bytes land at the same paths), so a cut connection is retried.
-        var bytes = await retry(ct => UploadOnceAsync(items, placeAfter, progress, t => streamed = t, ct), cancellationToken).ConfigureAwait(false);
+        var bytes = await retry(ct => UploadOnceAsync(items, placeAfter, after, progress, t => streamed = t, ct), cancellationToken).ConfigureAwait(false);
         var elapsed = _options.TimeProvider.GetElapsedTime(start);
         SshLog.Uploaded(_logger, Name, items.Count, bytes, elapsed.TotalMilliseconds);
         return new TransferSummary(items.Count, bytes, elapsed) { StreamDuration = _options.TimeProvider.GetElapsedTime(start, streamed) };
     }
 
     // streamed: receives the timestamp of the stream's last byte.
-    private async Task<long> UploadOnceAsync(List<UploadStream.Item> items, Task? placeAfter, IProgress<TransferProgress>? progress, Action<long> streamed, CancellationToken cancellationToken)
+    private async Task<long> UploadOnceAsync(List<UploadStream.Item> items, Task? placeAfter, AfterPlacement? after, IProgress<TransferProgress>? progress, Action<long> streamed, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
@@ -68,7 +73,7 @@ internal sealed class SshUploader
         // The channel starts (its script clears up after dead uploads, then waits in tar for the stream) while the
         // destination directories are checked.
         var job = AgentSession.NewJobId();
-        var channel = _channels.StartAsync(job, CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, Placer)]), cancellationToken);
+        var channel = _channels.StartAsync(job, CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, Placer, after)]), cancellationToken);
         UploadLayout layout;
         try
         {

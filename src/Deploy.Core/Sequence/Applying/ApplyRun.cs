@@ -50,6 +50,9 @@ internal sealed partial class ApplyRun(ITargetStateStore store, IServiceManager 
 
     public bool StateStaged { get; set; }
 
+    /// <summary>The transfer's own remote command committed the state, deleted the journal and released the lock.</summary>
+    public bool CommittedWithTransfer { get; set; }
+
     /// <summary>The state serialized early (before the lock), if any, and what it serializes.</summary>
     public Task<FileUpload?>? PendingStage { get; set; }
 

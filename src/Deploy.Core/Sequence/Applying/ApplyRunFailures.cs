@@ -64,6 +64,9 @@ internal sealed partial class ApplyRun
         return true;
     }
 
+    /// <summary>Whether this apply started a runtime service (the commit waits for its settle period).</summary>
+    public bool HasStartedServices => _started.Count > 0;
+
     /// <summary>A runtime service started: it is watched until the settle period has passed.</summary>
     public void Started(PlanStep step)
     {

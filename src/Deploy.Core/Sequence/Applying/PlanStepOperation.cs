@@ -114,6 +114,8 @@ internal class PlanStepOperation : IOperationStep<ApplyRun>
                 run.Actions.Add(step.Describe());
                 await Task.Delay(TimeSpan.FromMilliseconds(step.DelayMs), run.Time, cancellationToken).ConfigureAwait(false);
                 break;
+            case StepKind.CommitState when run.CommittedWithTransfer:
+                break; // the transfer's own command committed
             case StepKind.CommitState when run.StateStaged && step.Index == run.Plan.Steps.Count - 1 && run.Incomplete.Count == 0:
                 // The last step: the journal and the lock go in the same round trip.
                 await run.Store.CommitStagedStateAndReleaseLockAsync(run.Holder, cancellationToken).ConfigureAwait(false);
@@ -159,9 +161,25 @@ internal class PlanStepOperation : IOperationStep<ApplyRun>
             BytesTotal = p.BytesTotal,
         }));
         var started = run.Clock.Now();
-        var summary = journalWritten is { IsCompletedSuccessfully: false } gate
-            ? await run.Transport.UploadGatedAsync(uploads, gate, reporter, cancellationToken).ConfigureAwait(false)
-            : await run.Transport.UploadAsync(uploads, reporter, cancellationToken).ConfigureAwait(false);
+        var gate = journalWritten is { IsCompletedSuccessfully: false } g ? g : null;
+        TransferSummary summary;
+        if (staged is not null && CommitFollows(run) && run.Store is HostStateStore store && run.Transport is HostFileTransport { UploadsWithAfterPlacement: { } uploader } && store.CommitAfterPlacement() is { } commit)
+        {
+            // The commit step right after this one costs no round trip: the upload's own command commits once every
+            // file is placed (the staged state renamed over the recorded one, the journal deleted, the lock released).
+            summary = await uploader.UploadThenAsync(uploads, gate, commit, reporter, cancellationToken).ConfigureAwait(false);
+            await store.CommittedAfterPlacementAsync(cancellationToken).ConfigureAwait(false);
+            run.StateStaged = false;
+            run.LockReleased = true;
+            run.CommittedWithTransfer = true;
+        }
+        else
+        {
+            summary = gate is not null
+                ? await run.Transport.UploadGatedAsync(uploads, gate, reporter, cancellationToken).ConfigureAwait(false)
+                : await run.Transport.UploadAsync(uploads, reporter, cancellationToken).ConfigureAwait(false);
+        }
+
         var ended = run.Clock.Now();
         if (summary.StreamDuration is { } stream)
         {
@@ -177,6 +195,13 @@ internal class PlanStepOperation : IOperationStep<ApplyRun>
         run.Files += files.Count;
         run.Bytes += files.Sum(f => f.Size);
     }
+
+    /// <summary>
+    /// Whether the only step after this transfer is the commit that also releases the lock, with nothing to wait for
+    /// before it (no service started by this apply to settle, no component left incomplete).
+    /// </summary>
+    private bool CommitFollows(ApplyRun run)
+        => Step.Index == run.Plan.Steps.Count - 2 && run.Plan.Steps[^1].Kind == StepKind.CommitState && run.Incomplete.Count == 0 && !run.HasStartedServices;
 
     private static string Tail(string text) => text.Length <= 1000 ? text.Trim() : "..." + text[^1000..].Trim();
 

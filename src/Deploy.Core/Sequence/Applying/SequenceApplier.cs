@@ -258,7 +258,7 @@ public sealed partial class SequenceApplier
         run.Plan = plan;
         run.Record = record;
         var runner = new OperationRunner<ApplyRun, ApplyRecord>(
-            new TimedJournalStore(run.Store.Journal, run.Clock),
+            new TimedJournalStore(run.Store.Journal, run.Clock, () => run.CommittedWithTransfer),
             ApplyRecord.JournalKind,
             plan.Steps.Select(PlanStepOperation.For).ToArray(),
             static r => r.Record,

@@ -2,8 +2,13 @@ using Deploy.Core.Operations.Journaling;
 
 namespace Deploy.Core.Sequence.Applying;
 
-/// <summary>The apply's journal store, its writes recorded as <see cref="ApplyPhase.Journal"/>.</summary>
-internal sealed class TimedJournalStore(IJournalStore inner, PhaseClock clock) : IJournalStore
+/// <summary>
+/// The apply's journal store, its writes recorded as <see cref="ApplyPhase.Journal"/>. Once <paramref name="closed"/>
+/// says so (the transfer's own command committed the state, deleted the journal and released the lock), writes are
+/// dropped: the apply is complete, and the runner's record of a failure after it (a cancel at the last step's
+/// boundary) would bring back a journal of a finished apply, written without the lock.
+/// </summary>
+internal sealed class TimedJournalStore(IJournalStore inner, PhaseClock clock, Func<bool> closed) : IJournalStore
 {
     public string Location => inner.Location;
 
@@ -13,7 +18,7 @@ internal sealed class TimedJournalStore(IJournalStore inner, PhaseClock clock) :
         => inner.ReadAsync<TPayload>(kind, cancellationToken);
 
     public Task WriteAsync<TPayload>(OperationJournal<TPayload> journal, CancellationToken cancellationToken = default)
-        => clock.TimeAsync(ApplyPhase.Journal, () => inner.WriteAsync(journal, cancellationToken));
+        => closed() ? Task.CompletedTask : clock.TimeAsync(ApplyPhase.Journal, () => inner.WriteAsync(journal, cancellationToken));
 
     public Task DeleteAsync(CancellationToken cancellationToken = default) => inner.DeleteAsync(cancellationToken);
 }

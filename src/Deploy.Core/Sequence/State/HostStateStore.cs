@@ -166,14 +166,37 @@ public sealed class HostStateStore : ITargetStateStore
 
     private async Task CommitAsync(LockHolder? release, CancellationToken cancellationToken)
     {
-        var staged = _staged ?? throw new InvalidOperationException("No state was staged.");
+        _ = _staged ?? throw new InvalidOperationException("No state was staged.");
         // rename(2) keeps the mtime we chose, so the cache stays valid without a stat. The lock goes in the same
         // round trip, and only if it is still ours.
         var lease = release is null ? null : _lease;
-        await _host.RunScriptAsync(
-            CommitScript,
-            [PosixPath.Combine(_control, StagedFile), PosixPath.Combine(_control, StateFile), PosixPath.Combine(_control, JournalFile), PosixPath.Combine(_control, LockFile), lease?.Record ?? release?.Encode() ?? ""],
-            cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        await _host.RunScriptAsync(CommitScript, CommitArguments(lease?.Record ?? release?.Encode() ?? ""), cancellationToken: cancellationToken).ThrowOnFailure().ConfigureAwait(false);
+        await CommittedAsync(lease, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The commit of the staged state, the journal's deletion and the lock's release (<c>state-commit.sh</c>, as
+    /// <see cref="CommitStagedStateAndReleaseLockAsync"/> runs it) as the after-placement step of the transfer that
+    /// carries the staged state, so the commit costs no round trip of its own; <c>null</c> when no state is staged or
+    /// the lock is not held. Once that upload succeeded, <see cref="CommittedAfterPlacementAsync"/> records it here.
+    /// </summary>
+    internal AfterPlacement? CommitAfterPlacement()
+        => _staged is null || _lease is not { } lease ? null : new AfterPlacement(CommitScript, CommitArguments(lease.Record));
+
+    /// <summary>The transfer ran <see cref="CommitAfterPlacement"/>'s step: the lease ends, the cache holds the new state.</summary>
+    internal Task CommittedAfterPlacementAsync(CancellationToken cancellationToken)
+    {
+        _ = _staged ?? throw new InvalidOperationException("No state was staged.");
+        return CommittedAsync(_lease, cancellationToken);
+    }
+
+    private string[] CommitArguments(string lockRecord)
+        => [PosixPath.Combine(_control, StagedFile), PosixPath.Combine(_control, StateFile), PosixPath.Combine(_control, JournalFile), PosixPath.Combine(_control, LockFile), lockRecord];
+
+    /// <summary>The local half of a commit that ran on the target: the released lease, the staged file, the cache.</summary>
+    private async Task CommittedAsync(LockLease? lease, CancellationToken cancellationToken)
+    {
+        var staged = _staged!.Value;
         if (lease is not null)
         {
             lease.MarkReleased();

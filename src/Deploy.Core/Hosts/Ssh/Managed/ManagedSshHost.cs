@@ -21,7 +21,7 @@ namespace Deploy.Core.Hosts.Ssh.Managed;
 /// transport's (<see cref="SessionPool"/>: the login shell's rc files run once per session, a command costs one remote
 /// fork+exec); commands with standard input get an exec channel of their own.
 /// </remarks>
-public sealed class ManagedSshHost : IHost
+public sealed class ManagedSshHost : IHost, IUploadWithAfterPlacement
 {
     private readonly SshHostOptions _options;
     private readonly ResiliencePipeline _retry;
@@ -111,6 +111,14 @@ public sealed class ManagedSshHost : IHost
         ArgumentNullException.ThrowIfNull(placeAfter);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         return _uploader.UploadAsync(files, placeAfter, progress, RetryAsync, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    Task<TransferSummary> IUploadWithAfterPlacement.UploadThenAsync(IReadOnlyList<FileUpload> files, Task? placeAfter, AfterPlacement after, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(after);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return _uploader.UploadAsync(files, placeAfter, progress, static (attempt, ct) => attempt(ct), cancellationToken, after);
     }
 
     /// <inheritdoc />

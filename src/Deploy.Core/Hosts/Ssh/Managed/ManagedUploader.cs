@@ -26,12 +26,17 @@ internal sealed class ManagedUploader
 
     private string Name => _options.DisplayName;
 
-    /// <summary>Uploads <paramref name="files"/>; <paramref name="retry"/> runs the idempotent attempt (with retries).</summary>
-    public async Task<TransferSummary> UploadAsync(IReadOnlyList<FileUpload> files, Task? placeAfter, IProgress<TransferProgress>? progress, Func<Func<CancellationToken, Task<long>>, CancellationToken, Task<long>> retry, CancellationToken cancellationToken)
+    /// <summary>Uploads <paramref name="files"/>; <paramref name="retry"/> runs the idempotent attempt (with retries); <paramref name="after"/> runs in the remote command once every file is placed.</summary>
+    public async Task<TransferSummary> UploadAsync(IReadOnlyList<FileUpload> files, Task? placeAfter, IProgress<TransferProgress>? progress, Func<Func<CancellationToken, Task<long>>, CancellationToken, Task<long>> retry, CancellationToken cancellationToken, AfterPlacement? after = null)
     {
         var items = UploadStream.Prepare(files, needSizes: progress is not null);
         if (items.Count == 0)
         {
+            if (after is not null)
+            {
+                throw new ArgumentException("An upload with an after-placement step needs files.", nameof(files));
+            }
+
             if (placeAfter is not null)
             {
                 await placeAfter.ConfigureAwait(false);
@@ -41,13 +46,13 @@ internal sealed class ManagedUploader
         }
 
         var start = _options.TimeProvider.GetTimestamp();
-        var bytes = await retry(ct => UploadOnceAsync(items, placeAfter, progress, ct), cancellationToken).ConfigureAwait(false);
+        var bytes = await retry(ct => UploadOnceAsync(items, placeAfter, after, progress, ct), cancellationToken).ConfigureAwait(false);
         var elapsed = _options.TimeProvider.GetElapsedTime(start);
         SshLog.Uploaded(_logger, Name, items.Count, bytes, elapsed.TotalMilliseconds);
         return new TransferSummary(items.Count, bytes, elapsed);
     }
 
-    private async Task<long> UploadOnceAsync(List<UploadStream.Item> items, Task? placeAfter, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    private async Task<long> UploadOnceAsync(List<UploadStream.Item> items, Task? placeAfter, AfterPlacement? after, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
@@ -55,7 +60,7 @@ internal sealed class ManagedUploader
         var missing = await _files.MissingLevelsAsync(UploadLayout.ParentsOf(targets), cancellationToken).ConfigureAwait(false);
         var layout = UploadLayout.Create(targets, id, missing);
 
-        using var channel = await _commands.StartAsync(CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, "auto")]), "upload", input: true, cancellationToken).ConfigureAwait(false);
+        using var channel = await _commands.StartAsync(CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, "auto", after)]), "upload", input: true, cancellationToken).ConfigureAwait(false);
         var stderr = ReadErrorsAsync(channel);
         long sent = 0;
         try

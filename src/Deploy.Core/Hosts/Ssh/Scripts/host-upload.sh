@@ -9,7 +9,9 @@
 # $2: auto (perl places the files where it exists) or sh (mv)
 # $3: the text of host-upload-unlist.pl
 # $4: the text of host-upload-place.pl
-# Exit 2: the stream could not be extracted or was cut off; 3: placing failed. Nothing but builtins runs before tar.
+# $5 (optional): a script this shell runs once every file is placed (AfterPlacement), $6...: its parameters
+# Exit 2: the stream could not be extracted or was cut off; 3: placing failed; the after-placement script's own
+# failure exits with its status. Nothing but builtins runs before tar.
 b=$1; m=$2; u=${b%/*}; x=$3
 unlist() {
   [ -f "$1/list" ] || return 0
@@ -59,3 +61,7 @@ else
     rm -rf -- "$1"' sh < "$b/list" || exit 3
 fi
 ok=1
+[ $# -ge 5 ] || exit 0
+a=$5; shift 5
+after() { eval "$a"; }
+after "$@"
