@@ -209,8 +209,10 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
 
     private OperationRunner<LifecycleRun, LifecycleJournal> Runner(LifecyclePlan plan)
     {
-        // A wave whose steps all keep their service has nothing to do: no step, so no journal write for it.
-        var steps = new List<IOperationStep<LifecycleRun>>(plan.Waves.Where(w => w.Steps.Any(s => s.Action != LifecycleAction.Keep)).Select(w => new WaveStep(w)));
+        // A wave whose steps all keep their service has nothing to do: no step, so no journal write for it. A parallel
+        // install or upgrade runs its waves as one dependency graph (StepGraph).
+        var waves = plan.Waves.Where(w => w.Steps.Any(s => s.Action != LifecycleAction.Keep)).ToList();
+        var steps = new List<IOperationStep<LifecycleRun>>(StepGraph.Applies(plan, waves) ? [new WaveStep(waves)] : waves.Select(w => new WaveStep(w)));
         if (plan.AutoTest)
         {
             steps.Add(new AutoTestStep());
