@@ -6,11 +6,13 @@ namespace Deploy.Core.Lifecycle.Engine;
 
 /// <summary>
 /// A parallel install or upgrade run as a dependency graph rather than in waves: each <c>service@host</c> is placed as
-/// soon as the steps of the services it depends on (transitively, on any host) are placed, bounded by the plan's
+/// soon as the steps of the services it depends on (transitively, on any host) are placed (and their install or upgrade
+/// hook passed), bounded by the plan's
 /// parallelism; hosts proceed independently. The steps that became ready for a host while it was busy are placed
 /// together (<see cref="ILifecycleBackend.StartServicesAsync"/>: one apply). A service's settle watch does not hold
 /// back its dependents, but its own step is complete (journaled done, <see cref="LifecycleEventKind.StepCompleted"/>)
-/// only once the watch passed; an install or upgrade hook runs after the watch, as in a wave. The first failure
+/// only once the watch passed. Its install or upgrade hook runs right after the placement, while the watch runs (a hook
+/// that fails because the service exited reports the exit). The first failure
 /// cancels the rest; the step that owns these waves rolls them back.
 /// </summary>
 internal static class StepGraph
@@ -30,7 +32,14 @@ internal static class StepGraph
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var slots = new SemaphoreSlim(context.Journal.Plan.Parallel);
         var graph = new Graph(context, placed, hosts, slots, failures, stop);
-        var tasks = pending.Select(p => graph.StepAsync(p.Step, pending.Where(d => d.Wave < p.Wave && closure[p.Step.Service].Contains(d.Step.Service)).Select(d => d.Step.Key).ToList())).ToList();
+        var dependencies = pending.ToDictionary(p => p.Step.Key, p => pending.Where(d => d.Wave < p.Wave && closure[p.Step.Service].Contains(d.Step.Service)).Select(d => d.Step.Key).ToList(), StringComparer.Ordinal);
+        foreach (var p in pending.Where(p => dependencies[p.Step.Key].Count == 0))
+        {
+            // Ready from the start: queued before any step takes its host, so a host's first placement takes them all.
+            hosts[p.Step.Host].Queue.Add(p.Step);
+        }
+
+        var tasks = pending.Select(p => graph.StepAsync(p.Step, dependencies[p.Step.Key])).ToList();
         await Task.WhenAll(tasks).ConfigureAwait(false);
         var errors = failures.Distinct().ToList();
         if (errors.Count > 0)
@@ -91,9 +100,12 @@ internal static class StepGraph
             }
 
             var (gate, queue) = hosts[s.Host];
-            lock (queue)
+            if (dependencies.Count > 0)
             {
-                queue.Add(s);
+                lock (queue)
+                {
+                    queue.Add(s);
+                }
             }
 
             List<LifecycleStep>? batch = null;
@@ -160,19 +172,27 @@ internal static class StepGraph
             }
         }
 
-        /// <summary>Step <paramref name="s"/> after its placement: its hook (after the settle watch), then, once the
-        /// watch passed, done and journaled.</summary>
+        /// <summary>Step <paramref name="s"/> after its placement: its hook, then, once the settle watch passed, done and journaled.</summary>
         private async Task CompleteAsync(LifecycleStep s, Task watch)
         {
             try
             {
-                await watch.WaitAsync(stop.Token).ConfigureAwait(false);
                 if (!placed[s.Key].Task.IsCompleted)
                 {
                     await slots.WaitAsync(stop.Token).ConfigureAwait(false);
                     try
                     {
                         await WaveStep.RunPlacedHookAsync(context, s, stop.Token).ConfigureAwait(false);
+                    }
+                    catch (DeployException)
+                    {
+                        // A hook that failed because the service exited: the exit is the failure to report.
+                        if (await CrashedAsync(watch).ConfigureAwait(false) is { } crash)
+                        {
+                            throw crash;
+                        }
+
+                        throw;
                     }
                     finally
                     {
@@ -182,6 +202,7 @@ internal static class StepGraph
                     placed[s.Key].TrySetResult();
                 }
 
+                await watch.WaitAsync(stop.Token).ConfigureAwait(false);
                 context.Done[s.Key] = true;
                 context.Report(LifecycleEventKind.StepCompleted, s, "done");
                 await context.CheckpointAsync(stop.Token).ConfigureAwait(false);
@@ -189,6 +210,24 @@ internal static class StepGraph
             catch (Exception e)
             {
                 Fail([s], e);
+            }
+        }
+
+        /// <summary>The settle watch's failure, once it ended; <c>null</c> when it passed or the run stops.</summary>
+        private async Task<Exception?> CrashedAsync(Task watch)
+        {
+            try
+            {
+                await watch.WaitAsync(stop.Token).ConfigureAwait(false);
+                return null;
+            }
+            catch (DeployException e)
+            {
+                return e;
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
             }
         }
 
