@@ -1,5 +1,5 @@
-using System.Globalization;
 using Deploy.Core.Errors;
+using Deploy.Core.Sequence.Applying;
 using Deploy.Core.Sequence.Planning;
 using Deploy.Core.Sequence.Services;
 
@@ -35,9 +35,7 @@ internal static class HostSettleWatch
                 continue;
             }
 
-            var code = status.ExitCode is { } c ? string.Create(CultureInfo.InvariantCulture, $"with exit code {c}") : "(exit code unknown)";
-            throw new DeployException(DeployErrorCode.ServiceFailed, string.Create(CultureInfo.InvariantCulture, $"{service} exited {code} within {period.TotalSeconds:0.###} s of its start")
-                + (status.LogTail.Length > 0 ? "; the end of its log:\n" + status.LogTail : "; its log is empty")) { Service = service.Component, Host = hostName };
+            throw new DeployException(DeployErrorCode.ServiceFailed, ApplyRun.ExitedMessage(service, status, period)) { Service = service.Component, Host = hostName };
         }
     }
 }
