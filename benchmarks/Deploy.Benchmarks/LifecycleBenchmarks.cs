@@ -23,8 +23,18 @@ public static class LifecycleBenchmarks
 
     public static async Task RunAsync(Harness harness)
     {
-        await InstallAsync(harness);
-        await PrecheckAsync(harness);
+        // DEPLOY_BENCH_LIFECYCLE_CASES=install,precheck picks cases; DEPLOY_BENCH_PRECHECK_HOSTS=1,20 the precheck's host counts.
+        var cases = (Environment.GetEnvironmentVariable("DEPLOY_BENCH_LIFECYCLE_CASES") ?? "install,precheck").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        if (cases.Contains("install"))
+        {
+            await InstallAsync(harness);
+        }
+
+        if (cases.Contains("precheck"))
+        {
+            var counts = (Environment.GetEnvironmentVariable("DEPLOY_BENCH_PRECHECK_HOSTS") ?? "1,20,50").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList();
+            await PrecheckAsync(harness, counts);
+        }
     }
 
     private static async Task InstallAsync(Harness harness)
@@ -72,23 +82,55 @@ public static class LifecycleBenchmarks
                 }
             }
 
-            Task Install(int parallel) => engine.RunAsync(input1, new LifecycleRequest(LifecycleOperation.Install) { Parallel = parallel });
+            // With DEPLOY_BENCH_VERBOSE=1 each run is traced from the engine's progress events; the last of each subject is printed.
+            var traces = new Dictionary<string, LifecycleTrace>(StringComparer.Ordinal);
+            Task<LifecycleResult> Traced(string subject, LifecycleInput input, LifecycleRequest request)
+            {
+                var trace = LifecycleTrace.Start();
+                if (trace is not null)
+                {
+                    traces[subject] = trace;
+                }
+
+                return engine.RunAsync(input, request, trace);
+            }
+
+            Task Install(int parallel) => Traced(parallel > 1 ? "install --parallel" : "install sequential", input1, new LifecycleRequest(LifecycleOperation.Install) { Parallel = parallel });
             Console.WriteLine("lifecycle: install of the sample product (7 services) on 3 hosts");
             var install = await harness.MeasureInterleavedAsync(Suite, "install sample product, 3 hosts", [
                 ("Deploy SDK --parallel 3", () => Install(3), null),
                 ("Deploy SDK sequential", () => Install(1), null),
             ], setup: Delete, runs: 3);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  parallel/sequential: {install[0].MedianMs / install[1].MedianMs:0.00}x"));
+            foreach (var (subject, trace) in traces)
+            {
+                trace.Print(subject + ", last run");
+            }
+
+            traces.Clear();
 
             // The upgrade needs 1.0.0 installed before each run, the fresh install nothing: two measurements, and the
             // ratio against the parallel install above (same run, same hosts, the same --parallel 3).
             Console.WriteLine("lifecycle: upgrade of one app service (orders 1.0.0 -> 1.0.1)");
-            var upgrade = await harness.MeasureAsync(Suite, "upgrade one service", "Deploy SDK upgrade orders", () => engine.RunAsync(input2, new LifecycleRequest(LifecycleOperation.Upgrade) { Parallel = 3 }), setup: async () =>
+            long bytes = 0;
+            var upgrade = await harness.MeasureAsync(Suite, "upgrade one service", "Deploy SDK upgrade orders", async () =>
+            {
+                var result = await Traced("upgrade", input2, new LifecycleRequest(LifecycleOperation.Upgrade) { Parallel = 3 });
+                bytes = result.BytesByService.Values.Sum();
+            }, setup: async () =>
             {
                 await Delete();
                 await Install(3);
             }, runs: 3, warmUp: false);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  upgrade/fresh install: {upgrade.MedianMs / install[0].MedianMs:0.00}x"));
+            // Bytes: what the upgrade sent (all services) against the changed service's size (its folder, as placed on each of its hosts).
+            var ordersHosts = input2.Schedule.Services.Single(s => s.Service == "orders").Hosts.Count;
+            var ordersSize = Directory.EnumerateFiles(Path.Combine(v2Dir, "orders"), "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) * ordersHosts;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  upgrade bytes sent: {bytes} vs the changed service's size on its {ordersHosts} host(s) {ordersSize}: {(double)bytes / ordersSize:0.00}x"));
+            if (traces.TryGetValue("upgrade", out var upgradeTrace))
+            {
+                upgradeTrace.Print("upgrade, last run");
+            }
             await Delete();
         }
         finally
@@ -101,9 +143,9 @@ public static class LifecycleBenchmarks
         }
     }
 
-    private static async Task PrecheckAsync(Harness harness)
+    private static async Task PrecheckAsync(Harness harness, IReadOnlyList<int> counts)
     {
-        var specs = Enumerable.Range(1, 50).Select(i => new IsolatedHostSpec("h" + i.ToString("00", CultureInfo.InvariantCulture))).ToList();
+        var specs = Enumerable.Range(1, counts.Max()).Select(i => new IsolatedHostSpec("h" + i.ToString("00", CultureInfo.InvariantCulture))).ToList();
         await using var hosts = await IsolatedHosts.StartAsync(specs);
         Console.WriteLine($"lifecycle: {hosts.Summary}");
         using var work = new TempDirectory("bench-precheck");
@@ -111,7 +153,7 @@ public static class LifecycleBenchmarks
         Directory.CreateDirectory(Path.Combine(work.Path, "app"));
         await File.WriteAllTextAsync(Path.Combine(work.Path, "app", "service.yaml"), "kind: app\nversion: 1.0.0\nneeds: { cpu: 0.1, memory: 16Mi, disk: { /opt: 1Mi }, ports: [18999], commands: [sh] }\n");
         var product = await ProductLoader.LoadAsync(work.Path);
-        foreach (var n in new[] { 1, 20, 50 })
+        foreach (var n in counts)
         {
             var selected = hosts.Hosts.Take(n).ToList();
             var opened = new List<IHost>();

@@ -66,6 +66,23 @@ public interface ILifecycleBackend
         }
     }
 
+    /// <summary>
+    /// Places several services of one host as <see cref="ApplyServicesAsync"/> does, but returns once they are placed
+    /// and started: the task it returns is their settle watch, which completes when the runtime processes started have
+    /// run for the settle period, and faults (<see cref="Errors.DeployErrorCode.ServiceFailed"/>, naming the service and
+    /// host) when one exited meanwhile. The host takes its next placement while the watch runs, so a parallel install
+    /// does not wait out each dependency's settle period before placing its dependents. The default places with
+    /// <see cref="ApplyServicesAsync"/> (settled within) and returns a completed watch.
+    /// </summary>
+    /// <param name="services">The services with their config contents (target path to merged text); all of one host.</param>
+    /// <param name="progress">Output lines and <see cref="LifecycleEventKind.Transferred"/> per service.</param>
+    /// <param name="cancellationToken">Cancels the placement and the watch.</param>
+    async Task<Task> StartServicesAsync(IReadOnlyList<ServiceToApply> services, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await ApplyServicesAsync(services, progress, cancellationToken).ConfigureAwait(false);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Restarts the processes of <paramref name="service"/> on its host; its files stay as they are.</summary>
     Task RestartServiceAsync(RenderedService service, CancellationToken cancellationToken = default);
 

@@ -80,8 +80,12 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
         var clock = new LifecyclePhaseClock(_time);
         await using var locks = await clock.TimeAsync(LifecyclePhase.Lock, () => backend.LockAsync(request.Operation.ToString().ToLowerInvariant(), progress, cancellationToken)).ConfigureAwait(false);
         var reading = clock.Now();
-        var history = await HistoryAsync(cancellationToken).ConfigureAwait(false);
-        var interrupted = await backend.Journal.ReadAsync<LifecycleJournal>(JournalKind, cancellationToken).ConfigureAwait(false);
+        // The releases (every host) and the journal (the first) are independent reads: one round trip's wait for both.
+        var reads = HistoryAsync(cancellationToken);
+        var journalRead = backend.Journal.ReadAsync<LifecycleJournal>(JournalKind, cancellationToken);
+        await Task.WhenAll(reads, journalRead).ConfigureAwait(false);
+        var history = await reads.ConfigureAwait(false);
+        var interrupted = await journalRead.ConfigureAwait(false);
         clock.Record(LifecyclePhase.ReadReleases, reading);
         LifecycleJournal? resume = null;
         if (interrupted is not null)
@@ -209,8 +213,10 @@ public sealed class LifecycleEngine(ILifecycleBackend backend, TimeProvider? tim
 
     private OperationRunner<LifecycleRun, LifecycleJournal> Runner(LifecyclePlan plan)
     {
-        // A wave whose steps all keep their service has nothing to do: no step, so no journal write for it.
-        var steps = new List<IOperationStep<LifecycleRun>>(plan.Waves.Where(w => w.Steps.Any(s => s.Action != LifecycleAction.Keep)).Select(w => new WaveStep(w)));
+        // A wave whose steps all keep their service has nothing to do: no step, so no journal write for it. A parallel
+        // install or upgrade runs its waves as one dependency graph (StepGraph).
+        var waves = plan.Waves.Where(w => w.Steps.Any(s => s.Action != LifecycleAction.Keep)).ToList();
+        var steps = new List<IOperationStep<LifecycleRun>>(StepGraph.Applies(plan, waves) ? [new WaveStep(waves)] : waves.Select(w => new WaveStep(w)));
         if (plan.AutoTest)
         {
             steps.Add(new AutoTestStep());

@@ -9,12 +9,21 @@ namespace Deploy.Core.Lifecycle.Engine;
 /// host and runs its hook. With parallelism, the services a wave installs or upgrades on the same host are placed in
 /// one go (<see cref="ILifecycleBackend.ApplyServicesAsync"/>: one sequence apply, one settle wait per host), then each
 /// runs its own hook, with its own prefixed output and result. Rolled back by removing what the wave installed fresh.</summary>
-internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun>
+/// <remarks>Given several waves (a parallel install or upgrade, see <see cref="StepGraph"/>), it is one step that runs
+/// them as a dependency graph instead: each service as soon as its own dependencies are placed.</remarks>
+internal sealed class WaveStep(IReadOnlyList<LifecycleWave> waves) : IOperationStep<LifecycleRun>
 {
-    public string Name => $"wave-{wave.Number}";
+    private readonly LifecycleWave wave = waves[0];
+
+    public WaveStep(LifecycleWave wave)
+        : this([wave])
+    {
+    }
+
+    public string Name => waves.Count == 1 ? $"wave-{wave.Number}" : $"waves-{wave.Number}-{waves[^1].Number}";
 
     public Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken) =>
-        context.Clock.TimeAsync(LifecyclePhase.Apply, () => ApplyWaveAsync(context, cancellationToken));
+        context.Clock.TimeAsync(LifecyclePhase.Apply, () => waves.Count == 1 ? ApplyWaveAsync(context, cancellationToken) : StepGraph.RunAsync(context, waves, cancellationToken));
 
     private async Task ApplyWaveAsync(LifecycleRun context, CancellationToken cancellationToken)
     {
@@ -44,12 +53,19 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
         }
         catch (Exception) when (tasks.Count(t => t.IsFaulted) > 1)
         {
-            var errors = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).ToList();
-            throw errors[0] is DeployException first
-                ? new DeployException(first.Code, $"{errors.Count} steps of wave {wave.Number} failed: " + string.Join(" | ", errors.Select(e => e.Message)), first) { Service = first.Service, Host = first.Host }
-                : errors[0];
+            throw Combine(tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).ToList(), $"wave {wave.Number}");
         }
     }
+
+    /// <summary>The failures of several steps as one error (the first's code, service and host; every message).</summary>
+    internal static Exception Combine(IReadOnlyList<Exception> errors, string where) => errors.Count == 1 ? errors[0]
+        : errors[0] is DeployException first
+            ? new DeployException(first.Code, $"{errors.Count} steps of {where} failed: " + string.Join(" | ", errors.Select(e => e.Message)), first) { Service = first.Service, Host = first.Host }
+            : errors[0];
+
+    /// <summary><paramref name="e"/> named after step <paramref name="s"/> when it names no service.</summary>
+    internal static DeployException Named(DeployException e, LifecycleStep s) => e.Service is not null ? e
+        : new DeployException(e.Code, $"{s.Service} on {s.Host}: {e.Message}", e) { Service = s.Service, Host = e.Host ?? s.Host, Path = e.Path };
 
     /// <summary>What runs as one: with parallelism, the installs and upgrades of one host together; every other step alone.</summary>
     private static List<IReadOnlyList<LifecycleStep>> Units(LifecycleRun context, List<LifecycleStep> pending)
@@ -170,25 +186,35 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
                     await backend.ApplyServiceAsync(rendered, context.Configs[s.Key], context.Meter, cancellationToken).ConfigureAwait(false);
                 }
 
-                var kind = s.Action == LifecycleAction.Upgrade ? HookKind.Upgrade : HookKind.Install;
-                if (rendered.Hooks.ContainsKey(kind))
-                {
-                    var hook = await backend.RunHookAsync(rendered, kind, l => context.Report(LifecycleEventKind.Output, s, l), cancellationToken).ConfigureAwait(false);
-                    if (!hook.Succeeded)
-                    {
-                        context.Report(hook.TimedOut ? LifecycleEventKind.HookTimedOut : LifecycleEventKind.Warning, s, $"{kind.ToString().ToLowerInvariant()} hook failed");
-                        throw new DeployException(DeployErrorCode.ServiceFailed, $"The {kind.ToString().ToLowerInvariant()} hook of {s.Service} on {s.Host} {(hook.TimedOut ? "ran past its timeout and was killed" : $"exited with {hook.ExitCode}")}:\n{hook.Output}") { Service = s.Service, Host = s.Host };
-                    }
-                }
+                await RunPlacedHookAsync(context, s, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (DeployException e) when (e.Service is null)
         {
-            throw new DeployException(e.Code, $"{s.Service} on {s.Host}: {e.Message}", e) { Service = s.Service, Host = e.Host ?? s.Host, Path = e.Path };
+            throw Named(e, s);
         }
 
         context.Done[s.Key] = true;
         context.Report(LifecycleEventKind.StepCompleted, s, "done");
+    }
+
+    /// <summary>The hook of an install or upgrade: <see cref="HookKind.Install"/> or <see cref="HookKind.Upgrade"/>.</summary>
+    internal static HookKind PlacedHook(LifecycleStep s) => s.Action == LifecycleAction.Upgrade ? HookKind.Upgrade : HookKind.Install;
+
+    /// <summary>Runs the install or upgrade hook of step <paramref name="s"/> (placed) when its service has one.</summary>
+    internal static async Task RunPlacedHookAsync(LifecycleRun context, LifecycleStep s, CancellationToken cancellationToken)
+    {
+        var rendered = context.Rendered[s.Key];
+        var kind = PlacedHook(s);
+        if (rendered.Hooks.ContainsKey(kind))
+        {
+            var hook = await context.Backend.RunHookAsync(rendered, kind, l => context.Report(LifecycleEventKind.Output, s, l), cancellationToken).ConfigureAwait(false);
+            if (!hook.Succeeded)
+            {
+                context.Report(hook.TimedOut ? LifecycleEventKind.HookTimedOut : LifecycleEventKind.Warning, s, $"{kind.ToString().ToLowerInvariant()} hook failed");
+                throw new DeployException(DeployErrorCode.ServiceFailed, $"The {kind.ToString().ToLowerInvariant()} hook of {s.Service} on {s.Host} {(hook.TimedOut ? "ran past its timeout and was killed" : $"exited with {hook.ExitCode}")}:\n{hook.Output}") { Service = s.Service, Host = s.Host };
+            }
+        }
     }
 
     private static List<string> Blocking(LifecycleRun context, LifecycleStep s) => context.Journal.Plan.Operation != LifecycleOperation.Delete
@@ -203,6 +229,14 @@ internal sealed class WaveStep(LifecycleWave wave) : IOperationStep<LifecycleRun
     }
 
     public async Task RollbackAsync(LifecycleRun context, CancellationToken cancellationToken)
+    {
+        foreach (var w in waves.Reverse())
+        {
+            await RollbackWaveAsync(context, w, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task RollbackWaveAsync(LifecycleRun context, LifecycleWave wave, CancellationToken cancellationToken)
     {
         var before = (context.Previous?.Services ?? []).ToDictionary(x => x.Name, StringComparer.Ordinal);
         foreach (var s in wave.Steps.Where(s => s.Action == LifecycleAction.Install).Reverse())

@@ -44,13 +44,35 @@ internal sealed class HostServicePlacer
         return ApplyServicesAsync([new ServiceToApply(service, configs)], progress, cancellationToken);
     }
 
-    /// <summary>Places <paramref name="services"/> (all of one host) in one sequence apply.</summary>
-    public async Task ApplyServicesAsync(IReadOnlyList<ServiceToApply> services, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Places <paramref name="services"/> (all of one host) in one sequence apply, settled within.</summary>
+    public Task ApplyServicesAsync(IReadOnlyList<ServiceToApply> services, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken) =>
+        PlaceAsync(services, new ApplyOptions(), progress, cancellationToken);
+
+    /// <summary>Places <paramref name="services"/> (all of one host) in one sequence apply with no settle wait inside it
+    /// (the host's apply lock is free again at once); returns the settle watch of the runtime services it started
+    /// (<see cref="HostSettleWatch"/>).</summary>
+    public async Task<Task> StartServicesAsync(IReadOnlyList<ServiceToApply> services, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
+    {
+        var period = new ApplyOptions().RuntimeSettlePeriod;
+        var result = await PlaceAsync(services, new ApplyOptions { RuntimeSettlePeriod = TimeSpan.Zero }, progress, cancellationToken).ConfigureAwait(false);
+        if (result is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        // Counted from after the apply, which started them: each process is watched at least the settle period.
+        var since = _options.TimeProvider.GetTimestamp();
+        var started = result.Plan.Steps.Where(s => s.Kind == StepKind.StartService && s.ServiceRef is not null).Select(s => s.ServiceRef!).ToList();
+        var host = services[0].Service.Host;
+        return HostSettleWatch.WatchAsync(host, started, since, period, () => ServiceManagerSelection.SelectAsync(_host(host), _product, _stateDirectory, _options.ServiceManager, cancellationToken), _options.TimeProvider, cancellationToken);
+    }
+
+    private async Task<ApplyResult?> PlaceAsync(IReadOnlyList<ServiceToApply> services, ApplyOptions apply, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
         if (services.Count == 0)
         {
-            return;
+            return null;
         }
 
         var host = services[0].Service.Host;
@@ -83,13 +105,14 @@ internal sealed class HostServicePlacer
                 sources.AddRange(service.Component.Files.Select(f => (name, f.Source)));
             }
 
-            var result = await ApplyAsync(host, components, services.Select(s => s.Service.Service.Name).ToList(), progress, cancellationToken).ConfigureAwait(false);
+            var result = await ApplyAsync(host, components, services.Select(s => s.Service.Service.Name).ToList(), apply, progress, cancellationToken).ConfigureAwait(false);
             foreach (var (service, _) in services)
             {
                 _placements.Record(host, service.Component.Files);
             }
 
             Report(host, services, sources, result, progress);
+            return result;
         }
         finally
         {
@@ -130,7 +153,7 @@ internal sealed class HostServicePlacer
     }
 
     public Task RemoveServiceAsync(string service, string host, CancellationToken cancellationToken) =>
-        ApplyAsync(host, [], [service], null, cancellationToken);
+        ApplyAsync(host, [], [service], new ApplyOptions(), null, cancellationToken);
 
     public async Task RestartServiceAsync(RenderedService service, CancellationToken cancellationToken)
     {
@@ -168,7 +191,7 @@ internal sealed class HostServicePlacer
         }
     }
 
-    private async Task<ApplyResult> ApplyAsync(string host, IReadOnlyList<Component> components, IReadOnlyList<string> services, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
+    private async Task<ApplyResult> ApplyAsync(string host, IReadOnlyList<Component> components, IReadOnlyList<string> services, ApplyOptions apply, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
     {
         var target = new TargetDefinition(_product) { StateDirectory = _stateDirectory, CompareMode = Sync.CompareMode.Checksum, Components = components };
         var prefix = $"[{string.Join(",", services)}@{host}]";
@@ -180,7 +203,7 @@ internal sealed class HostServicePlacer
             var seq = progress is null ? null : new Progress<SequenceProgress>(p => progress.Report(new LifecycleProgress(LifecycleEventKind.Output, $"{prefix} {p.Message}") { Service = services.Count == 1 ? services[0] : null, Host = host }));
             // A component that failed under ErrorHandling=Component (e.g. its runtime process crashed within the settle
             // period) is a failure of this service: the engine rolls the run back.
-            return (await applier.ApplyAsync(target, new ApplyOptions { Plan = new PlanOptions { Components = services } }, seq, cancellationToken).ConfigureAwait(false)).ThrowOnFailure();
+            return (await applier.ApplyAsync(target, apply with { Plan = new PlanOptions { Components = services } }, seq, cancellationToken).ConfigureAwait(false)).ThrowOnFailure();
         }
         catch (DeployException e) when (!services.Contains(e.Service ?? "", StringComparer.Ordinal) || e.Host is null)
         {

@@ -101,6 +101,10 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
         _placer.ApplyServicesAsync(services, progress, cancellationToken);
 
     /// <inheritdoc />
+    public Task<Task> StartServicesAsync(IReadOnlyList<ServiceToApply> services, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        _placer.StartServicesAsync(services, progress, cancellationToken);
+
+    /// <inheritdoc />
     public Task RemoveServiceAsync(string service, string host, CancellationToken cancellationToken = default) =>
         _placer.RemoveServiceAsync(service, host, cancellationToken);
 

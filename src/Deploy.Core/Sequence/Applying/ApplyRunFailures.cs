@@ -100,13 +100,19 @@ internal sealed partial class ApplyRun
                 continue;
             }
 
-            var code = status.ExitCode is { } c ? string.Create(CultureInfo.InvariantCulture, $"with exit code {c}") : "(exit code unknown)";
-            var message = string.Create(CultureInfo.InvariantCulture, $"{service} exited {code} within {SettlePeriod.TotalSeconds:0.###} s of its start")
-                + (status.LogTail.Length > 0 ? "; the end of its log:\n" + status.LogTail : "; its log is empty");
+            var message = ExitedMessage(service, status, SettlePeriod);
             Failures.Add(new ServiceFailure(service.Component, service.ToString(), status.ExitCode, message, errorHandling) { Crashed = true });
             Incomplete.Add(service.Component);
             Warn(null, message + $" (ErrorHandling={Name(errorHandling)}; the next plan restarts {service.Component})");
         }
+    }
+
+    /// <summary>What a runtime service found not running at the end of its settle period says: its exit code and the end of its log.</summary>
+    internal static string ExitedMessage(ServiceRef service, ServiceStatus status, TimeSpan period)
+    {
+        var code = status.ExitCode is { } c ? string.Create(CultureInfo.InvariantCulture, $"with exit code {c}") : "(exit code unknown)";
+        return string.Create(CultureInfo.InvariantCulture, $"{service} exited {code} within {period.TotalSeconds:0.###} s of its start")
+            + (status.LogTail.Length > 0 ? "; the end of its log:\n" + status.LogTail : "; its log is empty");
     }
 
     /// <summary>
