@@ -33,6 +33,10 @@ internal sealed class AgentDeltaPath(IHost host, string app, AgentStateStore sto
             Logging.DeltaUsed(logger, app, d.BaseVersion, entry.Version, d.Size, entry.Size);
             return (new PreparedDelta(package, download, folder, d.BaseVersion), null);
         }
+        catch (DeployException e) when (e.Code != DeployErrorCode.NoSpaceLeft && DiskFull.In(e))
+        {
+            throw new DeployException(DeployErrorCode.NoSpaceLeft, $"No space left on {host.Name} to assemble {entry.Version} from the delta in {app} (the full package would need more): {e.Message}", e) { Host = host.Name, Path = app };
+        }
         catch (DeployException e) when (e.Code != DeployErrorCode.NoSpaceLeft)
         {
             Logging.DeltaFallback(logger, app, d.BaseVersion, entry.Version, e.Message);

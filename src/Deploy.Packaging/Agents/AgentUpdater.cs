@@ -123,6 +123,13 @@ public sealed class AgentUpdater : IAsyncDisposable
                 {
                     Logging.RolledBack(_logger, e, _app, entry.Version);
                     state = await ResolvePendingAsync(state, cancellationToken).ConfigureAwait(false);
+                    if (DiskFull.In(e))
+                    {
+                        // Not the version's fault: nothing is marked bad; the staged release was removed by the rollback.
+                        _source.Delete(download);
+                        throw new DeployException(DeployErrorCode.NoSpaceLeft, $"No space left on {_host.Name} for the new release of {entry.Version} in {_app}/releases (at step '{e.Path}'). It was removed; current still names {state.CurrentRelease ?? "nothing"} and {state.CurrentVersion ?? "nothing"} keeps running. Free space and run again: {e.InnerException?.Message ?? e.Message}", e) { Host = _host.Name, Path = _app + "/releases" };
+                    }
+
                     // Only a failure of the version itself marks it bad; a full disk or a lost host is retried next run.
                     if ((e.InnerException as DeployException)?.Code == DeployErrorCode.HealthCheckFailed || e.Path is "install hook" or "restart")
                     {
