@@ -82,8 +82,7 @@ public sealed class AgentUpdater : IAsyncDisposable
         await _host.CreateDirectoryAsync(_app + "/.deploy", null, cancellationToken).ConfigureAwait(false);
         await using var lease = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider }).AcquireAsync(Kind, installProgress, cancellationToken).ConfigureAwait(false);
         var installer = Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, await State.ReadAsync(cancellationToken).ConfigureAwait(false)));
-        await installer.Installer.RecoverAsync(_options.PackageType, installProgress, cancellationToken).ConfigureAwait(false);
-        var state = await ResolvePendingAsync(await State.ReadAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        var state = await RecoverLockedAsync(installer.Installer, await State.ReadAsync(cancellationToken).ConfigureAwait(false), installProgress, cancellationToken).ConfigureAwait(false);
         var from = state.CurrentVersion;
         long serial = 0;
         try
@@ -172,8 +171,7 @@ public sealed class AgentUpdater : IAsyncDisposable
         await _host.CreateDirectoryAsync(_app + "/.deploy", null, cancellationToken).ConfigureAwait(false);
         await using var lease = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider }).AcquireAsync(Kind, progress, cancellationToken).ConfigureAwait(false);
         var state = await State.ReadAsync(cancellationToken).ConfigureAwait(false);
-        await Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, state)).Installer.RecoverAsync(_options.PackageType, progress, cancellationToken).ConfigureAwait(false);
-        state = await ResolvePendingAsync(state, cancellationToken).ConfigureAwait(false);
+        state = await RecoverLockedAsync(Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, state)).Installer, state, progress, cancellationToken).ConfigureAwait(false);
         await lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
         return state;
     }
@@ -216,6 +214,15 @@ public sealed class AgentUpdater : IAsyncDisposable
         {
             await _host.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Under the agent lock: rolls back an install a kill interrupted (its journal), removes a release a kill
+    /// left half assembled from a delta (before its install started, so no journal names it), and settles the state.</summary>
+    private async Task<AgentState> RecoverLockedAsync(PackageInstaller installer, AgentState state, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        await installer.RecoverAsync(_options.PackageType, progress, cancellationToken).ConfigureAwait(false);
+        await _host.RemoveAsync(_app + "/releases/" + DeltaRelease.AssemblyFolder, recursive: true, cancellationToken).ConfigureAwait(false);
+        return await ResolvePendingAsync(state, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Settles an update a kill interrupted (after the install journal was recovered): if <c>current</c> still
