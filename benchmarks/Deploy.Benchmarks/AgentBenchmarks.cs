@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Deploy.Core.Fleet;
+using Deploy.Core.Hosts;
 using Deploy.Packaging.Agents;
 using Deploy.Packaging.Building;
 using Deploy.Packaging.Model;
@@ -97,6 +98,12 @@ public static class AgentBenchmarks
                         await PublishNextAsync();
                     }, runs: 3);
                 phases?.Print($"{n} host(s), last run");
+                if (phases is not null)
+                {
+                    // The CPU-bound floor under any per-host work: one `true` on each host at once over the same connections.
+                    await harness.MeasureAsync(Suite, $"floor: `true` on each of {n} host(s) at once", "Deploy SDK", async () =>
+                        await Task.WhenAll(fleet.Targets.Select(t => t.Host.RunAsync(CommandSpec.Of("true")))), runs: 3);
+                }
             }
 
             // Bytes of a one-file change: the delta the last publish built against its predecessor vs the full package.
