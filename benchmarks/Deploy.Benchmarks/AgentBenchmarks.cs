@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Deploy.Core.Fleet;
+using Deploy.Core.Hosts;
 using Deploy.Packaging.Agents;
 using Deploy.Packaging.Building;
 using Deploy.Packaging.Model;
@@ -20,7 +21,9 @@ namespace Deploy.Benchmarks;
 /// <c>DEPLOY_BENCH_AGENT_HOSTS</c> (e.g. <c>1,5</c>) sets other fleet sizes. Each new version changes one file
 /// (<c>version.txt</c>), so with deltas on (the default; <c>DEPLOY_BENCH_AGENT_DELTAS=0</c> publishes full packages
 /// only, as session 8 did) the hosts assemble the new release from the delta. The last case prints the bytes of that
-/// delta against the full package (target: under 5%).
+/// delta against the full package (target: under 5%). <c>DEPLOY_BENCH_VERBOSE=1</c> prints each case's per-phase
+/// timings (median and max over the hosts of its last run, see <see cref="PhaseTimings"/>);
+/// <c>DEPLOY_BENCH_AGENT_RESTART=1</c> adds a restart and a command health check to every update.
 /// </summary>
 public static class AgentBenchmarks
 {
@@ -71,15 +74,36 @@ public static class AgentBenchmarks
                 TrustedKeys = [TrustedKey.FromKey(key)],
                 DownloadDirectory = Path.Combine(work.Path, "downloads"),
             };
+            if (Environment.GetEnvironmentVariable("DEPLOY_BENCH_AGENT_RESTART") is "1")
+            {
+                // A restart (a real process started in the background) and a command health check it passes at once.
+                update = update with
+                {
+                    RestartCommand = ["/bin/sh", "-c", "cat version.txt > ../../restarted; nohup sleep 300 </dev/null >/dev/null 2>&1 &"],
+                    HealthCheck = AgentHealthCheck.Run(["/bin/sh", "-c", "test -f ../../restarted"]),
+                };
+            }
             await using var all = new HostFleet(hosts.Hosts.Select(h => new FleetTarget(h.Name, h.CreateHost()) { InventoryHost = h.ToInventoryHost() }), ownsHosts: true);
             await PublishNextAsync();
             Checked(await AgentPush.PushAsync(all, Options(update, version, max)));
+            var phases = Environment.GetEnvironmentVariable("DEPLOY_BENCH_VERBOSE") is "1" ? new PhaseTimings() : null;
             foreach (var n in sizes)
             {
                 var fleet = new HostFleet(all.Targets.Take(n));
                 Console.WriteLine($"agent: push upgrade to {n} host(s)");
                 await harness.MeasureAsync(Suite, $"push upgrade, {n} host(s)", "Deploy SDK", async () =>
-                    Checked(await AgentPush.PushAsync(fleet, Options(update, version, n))), setup: PublishNextAsync, runs: 3);
+                    Checked(await AgentPush.PushAsync(fleet, Options(update, version, n) with { HostProgress = phases }, phases)), setup: async () =>
+                    {
+                        phases?.Clear();
+                        await PublishNextAsync();
+                    }, runs: 3);
+                phases?.Print($"{n} host(s), last run");
+                if (phases is not null)
+                {
+                    // The CPU-bound floor under any per-host work: one `true` on each host at once over the same connections.
+                    await harness.MeasureAsync(Suite, $"floor: `true` on each of {n} host(s) at once", "Deploy SDK", async () =>
+                        await Task.WhenAll(fleet.Targets.Select(t => t.Host.RunAsync(CommandSpec.Of("true")))), runs: 3);
+                }
             }
 
             // Bytes of a one-file change: the delta the last publish built against its predecessor vs the full package.

@@ -94,11 +94,6 @@ internal static class AgentCommands
         var command = new Command("pull", "One check of the feed; installs the newest eligible version (verified, health-checked, rolled back on failure)") { feed, app, trust, channel, version, restart, healthUrl, healthCmd, window, busy, jitter };
         command.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
-            if (parse.GetValue(jitter) is > 0 and var j)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(j * 1000)), ct).ConfigureAwait(false);
-            }
-
             var keys = new List<TrustedKey>();
             foreach (var path in parse.GetValue(trust)!)
             {
@@ -121,6 +116,12 @@ internal static class AgentCommands
                 BusyCommand = parse.GetValue(busy) is { } b ? Sh(b) : null,
             };
             await using var updater = new AgentUpdater(options);
+            if (parse.GetValue(jitter) is > 0 and var j)
+            {
+                // The library's polling schedule, one cycle: a timer's run waits a random 0..N seconds first.
+                await new AgentPoller(updater, new AgentPollOptions { Interval = TimeSpan.Zero, Jitter = TimeSpan.FromSeconds(j) }).WaitAsync(ct).ConfigureAwait(false);
+            }
+
             var result = await ProgressViews.AgentAsync($"agent update {options.AppDirectory}", p => updater.RunOnceAsync(new SyncProgress<AgentProgress>(e =>
             {
                 if (e.Phase != AgentPhase.Download || CliOutput.Current.Interactive)

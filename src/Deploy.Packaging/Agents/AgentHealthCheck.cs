@@ -19,7 +19,9 @@ public sealed record AgentHealthCheck
     /// <summary>The commit window. <value>The default is 30 seconds.</value></summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The pause between attempts. <value>The default is 250 milliseconds.</value></summary>
+    /// <summary>The longest pause between attempts: the first pauses are shorter (25 ms, doubling up to this), so an
+    /// agent that is healthy a moment after its restart is not kept waiting a whole interval (a push pays this once
+    /// per host). <value>The default is 250 milliseconds.</value></summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>A check of <paramref name="url"/>.</summary>
@@ -72,12 +74,13 @@ public sealed record AgentHealthCheck
                 last = e.Message;
             }
 
-            if (time.GetElapsedTime(start) + Interval >= Window)
+            var pause = TimeSpan.FromMilliseconds(Math.Min(Interval.TotalMilliseconds, 25 << Math.Min(attempts - 1, 10)));
+            if (time.GetElapsedTime(start) + pause >= Window)
             {
                 break;
             }
 
-            await Task.Delay(Interval, time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(pause, time, cancellationToken).ConfigureAwait(false);
         }
         while (time.GetElapsedTime(start) < Window);
 

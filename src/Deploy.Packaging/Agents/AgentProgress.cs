@@ -33,3 +33,10 @@ public sealed record AgentProgress(AgentPhase Phase, string Message)
     /// <summary>Bytes already present from an interrupted download when this one started (resumed with Range).</summary>
     public long ResumedFrom { get; init; }
 }
+
+/// <summary>A progress event of one host's update in a push (<see cref="AgentPushOptions.HostProgress"/>): either a
+/// phase of the update or an install step.</summary>
+/// <param name="Host">The host's name.</param>
+/// <param name="Update">The update's phase event, or <c>null</c>.</param>
+/// <param name="Step">The install step's event, or <c>null</c>.</param>
+public sealed record AgentHostProgress(string Host, AgentProgress? Update, Core.Operations.OperationProgress? Step);

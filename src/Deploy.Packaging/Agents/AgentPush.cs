@@ -50,7 +50,10 @@ public static class AgentPush
                 {
                     var perHost = ForHost(update, options.HealthUrl, context) with { DownloadDirectory = Path.Combine(downloads, SafeName(context.Name)), SharedDownloads = shared };
                     await using var updater = new AgentUpdater(perHost, host, loggers?.CreateLogger<AgentUpdater>());
-                    var result = await updater.RunOnceAsync(null, null, ct).ConfigureAwait(false);
+                    var result = await updater.RunOnceAsync(
+                        options.HostProgress is { } hp ? new HostReport<AgentProgress>(e => hp.Report(new AgentHostProgress(context.Name, e, null))) : null,
+                        options.HostProgress is { } hs ? new HostReport<Core.Operations.OperationProgress>(e => hs.Report(new AgentHostProgress(context.Name, null, e))) : null,
+                        ct).ConfigureAwait(false);
                     if (result.Outcome.Kind is AgentOutcomeKind.RolledBack or AgentOutcomeKind.RolledBackUnhealthy)
                     {
                         var code = (result.Error?.InnerException as DeployException)?.Code ?? DeployErrorCode.InstallFailed;
@@ -118,4 +121,10 @@ public static class AgentPush
     }
 
     private static string SafeName(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_'));
+
+    /// <summary>Forwards synchronously on the reporting thread (<see cref="Progress{T}"/> would post to a context).</summary>
+    private sealed class HostReport<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
 }

@@ -33,4 +33,8 @@ public sealed record AgentPushOptions
 
     /// <summary>A time limit per host. <value>The default is <c>null</c>: none.</value></summary>
     public TimeSpan? HostTimeout { get; init; }
+
+    /// <summary>Each host's update as it runs: its phases and install steps, tagged with the host's name (reported
+    /// from the hosts' tasks concurrently). <value>The default is <c>null</c>: none.</value></summary>
+    public IProgress<AgentHostProgress>? HostProgress { get; init; }
 }

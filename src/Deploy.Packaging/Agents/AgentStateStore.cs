@@ -38,4 +38,12 @@ public sealed class AgentStateStore(IHost host, string appDirectory)
         using var ms = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(state, AgentJson.Indented));
         await host.WriteFileAsync(Path, ms, new FileWriteOptions { Mode = (UnixFileMode)0b110_100_000 }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The release <c>current</c> points at (its folder name under <c>releases/</c>), or <c>null</c> when
+    /// nothing is installed.</summary>
+    internal async Task<string?> CurrentReleaseAsync(CancellationToken cancellationToken)
+    {
+        var target = (await host.StatAsync(appDirectory.TrimEnd('/') + "/current", cancellationToken).ConfigureAwait(false))?.LinkTarget;
+        return target is null ? null : target.StartsWith("releases/", StringComparison.Ordinal) ? target["releases/".Length..] : System.IO.Path.GetFileName(target);
+    }
 }

@@ -30,6 +30,8 @@ public sealed class AgentUpdater : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly string _app;
     private readonly string _local;
+    private readonly AgentPackageSource _source;
+    private readonly AgentDeltaPath _delta;
 
     /// <summary>Creates an updater of <see cref="AgentUpdateOptions.AppDirectory"/> on this machine (pull mode: the
     /// agent, or <c>deploy agent pull</c> run by a timer, updates itself).</summary>
@@ -61,6 +63,8 @@ public sealed class AgentUpdater : IAsyncDisposable
         _http = options.Http ?? new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         State = new AgentStateStore(_host, _app);
+        _source = new AgentPackageSource(options, _local);
+        _delta = new AgentDeltaPath(_host, _app, State, options, _source, _logger);
     }
 
     /// <summary>The app's state store.</summary>
@@ -78,8 +82,7 @@ public sealed class AgentUpdater : IAsyncDisposable
         await _host.CreateDirectoryAsync(_app + "/.deploy", null, cancellationToken).ConfigureAwait(false);
         await using var lease = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider }).AcquireAsync(Kind, installProgress, cancellationToken).ConfigureAwait(false);
         var installer = Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, await State.ReadAsync(cancellationToken).ConfigureAwait(false)));
-        await installer.Installer.RecoverAsync(_options.PackageType, installProgress, cancellationToken).ConfigureAwait(false);
-        var state = await ResolvePendingAsync(await State.ReadAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        var state = await RecoverLockedAsync(installer.Installer, await State.ReadAsync(cancellationToken).ConfigureAwait(false), installProgress, cancellationToken).ConfigureAwait(false);
         var from = state.CurrentVersion;
         long serial = 0;
         try
@@ -102,12 +105,12 @@ public sealed class AgentUpdater : IAsyncDisposable
             try
             {
                 var trusted = IndexVerifier.TrustedKeys(_options.TrustedKeys, state);
-                var (delta, deltaFallback) = await TryDeltaAsync(client, entry, state, trusted, installer.Registry, work, progress, cancellationToken).ConfigureAwait(false);
-                var download = delta?.Download ?? await DownloadAsync(client, entry, progress, cancellationToken).ConfigureAwait(false);
+                var (delta, deltaFallback) = await _delta.TryAsync(client, entry, state, trusted, installer.Registry, work, progress, cancellationToken).ConfigureAwait(false);
+                var download = delta?.Download ?? await _source.DownloadAsync(client, entry, progress, cancellationToken).ConfigureAwait(false);
                 progress?.Report(new AgentProgress(AgentPhase.Verify, $"verifying {entry.File}"));
-                var package = delta?.Package ?? await ExtractAsync(download, trusted, installer.Registry, work + "/full", cancellationToken).ConfigureAwait(false);
+                var package = delta?.Package ?? await _source.ExtractAsync(download, trusted, installer.Registry, work + "/full", cancellationToken).ConfigureAwait(false);
                 var install = delta is null ? installer : Installer(trusted, delta.Folder);
-                state = state with { Pending = new PendingUpdate(entry.Version, from, await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false)) };
+                state = state with { Pending = new PendingUpdate(entry.Version, from, await State.CurrentReleaseAsync(cancellationToken).ConfigureAwait(false)) };
                 await State.WriteAsync(state, cancellationToken).ConfigureAwait(false);
                 progress?.Report(new AgentProgress(AgentPhase.Install, $"installing {entry.Version}"));
                 InstallResult installed;
@@ -119,21 +122,28 @@ public sealed class AgentUpdater : IAsyncDisposable
                 {
                     Logging.RolledBack(_logger, e, _app, entry.Version);
                     state = await ResolvePendingAsync(state, cancellationToken).ConfigureAwait(false);
+                    if (DiskFull.In(e))
+                    {
+                        // Not the version's fault: nothing is marked bad; the staged release was removed by the rollback.
+                        _source.Delete(download);
+                        throw new DeployException(DeployErrorCode.NoSpaceLeft, $"No space left on {_host.Name} for the new release of {entry.Version} in {_app}/releases (at step '{e.Path}'). It was removed; current still names {state.CurrentRelease ?? "nothing"} and {state.CurrentVersion ?? "nothing"} keeps running. Free space and run again: {e.InnerException?.Message ?? e.Message}", e) { Host = _host.Name, Path = _app + "/releases" };
+                    }
+
                     // Only a failure of the version itself marks it bad; a full disk or a lost host is retried next run.
                     if ((e.InnerException as DeployException)?.Code == DeployErrorCode.HealthCheckFailed || e.Path is "install hook" or "restart")
                     {
                         state = state with { BadVersions = [.. state.BadVersions.Where(b => b.Version != entry.Version), new BadVersion(entry.Version, e.InnerException?.Message ?? e.Message, _options.TimeProvider.GetUtcNow())] };
                     }
 
-                    DeleteDownload(download);
+                    _source.Delete(download);
                     var reason = (e.InnerException as DeployException)?.Code == DeployErrorCode.HealthCheckFailed ? "failed its health check" : $"failed at '{e.Path}'";
-                    var previous = await RecheckPreviousAsync(state, cancellationToken).ConfigureAwait(false);
+                    var previous = await AgentRollbackRecheck.RunAsync(_host, _app, _options, _http, _logger, State, state, cancellationToken).ConfigureAwait(false);
                     var kind = previous.Healthy == false ? AgentOutcomeKind.RolledBackUnhealthy : AgentOutcomeKind.RolledBack;
                     return await FinishAsync(state, new AgentUpdateResult(Outcome(kind, entry.Version, $"{entry.Version} {reason} and was rolled back to {state.CurrentVersion ?? "nothing"}{previous.Message}; {(state.BadVersions.Any(b => b.Version == entry.Version) ? "it is not retried until a newer version appears" : "the next run retries it")}: {e.InnerException?.Message ?? e.Message}"), from, state.CurrentVersion, serial, download, e) { DeltaFrom = delta?.BaseVersion, DeltaFallback = deltaFallback, PreviousHealthy = previous.Healthy }, cancellationToken).ConfigureAwait(false);
                 }
 
                 state = state with { CurrentVersion = entry.Version, CurrentRelease = installed.ReleaseName, Pending = null };
-                DeleteDownload(download);
+                _source.Delete(download);
                 Logging.Updated(_logger, _app, from, entry.Version);
                 var how = delta is not null ? $" from the delta against {delta.BaseVersion}" : deltaFallback is not null ? " from the full package (the delta was not usable)" : "";
                 return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.Updated, entry.Version, $"updated {from ?? "nothing"} -> {entry.Version} ({installed.ReleaseName}){how}; healthy and committed"), from, entry.Version, serial, download, null) { DeltaFrom = delta?.BaseVersion, DeltaFallback = deltaFallback }, cancellationToken).ConfigureAwait(false);
@@ -161,8 +171,7 @@ public sealed class AgentUpdater : IAsyncDisposable
         await _host.CreateDirectoryAsync(_app + "/.deploy", null, cancellationToken).ConfigureAwait(false);
         await using var lease = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider }).AcquireAsync(Kind, progress, cancellationToken).ConfigureAwait(false);
         var state = await State.ReadAsync(cancellationToken).ConfigureAwait(false);
-        await Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, state)).Installer.RecoverAsync(_options.PackageType, progress, cancellationToken).ConfigureAwait(false);
-        state = await ResolvePendingAsync(state, cancellationToken).ConfigureAwait(false);
+        state = await RecoverLockedAsync(Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, state)).Installer, state, progress, cancellationToken).ConfigureAwait(false);
         await lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
         return state;
     }
@@ -207,6 +216,15 @@ public sealed class AgentUpdater : IAsyncDisposable
         }
     }
 
+    /// <summary>Under the agent lock: rolls back an install a kill interrupted (its journal), removes a release a kill
+    /// left half assembled from a delta (before its install started, so no journal names it), and settles the state.</summary>
+    private async Task<AgentState> RecoverLockedAsync(PackageInstaller installer, AgentState state, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        await installer.RecoverAsync(_options.PackageType, progress, cancellationToken).ConfigureAwait(false);
+        await _host.RemoveAsync(_app + "/releases/" + DeltaRelease.AssemblyFolder, recursive: true, cancellationToken).ConfigureAwait(false);
+        return await ResolvePendingAsync(state, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Settles an update a kill interrupted (after the install journal was recovered): if <c>current</c> still
     /// points at the release it pointed at before, the old version runs; otherwise the install completed.</summary>
     private async Task<AgentState> ResolvePendingAsync(AgentState state, CancellationToken cancellationToken)
@@ -216,7 +234,7 @@ public sealed class AgentUpdater : IAsyncDisposable
             return state;
         }
 
-        var current = await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false);
+        var current = await State.CurrentReleaseAsync(cancellationToken).ConfigureAwait(false);
         state = current == pending.PreviousRelease
             ? state with { Pending = null, CurrentVersion = pending.FromVersion, CurrentRelease = current }
             : state with { Pending = null, CurrentVersion = pending.Version, CurrentRelease = current };
@@ -227,7 +245,7 @@ public sealed class AgentUpdater : IAsyncDisposable
 
     private async Task EnsureIdleAsync(CancellationToken cancellationToken)
     {
-        if (_options.BusyCommand is not { Count: > 0 } busy || await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false) is null)
+        if (_options.BusyCommand is not { Count: > 0 } busy || await State.CurrentReleaseAsync(cancellationToken).ConfigureAwait(false) is null)
         {
             return;
         }
@@ -245,85 +263,9 @@ public sealed class AgentUpdater : IAsyncDisposable
         return result;
     }
 
-    /// <summary>After a rollback, health-checks the restarted previous release (with the same check and window): a
-    /// rollback to a release that is not healthy either is not a clean rollback. <c>Healthy</c> is <c>null</c> when
-    /// there is no check or no previous release.</summary>
-    private async Task<(bool? Healthy, string Message)> RecheckPreviousAsync(AgentState state, CancellationToken cancellationToken)
-    {
-        if (_options.HealthCheck is not { } health || state.CurrentVersion is null || await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false) is null)
-        {
-            return (null, "");
-        }
-
-        try
-        {
-            await health.WaitHealthyAsync(_host, _app + "/current", _http, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
-            return (true, $", which passed its health check again");
-        }
-        catch (DeployException e) when (e.Code == DeployErrorCode.HealthCheckFailed)
-        {
-            Logging.RollbackUnhealthy(_logger, _app, state.CurrentVersion, e.Message);
-            return (false, $", which is NOT healthy either (restarted, then {e.Message.Replace("The new version was not healthy", "not healthy", StringComparison.Ordinal).TrimEnd('.')}); the app needs attention");
-        }
-    }
-
-    /// <summary>The delta path (see <see cref="DeltaRelease"/>): when the entry has a delta from the running version,
-    /// download and verify it and assemble the new release on the target. Returns the prepared delta, or why it was not
-    /// usable (the caller falls back to the full package); <c>(null, null)</c> when there is no delta to try.</summary>
-    private async Task<(PreparedDelta? Delta, string? Fallback)> TryDeltaAsync(FeedClient client, FeedEntry entry, AgentState state, IReadOnlyList<TrustedKey> trusted, PackageTypeRegistry registry, string work, IProgress<AgentProgress>? progress, CancellationToken cancellationToken)
-    {
-        if (!_options.UseDeltas || entry.DeltaFrom(state.CurrentVersion) is not { } d || await CurrentReleaseAsync(cancellationToken).ConfigureAwait(false) is not { } release)
-        {
-            return (null, null);
-        }
-
-        try
-        {
-            progress?.Report(new AgentProgress(AgentPhase.Download, $"downloading the delta {d.File} ({d.Size} bytes, from {d.BaseVersion})"));
-            var download = await DownloadAsync(client, entry with { File = d.File, Size = d.Size, Sha256 = d.Sha256, Deltas = null }, progress, cancellationToken).ConfigureAwait(false);
-            var extracted = await ExtractAsync(download, trusted, registry, work + "/delta", cancellationToken).ConfigureAwait(false);
-            progress?.Report(new AgentProgress(AgentPhase.Verify, $"assembling {entry.Version} from release {release} and the delta; checking every file against the full manifest"));
-            var (package, folder) = await DeltaRelease.AssembleAsync(_host, _app, release, state.CurrentVersion!, extracted, cancellationToken).ConfigureAwait(false);
-            Logging.DeltaUsed(_logger, _app, d.BaseVersion, entry.Version, d.Size, entry.Size);
-            return (new PreparedDelta(package, download, folder, d.BaseVersion), null);
-        }
-        catch (DeployException e) when (e.Code != DeployErrorCode.NoSpaceLeft)
-        {
-            Logging.DeltaFallback(_logger, _app, d.BaseVersion, entry.Version, e.Message);
-            progress?.Report(new AgentProgress(AgentPhase.Verify, $"the delta from {d.BaseVersion} was not used ([{e.Code}] {e.Message}); downloading the full package"));
-            return (null, $"[{e.Code}] {e.Message}");
-        }
-    }
-
-    private Task<DownloadResult> DownloadAsync(FeedClient client, FeedEntry entry, IProgress<AgentProgress>? progress, CancellationToken cancellationToken)
-        => _options.SharedDownloads is { } shared
-            ? shared.GetAsync(client, entry).WaitAsync(cancellationToken)
-            : client.DownloadAsync(entry, _local + "/downloads/" + Path.GetFileName(entry.File), progress, cancellationToken);
-
-    private Task<VerifiedPackage> ExtractAsync(DownloadResult download, IReadOnlyList<TrustedKey> trusted, PackageTypeRegistry registry, string work, CancellationToken cancellationToken)
-        => _options.SharedDownloads is { } shared
-            ? shared.ExtractAsync(download, trusted, registry).WaitAsync(cancellationToken)
-            : new PackageReader(new PackageReadOptions { Trust = TrustPolicy.Require([.. trusted]), Registry = registry }).ExtractAsync(download.Path, work, cancellationToken);
-
     /// <summary>The feed's index reader for this updater's options (and push, when it is part of one).</summary>
     internal FeedIndexReader IndexReader()
         => new(new FeedClient(_http, _options.Feed, _options.FeedRetryAttempts, _options.FeedRetryDelay, _options.TimeProvider, _logger), _options.TrustedKeys, _options.TimeProvider, _logger, _app, _options.SharedDownloads);
-
-    private async Task<string?> CurrentReleaseAsync(CancellationToken cancellationToken)
-    {
-        var target = (await _host.StatAsync(_app + "/current", cancellationToken).ConfigureAwait(false))?.LinkTarget;
-        return target is null ? null : target.StartsWith("releases/", StringComparison.Ordinal) ? target["releases/".Length..] : Path.GetFileName(target);
-    }
-
-    private void DeleteDownload(DownloadResult download)
-    {
-        if (_options.SharedDownloads is null)
-        {
-            File.Delete(download.Path);
-        }
-    }
-
-    private sealed record PreparedDelta(VerifiedPackage Package, DownloadResult Download, string Folder, string BaseVersion);
 
     private AgentOutcome Outcome(AgentOutcomeKind kind, string? version, string message) => new(kind, version, _options.TimeProvider.GetUtcNow(), message);
 

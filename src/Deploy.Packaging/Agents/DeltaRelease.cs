@@ -65,7 +65,10 @@ internal static class DeltaRelease
                 await host.UploadAsync(uploads, null, cancellationToken).ConfigureAwait(false);
             }
 
-            foreach (var d in manifest.Payload.Where(e => e.Kind == ManifestEntryKind.Directory))
+            // As in StageFilesStep: folders that hold something were made by the copy or the upload; only empty folders,
+            // or folders with an unusual mode, need a round trip of their own (a push pays each one on every host).
+            var parents = new HashSet<string>(manifest.Payload.Select(e => PosixPath.GetDirectoryName("/" + e.Path)), StringComparer.Ordinal);
+            foreach (var d in manifest.Payload.Where(e => e.Kind == ManifestEntryKind.Directory && !(parents.Contains("/" + e.Path) && e.Mode == 0b111_101_101)))
             {
                 await host.CreateDirectoryAsync(folder + "/" + d.Path, (UnixFileMode)d.Mode, cancellationToken).ConfigureAwait(false);
             }

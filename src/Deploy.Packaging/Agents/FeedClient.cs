@@ -204,7 +204,7 @@ public sealed class FeedClient
                 throw new TransientFeedException(uri, $"The transfer of {uri} ended at {have} of {entry.Size} bytes");
             }
         }
-        catch (IOException e) when (IsDiskFull(e))
+        catch (IOException e) when (DiskFull.Is(e))
         {
             throw new DeployException(DeployErrorCode.NoSpaceLeft, $"No space left for the download of {entry.File} ({entry.Size} bytes) at {part}. Free space and run again; the downloaded part is kept.", e) { Path = part };
         }
@@ -254,7 +254,6 @@ public sealed class FeedClient
     private static DeployException Unreachable(Uri uri, Exception e, string more = "")
         => new(DeployErrorCode.FeedUnreachable, $"The feed at {uri.GetLeftPart(UriPartial.Authority)} could not be read ({uri.AbsolutePath}): {e.Message.TrimEnd('.')}.{more}", e) { Path = uri.ToString() };
 
-    private static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) == 28 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>What the attempts of one download transferred.</summary>

@@ -123,6 +123,65 @@ public sealed class AgentPushTests : IClassFixture<IsolatedHostsFixture>
         }
     }
 
+    [Fact]
+    public async Task A_full_disk_during_the_install_fails_with_NoSpaceLeft_naming_host_and_path_removes_the_new_release_and_keeps_the_old_version_running()
+    {
+        _fixture.Hosts.RequireIsolation();
+        await using var box = await AgentSandbox.StartAsync();
+        var app = "/opt/agent-" + Guid.NewGuid().ToString("N")[..8];
+        var spec = _fixture.Hosts.Hosts[0];
+        await using var host = spec.CreateHost();
+        await host.CreateDirectoryAsync(app);
+        // The app's file system is a 1 MiB tmpfs inside the host's own mount namespace: the install really hits ENOSPC.
+        (await host.RunScriptAsync("""mount -t tmpfs -o size=1m tmpfs "$1" """, [app])).ThrowOnFailure();
+        try
+        {
+            await WriteAsync(host, app + "/address", spec.Address);
+            await WriteAsync(host, app + "/port", box.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var options = box.RemoteOptions(app) with { HealthCheck = AgentHealthCheck.Http(new Uri($"http://{spec.Address}:{box.Port}/health"), TimeSpan.FromSeconds(20)) with { Interval = TimeSpan.FromMilliseconds(100) } };
+            await box.PublishAsync("1.0.0");
+            await using (var first = new AgentUpdater(options, host))
+            {
+                (await first.RunOnceAsync()).Outcome.Kind.Should().Be(AgentOutcomeKind.Updated);
+            }
+
+            var v1Release = (await host.StatAsync(app + "/current"))!.LinkTarget;
+            var v1Pid = await ReadAsync(host, app + "/agent.pid");
+            await box.Publisher().PublishAsync(await box.PackageAsync("2.0.0", blobBytes: 2 << 20), "2.0.0");
+
+            foreach (var useDeltas in new[] { false, true })
+            {
+                await using var updater = new AgentUpdater(options with { UseDeltas = useDeltas }, host);
+                var e = await Assert.ThrowsAsync<DeployException>(() => updater.RunOnceAsync());
+
+                e.Code.Should().Be(DeployErrorCode.NoSpaceLeft, $"{e}");
+                e.Host.Should().Be(host.Name);
+                e.Path.Should().StartWith(app);
+                (await host.StatAsync(app + "/current"))!.LinkTarget.Should().Be(v1Release, "current was never switched");
+                (await host.ListTreeAsync(app + "/releases")).Where(f => !f.Path.Contains('/', StringComparison.Ordinal)).Select(f => f.Path)
+                    .Should().Equal([v1Release!["releases/".Length..]], "the new release (staging, assembly folder) was removed; only the old one is left");
+                (await ReadAsync(host, app + "/agent.pid")).Should().Be(v1Pid, "the old agent was not restarted");
+                (await host.RunScriptAsync("""kill -0 "$(cat "$1/agent.pid")" """, [app])).Succeeded.Should().BeTrue("the old agent keeps running");
+                using var http = new HttpClient();
+                (await http.GetStringAsync(new Uri($"http://{spec.Address}:{box.Port}/health"))).Should().Be("ok 1.0.0\n");
+                var state = await updater.State.ReadAsync();
+                state.CurrentVersion.Should().Be("1.0.0");
+                state.Pending.Should().BeNull();
+                state.BadVersions.Should().BeEmpty("a full disk is not the version's fault");
+                state.LastOutcome!.Message.Should().Contain("NoSpaceLeft");
+            }
+
+            (await host.RunScriptAsync("""mount -o remount,size=16m "$1" """, [app])).ThrowOnFailure();
+            await using var retry = new AgentUpdater(options, host);
+            (await retry.RunOnceAsync()).Version.Should().Be("2.0.0", "once space is freed the next run installs the version");
+            (await ReadAsync(host, app + "/current/version.txt")).Should().Be("2.0.0\n");
+        }
+        finally
+        {
+            await host.RunScriptAsync("""[ -f "$1/agent.pid" ] && kill "$(cat "$1/agent.pid")" 2>/dev/null; umount "$1"; rm -rf "$1"; true""", [app]);
+        }
+    }
+
     private static AgentPushOptions Push(AgentSandbox box, string app, string version, TimeSpan? window = null) => new()
     {
         Update = box.RemoteOptions(app, window),
