@@ -1,11 +1,14 @@
 using System.CommandLine;
+using Deploy.Cli.Output;
 using Deploy.Core.Errors;
 using Deploy.Core.Inventory;
 using Deploy.Core.Lifecycle.Engine;
 using Deploy.Core.Lifecycle.Model;
+using Deploy.Core.Lifecycle.Scheduling;
 using Deploy.Core.Lifecycle.Templates;
 using Deploy.Kubernetes.Connection;
 using Deploy.Kubernetes.Lifecycle;
+using Deploy.Kubernetes.Scheduling;
 using Deploy.Packaging.Products;
 
 namespace Deploy.Cli;
@@ -39,4 +42,26 @@ internal static class KubernetesSession
             throw;
         }
     }
+
+    /// <summary><c>schedule apply -c scheduled.yaml</c> on a cluster: its hosts are node names (read against the
+    /// cluster's nodes); with <paramref name="dryRun"/> the labels and workloads that would change, else
+    /// <see cref="KubernetesBackend.ApplyScheduleAsync"/> (labels, nodeSelector, rollout, pods verified on the nodes).</summary>
+    public static async Task<int> ScheduleAsync(KubernetesBackend backend, ProductDefinition product, string file, bool dryRun, CancellationToken ct)
+    {
+        var nodes = await backend.ListNodesAsync(ct).ConfigureAwait(false);
+        var inventory = HostInventory.Parse("hosts:\n" + string.Concat(nodes.Select(n => $"  {n}: {{ address: {n} }}\n")), "the cluster's nodes");
+        var schedule = await ScheduleYaml.LoadAsync(file, product, inventory, ct).ConfigureAwait(false);
+        var output = CliOutput.Current;
+        var results = dryRun
+            ? await backend.PlanScheduleAsync(schedule, ct).ConfigureAwait(false)
+            : await backend.ApplyScheduleAsync(schedule, new SyncProgress<string>(output.Line), ct).ConfigureAwait(false);
+        static string List(IReadOnlyList<string> items) => items.Count == 0 ? "-" : string.Join(", ", items);
+        var text = string.Concat(results.Select(r =>
+            $"{r.Service}: on {List(r.Nodes)}; {(dryRun ? "would label" : "labelled")} {List(r.Labelled)}; {(dryRun ? "would unlabel" : "unlabelled")} {List(r.Unlabelled)}; workloads {List(r.Workloads)}\n"));
+        output.Result(new ScheduleOutcome(dryRun, results), text);
+        return 0;
+    }
+
+    /// <summary>The JSON result of <c>schedule apply</c> on a cluster.</summary>
+    internal sealed record ScheduleOutcome(bool DryRun, IReadOnlyList<NodePlacementResult> Services);
 }

@@ -20,6 +20,7 @@ using Deploy.Kubernetes.Manifests;
 using Deploy.Kubernetes.Readiness;
 using Deploy.Kubernetes.Releases;
 using Deploy.Kubernetes.Scheduling;
+using k8s;
 
 namespace Deploy.Kubernetes.Lifecycle;
 
@@ -268,6 +269,20 @@ public sealed class KubernetesBackend : ILifecycleBackend
         ArgumentNullException.ThrowIfNull(schedule);
         return new NodePlacement(connection, catalog, inventory, options).ApplyAsync(schedule, progress, cancellationToken);
     }
+
+    /// <summary>What <see cref="ApplyScheduleAsync"/> would do (its dry run; nothing changes): per service the nodes it
+    /// would label and unlabel and the workloads that would get the node selector.</summary>
+    /// <exception cref="DeployException"><see cref="DeployErrorCode.ScheduleInvalid"/> for a node the cluster lacks.</exception>
+    public Task<IReadOnlyList<NodePlacementResult>> PlanScheduleAsync(Schedule schedule, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return new NodePlacement(connection, catalog, inventory, options).PlanAsync(schedule, cancellationToken);
+    }
+
+    /// <summary>The cluster's node names (the "hosts" a scheduled.yaml on a cluster names), in name order.</summary>
+    public async Task<IReadOnlyList<string>> ListNodesAsync(CancellationToken cancellationToken = default) =>
+        (await connection.Client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Items
+            .Select(n => n.Metadata.Name).Order(StringComparer.Ordinal).ToList();
 
     /// <inheritdoc />
     public Task<HostFacts> CollectFactsAsync(string host, IReadOnlyCollection<string> diskPaths, IReadOnlyCollection<string> commands, CancellationToken cancellationToken = default) =>
