@@ -14,6 +14,7 @@ using Deploy.Core.Operations.Locking;
 using Deploy.Kubernetes.Apply;
 using Deploy.Kubernetes.Connection;
 using Deploy.Kubernetes.Discovery;
+using Deploy.Kubernetes.Images;
 using Deploy.Kubernetes.Journaling;
 using Deploy.Kubernetes.Locking;
 using Deploy.Kubernetes.Manifests;
@@ -45,6 +46,8 @@ public sealed class KubernetesBackend : ILifecycleBackend
     private readonly InventoryStore inventory;
     private readonly HookJobs hooks;
     private readonly MiddlewareReset reset;
+    private readonly object imagesGate = new();
+    private Task? imagesLoaded;
 
     /// <summary>The backend of <paramref name="product"/> on the cluster of <paramref name="connection"/>.</summary>
     public KubernetesBackend(string product, KubernetesConnection connection, KubernetesBackendOptions? options = null)
@@ -153,6 +156,7 @@ public sealed class KubernetesBackend : ILifecycleBackend
             }
             else
             {
+                await LoadImagesOnceAsync(service, progress, cancellationToken).ConfigureAwait(false);
                 placed = await ApplyAsync(name, configMap, manifests, previous, report, cancellationToken).ConfigureAwait(false);
                 await inventory.WriteAsync(name, placed, digest, cancellationToken).ConfigureAwait(false);
             }
@@ -287,6 +291,31 @@ public sealed class KubernetesBackend : ILifecycleBackend
     /// <inheritdoc />
     public Task<HostFacts> CollectFactsAsync(string host, IReadOnlyCollection<string> diskPaths, IReadOnlyCollection<string> commands, CancellationToken cancellationToken = default) =>
         ClusterFacts.CollectAsync(connection, Check(host), options.TimeProvider, cancellationToken);
+
+    /// <summary>The product's image archives onto every node (<see cref="KubernetesBackendOptions.NodeImages"/>), once
+    /// per backend, before the first service whose objects change is applied.</summary>
+    private Task LoadImagesOnceAsync(RenderedService service, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (options.NodeImages is not { } loader || Path.GetDirectoryName(service.Service.Directory) is not { } productDirectory)
+        {
+            return Task.CompletedTask;
+        }
+
+        lock (imagesGate)
+        {
+            return imagesLoaded ??= LoadAsync();
+        }
+
+        async Task LoadAsync()
+        {
+            var archives = NodeImageLoader.ArchivesOf(productDirectory);
+            if (archives.Count > 0)
+            {
+                var note = progress is null ? null : new Progress<string>(m => progress.Report(new LifecycleProgress(LifecycleEventKind.Output, "[images] " + m)));
+                await loader.LoadAsync(archives, note, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     private async Task<List<ObjectRef>> StillThereAsync(List<ObjectRef> objects, CancellationToken cancellationToken)
     {
