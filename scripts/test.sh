@@ -45,6 +45,9 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ps >/dev/null 2>&1 || need+=(procps)
 # The real kubectl, run against the in-process Kubernetes API fake (tests/Deploy.Kubernetes.Tests/Fake).
 command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
+# Air-gapped images onto cluster nodes (tests/Deploy.Kubernetes.Tests/Images): one containerd per isolated host, ctr.
+command -v containerd >/dev/null 2>&1 || need+=(containerd)
+command -v ctr >/dev/null 2>&1 || need+=(containerd)
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
   echo "test.sh: installing ${need[*]}"

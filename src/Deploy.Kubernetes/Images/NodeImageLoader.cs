@@ -86,7 +86,15 @@ public sealed class NodeImageLoader
     {
         var runtime = node.Runtime == NodeRuntime.Auto ? await DetectAsync(node.Host, cancellationToken).ConfigureAwait(false) : node.Runtime;
         var failures = new List<string>();
-        foreach (var archive in archives)
+        var reachable = runtime == NodeRuntime.Docker || await HasSocketAsync(node, cancellationToken).ConfigureAwait(false);
+        if (!reachable)
+        {
+            // ctr would wait its dial timeout per command: say why once instead.
+            failures.Add($"containerd's socket {node.ContainerdAddress} does not exist");
+            progress?.Report($"node {node.Name}: skipped, containerd's socket {node.ContainerdAddress} does not exist");
+        }
+
+        foreach (var archive in reachable ? archives : [])
         {
             try
             {
@@ -123,7 +131,7 @@ public sealed class NodeImageLoader
         }
         else
         {
-            var present = await ContainerdImagesAsync(node, cancellationToken).ConfigureAwait(false);
+            var present = reachable ? await ContainerdImagesAsync(node, cancellationToken).ConfigureAwait(false) : [];
             missing.AddRange(images.Where(i => !present.Contains(Key(i))).Select(i => i.ToString()));
         }
 
@@ -143,6 +151,9 @@ public sealed class NodeImageLoader
             return NodeRuntime.Containerd;
         }
     }
+
+    private static async Task<bool> HasSocketAsync(ClusterNode node, CancellationToken cancellationToken) =>
+        (await node.Host.RunAsync(CommandSpec.Of("test", "-S", node.ContainerdAddress), cancellationToken).ConfigureAwait(false)).ExitCode == 0;
 
     private static string[] Ctr(ClusterNode node, params string[] args) => ["ctr", "--address", node.ContainerdAddress, "-n", "k8s.io", .. args];
 

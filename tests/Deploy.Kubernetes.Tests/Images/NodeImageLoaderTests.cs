@@ -1,0 +1,123 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Deploy.Core.Errors;
+using Deploy.Core.Hosts;
+using Deploy.Kubernetes.Images;
+using Deploy.Testing;
+using Xunit.Abstractions;
+
+namespace Deploy.Kubernetes.Tests.Images;
+
+/// <summary>Air-gapped images onto cluster nodes over SSH: real containerd per isolated host (its own image store),
+/// <c>docker save</c> archives written by the test, <c>ctr images ls</c> per node to see what each node holds.</summary>
+[Trait("Category", "Integration")]
+public sealed class NodeImageLoaderTests(ContainerdNodesFixture fixture, ITestOutputHelper output) : IClassFixture<ContainerdNodesFixture>, IAsyncLifetime
+{
+    private readonly TempDirectory temp = new("node-images");
+    private readonly List<IHost> hosts = [];
+
+    [Fact]
+    public async Task Archives_load_onto_each_node_own_store_and_a_node_whose_import_fails_is_named_with_its_missing_images()
+    {
+        var app = await WriteArchiveAsync("app.tar", "registry.local/shop/app:1.0");
+        var busybox = await WriteArchiveAsync("busybox.tar", "busybox:1.36");   // ctr lists it as docker.io/library/busybox:1.36
+        string[] archives = [app, busybox];
+        var progress = new Progress<string>(output.WriteLine);
+
+        var plan = await new NodeImageLoader([Node("node-a"), Node("node-b"), Node("node-c")]).PlanAsync(archives);
+        plan.Select(p => p.Node).Should().Equal("node-a", "node-b", "node-c");
+        plan.Should().OnlyContain(p => p.Images.SequenceEqual(new[] { "registry.local/shop/app:1.0", "busybox:1.36" }));
+        (await ImagesOnAsync("node-a")).Should().BeEmpty("a plan loads nothing");
+
+        // node-a alone: node-b's store stays empty (each node has its own).
+        var first = await new NodeImageLoader([Node("node-a")]).LoadAsync(archives, progress);
+        first.Single().Runtime.Should().Be(NodeRuntime.Containerd);
+        first.Single().Missing.Should().BeEmpty();
+        (await ImagesOnAsync("node-a")).Should().BeEquivalentTo("registry.local/shop/app:1.0", "docker.io/library/busybox:1.36");
+        (await ImagesOnAsync("node-b")).Should().BeEmpty();
+
+        // Every node: node-c has no containerd, so its import fails and the check names it and both images.
+        var all = async () => await new NodeImageLoader([Node("node-a"), Node("node-b"), Node("node-c")]).LoadAsync(archives, progress);
+        var e = (await all.Should().ThrowAsync<DeployException>()).Which;
+        e.Code.Should().Be(DeployErrorCode.VerificationFailed);
+        e.Host.Should().Be("node-c");
+        e.Message.Should().Contain("node node-c lacks registry.local/shop/app:1.0, busybox:1.36 (containerd's socket /run/ctr-node-c/containerd.sock does not exist)").And.Contain("1 of 3 nodes").And.NotContain("node node-a").And.NotContain("node node-b");
+        (await ImagesOnAsync("node-b")).Should().BeEquivalentTo("registry.local/shop/app:1.0", "docker.io/library/busybox:1.36");
+    }
+
+    [Fact]
+    public async Task A_malformed_archive_is_refused_before_any_node_is_touched()
+    {
+        var bad = temp.Combine("bad.tar");
+        await File.WriteAllTextAsync(bad, "not a tar");
+
+        var load = async () => await new NodeImageLoader([Node("node-c")]).LoadAsync([bad]);
+
+        var e = (await load.Should().ThrowAsync<DeployException>()).Which;
+        e.Code.Should().Be(DeployErrorCode.ImageArchiveInvalid);
+        e.Path.Should().Be(bad);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var h in hosts)
+        {
+            await h.DisposeAsync();
+        }
+
+        temp.Dispose();
+    }
+
+    private ClusterNode Node(string name)
+    {
+        var host = fixture.Hosts[name].CreateHost();
+        hosts.Add(host);
+        return new ClusterNode(name, host) { Runtime = NodeRuntime.Containerd, ContainerdAddress = ContainerdNodesFixture.Socket(name), Snapshotter = "native" };
+    }
+
+    /// <summary>The node's images in containerd's k8s.io namespace.</summary>
+    private async Task<List<string>> ImagesOnAsync(string node)
+    {
+        await using var host = fixture.Hosts[node].CreateHost();
+        var result = (await host.RunAsync(CommandSpec.Of("ctr", "--address", ContainerdNodesFixture.Socket(node), "-n", "k8s.io", "images", "ls", "-q"))).ThrowOnFailure();
+        return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+    }
+
+    /// <summary>A <c>docker save</c> archive (manifest.json, config, one layer) of a one-file image tagged <paramref name="tag"/>.</summary>
+    private async Task<string> WriteArchiveAsync(string name, string tag)
+    {
+        var layer = Tar(("hello.txt", Encoding.UTF8.GetBytes(tag + "\n")));
+        var config = Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["architecture"] = "amd64", ["os"] = "linux", ["config"] = new JsonObject(),
+            ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray("sha256:" + Hex(layer)) },
+        }.ToJsonString());
+        var manifest = Encoding.UTF8.GetBytes(new JsonArray(new JsonObject
+        {
+            ["Config"] = Hex(config) + ".json", ["RepoTags"] = new JsonArray(tag), ["Layers"] = new JsonArray("l1/layer.tar"),
+        }).ToJsonString());
+        var path = temp.Combine(name);
+        await File.WriteAllBytesAsync(path, Tar((Hex(config) + ".json", config), ("l1/layer.tar", layer), ("manifest.json", manifest)));
+        return path;
+    }
+
+    private static string Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
+
+    private static byte[] Tar(params (string Name, byte[] Data)[] files)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var (n, data) in files)
+            {
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, n) { DataStream = new MemoryStream(data) });
+            }
+        }
+
+        return stream.ToArray();
+    }
+}
