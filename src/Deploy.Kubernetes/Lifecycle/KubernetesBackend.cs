@@ -311,10 +311,16 @@ public sealed class KubernetesBackend : ILifecycleBackend
             var archives = NodeImageLoader.ArchivesOf(productDirectory);
             if (archives.Count > 0)
             {
-                var note = progress is null ? null : new Progress<string>(m => progress.Report(new LifecycleProgress(LifecycleEventKind.Output, "[images] " + m)));
+                var note = progress is null ? null : new ImagesProgress(progress);
                 await loader.LoadAsync(archives, note, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The loader's lines as lifecycle output, forwarded as they come (in order, before the apply starts).</summary>
+    private sealed class ImagesProgress(IProgress<LifecycleProgress> progress) : IProgress<string>
+    {
+        public void Report(string value) => progress.Report(new LifecycleProgress(LifecycleEventKind.Output, "[images] " + value));
     }
 
     private async Task<List<ObjectRef>> StillThereAsync(List<ObjectRef> objects, CancellationToken cancellationToken)

@@ -5,7 +5,9 @@ using System.Text.Json.Nodes;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
 using Deploy.Kubernetes.Images;
-using Deploy.Testing;
+using Deploy.Core.Lifecycle.Engine;
+using Deploy.Kubernetes.Lifecycle;
+using Deploy.Kubernetes.Tests.Lifecycle;
 using Xunit.Abstractions;
 
 namespace Deploy.Kubernetes.Tests.Images;
@@ -13,30 +15,32 @@ namespace Deploy.Kubernetes.Tests.Images;
 /// <summary>Air-gapped images onto cluster nodes over SSH: real containerd per isolated host (its own image store),
 /// <c>docker save</c> archives written by the test, <c>ctr images ls</c> per node to see what each node holds.</summary>
 [Trait("Category", "Integration")]
-public sealed class NodeImageLoaderTests(ContainerdNodesFixture fixture, ITestOutputHelper output) : IClassFixture<ContainerdNodesFixture>, IAsyncLifetime
+public sealed class NodeImageLoaderTests(ContainerdNodesFixture fixture, ITestOutputHelper output)
+    : ClusterTest(("node-a", "4", "8Gi"), ("node-b", "4", "8Gi")), IClassFixture<ContainerdNodesFixture>, IDisposable
 {
-    private readonly TempDirectory temp = new("node-images");
+    /// <summary>The first test's images as ctr lists them (the nodes' stores are shared by the tests of the class).</summary>
+    private static readonly string[] Mine = ["registry.local/shop/app:1.0", "docker.io/library/busybox:1.36"];
     private readonly List<IHost> hosts = [];
 
     [Fact]
     public async Task Archives_load_onto_each_node_own_store_and_a_node_whose_import_fails_is_named_with_its_missing_images()
     {
-        var app = await WriteArchiveAsync("app.tar", "registry.local/shop/app:1.0");
-        var busybox = await WriteArchiveAsync("busybox.tar", "busybox:1.36");   // ctr lists it as docker.io/library/busybox:1.36
+        var app = await WriteArchiveAsync(Cluster.Temp.Combine("app.tar"), "registry.local/shop/app:1.0");
+        var busybox = await WriteArchiveAsync(Cluster.Temp.Combine("busybox.tar"), "busybox:1.36");   // ctr lists it as docker.io/library/busybox:1.36
         string[] archives = [app, busybox];
         var progress = new Progress<string>(output.WriteLine);
 
         var plan = await new NodeImageLoader([Node("node-a"), Node("node-b"), Node("node-c")]).PlanAsync(archives);
         plan.Select(p => p.Node).Should().Equal("node-a", "node-b", "node-c");
         plan.Should().OnlyContain(p => p.Images.SequenceEqual(new[] { "registry.local/shop/app:1.0", "busybox:1.36" }));
-        (await ImagesOnAsync("node-a")).Should().BeEmpty("a plan loads nothing");
+        (await ImagesOnAsync("node-a")).Should().NotContain(Mine, "a plan loads nothing");
 
         // node-a alone: node-b's store stays empty (each node has its own).
         var first = await new NodeImageLoader([Node("node-a")]).LoadAsync(archives, progress);
         first.Single().Runtime.Should().Be(NodeRuntime.Containerd);
         first.Single().Missing.Should().BeEmpty();
-        (await ImagesOnAsync("node-a")).Should().BeEquivalentTo("registry.local/shop/app:1.0", "docker.io/library/busybox:1.36");
-        (await ImagesOnAsync("node-b")).Should().BeEmpty();
+        (await ImagesOnAsync("node-a")).Should().Contain(Mine);
+        (await ImagesOnAsync("node-b")).Should().NotContain(Mine);
 
         // Every node: node-c has no containerd, so its import fails and the check names it and both images.
         var all = async () => await new NodeImageLoader([Node("node-a"), Node("node-b"), Node("node-c")]).LoadAsync(archives, progress);
@@ -44,13 +48,13 @@ public sealed class NodeImageLoaderTests(ContainerdNodesFixture fixture, ITestOu
         e.Code.Should().Be(DeployErrorCode.VerificationFailed);
         e.Host.Should().Be("node-c");
         e.Message.Should().Contain("node node-c lacks registry.local/shop/app:1.0, busybox:1.36 (containerd's socket /run/ctr-node-c/containerd.sock does not exist)").And.Contain("1 of 3 nodes").And.NotContain("node node-a").And.NotContain("node node-b");
-        (await ImagesOnAsync("node-b")).Should().BeEquivalentTo("registry.local/shop/app:1.0", "docker.io/library/busybox:1.36");
+        (await ImagesOnAsync("node-b")).Should().Contain(Mine);
     }
 
     [Fact]
     public async Task A_malformed_archive_is_refused_before_any_node_is_touched()
     {
-        var bad = temp.Combine("bad.tar");
+        var bad = Cluster.Temp.Combine("bad.tar");
         await File.WriteAllTextAsync(bad, "not a tar");
 
         var load = async () => await new NodeImageLoader([Node("node-c")]).LoadAsync([bad]);
@@ -60,16 +64,43 @@ public sealed class NodeImageLoaderTests(ContainerdNodesFixture fixture, ITestOu
         e.Path.Should().Be(bad);
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    [Fact]
+    public async Task An_install_on_a_cluster_loads_the_package_images_onto_every_node_before_it_applies_a_workload()
+    {
+        var backend = new KubernetesBackend("shop", Cluster.Connection, new KubernetesBackendOptions
+        {
+            ReadyTimeout = TimeSpan.FromSeconds(20),
+            NodeImages = new NodeImageLoader([Node("node-a"), Node("node-b")]),
+        });
+        var product = await new ClusterProduct("1.0.0").WriteAsync(Cluster.Temp.Path);
+        Directory.CreateDirectory(Path.Combine(product.Directory, "images"));
+        await WriteArchiveAsync(Path.Combine(product.Directory, "images", "api.tar"), "registry.local/shop/api:lifecycle");
+        var events = new List<string>();
+        var progress = new SyncProgress<LifecycleProgress>(p =>
+        {
+            lock (events)
+            {
+                events.Add(p.Message);
+            }
+        });
 
-    public async Task DisposeAsync()
+        await new LifecycleEngine(backend).RunAsync(ClusterProduct.Input(backend, product), new LifecycleRequest(LifecycleOperation.Install), progress);
+
+        (await ImagesOnAsync("node-a")).Should().Contain("registry.local/shop/api:lifecycle");
+        (await ImagesOnAsync("node-b")).Should().Contain("registry.local/shop/api:lifecycle");
+        var loaded = events.FindLastIndex(m => m.StartsWith("[images] node", StringComparison.Ordinal) && m.Contains("loaded api.tar", StringComparison.Ordinal));
+        var firstApply = events.FindIndex(m => m.Contains("] apply ", StringComparison.Ordinal));
+        loaded.Should().BeGreaterThanOrEqualTo(0, string.Join("\n", events));
+        firstApply.Should().BeGreaterThan(loaded, "the images are on the nodes before any object is applied");
+        events.Count(m => m.Contains("loaded api.tar", StringComparison.Ordinal)).Should().Be(2, "once per node, not once per service");
+    }
+
+    public void Dispose()
     {
         foreach (var h in hosts)
         {
-            await h.DisposeAsync();
+            h.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
-
-        temp.Dispose();
     }
 
     private ClusterNode Node(string name)
@@ -88,7 +119,7 @@ public sealed class NodeImageLoaderTests(ContainerdNodesFixture fixture, ITestOu
     }
 
     /// <summary>A <c>docker save</c> archive (manifest.json, config, one layer) of a one-file image tagged <paramref name="tag"/>.</summary>
-    private async Task<string> WriteArchiveAsync(string name, string tag)
+    private static async Task<string> WriteArchiveAsync(string path, string tag)
     {
         var layer = Tar(("hello.txt", Encoding.UTF8.GetBytes(tag + "\n")));
         var config = Encoding.UTF8.GetBytes(new JsonObject
@@ -100,7 +131,6 @@ public sealed class NodeImageLoaderTests(ContainerdNodesFixture fixture, ITestOu
         {
             ["Config"] = Hex(config) + ".json", ["RepoTags"] = new JsonArray(tag), ["Layers"] = new JsonArray("l1/layer.tar"),
         }).ToJsonString());
-        var path = temp.Combine(name);
         await File.WriteAllBytesAsync(path, Tar((Hex(config) + ".json", config), ("l1/layer.tar", layer), ("manifest.json", manifest)));
         return path;
     }
@@ -119,5 +149,10 @@ public sealed class NodeImageLoaderTests(ContainerdNodesFixture fixture, ITestOu
         }
 
         return stream.ToArray();
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
     }
 }
