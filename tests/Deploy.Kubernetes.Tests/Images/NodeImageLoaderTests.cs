@@ -1,7 +1,3 @@
-using System.Formats.Tar;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
 using Deploy.Kubernetes.Images;
@@ -25,8 +21,8 @@ public sealed class NodeImageLoaderTests(ContainerdNodesFixture fixture, ITestOu
     [Fact]
     public async Task Archives_load_onto_each_node_own_store_and_a_node_whose_import_fails_is_named_with_its_missing_images()
     {
-        var app = await WriteArchiveAsync(Cluster.Temp.Combine("app.tar"), "registry.local/shop/app:1.0");
-        var busybox = await WriteArchiveAsync(Cluster.Temp.Combine("busybox.tar"), "busybox:1.36");   // ctr lists it as docker.io/library/busybox:1.36
+        var app = await TestImageArchive.WriteAsync(Cluster.Temp.Combine("app.tar"), "registry.local/shop/app:1.0");
+        var busybox = await TestImageArchive.WriteAsync(Cluster.Temp.Combine("busybox.tar"), "busybox:1.36");   // ctr lists it as docker.io/library/busybox:1.36
         string[] archives = [app, busybox];
         var progress = new Progress<string>(output.WriteLine);
 
@@ -74,7 +70,7 @@ public sealed class NodeImageLoaderTests(ContainerdNodesFixture fixture, ITestOu
         });
         var product = await new ClusterProduct("1.0.0").WriteAsync(Cluster.Temp.Path);
         Directory.CreateDirectory(Path.Combine(product.Directory, "images"));
-        await WriteArchiveAsync(Path.Combine(product.Directory, "images", "api.tar"), "registry.local/shop/api:lifecycle");
+        await TestImageArchive.WriteAsync(Path.Combine(product.Directory, "images", "api.tar"), "registry.local/shop/api:lifecycle");
         var events = new List<string>();
         var progress = new SyncProgress<LifecycleProgress>(p =>
         {
@@ -116,39 +112,6 @@ public sealed class NodeImageLoaderTests(ContainerdNodesFixture fixture, ITestOu
         await using var host = fixture.Hosts[node].CreateHost();
         var result = (await host.RunAsync(CommandSpec.Of("ctr", "--address", ContainerdNodesFixture.Socket(node), "-n", "k8s.io", "images", "ls", "-q"))).ThrowOnFailure();
         return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
-    }
-
-    /// <summary>A <c>docker save</c> archive (manifest.json, config, one layer) of a one-file image tagged <paramref name="tag"/>.</summary>
-    private static async Task<string> WriteArchiveAsync(string path, string tag)
-    {
-        var layer = Tar(("hello.txt", Encoding.UTF8.GetBytes(tag + "\n")));
-        var config = Encoding.UTF8.GetBytes(new JsonObject
-        {
-            ["architecture"] = "amd64", ["os"] = "linux", ["config"] = new JsonObject(),
-            ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray("sha256:" + Hex(layer)) },
-        }.ToJsonString());
-        var manifest = Encoding.UTF8.GetBytes(new JsonArray(new JsonObject
-        {
-            ["Config"] = Hex(config) + ".json", ["RepoTags"] = new JsonArray(tag), ["Layers"] = new JsonArray("l1/layer.tar"),
-        }).ToJsonString());
-        await File.WriteAllBytesAsync(path, Tar((Hex(config) + ".json", config), ("l1/layer.tar", layer), ("manifest.json", manifest)));
-        return path;
-    }
-
-    private static string Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
-
-    private static byte[] Tar(params (string Name, byte[] Data)[] files)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            foreach (var (n, data) in files)
-            {
-                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, n) { DataStream = new MemoryStream(data) });
-            }
-        }
-
-        return stream.ToArray();
     }
 
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>

@@ -23,6 +23,17 @@ public sealed partial class PrivateDeployClusterTests(ITestOutputHelper output) 
 
         // The sample's needs (os_release, disk paths, commands on PATH) are its hosts' needs: a cluster's facts are
         // its nodes' CPU and memory, so the host precheck is skipped here.
+        // --nodes: the package's images/ would be loaded onto each node; the dry run lists them and contacts no node.
+        Directory.CreateDirectory(Path.Combine(v1, "images"));
+        await Images.TestImageArchive.WriteAsync(Path.Combine(v1, "images", "gateway.tar"), "registry.local/private-deploy/gateway:1.0.0");
+        var nodes = Cluster.Temp.Combine("nodes.yaml");
+        await File.WriteAllTextAsync(nodes, "hosts:\n  node-a: { address: 127.0.0.1, port: 1, vars: { container_runtime: containerd } }\n  node-b: { address: 127.0.0.1, port: 1, vars: { container_runtime: containerd } }\n");
+        var dryRun = await DeployAsync("install", "-f", v1, "--nodes", nodes, "--dry-run");
+        dryRun.ExitCode.Should().Be(0, dryRun.Output);
+        dryRun.Output.Should().Contain("images: would load registry.local/private-deploy/gateway:1.0.0 (gateway.tar) onto node node-a (containerd)")
+            .And.Contain("onto node node-b (containerd)");
+        Directory.Delete(Path.Combine(v1, "images"), recursive: true);
+
         var install = await DeployAsync("install", "-f", v1, "--skip-precheck");
         install.ExitCode.Should().Be(0, install.Output);
         foreach (var app in Apps)
