@@ -14,7 +14,6 @@ using Deploy.Core.Operations.Locking;
 using Deploy.Kubernetes.Apply;
 using Deploy.Kubernetes.Connection;
 using Deploy.Kubernetes.Discovery;
-using Deploy.Kubernetes.Images;
 using Deploy.Kubernetes.Journaling;
 using Deploy.Kubernetes.Locking;
 using Deploy.Kubernetes.Manifests;
@@ -46,8 +45,7 @@ public sealed class KubernetesBackend : ILifecycleBackend
     private readonly InventoryStore inventory;
     private readonly HookJobs hooks;
     private readonly MiddlewareReset reset;
-    private readonly object imagesGate = new();
-    private Task? imagesLoaded;
+    private readonly ImagesOnce images;
 
     /// <summary>The backend of <paramref name="product"/> on the cluster of <paramref name="connection"/>.</summary>
     public KubernetesBackend(string product, KubernetesConnection connection, KubernetesBackendOptions? options = null)
@@ -64,6 +62,7 @@ public sealed class KubernetesBackend : ILifecycleBackend
         releases = new SecretReleaseStore(connection, product, Namespace);
         inventory = new InventoryStore(connection, product, Namespace);
         hooks = new HookJobs(connection, catalog, product, Namespace, this.options);
+        images = new ImagesOnce(this.options.NodeImages);
         reset = new MiddlewareReset(connection, catalog, inventory, hooks, this.options);
         Journal = new SecretJournalStore(connection, Namespace, product + ".journal");
         Secrets = new SecretValueStore(connection, product, Namespace);
@@ -156,7 +155,7 @@ public sealed class KubernetesBackend : ILifecycleBackend
             }
             else
             {
-                await LoadImagesOnceAsync(service, progress, cancellationToken).ConfigureAwait(false);
+                await images.LoadAsync(service, progress, cancellationToken).ConfigureAwait(false);
                 placed = await ApplyAsync(name, configMap, manifests, previous, report, cancellationToken).ConfigureAwait(false);
                 await inventory.WriteAsync(name, placed, digest, cancellationToken).ConfigureAwait(false);
             }
@@ -291,37 +290,6 @@ public sealed class KubernetesBackend : ILifecycleBackend
     /// <inheritdoc />
     public Task<HostFacts> CollectFactsAsync(string host, IReadOnlyCollection<string> diskPaths, IReadOnlyCollection<string> commands, CancellationToken cancellationToken = default) =>
         ClusterFacts.CollectAsync(connection, Check(host), options.TimeProvider, cancellationToken);
-
-    /// <summary>The product's image archives onto every node (<see cref="KubernetesBackendOptions.NodeImages"/>), once
-    /// per backend, before the first service whose objects change is applied.</summary>
-    private Task LoadImagesOnceAsync(RenderedService service, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
-    {
-        if (options.NodeImages is not { } loader || Path.GetDirectoryName(service.Service.Directory) is not { } productDirectory)
-        {
-            return Task.CompletedTask;
-        }
-
-        lock (imagesGate)
-        {
-            return imagesLoaded ??= LoadAsync();
-        }
-
-        async Task LoadAsync()
-        {
-            var archives = NodeImageLoader.ArchivesOf(productDirectory);
-            if (archives.Count > 0)
-            {
-                var note = progress is null ? null : new ImagesProgress(progress);
-                await loader.LoadAsync(archives, note, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>The loader's lines as lifecycle output, forwarded as they come (in order, before the apply starts).</summary>
-    private sealed class ImagesProgress(IProgress<LifecycleProgress> progress) : IProgress<string>
-    {
-        public void Report(string value) => progress.Report(new LifecycleProgress(LifecycleEventKind.Output, "[images] " + value));
-    }
 
     private async Task<List<ObjectRef>> StillThereAsync(List<ObjectRef> objects, CancellationToken cancellationToken)
     {
