@@ -50,6 +50,9 @@ command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(maria
 command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client)
 # The real kubectl, run against the in-process Kubernetes API fake (tests/Deploy.Kubernetes.Tests/Fake).
 command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
+# Air-gapped images onto cluster nodes (tests/Deploy.Kubernetes.Tests/Images): one containerd per isolated host, ctr.
+command -v containerd >/dev/null 2>&1 || need+=(containerd)
+command -v ctr >/dev/null 2>&1 || need+=(containerd)
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
   echo "test.sh: installing ${need[*]}"

@@ -15,7 +15,8 @@ namespace Deploy.Benchmarks;
 /// <summary>
 /// `kubernetes`, on the in-process fake API server (tests/Deploy.Testing/Kubernetes): (1) server-side apply of 200
 /// objects (ConfigMaps, Services and Deployments, one file) into a fresh namespace per run: our
-/// <c>ServerSideApplier</c> (discovery cached, dry run of all, then apply) vs <c>kubectl apply --server-side -f</c>
+/// <c>ServerSideApplier</c> (discovery cached, dry run of all, then apply; its default 16 requests in flight, and
+/// one at a time to show what the concurrency buys) vs <c>kubectl apply --server-side -f</c>
 /// (<c>--validate=false</c>: the fake serves no OpenAPI schema, and we validate nothing client-side either) on
 /// the same fake, interleaved; (2) readiness latency: the fake controller marks a Deployment ready 1.5 s after it
 /// changes; the time from that status write (seen by an in-process watch on the store) to our watch-based
@@ -56,6 +57,11 @@ public static class KubernetesBenchmarks
             {
                 var objects = ManifestSet.Parse(Manifest($"ours-{round++}"));
                 await applier.ApplyAsync(objects, new ApplyOptions());
+            }, null),
+            ("ServerSideApplier, one request at a time", async () =>
+            {
+                var objects = ManifestSet.Parse(Manifest($"ours-seq-{round++}"));
+                await applier.ApplyAsync(objects, new ApplyOptions { MaxConcurrency = 1 });
             }, null),
             ("kubectl apply --server-side", async () =>
             {

@@ -3,6 +3,7 @@ using Deploy.Cli.Output;
 using Deploy.Core.Errors;
 using Deploy.Core.Lifecycle.Engine;
 using Deploy.Core.Lifecycle.Scheduling;
+using Deploy.Kubernetes.Lifecycle;
 
 namespace Deploy.Cli;
 
@@ -19,13 +20,18 @@ internal static class LifecycleActionCommands
     private static Command Schedule()
     {
         var options = new LifecycleOptions();
-        var config = new Option<string>("--config", "-c") { Description = "The new scheduled.yaml (which services on which hosts)", Required = true };
+        var config = new Option<string>("--config", "-c") { Description = "The new scheduled.yaml (which services on which hosts; on a cluster, which nodes)", Required = true };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the moves; change nothing" };
         var apply = new Command("apply", "Move services to the hosts scheduled.yaml names: install on the new host, run its test there, then remove it from the old one") { config, dryRun };
         options.AddTo(apply);
         apply.SetAction((parse, ct) => CliErrors.RunAsync(parse, async () =>
         {
             await using var session = await LifecycleSession.OpenAsync(parse, options, ct).ConfigureAwait(false);
+            if (session.Backend is KubernetesBackend cluster)
+            {
+                return await KubernetesSession.ScheduleAsync(cluster, session.Input.Product, parse.GetValue(config)!, parse.GetValue(dryRun), ct).ConfigureAwait(false);
+            }
+
             var schedule = await ScheduleYaml.LoadAsync(parse.GetValue(config)!, session.Input.Product, session.Inventory, ct).ConfigureAwait(false);
             return await RunAsync(session, session.Input with { Schedule = schedule }, new LifecycleRequest(LifecycleOperation.Schedule), parse.GetValue(dryRun), ct).ConfigureAwait(false);
         }));

@@ -111,6 +111,7 @@ internal static class LifecycleCommands
             if (parse.GetValue(dryRun))
             {
                 var plan = await session.Engine.PlanAsync(session.Input, request, ct).ConfigureAwait(false);
+                await KubernetesSession.PrintImagesPlanAsync(session, ct).ConfigureAwait(false);
                 output.ResultJson(plan.ToJson(), plan.ToText());
                 return 0;
             }

@@ -7,6 +7,7 @@ using Deploy.Core.Lifecycle.Hosts;
 using Deploy.Core.Lifecycle.Model;
 using Deploy.Core.Lifecycle.Scheduling;
 using Deploy.Core.Lifecycle.Templates;
+using Deploy.Kubernetes.Images;
 using Deploy.Packaging.Products;
 
 namespace Deploy.Cli;
@@ -19,6 +20,8 @@ internal sealed class LifecycleOptions(bool packageRequired = true)
     public Option<string?> Kubeconfig { get; } = new("--kubeconfig") { Description = "Run on a Kubernetes cluster: this kubeconfig (default $KUBECONFIG, ~/.kube/config) instead of an inventory" };
 
     public Option<string?> Context { get; } = new("--context") { Description = "Run on a Kubernetes cluster: this kubeconfig context (its namespace holds the product)" };
+
+    public Option<string?> Nodes { get; } = new("--nodes") { Description = "On a cluster: an inventory of its nodes as SSH hosts (host name = node name; vars container_runtime, containerd_address, containerd_snapshotter): the package's images/ archives are loaded onto every node before anything is applied" };
 
     public Option<string?> Package { get; } = new("--package", "-f")
     {
@@ -38,7 +41,7 @@ internal sealed class LifecycleOptions(bool packageRequired = true)
 
     public Option<string?> StateRoot { get; } = new("--state-root") { Description = "Where the product's lock, journal, secrets and releases live on every host (default /var/lib/deploy-lifecycle)" };
 
-    public IEnumerable<Option> All => packageRequired ? [Inventory, Kubeconfig, Context, Package, Values, Scheduled, StateRoot] : [Inventory, Kubeconfig, Context, Package, Product, Values, Scheduled, StateRoot];
+    public IEnumerable<Option> All => packageRequired ? [Inventory, Kubeconfig, Context, Nodes, Package, Values, Scheduled, StateRoot] : [Inventory, Kubeconfig, Context, Nodes, Package, Product, Values, Scheduled, StateRoot];
 
     public void AddTo(Command command)
     {
@@ -75,6 +78,9 @@ internal sealed class LifecycleSession : IAsyncDisposable
     public LifecycleInput Input { get; }
 
     public LifecycleEngine Engine { get; }
+
+    /// <summary>On a cluster with <c>--nodes</c>: the loader of the package's images onto the nodes.</summary>
+    public NodeImageLoader? NodeImages { get; init; }
 
     /// <summary>The backend (its journal tells what an interrupted run was doing).</summary>
     public ILifecycleBackend Backend => _backend;

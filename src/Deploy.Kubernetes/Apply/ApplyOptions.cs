@@ -14,4 +14,10 @@ public sealed record ApplyOptions
     /// <summary>Only the server dry run: report conflicts and what would change, change nothing.</summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool DryRunOnly { get; init; }
+
+    /// <summary>How many requests are in flight at once: the dry run sends every object's request concurrently, the
+    /// apply those of one <see cref="Manifests.KindOrder"/> rank (ranks stay one after another, so namespaces and CRDs
+    /// exist before what needs them). Results and conflicts keep the manifest's order whatever the completion order.</summary>
+    /// <value>The default is 16; 1 sends one request after another.</value>
+    public int MaxConcurrency { get; init; } = 16;
 }

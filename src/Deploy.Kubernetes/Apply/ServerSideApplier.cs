@@ -25,7 +25,8 @@ public sealed class ServerSideApplier
         this.catalog = catalog ?? new ResourceCatalog(connection);
     }
 
-    /// <summary>Dry-runs then applies <paramref name="objects"/>.</summary>
+    /// <summary>Dry-runs then applies <paramref name="objects"/>, up to <see cref="ApplyOptions.MaxConcurrency"/>
+    /// requests at once (the dry run of every object; the apply one kind rank after another).</summary>
     /// <exception cref="ApplyConflictException">Other managers own fields with other values (and not <see cref="ApplyOptions.Force"/>); nothing changed.</exception>
     /// <exception cref="Core.Errors.DeployException"><see cref="Core.Errors.DeployErrorCode.ResourceUnknown"/> for a kind the
     /// cluster does not serve (and no CRD in the set defines); <see cref="KubernetesApiException"/> for other refusals.</exception>
@@ -34,33 +35,48 @@ public sealed class ServerSideApplier
     {
         ArgumentNullException.ThrowIfNull(objects);
         options ??= new ApplyOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrency, 1, nameof(options));
         var ordered = KindOrder.ForApply(objects);
         var dryRun = await DryRunAsync(ordered, options, progress, cancellationToken).ConfigureAwait(false);
         if (options.DryRunOnly)
         {
-            return new ApplyResult(dryRun.Values.ToList(), DryRun: true);
+            return new ApplyResult(dryRun.OfType<AppliedObject>().ToList(), DryRun: true);
         }
 
-        var applied = new List<AppliedObject>();
-        for (var i = 0; i < ordered.Count; i++)
+        var applied = new AppliedObject[ordered.Count];
+        var done = 0;
+        foreach (var rank in Ranks(ordered))
         {
-            var o = ordered[i];
-            var resource = await catalog.ResolveAsync(o.Ref.ApiVersion, o.Ref.Kind, cancellationToken).ConfigureAwait(false);
-            var (reference, _) = Place(o, resource);
-            var response = await PatchAsync(resource, reference, o, options, dryRun: false, cancellationToken).ConfigureAwait(false);
-            var version = (string?)response["metadata"]?["resourceVersion"] ?? "";
-            var before = dryRun.TryGetValue(o, out var d) ? d.ResourceVersion : null;
-            var action = string.IsNullOrEmpty(before) ? ApplyAction.Created : before == version ? ApplyAction.Unchanged : ApplyAction.Configured;
-            applied.Add(new AppliedObject(reference, action, version));
-            if (o.Ref.Kind == "CustomResourceDefinition" && (string?)o.Body["spec"]?["group"] is { } group)
+            // Resolved before the rank's requests go out: a custom resource's kind exists once its CRD's rank is done.
+            var resources = new ApiResource[rank.Count];
+            for (var k = 0; k < rank.Count; k++)
             {
-                foreach (var v in (o.Body["spec"]?["versions"] as JsonArray ?? []).Select(v => (string?)v?["name"]).OfType<string>())
-                {
-                    catalog.Invalidate($"{group}/{v}");
-                }
+                resources[k] = await catalog.ResolveAsync(ordered[rank[k]].Ref.ApiVersion, ordered[rank[k]].Ref.Kind, cancellationToken).ConfigureAwait(false);
             }
 
-            progress?.Report(new ApplyProgress("apply", reference, i + 1, ordered.Count, action));
+            await ConcurrentlyAsync(rank.Count, options.MaxConcurrency, async (k, ct) =>
+            {
+                var i = rank[k];
+                var o = ordered[i];
+                var (reference, _) = Place(o, resources[k]);
+                var response = await PatchAsync(resources[k], reference, o, options, dryRun: false, ct).ConfigureAwait(false);
+                var version = (string?)response["metadata"]?["resourceVersion"] ?? "";
+                var before = dryRun[i]?.ResourceVersion;
+                var action = string.IsNullOrEmpty(before) ? ApplyAction.Created : before == version ? ApplyAction.Unchanged : ApplyAction.Configured;
+                applied[i] = new AppliedObject(reference, action, version);
+                progress?.Report(new ApplyProgress("apply", reference, Interlocked.Increment(ref done), ordered.Count, action));
+            }, cancellationToken).ConfigureAwait(false);
+
+            foreach (var o in rank.Select(i => ordered[i]).Where(o => o.Ref.Kind == "CustomResourceDefinition"))
+            {
+                if ((string?)o.Body["spec"]?["group"] is { } group)
+                {
+                    foreach (var v in (o.Body["spec"]?["versions"] as JsonArray ?? []).Select(v => (string?)v?["name"]).OfType<string>())
+                    {
+                        catalog.Invalidate($"{group}/{v}");
+                    }
+                }
+            }
         }
 
         return new ApplyResult(applied, DryRun: false);
@@ -102,53 +118,85 @@ public sealed class ServerSideApplier
         return deleted;
     }
 
-    private async Task<Dictionary<ManifestObject, AppliedObject>> DryRunAsync(IReadOnlyList<ManifestObject> ordered, ApplyOptions options,
+    /// <summary>The server dry run of every object (concurrently: nothing changes, so no order is needed); per object
+    /// its would-be result (null where it cannot be checked yet), or every conflict, in manifest order.</summary>
+    private async Task<AppliedObject?[]> DryRunAsync(IReadOnlyList<ManifestObject> ordered, ApplyOptions options,
         IProgress<ApplyProgress>? progress, CancellationToken cancellationToken)
     {
         var newNamespaces = ordered.Where(o => o.Ref.Kind == "Namespace" && o.Ref.Group.Length == 0).Select(o => o.Ref.Name).ToHashSet(StringComparer.Ordinal);
         var newKinds = ordered.Where(o => o.Ref.Kind == "CustomResourceDefinition")
             .Select(o => ((string?)o.Body["spec"]?["group"], (string?)o.Body["spec"]?["names"]?["kind"])).ToHashSet();
-        var conflicts = new List<ApplyConflict>();
-        var result = new Dictionary<ManifestObject, AppliedObject>(ReferenceEqualityComparer.Instance);
+        var resources = new ApiResource?[ordered.Count];
         for (var i = 0; i < ordered.Count; i++)
         {
             var o = ordered[i];
-            var resource = newKinds.Contains((o.Ref.Group, o.Ref.Kind))
+            resources[i] = newKinds.Contains((o.Ref.Group, o.Ref.Kind))
                 ? await catalog.TryResolveAsync(o.Ref.ApiVersion, o.Ref.Kind, cancellationToken).ConfigureAwait(false)
                 : await catalog.ResolveAsync(o.Ref.ApiVersion, o.Ref.Kind, cancellationToken).ConfigureAwait(false);
-            if (resource is null)
+        }
+
+        var conflicts = new List<ApplyConflict>?[ordered.Count];
+        var result = new AppliedObject?[ordered.Count];
+        var done = 0;
+        await ConcurrentlyAsync(ordered.Count, options.MaxConcurrency, async (i, ct) =>
+        {
+            var o = ordered[i];
+            if (resources[i] is not { } resource)
             {
-                progress?.Report(new ApplyProgress("dry-run", o.Ref, i + 1, ordered.Count, null));
-                continue;   // defined by a CRD of this same set: it can be checked only once the CRD exists
+                progress?.Report(new ApplyProgress("dry-run", o.Ref, Interlocked.Increment(ref done), ordered.Count, null));
+                return;   // defined by a CRD of this same set: it can be checked only once the CRD exists
             }
 
             var (reference, ns) = Place(o, resource);
             try
             {
-                var response = await PatchAsync(resource, reference, o, options, dryRun: true, cancellationToken).ConfigureAwait(false);
+                var response = await PatchAsync(resource, reference, o, options, dryRun: true, ct).ConfigureAwait(false);
                 var version = (string?)response["metadata"]?["resourceVersion"] ?? "";
                 var action = version.Length == 0 ? ApplyAction.Created : ApplyAction.Configured;
-                result[o] = new AppliedObject(reference, action, version);
-                progress?.Report(new ApplyProgress("dry-run", reference, i + 1, ordered.Count, action));
+                result[i] = new AppliedObject(reference, action, version);
+                progress?.Report(new ApplyProgress("dry-run", reference, Interlocked.Increment(ref done), ordered.Count, action));
             }
             catch (KubernetesApiException e) when (e.StatusCode == HttpStatusCode.Conflict && e.Causes.Any(c => c.Reason == "FieldManagerConflict"))
             {
-                conflicts.AddRange(e.Causes.Where(c => c.Reason == "FieldManagerConflict")
-                    .Select(c => new ApplyConflict(reference, c.Field, ManagerOf(c.Message))));
+                conflicts[i] = e.Causes.Where(c => c.Reason == "FieldManagerConflict").Select(c => new ApplyConflict(reference, c.Field, ManagerOf(c.Message))).ToList();
             }
             catch (KubernetesApiException e) when (e.StatusCode == HttpStatusCode.NotFound && ns is not null && newNamespaces.Contains(ns))
             {
                 // its namespace is created by this same apply
             }
-        }
+        }, cancellationToken).ConfigureAwait(false);
 
-        if (conflicts.Count > 0)
-        {
-            throw new ApplyConflictException(conflicts);
-        }
-
-        return result;
+        var all = conflicts.OfType<List<ApplyConflict>>().SelectMany(c => c).ToList();
+        return all.Count > 0 ? throw new ApplyConflictException(all) : result;
     }
+
+    /// <summary>The positions of <paramref name="ordered"/> (in apply order) grouped by kind rank, ranks in order.</summary>
+    private static IEnumerable<List<int>> Ranks(IReadOnlyList<ManifestObject> ordered)
+    {
+        var group = new List<int>();
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            if (group.Count > 0 && KindOrder.Rank(ordered[i].Ref.Kind) != KindOrder.Rank(ordered[group[0]].Ref.Kind))
+            {
+                yield return group;
+                group = [];
+            }
+
+            group.Add(i);
+        }
+
+        if (group.Count > 0)
+        {
+            yield return group;
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> for 0..count-1, at most <paramref name="limit"/> at once; the first failure
+    /// cancels the rest and is thrown.</summary>
+    private static Task ConcurrentlyAsync(int count, int limit, Func<int, CancellationToken, ValueTask> body, CancellationToken cancellationToken) =>
+        count == 0
+            ? Task.CompletedTask
+            : Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = limit, CancellationToken = cancellationToken }, body);
 
     private (ObjectRef Ref, string? Namespace) Place(ManifestObject o, ApiResource resource)
     {

@@ -20,6 +20,7 @@ using Deploy.Kubernetes.Manifests;
 using Deploy.Kubernetes.Readiness;
 using Deploy.Kubernetes.Releases;
 using Deploy.Kubernetes.Scheduling;
+using k8s;
 
 namespace Deploy.Kubernetes.Lifecycle;
 
@@ -44,6 +45,7 @@ public sealed class KubernetesBackend : ILifecycleBackend
     private readonly InventoryStore inventory;
     private readonly HookJobs hooks;
     private readonly MiddlewareReset reset;
+    private readonly ImagesOnce images;
 
     /// <summary>The backend of <paramref name="product"/> on the cluster of <paramref name="connection"/>.</summary>
     public KubernetesBackend(string product, KubernetesConnection connection, KubernetesBackendOptions? options = null)
@@ -60,6 +62,7 @@ public sealed class KubernetesBackend : ILifecycleBackend
         releases = new SecretReleaseStore(connection, product, Namespace);
         inventory = new InventoryStore(connection, product, Namespace);
         hooks = new HookJobs(connection, catalog, product, Namespace, this.options);
+        images = new ImagesOnce(this.options.NodeImages);
         reset = new MiddlewareReset(connection, catalog, inventory, hooks, this.options);
         Journal = new SecretJournalStore(connection, Namespace, product + ".journal");
         Secrets = new SecretValueStore(connection, product, Namespace);
@@ -152,6 +155,7 @@ public sealed class KubernetesBackend : ILifecycleBackend
             }
             else
             {
+                await images.LoadAsync(service, progress, cancellationToken).ConfigureAwait(false);
                 placed = await ApplyAsync(name, configMap, manifests, previous, report, cancellationToken).ConfigureAwait(false);
                 await inventory.WriteAsync(name, placed, digest, cancellationToken).ConfigureAwait(false);
             }
@@ -268,6 +272,20 @@ public sealed class KubernetesBackend : ILifecycleBackend
         ArgumentNullException.ThrowIfNull(schedule);
         return new NodePlacement(connection, catalog, inventory, options).ApplyAsync(schedule, progress, cancellationToken);
     }
+
+    /// <summary>What <see cref="ApplyScheduleAsync"/> would do (its dry run; nothing changes): per service the nodes it
+    /// would label and unlabel and the workloads that would get the node selector.</summary>
+    /// <exception cref="DeployException"><see cref="DeployErrorCode.ScheduleInvalid"/> for a node the cluster lacks.</exception>
+    public Task<IReadOnlyList<NodePlacementResult>> PlanScheduleAsync(Schedule schedule, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return new NodePlacement(connection, catalog, inventory, options).PlanAsync(schedule, cancellationToken);
+    }
+
+    /// <summary>The cluster's node names (the "hosts" a scheduled.yaml on a cluster names), in name order.</summary>
+    public async Task<IReadOnlyList<string>> ListNodesAsync(CancellationToken cancellationToken = default) =>
+        (await connection.Client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Items
+            .Select(n => n.Metadata.Name).Order(StringComparer.Ordinal).ToList();
 
     /// <inheritdoc />
     public Task<HostFacts> CollectFactsAsync(string host, IReadOnlyCollection<string> diskPaths, IReadOnlyCollection<string> commands, CancellationToken cancellationToken = default) =>

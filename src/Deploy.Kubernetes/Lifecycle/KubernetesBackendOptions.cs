@@ -1,4 +1,5 @@
 using Deploy.Core.Operations.Locking;
+using Deploy.Kubernetes.Images;
 
 namespace Deploy.Kubernetes.Lifecycle;
 
@@ -30,4 +31,9 @@ public sealed record KubernetesBackendOptions
 
     /// <summary>The clock. <value><see cref="TimeProvider.System"/>.</value></summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Air-gapped images: the loader that puts the product's image archives (its <c>images/</c> folder) onto
+    /// every node before the first service is applied (once per backend); <see langword="null"/> when the nodes pull
+    /// their images themselves. <value>The default is <see langword="null"/>.</value></summary>
+    public NodeImageLoader? NodeImages { get; init; }
 }

@@ -26,6 +26,36 @@ internal sealed class NodePlacement(KubernetesConnection connection, ResourceCat
 
     public async Task<IReadOnlyList<NodePlacementResult>> ApplyAsync(Schedule schedule, IProgress<string>? progress, CancellationToken cancellationToken)
     {
+        var (nodesResource, nodes) = await NodesAsync(schedule, cancellationToken).ConfigureAwait(false);
+        var results = new List<NodePlacementResult>();
+        foreach (var s in schedule.Services)
+        {
+            results.Add(await PlaceAsync(s, nodes, nodesResource, progress, cancellationToken).ConfigureAwait(false));
+        }
+
+        return results;
+    }
+
+    /// <summary>What <see cref="ApplyAsync"/> would do, nothing changed: per service the nodes it would label and
+    /// unlabel and the workloads that would get the node selector.</summary>
+    public async Task<IReadOnlyList<NodePlacementResult>> PlanAsync(Schedule schedule, CancellationToken cancellationToken)
+    {
+        var (_, nodes) = await NodesAsync(schedule, cancellationToken).ConfigureAwait(false);
+        var results = new List<NodePlacementResult>();
+        foreach (var s in schedule.Services)
+        {
+            var label = NodePlacementResult.LabelOf(s.Service);
+            var workloads = await WorkloadsAsync(s.Service, cancellationToken).ConfigureAwait(false);
+            results.Add(new NodePlacementResult(s.Service, s.Hosts, s.Hosts.Where(h => !Has(nodes[h], label)).Order(StringComparer.Ordinal).ToList(),
+                Unlabelled(s, nodes, label), workloads.Select(w => w.ToString()).ToList()));
+        }
+
+        return results;
+    }
+
+    /// <summary>The cluster's nodes by name; a schedule naming another node is refused before anything changes.</summary>
+    private async Task<(ApiResource Resource, Dictionary<string, JsonObject> Nodes)> NodesAsync(Schedule schedule, CancellationToken cancellationToken)
+    {
         var nodesResource = await catalog.ResolveAsync("v1", "Node", cancellationToken).ConfigureAwait(false);
         var nodes = ((await connection.SendAsync(HttpMethod.Get, nodesResource.PathOf(null, null), null, null, cancellationToken).ConfigureAwait(false))["items"] as JsonArray ?? [])
             .OfType<JsonObject>().ToDictionary(n => (string)n["metadata"]!["name"]!, StringComparer.Ordinal);
@@ -37,27 +67,28 @@ internal sealed class NodePlacement(KubernetesConnection connection, ResourceCat
             }
         }
 
-        var results = new List<NodePlacementResult>();
-        foreach (var s in schedule.Services)
-        {
-            results.Add(await PlaceAsync(s, nodes, nodesResource, progress, cancellationToken).ConfigureAwait(false));
-        }
-
-        return results;
+        return (nodesResource, nodes);
     }
+
+    private static bool Has(JsonObject node, string label) => (string?)node["metadata"]?["labels"]?[label] == "true";
+
+    private static List<string> Unlabelled(ScheduledService s, Dictionary<string, JsonObject> nodes, string label) =>
+        nodes.Where(n => Has(n.Value, label) && !s.Hosts.Contains(n.Key)).Select(n => n.Key).Order(StringComparer.Ordinal).ToList();
+
+    private async Task<List<ObjectRef>> WorkloadsAsync(string service, CancellationToken cancellationToken) =>
+        (await inventory.ReadAsync(service, cancellationToken).ConfigureAwait(false)).Objects.Where(o => WorkloadKinds.Contains(o.Kind)).ToList();
 
     private async Task<NodePlacementResult> PlaceAsync(ScheduledService s, Dictionary<string, JsonObject> nodes, ApiResource nodesResource, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var label = NodePlacementResult.LabelOf(s.Service);
-        bool Has(JsonObject node) => (string?)node["metadata"]?["labels"]?[label] == "true";
-        var labelled = s.Hosts.Where(h => !Has(nodes[h])).Order(StringComparer.Ordinal).ToList();
+        var labelled = s.Hosts.Where(h => !Has(nodes[h], label)).Order(StringComparer.Ordinal).ToList();
         foreach (var node in labelled)
         {
             await LabelAsync(nodesResource, node, label, "true", cancellationToken).ConfigureAwait(false);
             progress?.Report($"[{s.Service}] node {node}: labelled {label}=true");
         }
 
-        var workloads = (await inventory.ReadAsync(s.Service, cancellationToken).ConfigureAwait(false)).Objects.Where(o => WorkloadKinds.Contains(o.Kind)).ToList();
+        var workloads = await WorkloadsAsync(s.Service, cancellationToken).ConfigureAwait(false);
         if (workloads.Count > 0)
         {
             var selector = new JsonObject { [label] = "true" };
@@ -81,7 +112,7 @@ internal sealed class NodePlacement(KubernetesConnection connection, ResourceCat
             await VerifyAsync(s, workloads, cancellationToken).ConfigureAwait(false);
         }
 
-        var unlabelled = nodes.Where(n => Has(n.Value) && !s.Hosts.Contains(n.Key)).Select(n => n.Key).Order(StringComparer.Ordinal).ToList();
+        var unlabelled = Unlabelled(s, nodes, label);
         foreach (var node in unlabelled)
         {
             await LabelAsync(nodesResource, node, label, null, cancellationToken).ConfigureAwait(false);

@@ -60,6 +60,43 @@ public sealed class ServerSideApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_requests_keep_the_rank_order_and_give_results_and_conflicts_in_manifest_order()
+    {
+        // 40 ConfigMaps and 10 Deployments in a namespace the same set creates; 16 requests in flight (the default).
+        var manifest = string.Concat(Enumerable.Range(0, 40).Select(i => $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: many}}\ndata: {{k: v{i}}}\n---\n"))
+            + string.Concat(Enumerable.Range(0, 10).Select(i => $"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{i}, namespace: many}}\nspec: {{selector: {{matchLabels: {{app: d{i}}}}}, template: {{metadata: {{labels: {{app: d{i}}}}}, spec: {{containers: [{{name: a, image: x}}]}}}}}}\n---\n"))
+            + "apiVersion: v1\nkind: Namespace\nmetadata: {name: many}\n";
+        var objects = ManifestSet.Parse(manifest);
+
+        var result = await Applier().ApplyAsync(objects);
+
+        result.Objects.Select(o => o.Ref.ToString()).Should().Equal(KindOrder.ForApply(objects).Select(o => o.Ref.ToString()));
+        List<string> applies;
+        lock (cluster.Server.Handler.Requests)
+        {
+            applies = cluster.Server.Handler.Requests.Where(r => r.StartsWith("PATCH", StringComparison.Ordinal) && !r.Contains("dryRun", StringComparison.Ordinal)).ToList();
+        }
+
+        var lastConfigMap = applies.FindLastIndex(r => r.Contains("/configmaps/", StringComparison.Ordinal));
+        applies.FindIndex(r => r.Contains("/namespaces/many?", StringComparison.Ordinal)).Should().Be(0, "the namespace's rank is applied before anything in it");
+        applies.FindIndex(r => r.Contains("/deployments/", StringComparison.Ordinal)).Should().BeGreaterThan(lastConfigMap, "workloads after every ConfigMap");
+
+        // Two objects edited by another manager: both conflicts, in manifest order, however the dry runs complete.
+        foreach (var name in new[] { "c31", "c7" })
+        {
+            var cm = await cluster.Connection.Client.CoreV1.ReadNamespacedConfigMapAsync(name, "many");
+            cm.Data["k"] = "edited";
+            await cluster.Connection.Client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, name, "many", fieldManager: "kubectl-edit");
+        }
+
+        var changed = ManifestSet.Parse(manifest.Replace("k: v", "k: w", StringComparison.Ordinal));
+        var act = () => Applier().ApplyAsync(changed);
+
+        var e = (await act.Should().ThrowAsync<ApplyConflictException>()).Which;
+        e.Conflicts.Select(c => c.Object.Name).Should().Equal("c7", "c31");
+    }
+
+    [Fact]
     public async Task A_field_changed_by_kubectl_edit_is_a_conflict_per_object_and_field_and_nothing_is_changed()
     {
         await Applier().ApplyAsync(ManifestSet.Parse(App));

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Deploy.Kubernetes.Tests.Fake;
@@ -13,7 +14,7 @@ public sealed partial class PrivateDeployClusterTests(ITestOutputHelper output) 
 {
     private static readonly string[] Apps = ["gateway", "auth", "orders", "billing", "portal"];
     [Fact]
-    public async Task Sample_installs_keeps_a_kubectl_edit_through_an_upgrade_passes_apptest_lists_history_and_rolls_back()
+    public async Task Sample_installs_keeps_a_kubectl_edit_through_an_upgrade_passes_apptest_lists_history_rolls_back_and_schedule_apply_pins_pods_to_nodes()
     {
         var v1 = Copy("1.0.0");
         var v2 = Copy("1.1.0");
@@ -22,6 +23,17 @@ public sealed partial class PrivateDeployClusterTests(ITestOutputHelper output) 
 
         // The sample's needs (os_release, disk paths, commands on PATH) are its hosts' needs: a cluster's facts are
         // its nodes' CPU and memory, so the host precheck is skipped here.
+        // --nodes: the package's images/ would be loaded onto each node; the dry run lists them and contacts no node.
+        Directory.CreateDirectory(Path.Combine(v1, "images"));
+        await Images.TestImageArchive.WriteAsync(Path.Combine(v1, "images", "gateway.tar"), "registry.local/private-deploy/gateway:1.0.0");
+        var nodes = Cluster.Temp.Combine("nodes.yaml");
+        await File.WriteAllTextAsync(nodes, "hosts:\n  node-a: { address: 127.0.0.1, port: 1, vars: { container_runtime: containerd } }\n  node-b: { address: 127.0.0.1, port: 1, vars: { container_runtime: containerd } }\n");
+        var dryRun = await DeployAsync("install", "-f", v1, "--nodes", nodes, "--dry-run");
+        dryRun.ExitCode.Should().Be(0, dryRun.Output);
+        dryRun.Output.Should().Contain("images: would load registry.local/private-deploy/gateway:1.0.0 (gateway.tar) onto node node-a (containerd)")
+            .And.Contain("onto node node-b (containerd)");
+        Directory.Delete(Path.Combine(v1, "images"), recursive: true);
+
         var install = await DeployAsync("install", "-f", v1, "--skip-precheck");
         install.ExitCode.Should().Be(0, install.Output);
         foreach (var app in Apps)
@@ -72,7 +84,36 @@ public sealed partial class PrivateDeployClusterTests(ITestOutputHelper output) 
         (await Cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("auth", "default")).Spec.Template.Spec.Containers[0].Image.Should().Be("registry.local/private-deploy/auth:1.0.0");
         (await AuthConfigAsync()).Should().Contain("version=1.0.0");
         (await Cluster.Connection.Client.AppsV1.ReadNamespacedDeploymentAsync("auth", "default")).Status.ReadyReplicas.Should().Be(2);
+
+        // scheduled.yaml on the cluster (its hosts are node names): the dry run lists the label changes and changes
+        // nothing; the apply pins auth's pods to node-b and gateway's to node-a.
+        var scheduled = Cluster.Temp.Combine("scheduled.yaml");
+        await File.WriteAllTextAsync(scheduled, "product: private-deploy-sample\nservices:\n  auth: [node-b]\n  gateway: [node-a]\n");
+        var plan = await DeployAsync("schedule", "apply", "-c", scheduled, "-f", v1, "--dry-run", "--output", "json");
+        plan.ExitCode.Should().Be(0, plan.Output);
+        var planned = JsonNode.Parse(plan.Stdout)!;
+        ((bool)planned["dryRun"]!).Should().BeTrue();
+        var planAuth = planned["services"]!.AsArray().Single(s => (string?)s!["service"] == "auth")!;
+        planAuth["labelled"]!.AsArray().Select(n => (string?)n).Should().Equal("node-b");
+        planAuth["workloads"]!.AsArray().Select(n => (string?)n).Should().ContainSingle(w => w!.Contains("Deployment", StringComparison.Ordinal) && w.Contains("auth", StringComparison.Ordinal));
+        (await Cluster.Connection.Client.CoreV1.ListNodeAsync(labelSelector: "deploy-sdk.io/auth=true")).Items.Should().BeEmpty("a dry run changes nothing");
+
+        var schedule = await DeployAsync("schedule", "apply", "-c", scheduled, "-f", v1);
+        schedule.ExitCode.Should().Be(0, schedule.Output);
+        schedule.Stdout.Should().Contain("auth: on node-b; labelled node-b");
+        (await PodNodesAsync("auth")).Should().HaveCount(2).And.OnlyContain(n => n == "node-b");
+        (await PodNodesAsync("gateway")).Should().HaveCount(2).And.OnlyContain(n => n == "node-a");
+
+        var unknown = await File.ReadAllTextAsync(scheduled);
+        await File.WriteAllTextAsync(scheduled, unknown.Replace("[node-a]", "[node-z]", StringComparison.Ordinal));
+        var refused = await DeployAsync("schedule", "apply", "-c", scheduled, "-f", v1);
+        refused.ExitCode.Should().NotBe(0);
+        refused.Output.Should().Contain("node-z");
     }
+
+    private async Task<List<string>> PodNodesAsync(string app) =>
+        (await Cluster.Connection.Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "app=" + app)).Items
+            .Where(p => p.Metadata.DeletionTimestamp is null).Select(p => p.Spec.NodeName).ToList();
 
     [GeneratedRegex(@"(?<version>\d+\.\d+\.\d+)")]
     private static partial Regex ReleaseLine();
