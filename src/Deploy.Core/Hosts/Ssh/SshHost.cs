@@ -82,11 +82,32 @@ public sealed class SshHost : IHost, IUploadWithAfterPlacement
     /// <inheritdoc />
     public Task<IReadOnlyList<RemoteFileInfo>> ListTreeAsync(string root, CancellationToken cancellationToken = default) => _files.ListTreeAsync(root, cancellationToken);
 
+    /// <summary>Files up to this size are read through a pooled session (see <see cref="OpenReadAsync"/>).</summary>
+    private const int SmallReadLimit = 64 * 1024;
+
     /// <inheritdoc />
+    /// <remarks>A file of up to 64 KiB (state, journals, configs) is read in one pooled-session command, base64-encoded:
+    /// no channel of its own (a new ssh client, sshd session and login shell), and an absent file costs one cheap
+    /// round trip. A larger file, or one that cannot be read that way, is streamed over its own channel.</remarks>
     public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default)
     {
         PosixPath.EnsureAbsolute(path);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var small = await RunAsync(RemoteScripts.ReadSmall.ToCommand([path, SmallReadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)]) with { Idempotent = true }, cancellationToken).ConfigureAwait(false);
+        if (small.ExitCode == RemoteScripts.NotFound)
+        {
+            throw new Errors.DeployException(Errors.DeployErrorCode.RemotePathNotFound, $"'{path}' does not exist on {Name}.") { Host = Name, Path = path };
+        }
+
+        if (small.ExitCode == 0 && small.StandardError.Length == 0)
+        {
+            var bytes = new byte[(small.StandardOutput.Length / 4 * 3) + 3];
+            if (Convert.TryFromBase64String(small.StandardOutput.Trim(), bytes, out var length) && length <= SmallReadLimit)
+            {
+                return new MemoryStream(bytes, 0, length, writable: false);
+            }
+        }
+
         return await RetryAsync(ct => _channels.OpenReadAsync(path, ct), cancellationToken).ConfigureAwait(false);
     }
 
