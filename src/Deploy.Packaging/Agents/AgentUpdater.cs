@@ -79,11 +79,11 @@ public sealed class AgentUpdater : IAsyncDisposable
     /// recorded as the last outcome.</returns>
     public async Task<AgentUpdateResult> RunOnceAsync(IProgress<AgentProgress>? progress = null, IProgress<OperationProgress>? installProgress = null, CancellationToken cancellationToken = default)
     {
-        // The lock makes its folder (.deploy) when missing: no round trip of its own.
-        await using var lease = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider }).AcquireAsync(Kind, installProgress, cancellationToken).ConfigureAwait(false);
+        var (lease, journaled) = await LockAsync(installProgress, cancellationToken).ConfigureAwait(false);
+        await using var _ = lease.ConfigureAwait(false);
         var stored = await State.ReadAsync(cancellationToken).ConfigureAwait(false);
         var installer = Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, stored));
-        var state = await RecoverLockedAsync(installer.Installer, stored, installProgress, cancellationToken).ConfigureAwait(false);
+        var state = await RecoverLockedAsync(installer.Installer, stored, journaled, installProgress, cancellationToken).ConfigureAwait(false);
         var from = state.CurrentVersion;
         long serial = 0;
         try
@@ -171,9 +171,10 @@ public sealed class AgentUpdater : IAsyncDisposable
     /// returns it; <see cref="RunOnceAsync"/> does the same first.</summary>
     public async Task<AgentState> RecoverAsync(IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        await using var lease = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider }).AcquireAsync(Kind, progress, cancellationToken).ConfigureAwait(false);
+        var (lease, journaled) = await LockAsync(progress, cancellationToken).ConfigureAwait(false);
+        await using var _ = lease.ConfigureAwait(false);
         var state = await State.ReadAsync(cancellationToken).ConfigureAwait(false);
-        state = await RecoverLockedAsync(Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, state)).Installer, state, progress, cancellationToken).ConfigureAwait(false);
+        state = await RecoverLockedAsync(Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, state)).Installer, state, journaled, progress, cancellationToken).ConfigureAwait(false);
         await lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
         return state;
     }
@@ -220,11 +221,27 @@ public sealed class AgentUpdater : IAsyncDisposable
 
     /// <summary>Under the agent lock: rolls back an install a kill interrupted (its journal), removes a release a kill
     /// left half assembled from a delta (before its install started, so no journal names it), and settles the state.</summary>
-    private async Task<AgentState> RecoverLockedAsync(PackageInstaller installer, AgentState state, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    /// <remarks>Only a journal means an interrupted install (it is written before any side effect): without one, the
+    /// installer's own recovery (its lock, the journal read) is skipped here; the install checks again under its lock.</remarks>
+    private async Task<AgentState> RecoverLockedAsync(PackageInstaller installer, AgentState state, bool journaled, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
-        await installer.RecoverAsync(_options.PackageType, progress, cancellationToken).ConfigureAwait(false);
+        if (journaled)
+        {
+            await installer.RecoverAsync(_options.PackageType, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         await _host.RemoveAsync(_app + "/releases/" + DeltaRelease.AssemblyFolder, recursive: true, cancellationToken).ConfigureAwait(false);
         return await ResolvePendingAsync(state, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes the agent lock (it makes <c>.deploy</c> when missing) and, in the same round trip, lists
+    /// <c>.deploy</c>: whether the install journal (<see cref="PackageInstallRecord.JournalPath"/>) is there.</summary>
+    private async Task<(LockLease Lease, bool Journaled)> LockAsync(IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var (lease, listing) = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider })
+            .AcquireAndListAsync(LockHolder.ForCurrentProcess(Kind, _options.TimeProvider), _app + "/.deploy", progress, cancellationToken).ConfigureAwait(false);
+        var journal = PosixPath.GetFileName(PackageInstallRecord.JournalPath(_app));
+        return (lease, listing.Any(e => e.Path == journal));
     }
 
     /// <summary>Settles an update a kill interrupted (after the install journal was recovered): if <c>current</c> still
