@@ -7,8 +7,10 @@ namespace Deploy.Core.Hosts.Ssh;
 /// <summary>
 /// A host reached with the system OpenSSH client. One ControlMaster connection per host carries every command and
 /// transfer; commands run through a small pool of persistent remote shell sessions, so each costs about one remote
-/// fork+exec instead of a new ssh client process. Commands with standard input and bulk transfers use their own
-/// channel over the same master. Disposing closes the sessions and the master (<c>ssh -O exit</c>).
+/// fork+exec instead of a new ssh client process. Small files go through the sessions too (reads up to 64 KiB,
+/// base64-encoded; text writes up to 16 KiB as an argument); other commands with standard input, larger reads and
+/// bulk transfers use their own channel over the same master. Disposing closes the sessions and the master
+/// (<c>ssh -O exit</c>).
 /// </summary>
 /// <remarks>
 /// The remote login shell must be POSIX (sh, bash, dash, zsh, ksh); file operations use GNU coreutils, findutils
