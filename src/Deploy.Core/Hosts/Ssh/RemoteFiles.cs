@@ -65,11 +65,12 @@ internal sealed class RemoteFiles
             var temp = PosixPath.Combine(dir, ".deploy-tmp-" + Guid.NewGuid().ToString("N")[..12]);
             var mode = options?.Mode is { } m ? Octal(m) : "";
             var mtime = options?.ModifiedTime is { } t ? FindOutputParser.FormatTouch(t) : "";
-            string[] args = [path, temp, dir, length.ToString(CultureInfo.InvariantCulture), mode, mtime];
-            var inline = length <= InlineLimit ? await InlineTextAsync(source, (int)length, cancellationToken).ConfigureAwait(false) : null;
-            var spec = inline is not null
-                ? RemoteScripts.WriteFile.ToCommand([.. args, inline]) with { Idempotent = true }
-                : RemoteScripts.WriteFile.ToCommand(args) with { StandardInput = source, Idempotent = true };
+            // A small text file rides in-band on a pooled session where the host supports it (SshHost.RunAsync).
+            var spec = RemoteScripts.WriteFile.ToCommand([path, temp, dir, length.ToString(CultureInfo.InvariantCulture), mode, mtime]) with
+            {
+                StandardInput = source,
+                Idempotent = true,
+            };
             var result = await _run(spec, cancellationToken).ConfigureAwait(false);
             Check(result, path, "write");
         }
@@ -79,37 +80,6 @@ internal sealed class RemoteFiles
             {
                 await spool.DisposeAsync().ConfigureAwait(false);
             }
-        }
-    }
-
-    /// <summary>
-    /// A small text file (state, journals, configs) travels as an argument of the write command instead of on its
-    /// standard input: no channel of its own (on OpenSSH a new ssh client, sshd session and login shell per write),
-    /// only the pooled session. Content that is not plain UTF-8 text, or holds a NUL, goes through standard input.
-    /// </summary>
-    private const int InlineLimit = 16 * 1024;
-
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-    /// <summary>The content as text when it can travel as an argument (the stream's position is kept), else <c>null</c>.</summary>
-    private static async Task<string?> InlineTextAsync(Stream source, int length, CancellationToken cancellationToken)
-    {
-        var start = source.Position;
-        var bytes = new byte[length];
-        await source.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-        source.Position = start;
-        if (bytes.AsSpan().IndexOf((byte)0) >= 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            return StrictUtf8.GetString(bytes);
-        }
-        catch (DecoderFallbackException)
-        {
-            return null;
         }
     }
 

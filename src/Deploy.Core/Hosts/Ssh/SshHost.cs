@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
@@ -8,7 +9,7 @@ namespace Deploy.Core.Hosts.Ssh;
 /// A host reached with the system OpenSSH client. One ControlMaster connection per host carries every command and
 /// transfer; commands run through a small pool of persistent remote shell sessions, so each costs about one remote
 /// fork+exec instead of a new ssh client process. Small files go through the sessions too (reads up to 64 KiB,
-/// base64-encoded; text writes up to 16 KiB as an argument); other commands with standard input, larger reads and
+/// base64-encoded; a text standard input up to 16 KiB in-band); other commands with standard input, larger reads and
 /// bulk transfers use their own channel over the same master. Disposing closes the sessions and the master
 /// (<c>ssh -O exit</c>).
 /// </summary>
@@ -69,13 +70,63 @@ public sealed class SshHost : IHost, IUploadWithAfterPlacement
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var line = CommandLine.Build(command.Argv, command.Environment, command.WorkingDirectory);
 
-        // Standard input cannot go through a shared session: such commands get their own channel.
+        // A small text standard input rides in-band on a pooled session (see InBandInput); any other standard input
+        // cannot go through a shared session: such commands get their own channel.
+        if (InBandInput(command.StandardInput) is { } text)
+        {
+            line = "printf '%s' " + CommandLine.Quote(text) + " | { " + line + "; }";
+            command = command with { StandardInput = null };
+        }
+
         Func<CancellationToken, Task<CommandResult>> run = command.StandardInput is null
             ? ct => _sessions.RunAsync(command, line, ct)
             : ct => _channels.RunAsync(command, line, ct);
         return command.Idempotent && command.StandardInput is not { CanSeek: false }
             ? SshRetry.RunAsync(_retry, run, command.StandardInput, cancellationToken)
             : run(cancellationToken);
+    }
+
+    /// <summary>Standard input up to this size may ride in-band (see <see cref="InBandInput"/>).</summary>
+    private const int InBandInputLimit = 16 * 1024;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// A small standard input (state, journals, configs written by <see cref="WriteFileAsync"/>) as text to send
+    /// in-band, or <c>null</c> when it must have a channel of its own (a new ssh client, sshd session and login shell
+    /// each). In-band, the session's shell feeds it with the builtin <c>printf</c> through a pipe: the bytes are in no
+    /// process's argv or environment on the host, and never logged (the logged command line is the argv's). Only a
+    /// seekable stream of at most 16 KiB of UTF-8 text without NUL qualifies; the stream is read to its end.
+    /// </summary>
+    private static string? InBandInput(Stream? input)
+    {
+        if (input is not { CanSeek: true })
+        {
+            return null;
+        }
+
+        var length = input.Length - input.Position;
+        if (length is > InBandInputLimit or < 0)
+        {
+            return null;
+        }
+
+        var start = input.Position;
+        var bytes = new byte[length];
+        input.ReadExactly(bytes);
+        if (bytes.AsSpan().IndexOf((byte)0) < 0)
+        {
+            try
+            {
+                return StrictUtf8.GetString(bytes);
+            }
+            catch (DecoderFallbackException)
+            {
+            }
+        }
+
+        input.Position = start;
+        return null;
     }
 
     /// <inheritdoc />
@@ -95,7 +146,9 @@ public sealed class SshHost : IHost, IUploadWithAfterPlacement
     {
         PosixPath.EnsureAbsolute(path);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        var small = await RunAsync(RemoteScripts.ReadSmall.ToCommand([path, SmallReadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)]) with { Idempotent = true }, cancellationToken).ConfigureAwait(false);
+        // The file's bytes come back as output, which is not logged (they may be a config with a password).
+        var read = RemoteScripts.ReadSmall.ToCommand([path, SmallReadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)]) with { Idempotent = true };
+        var small = await SshRetry.RunAsync(_retry, ct => _sessions.RunAsync(read, CommandLine.Build(read.Argv, read.Environment, read.WorkingDirectory), ct, logOutput: false), null, cancellationToken).ConfigureAwait(false);
         if (small.ExitCode == RemoteScripts.NotFound)
         {
             throw new Errors.DeployException(Errors.DeployErrorCode.RemotePathNotFound, $"'{path}' does not exist on {Name}.") { Host = Name, Path = path };

@@ -7,18 +7,14 @@
 # $4: the expected size in bytes
 # $5: the octal mode, or empty (keep the existing file's mode, else 644)
 # $6: the mtime as @seconds.nanoseconds, or empty
-# $7: optional: the content itself (small text); then stdin is not read
 # Exit 4: short write.
 [ -d "$3" ] || mkdir -p -- "$3" || exit 1
+umask 077
 trap 'rm -f -- "$2"' EXIT
 trap 'exit 1' HUP INT TERM PIPE
-if [ $# -ge 7 ]; then
-  printf '%s' "$7" > "$2" || exit 1
-else
-  cat > "$2" || exit 1
-  s=$(wc -c < "$2") || exit 1
-  [ "$s" -eq "$4" ] || { echo "short write: $s of $4 bytes arrived" >&2; exit 4; }
-fi
+cat > "$2" || exit 1
+s=$(wc -c < "$2") || exit 1
+[ "$s" -eq "$4" ] || { echo "short write: $s of $4 bytes arrived" >&2; exit 4; }
 if [ -n "$5" ]; then m=$5; elif [ -f "$1" ]; then m=$(stat -c %a -- "$1") || exit 1; else m=644; fi
 chmod "$m" -- "$2" || exit 1
 [ -z "$6" ] || touch -m -d "$6" -- "$2" || exit 1
