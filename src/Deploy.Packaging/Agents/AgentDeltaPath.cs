@@ -12,13 +12,13 @@ namespace Deploy.Packaging.Agents;
 /// download and verify it and assemble the new release on the target from the installed one. Anything unusable (a
 /// missing base file, a manifest mismatch) falls back to the full package, except a full disk, which stops the run.
 /// </summary>
-internal sealed class AgentDeltaPath(IHost host, string app, AgentStateStore store, AgentUpdateOptions options, AgentPackageSource source, ILogger logger)
+internal sealed class AgentDeltaPath(IHost host, string app, AgentUpdateOptions options, AgentPackageSource source, ILogger logger)
 {
     /// <summary>Returns the prepared delta, or why it was not usable (the caller falls back to the full package);
     /// <c>(null, null)</c> when there is no delta to try.</summary>
-    public async Task<(PreparedDelta? Delta, string? Fallback)> TryAsync(FeedClient client, FeedEntry entry, AgentState state, IReadOnlyList<TrustedKey> trusted, PackageTypeRegistry registry, string work, IProgress<AgentProgress>? progress, CancellationToken cancellationToken)
+    public async Task<(PreparedDelta? Delta, string? Fallback)> TryAsync(FeedClient client, FeedEntry entry, AgentState state, string? currentRelease, IReadOnlyList<TrustedKey> trusted, PackageTypeRegistry registry, string work, IProgress<AgentProgress>? progress, CancellationToken cancellationToken)
     {
-        if (!options.UseDeltas || entry.DeltaFrom(state.CurrentVersion) is not { } d || await store.CurrentReleaseAsync(cancellationToken).ConfigureAwait(false) is not { } release)
+        if (!options.UseDeltas || entry.DeltaFrom(state.CurrentVersion) is not { } d || currentRelease is not { } release)
         {
             return (null, null);
         }

@@ -36,15 +36,9 @@ internal sealed class PlaceAssembledStep(string folder) : IOperationStep<Install
 {
     public string Name => new StageFilesStep().Name;
 
-    public async Task ApplyAsync(InstallContext context, CancellationToken cancellationToken)
-    {
-        if (await context.Host.ExistsAsync(context.ReleaseDirectory, cancellationToken).ConfigureAwait(false))
-        {
-            throw new Core.Errors.DeployException(Core.Errors.DeployErrorCode.InstallFailed, $"The release folder '{context.ReleaseDirectory}' already exists.") { Host = context.Host.Name, Path = context.ReleaseDirectory };
-        }
-
-        await context.Host.MoveAsync(folder, context.ReleaseDirectory, false, cancellationToken).ConfigureAwait(false);
-    }
+    /// <remarks>The move itself refuses an existing release folder (no overwrite): no check of its own.</remarks>
+    public Task ApplyAsync(InstallContext context, CancellationToken cancellationToken)
+        => context.Host.MoveAsync(folder, context.ReleaseDirectory, false, cancellationToken);
 
     public async Task RollbackAsync(InstallContext context, CancellationToken cancellationToken)
     {
@@ -78,13 +72,9 @@ internal sealed class InstallHookStep : IOperationStep<InstallContext>
 
     public async Task ApplyAsync(InstallContext context, CancellationToken cancellationToken)
     {
-        if (!await context.Host.ExistsAsync(context.ReleaseDirectory + "/" + HookPath, cancellationToken).ConfigureAwait(false))
-        {
-            return;
-        }
-
+        // Whether the release has a hook and its run are one command (one round trip per host).
         await context.Host.RunAsync(
-            new CommandSpec(["/bin/sh", HookPath])
+            new CommandSpec(["/bin/sh", "-c", RestartToolStep.RunIfPresent, "sh", HookPath])
             {
                 WorkingDirectory = context.ReleaseDirectory,
                 Timeout = TimeSpan.FromMinutes(30),

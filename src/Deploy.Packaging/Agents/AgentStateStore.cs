@@ -15,12 +15,18 @@ public sealed class AgentStateStore(IHost host, string appDirectory)
     /// <summary>Reads the state; a missing file is a fresh state. A corrupt one throws <see cref="DeployErrorCode.StateCorrupt"/>.</summary>
     public async Task<AgentState> ReadAsync(CancellationToken cancellationToken = default)
     {
-        if (!await host.ExistsAsync(Path, cancellationToken).ConfigureAwait(false))
+        // One read, no stat first: an absent file is a fresh state.
+        Stream stream;
+        try
+        {
+            stream = await host.OpenReadAsync(Path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DeployException e) when (e.Code == DeployErrorCode.RemotePathNotFound)
         {
             return new AgentState();
         }
 
-        await using var stream = await host.OpenReadAsync(Path, cancellationToken).ConfigureAwait(false);
+        await using var _ = stream.ConfigureAwait(false);
         try
         {
             return await JsonSerializer.DeserializeAsync<AgentState>(stream, AgentJson.Options, cancellationToken).ConfigureAwait(false) ?? new AgentState();

@@ -64,7 +64,7 @@ public sealed class AgentUpdater : IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         State = new AgentStateStore(_host, _app);
         _source = new AgentPackageSource(options, _local);
-        _delta = new AgentDeltaPath(_host, _app, State, options, _source, _logger);
+        _delta = new AgentDeltaPath(_host, _app, options, _source, _logger);
     }
 
     /// <summary>The app's state store.</summary>
@@ -79,10 +79,11 @@ public sealed class AgentUpdater : IAsyncDisposable
     /// recorded as the last outcome.</returns>
     public async Task<AgentUpdateResult> RunOnceAsync(IProgress<AgentProgress>? progress = null, IProgress<OperationProgress>? installProgress = null, CancellationToken cancellationToken = default)
     {
-        await _host.CreateDirectoryAsync(_app + "/.deploy", null, cancellationToken).ConfigureAwait(false);
-        await using var lease = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider }).AcquireAsync(Kind, installProgress, cancellationToken).ConfigureAwait(false);
-        var installer = Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, await State.ReadAsync(cancellationToken).ConfigureAwait(false)));
-        var state = await RecoverLockedAsync(installer.Installer, await State.ReadAsync(cancellationToken).ConfigureAwait(false), installProgress, cancellationToken).ConfigureAwait(false);
+        var (lease, journaled) = await LockAsync(installProgress, cancellationToken).ConfigureAwait(false);
+        await using var _ = lease.ConfigureAwait(false);
+        var stored = await State.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var installer = Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, stored));
+        var state = await RecoverLockedAsync(installer.Installer, stored, journaled, installProgress, cancellationToken).ConfigureAwait(false);
         var from = state.CurrentVersion;
         long serial = 0;
         try
@@ -100,17 +101,19 @@ public sealed class AgentUpdater : IAsyncDisposable
                 return await FinishAsync(state, new AgentUpdateResult(Outcome(AgentOutcomeKind.UpToDate, from, $"running {from ?? "nothing"}; no newer eligible version in channel {_options.Channel}"), from, from, serial, null, null), cancellationToken).ConfigureAwait(false);
             }
 
-            await EnsureIdleAsync(cancellationToken).ConfigureAwait(false);
+            // Under the agent lock current does not move: read once for the busy check, the delta and the pending record.
+            var currentRelease = await State.CurrentReleaseAsync(cancellationToken).ConfigureAwait(false);
+            await EnsureIdleAsync(currentRelease, cancellationToken).ConfigureAwait(false);
             var work = _local + "/work-" + Guid.NewGuid().ToString("N")[..12];
             try
             {
                 var trusted = IndexVerifier.TrustedKeys(_options.TrustedKeys, state);
-                var (delta, deltaFallback) = await _delta.TryAsync(client, entry, state, trusted, installer.Registry, work, progress, cancellationToken).ConfigureAwait(false);
+                var (delta, deltaFallback) = await _delta.TryAsync(client, entry, state, currentRelease, trusted, installer.Registry, work, progress, cancellationToken).ConfigureAwait(false);
                 var download = delta?.Download ?? await _source.DownloadAsync(client, entry, progress, cancellationToken).ConfigureAwait(false);
                 progress?.Report(new AgentProgress(AgentPhase.Verify, $"verifying {entry.File}"));
                 var package = delta?.Package ?? await _source.ExtractAsync(download, trusted, installer.Registry, work + "/full", cancellationToken).ConfigureAwait(false);
                 var install = delta is null ? installer : Installer(trusted, delta.Folder);
-                state = state with { Pending = new PendingUpdate(entry.Version, from, await State.CurrentReleaseAsync(cancellationToken).ConfigureAwait(false)) };
+                state = state with { Pending = new PendingUpdate(entry.Version, from, currentRelease) };
                 await State.WriteAsync(state, cancellationToken).ConfigureAwait(false);
                 progress?.Report(new AgentProgress(AgentPhase.Install, $"installing {entry.Version}"));
                 InstallResult installed;
@@ -168,10 +171,10 @@ public sealed class AgentUpdater : IAsyncDisposable
     /// returns it; <see cref="RunOnceAsync"/> does the same first.</summary>
     public async Task<AgentState> RecoverAsync(IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        await _host.CreateDirectoryAsync(_app + "/.deploy", null, cancellationToken).ConfigureAwait(false);
-        await using var lease = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider }).AcquireAsync(Kind, progress, cancellationToken).ConfigureAwait(false);
+        var (lease, journaled) = await LockAsync(progress, cancellationToken).ConfigureAwait(false);
+        await using var _ = lease.ConfigureAwait(false);
         var state = await State.ReadAsync(cancellationToken).ConfigureAwait(false);
-        state = await RecoverLockedAsync(Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, state)).Installer, state, progress, cancellationToken).ConfigureAwait(false);
+        state = await RecoverLockedAsync(Installer(IndexVerifier.TrustedKeys(_options.TrustedKeys, state)).Installer, state, journaled, progress, cancellationToken).ConfigureAwait(false);
         await lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
         return state;
     }
@@ -218,11 +221,27 @@ public sealed class AgentUpdater : IAsyncDisposable
 
     /// <summary>Under the agent lock: rolls back an install a kill interrupted (its journal), removes a release a kill
     /// left half assembled from a delta (before its install started, so no journal names it), and settles the state.</summary>
-    private async Task<AgentState> RecoverLockedAsync(PackageInstaller installer, AgentState state, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    /// <remarks>Only a journal means an interrupted install (it is written before any side effect): without one, the
+    /// installer's own recovery (its lock, the journal read) is skipped here; the install checks again under its lock.</remarks>
+    private async Task<AgentState> RecoverLockedAsync(PackageInstaller installer, AgentState state, bool journaled, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
-        await installer.RecoverAsync(_options.PackageType, progress, cancellationToken).ConfigureAwait(false);
+        if (journaled)
+        {
+            await installer.RecoverAsync(_options.PackageType, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         await _host.RemoveAsync(_app + "/releases/" + DeltaRelease.AssemblyFolder, recursive: true, cancellationToken).ConfigureAwait(false);
         return await ResolvePendingAsync(state, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes the agent lock (it makes <c>.deploy</c> when missing) and, in the same round trip, lists
+    /// <c>.deploy</c>: whether the install journal (<see cref="PackageInstallRecord.JournalPath"/>) is there.</summary>
+    private async Task<(LockLease Lease, bool Journaled)> LockAsync(IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var (lease, listing) = await new HostLock(_host, _app + "/.deploy/agent-lock", new HostLockOptions { TimeProvider = _options.TimeProvider })
+            .AcquireAndListAsync(LockHolder.ForCurrentProcess(Kind, _options.TimeProvider), _app + "/.deploy", progress, cancellationToken).ConfigureAwait(false);
+        var journal = PosixPath.GetFileName(PackageInstallRecord.JournalPath(_app));
+        return (lease, listing.Any(e => e.Path == journal));
     }
 
     /// <summary>Settles an update a kill interrupted (after the install journal was recovered): if <c>current</c> still
@@ -243,9 +262,9 @@ public sealed class AgentUpdater : IAsyncDisposable
         return state;
     }
 
-    private async Task EnsureIdleAsync(CancellationToken cancellationToken)
+    private async Task EnsureIdleAsync(string? currentRelease, CancellationToken cancellationToken)
     {
-        if (_options.BusyCommand is not { Count: > 0 } busy || await State.CurrentReleaseAsync(cancellationToken).ConfigureAwait(false) is null)
+        if (_options.BusyCommand is not { Count: > 0 } busy || currentRelease is null)
         {
             return;
         }

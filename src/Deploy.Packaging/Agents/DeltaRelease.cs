@@ -43,17 +43,10 @@ internal static class DeltaRelease
         var files = manifest.Payload.Where(e => e.Kind == ManifestEntryKind.File).ToArray();
         var baseFolder = appDirectory + "/releases/" + baseRelease;
         var folder = appDirectory + "/releases/" + AssemblyFolder;
-        await host.RemoveAsync(folder, recursive: true, cancellationToken).ConfigureAwait(false);
-        await host.CreateDirectoryAsync(folder, null, cancellationToken).ConfigureAwait(false);
         try
         {
-            var copy = new StringBuilder();
-            foreach (var e in files.Where(e => !shipped.Contains(e.Path)))
-            {
-                copy.Append(e.Path).Append('\0');
-            }
-
-            var copied = await RunAsync(host, baseFolder, folder, "copy", copy.ToString(), cancellationToken).ConfigureAwait(false);
+            // The copy removes a leftover folder and makes it anew first (one round trip for all three).
+            var copied = await RunAsync(host, baseFolder, folder, "copy", [.. files.Where(e => !shipped.Contains(e.Path)).Select(e => e.Path)], cancellationToken).ConfigureAwait(false);
             if (!copied.Succeeded)
             {
                 throw Mismatch(host, baseFolder, $"copying the unchanged files from the installed release failed: {Tail(copied.StandardError)}");
@@ -78,13 +71,7 @@ internal static class DeltaRelease
                 await host.CreateSymlinkAsync(folder + "/" + l.Path, l.LinkTarget!, cancellationToken).ConfigureAwait(false);
             }
 
-            var check = new StringBuilder();
-            foreach (var e in files)
-            {
-                check.Append(e.Sha256).Append("  ").Append(e.Path).Append('\n');
-            }
-
-            var checkedResult = await RunAsync(host, baseFolder, folder, "check", check.ToString(), cancellationToken).ConfigureAwait(false);
+            var checkedResult = await RunAsync(host, baseFolder, folder, "check", [.. files.Select(e => e.Sha256 + "  " + e.Path)], cancellationToken).ConfigureAwait(false);
             if (!checkedResult.Succeeded)
             {
                 throw Mismatch(host, baseFolder, $"the assembled release does not match the full manifest of {info.Version}: {Tail(checkedResult.StandardOutput + checkedResult.StandardError)}");
@@ -99,9 +86,21 @@ internal static class DeltaRelease
         return (delta with { Manifest = manifest }, folder);
     }
 
-    private static async Task<CommandResult> RunAsync(IHost host, string baseFolder, string folder, string mode, string input, CancellationToken cancellationToken)
+    /// <summary>Input up to this size travels as an argument (on SSH: through a pooled session, no channel of its own;
+    /// well under Linux's 128 KiB limit of one argument); a larger one on standard input.</summary>
+    private const int InlineLimit = 96 * 1024;
+
+    /// <summary>Runs the script's <paramref name="mode"/> on <paramref name="lines"/> (paths hold no newline: checked above).</summary>
+    private static async Task<CommandResult> RunAsync(IHost host, string baseFolder, string folder, string mode, IReadOnlyList<string> lines, CancellationToken cancellationToken)
     {
-        using var stdin = new MemoryStream(Encoding.UTF8.GetBytes(input));
+        var inline = string.Join('\n', lines);
+        if (Encoding.UTF8.GetByteCount(inline) <= InlineLimit)
+        {
+            return await host.RunScriptAsync(Script, [baseFolder, folder, mode, inline], new CommandSpec(["sh"]) { Timeout = TimeSpan.FromMinutes(30) }, cancellationToken).ConfigureAwait(false);
+        }
+
+        var separator = mode == "copy" ? '\0' : '\n';
+        using var stdin = new MemoryStream(Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + separator))));
         return await host.RunScriptAsync(Script, [baseFolder, folder, mode], new CommandSpec(["sh"]) { StandardInput = stdin, Timeout = TimeSpan.FromMinutes(30) }, cancellationToken).ConfigureAwait(false);
     }
 

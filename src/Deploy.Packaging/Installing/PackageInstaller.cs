@@ -76,8 +76,9 @@ public sealed class PackageInstaller
         var os = await _host.GetOsReleaseAsync(cancellationToken).ConfigureAwait(false);
         version.OsRelease.EnsureMatches(os, _host.Name);
 
-        await using var lease = await Lock(root).AcquireAsync(PackageInstallRecord.Kind, progress, cancellationToken).ConfigureAwait(false);
-        var recovered = await RecoverLockedAsync(root, definition.Strategy, progress, cancellationToken).ConfigureAwait(false);
+        var (lease, journaled) = await LockAsync(root, progress, cancellationToken).ConfigureAwait(false);
+        await using var _ = lease.ConfigureAwait(false);
+        var recovered = journaled && await RecoverLockedAsync(root, definition.Strategy, progress, cancellationToken).ConfigureAwait(false);
         await _host.CreateDirectoryAsync(root + "/releases", null, cancellationToken).ConfigureAwait(false);
 
         var previous = await CurrentReleaseAsync(root, cancellationToken).ConfigureAwait(false);
@@ -123,8 +124,9 @@ public sealed class PackageInstaller
     {
         var definition = Definition(type);
         var root = RootOf(definition);
-        await using var lease = await Lock(root).AcquireAsync(PackageInstallRecord.Kind, progress, cancellationToken).ConfigureAwait(false);
-        var rolledBack = await RecoverLockedAsync(root, definition.Strategy, progress, cancellationToken).ConfigureAwait(false);
+        var (lease, journaled) = await LockAsync(root, progress, cancellationToken).ConfigureAwait(false);
+        await using var _ = lease.ConfigureAwait(false);
+        var rolledBack = journaled && await RecoverLockedAsync(root, definition.Strategy, progress, cancellationToken).ConfigureAwait(false);
         await lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
         return new InstallRecovery(rolledBack, lease.TakenOver);
     }
@@ -135,7 +137,16 @@ public sealed class PackageInstaller
 
     private string RootOf(PackageTypeDefinition definition) => _options.InstallBase.TrimEnd('/') + "/" + definition.Component;
 
-    private HostLock Lock(string root) => new(_host, PackageInstallRecord.LockPath(root), _options.Lock with { TimeProvider = _options.TimeProvider });
+    /// <summary>Takes the install root's lock and, in the same round trip, lists <c>.deploy</c>: whether a journal of
+    /// an interrupted install is there (without one there is nothing to recover and nothing to read).</summary>
+    private async Task<(LockLease Lease, bool Journaled)> LockAsync(string root, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var options = _options.Lock with { TimeProvider = _options.TimeProvider };
+        var journal = PackageInstallRecord.JournalPath(root);
+        var (lease, listing) = await new HostLock(_host, PackageInstallRecord.LockPath(root), options)
+            .AcquireAndListAsync(LockHolder.ForCurrentProcess(PackageInstallRecord.Kind, options.TimeProvider), PosixPath.GetDirectoryName(journal), progress, cancellationToken).ConfigureAwait(false);
+        return (lease, listing.Any(e => e.Path == PosixPath.GetFileName(journal)));
+    }
 
     private OperationRunner<InstallContext, PackageInstallRecord> Runner(string root, IPackageInstallStrategy strategy, InstallContext context, PackageInstallRecord record)
         => new(

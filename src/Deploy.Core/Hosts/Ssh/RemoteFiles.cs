@@ -65,6 +65,7 @@ internal sealed class RemoteFiles
             var temp = PosixPath.Combine(dir, ".deploy-tmp-" + Guid.NewGuid().ToString("N")[..12]);
             var mode = options?.Mode is { } m ? Octal(m) : "";
             var mtime = options?.ModifiedTime is { } t ? FindOutputParser.FormatTouch(t) : "";
+            // A small text file rides in-band on a pooled session where the host supports it (SshHost.RunAsync).
             var spec = RemoteScripts.WriteFile.ToCommand([path, temp, dir, length.ToString(CultureInfo.InvariantCulture), mode, mtime]) with
             {
                 StandardInput = source,

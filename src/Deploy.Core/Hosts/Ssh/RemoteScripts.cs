@@ -23,6 +23,9 @@ internal static class RemoteScripts
     /// <summary>Prints one byte 'K' then the file.</summary>
     public static readonly HostScript OpenRead = Load("host-open-read.sh");
 
+    /// <summary>Prints a small file base64-encoded (see <see cref="SshHost.OpenReadAsync"/>).</summary>
+    public static readonly HostScript ReadSmall = Load("host-read-small.sh");
+
     /// <summary>Writes stdin atomically, refusing a cut-off stream.</summary>
     public static readonly HostScript WriteFile = Load("host-write-file.sh");
 

@@ -33,8 +33,9 @@ internal sealed class SessionPool : IAsyncDisposable
 
     private string Name => _connection.Name;
 
-    /// <summary>Runs <paramref name="line"/> (the shell form of <paramref name="command"/>) in a pooled session.</summary>
-    public async Task<CommandResult> RunAsync(CommandSpec command, string line, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="line"/> (the shell form of <paramref name="command"/>) in a pooled session;
+    /// <paramref name="logOutput"/> <c>false</c> keeps its output lines out of the log (a file's content).</summary>
+    public async Task<CommandResult> RunAsync(CommandSpec command, string line, CancellationToken cancellationToken, bool logOutput = true)
     {
         var display = command.Display;
         HostLog.CommandStarting(_logger, Name, display);
@@ -51,7 +52,10 @@ internal sealed class SessionPool : IAsyncDisposable
             Action<OutputLine> onLine = l =>
             {
                 command.OnOutput?.Invoke(l);
-                HostLog.OutputLine(_logger, Name, l.Text);
+                if (logOutput)
+                {
+                    HostLog.OutputLine(_logger, Name, l.Text);
+                }
             };
             int? exit;
             try

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
@@ -7,8 +8,10 @@ namespace Deploy.Core.Hosts.Ssh;
 /// <summary>
 /// A host reached with the system OpenSSH client. One ControlMaster connection per host carries every command and
 /// transfer; commands run through a small pool of persistent remote shell sessions, so each costs about one remote
-/// fork+exec instead of a new ssh client process. Commands with standard input and bulk transfers use their own
-/// channel over the same master. Disposing closes the sessions and the master (<c>ssh -O exit</c>).
+/// fork+exec instead of a new ssh client process. Small files go through the sessions too (reads up to 64 KiB,
+/// base64-encoded; a text standard input up to 16 KiB in-band); other commands with standard input, larger reads and
+/// bulk transfers use their own channel over the same master. Disposing closes the sessions and the master
+/// (<c>ssh -O exit</c>).
 /// </summary>
 /// <remarks>
 /// The remote login shell must be POSIX (sh, bash, dash, zsh, ksh); file operations use GNU coreutils, findutils
@@ -67,7 +70,14 @@ public sealed class SshHost : IHost, IUploadWithAfterPlacement
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var line = CommandLine.Build(command.Argv, command.Environment, command.WorkingDirectory);
 
-        // Standard input cannot go through a shared session: such commands get their own channel.
+        // A small text standard input rides in-band on a pooled session (see InBandInput); any other standard input
+        // cannot go through a shared session: such commands get their own channel.
+        if (InBandInput(command.StandardInput) is { } text)
+        {
+            line = "printf '%s' " + CommandLine.Quote(text) + " | { " + line + "; }";
+            command = command with { StandardInput = null };
+        }
+
         Func<CancellationToken, Task<CommandResult>> run = command.StandardInput is null
             ? ct => _sessions.RunAsync(command, line, ct)
             : ct => _channels.RunAsync(command, line, ct);
@@ -76,17 +86,83 @@ public sealed class SshHost : IHost, IUploadWithAfterPlacement
             : run(cancellationToken);
     }
 
+    /// <summary>Standard input up to this size may ride in-band (see <see cref="InBandInput"/>).</summary>
+    private const int InBandInputLimit = 16 * 1024;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// A small standard input (state, journals, configs written by <see cref="WriteFileAsync"/>) as text to send
+    /// in-band, or <c>null</c> when it must have a channel of its own (a new ssh client, sshd session and login shell
+    /// each). In-band, the session's shell feeds it with the builtin <c>printf</c> through a pipe: the bytes are in no
+    /// process's argv or environment on the host, and never logged (the logged command line is the argv's). Only a
+    /// seekable stream of at most 16 KiB of UTF-8 text without NUL qualifies; the stream is read to its end.
+    /// </summary>
+    private static string? InBandInput(Stream? input)
+    {
+        if (input is not { CanSeek: true })
+        {
+            return null;
+        }
+
+        var length = input.Length - input.Position;
+        if (length is > InBandInputLimit or < 0)
+        {
+            return null;
+        }
+
+        var start = input.Position;
+        var bytes = new byte[length];
+        input.ReadExactly(bytes);
+        if (bytes.AsSpan().IndexOf((byte)0) < 0)
+        {
+            try
+            {
+                return StrictUtf8.GetString(bytes);
+            }
+            catch (DecoderFallbackException)
+            {
+            }
+        }
+
+        input.Position = start;
+        return null;
+    }
+
     /// <inheritdoc />
     public Task<RemoteFileInfo?> StatAsync(string path, CancellationToken cancellationToken = default) => _files.StatAsync(path, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<RemoteFileInfo>> ListTreeAsync(string root, CancellationToken cancellationToken = default) => _files.ListTreeAsync(root, cancellationToken);
 
+    /// <summary>Files up to this size are read through a pooled session (see <see cref="OpenReadAsync"/>).</summary>
+    private const int SmallReadLimit = 64 * 1024;
+
     /// <inheritdoc />
+    /// <remarks>A file of up to 64 KiB (state, journals, configs) is read in one pooled-session command, base64-encoded:
+    /// no channel of its own (a new ssh client, sshd session and login shell), and an absent file costs one cheap
+    /// round trip. A larger file, or one that cannot be read that way, is streamed over its own channel.</remarks>
     public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default)
     {
         PosixPath.EnsureAbsolute(path);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        // The file's bytes come back as output, which is not logged (they may be a config with a password).
+        var read = RemoteScripts.ReadSmall.ToCommand([path, SmallReadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)]) with { Idempotent = true };
+        var small = await SshRetry.RunAsync(_retry, ct => _sessions.RunAsync(read, CommandLine.Build(read.Argv, read.Environment, read.WorkingDirectory), ct, logOutput: false), null, cancellationToken).ConfigureAwait(false);
+        if (small.ExitCode == RemoteScripts.NotFound)
+        {
+            throw new Errors.DeployException(Errors.DeployErrorCode.RemotePathNotFound, $"'{path}' does not exist on {Name}.") { Host = Name, Path = path };
+        }
+
+        if (small.ExitCode == 0 && small.StandardError.Length == 0)
+        {
+            var bytes = new byte[(small.StandardOutput.Length / 4 * 3) + 3];
+            if (Convert.TryFromBase64String(small.StandardOutput.Trim(), bytes, out var length) && length <= SmallReadLimit)
+            {
+                return new MemoryStream(bytes, 0, length, writable: false);
+            }
+        }
+
         return await RetryAsync(ct => _channels.OpenReadAsync(path, ct), cancellationToken).ConfigureAwait(false);
     }
 

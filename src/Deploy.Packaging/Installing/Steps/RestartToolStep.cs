@@ -21,6 +21,9 @@ public sealed class RestartToolStep : IOperationStep<InstallContext>
     public Task RollbackAsync(InstallContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 
 
+    /// <summary>Runs the release's script <c>$1</c> with <c>/bin/sh</c> when it exists; exits 0 when it does not.</summary>
+    internal const string RunIfPresent = "[ -e \"$1\" ] || [ -L \"$1\" ] || exit 0; exec /bin/sh \"$1\"";
+
     internal static async Task<CommandResult?> RestartAsync(InstallContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -30,11 +33,7 @@ public sealed class RestartToolStep : IOperationStep<InstallContext>
             return await host.RunAsync(new CommandSpec(command) { WorkingDirectory = context.CurrentLink, Timeout = TimeSpan.FromMinutes(10) }, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!await host.ExistsAsync(context.CurrentLink + "/tools/restart", cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
-        return await host.RunAsync(new CommandSpec(["/bin/sh", "tools/restart"]) { WorkingDirectory = context.CurrentLink, Timeout = TimeSpan.FromMinutes(10) }, cancellationToken).ConfigureAwait(false);
+        // The check for the script and its run are one command (one round trip; a push pays each one per host).
+        return await host.RunAsync(new CommandSpec(["/bin/sh", "-c", RunIfPresent, "sh", "tools/restart"]) { WorkingDirectory = context.CurrentLink, Timeout = TimeSpan.FromMinutes(10) }, cancellationToken).ConfigureAwait(false);
     }
 }

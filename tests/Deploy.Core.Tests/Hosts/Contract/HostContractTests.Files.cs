@@ -93,6 +93,42 @@ public abstract partial class HostContractTests
     }
 
     [Fact]
+    public async Task Small_files_round_trip_byte_exactly_on_either_side_of_the_inline_limits()
+    {
+        // SSH hosts write small text as an argument and read files up to 64 KiB through a session: every kind of
+        // content must come back exactly, whichever path it took.
+        var rng = new Random(7);
+        byte[] Binary(int n)
+        {
+            var b = new byte[n];
+            rng.NextBytes(b);
+            return b;
+        }
+
+        var cases = new Dictionary<string, byte[]>
+        {
+            ["text"] = Encoding.UTF8.GetBytes("{\n  \"a\": 'quoted' $HOME `x` \\ \r\n内容\n\n"),
+            ["nul"] = [(byte)'a', 0, (byte)'b', (byte)'\n'],
+            ["invalid-utf8"] = [0xff, 0xfe, (byte)'x', 0xc3],
+            ["text-at-16k"] = Encoding.UTF8.GetBytes(new string('x', 16 * 1024)),
+            ["text-over-16k"] = Encoding.UTF8.GetBytes(new string('y', (16 * 1024) + 1)),
+            ["binary-at-64k"] = Binary(64 * 1024),
+            ["binary-over-64k"] = Binary((64 * 1024) + 1),
+            ["one-newline"] = [(byte)'\n'],
+        };
+        foreach (var (name, bytes) in cases)
+        {
+            await Host.WriteAllBytesAsync(Root + "/small/" + name, bytes);
+            File.ReadAllBytes(OnMachine(Root + "/small/" + name)).Should().Equal(bytes, name);
+            (await Host.ReadAllBytesAsync(Root + "/small/" + name)).Should().Equal(bytes, name);
+        }
+
+        Directory.GetFiles(OnMachine(Root + "/small")).Should().HaveCount(cases.Count, "no temp file is left beside the destinations");
+        var directory = () => Host.ReadAllBytesAsync(Root + "/small");
+        (await directory.Should().ThrowAsync<DeployException>()).Which.Code.Should().NotBe(DeployErrorCode.RemotePathNotFound);
+    }
+
+    [Fact]
     public async Task Write_is_atomic_keeps_the_existing_mode_and_sets_mode_and_time_when_asked()
     {
         var path = Root + "/etc/app.conf";

@@ -200,6 +200,27 @@ public sealed class SshHostConnectionTests : IClassFixture<SshServerFixture>, ID
     }
 
     /// <summary>A host on <paramref name="transport"/> for the fixture's server, with <paramref name="configure"/> applied.</summary>
+    [Fact]
+    public async Task A_small_file_written_and_read_in_band_round_trips_exactly_and_its_content_never_reaches_the_log()
+    {
+        // Quoting-hostile text with a secret, small enough to ride in-band on a pooled session both ways.
+        const string Secret = "s3cret-Pa55word";
+        var content = $"password={Secret}\nquote=' \"$HOME\" `id` \\n %s %%\n\n  trailing  \n{new string('x', 3000)}\nno newline at the end";
+        var logger = new CapturingLogger<SshHost>();
+        await using var host = new SshHost(_server.HostOptions(), logger);
+        var path = _dir.Combine("in-band/config.ini");
+
+        await host.WriteFileAsync(path, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)), new FileWriteOptions { Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
+        await using var read = await host.OpenReadAsync(path);
+        using var reader = new StreamReader(read);
+
+        (await reader.ReadToEndAsync()).Should().Be(content);
+        File.ReadAllText(path).Should().Be(content);
+        File.GetUnixFileMode(path).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var encoded = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("password=" + Secret)).Substring(0, 16);
+        logger.Messages.Should().NotBeEmpty().And.NotContain(m => m.Contains(Secret, StringComparison.Ordinal) || m.Contains(encoded, StringComparison.Ordinal));
+    }
+
     private IHost Create(SshTransport transport, Func<SshHostOptions, SshHostOptions> configure)
         => SshHosts.Create(configure(_server.HostOptions()) with { Transport = transport });
 

@@ -8,7 +8,8 @@
 # $5: the octal mode, or empty (keep the existing file's mode, else 644)
 # $6: the mtime as @seconds.nanoseconds, or empty
 # Exit 4: short write.
-mkdir -p -- "$3" || exit 1
+[ -d "$3" ] || mkdir -p -- "$3" || exit 1
+umask 077
 trap 'rm -f -- "$2"' EXIT
 trap 'exit 1' HUP INT TERM PIPE
 cat > "$2" || exit 1
