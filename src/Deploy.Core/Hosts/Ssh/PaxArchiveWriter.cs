@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Deploy.Core.Archives;
 using Deploy.Core.Errors;
-using Microsoft.Win32.SafeHandles;
 
 namespace Deploy.Core.Hosts.Ssh;
 
@@ -34,7 +33,7 @@ internal sealed class PaxArchiveWriter
     /// second, or before 1970); a whole-second time, or any time without it, costs no pax header when the name fits
     /// ustar, which halves the per-file overhead.
     /// </summary>
-    public void WriteFile(string name, UnixFileMode mode, DateTimeOffset modified, long length, SafeFileHandle? content, string displayPath, bool exactTime = true)
+    public void WriteFile(string name, UnixFileMode mode, DateTimeOffset modified, long length, UploadSource? content, string displayPath, bool exactTime = true)
     {
         var nameBytes = Utf8.GetBytes(name);
         var split = SplitUstar(nameBytes);
@@ -127,7 +126,7 @@ internal sealed class PaxArchiveWriter
         _output.Flush();
     }
 
-    private void CopyContent(SafeFileHandle content, long length, string displayPath)
+    private void CopyContent(UploadSource content, long length, string displayPath)
     {
         long offset = 0;
         while (offset < length)
@@ -138,7 +137,7 @@ internal sealed class PaxArchiveWriter
             }
 
             var want = (int)Math.Min(_buffer.Length - _used, length - offset);
-            var read = RandomAccess.Read(content, _buffer.AsSpan(_used, want), offset);
+            var read = content.Read(_buffer.AsSpan(_used, want), offset);
             if (read == 0)
             {
                 throw new DeployException(DeployErrorCode.TransferFailed, $"'{displayPath}' shrank while it was being uploaded; upload it again once it is stable.") { Path = displayPath };

@@ -1,5 +1,4 @@
 using Deploy.Core.Errors;
-using Microsoft.Win32.SafeHandles;
 
 namespace Deploy.Core.Hosts.Ssh;
 
@@ -89,39 +88,14 @@ internal static class UploadStream
         {
             cancellationToken.ThrowIfCancellationRequested();
             var item = items[i];
-            using var source = OpenSource(item.LocalPath);
-            var size = RandomAccess.GetLength(source);
-            writer.WriteFile(
-                layout.StreamNames[i].TrimStart('/'),
-                item.Mode ?? File.GetUnixFileMode(source),
-                item.Modified ?? new DateTimeOffset(File.GetLastWriteTimeUtc(source)),
-                size,
-                source,
-                item.LocalPath);
+            using var source = UploadSource.Open(item.LocalPath, item.Mode, item.Modified);
+            var size = source.Length;
+            writer.WriteFile(layout.StreamNames[i].TrimStart('/'), source.Mode, source.Modified, size, source, item.LocalPath);
             sent += size;
             progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, item.Target));
         }
 
         return sent;
-    }
-
-    private static SafeFileHandle OpenSource(string path)
-    {
-        SafeFileHandle handle;
-        try
-        {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw NotFound(path, e);
-        }
-        catch (UnauthorizedAccessException e) when (Directory.Exists(path))
-        {
-            throw NotFound(path, e);
-        }
-
-        return handle;
     }
 
     /// <summary>The error for an upload script that exited with <paramref name="exitCode"/> (not a transport failure).</summary>
@@ -140,6 +114,7 @@ internal static class UploadStream
         };
     }
 
-    private static DeployException NotFound(string path, Exception? inner = null)
+    /// <summary>The error for a source that does not exist or is not a regular file.</summary>
+    public static DeployException NotFound(string path, Exception? inner = null)
         => new(DeployErrorCode.LocalPathNotFound, $"Upload source '{path}' does not exist or is not a file.", inner) { Path = path };
 }

@@ -31,8 +31,8 @@ public sealed class PaxArchiveWriterTests
             {
                 var src = dir.Combine("src");
                 await File.WriteAllBytesAsync(src, bytes);
-                using var handle = File.OpenHandle(src);
-                writer.WriteFile(name, mode, time, bytes.Length, handle, src, exactTime);
+                using var source = UploadSource.Open(src, null, null);
+                writer.WriteFile(name, mode, time, source.Length, source, src, exactTime);
             }
 
             writer.Finish();
