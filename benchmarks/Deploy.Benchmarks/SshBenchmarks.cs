@@ -106,6 +106,8 @@ public static class SshBenchmarks
                 (Ours, async () => await host.UploadAsync(relative.Select(r => new FileUpload(Path.Combine(source, r), dest + "/" + r)).ToList()), null),
                 (OursManaged, async () => await managed.UploadAsync(relative.Select(r => new FileUpload(Path.Combine(source, r), dest + "/" + r)).ToList()), null),
                 ("tar c | ssh tar x", () => ExecAsync("bash", ["-c", $"set -o pipefail; tar c -C {CommandLine.Quote(source)} . | {sshCommand} 127.0.0.1 tar x -C {CommandLine.Quote(dest)}"]), null),
+                // The same guarantee as ours: GNU tar's default format keeps whole seconds; pax keeps exact times.
+                ("tar c --format=posix | ssh tar x (exact times)", () => ExecAsync("bash", ["-c", $"set -o pipefail; tar c --format=posix --pax-option=delete=atime,delete=ctime -C {CommandLine.Quote(source)} . | {sshCommand} 127.0.0.1 tar x -C {CommandLine.Quote(dest)}"]), null),
                 ("rsync -a", () => ExecAsync("rsync", ["-a", "-e", sshCommand, source + "/", "127.0.0.1:" + dest + "/"]), null),
                 // scp costs seconds per run: three rounds tell its order of magnitude.
                 ("scp -r", () => ExecAsync("scp", ["-q", "-r", .. scpArgs, source, "127.0.0.1:" + dest + "/"]), 3),
