@@ -8,7 +8,7 @@ namespace Deploy.Core.Hosts.Ssh;
 /// An ssh channel started ahead of need over the master: its remote <c>/bin/sh</c> has already been through the
 /// login shell's rc files (a <c>pyenv init</c> in .bashrc costs 100+ ms per channel) and waits for one command,
 /// which then gets the channel's stdin, stdout and stderr as if it had been started directly. Bulk transfers take
-/// one, and the host starts the next while the transfer runs.
+/// one, and the host starts the next once the transfer has ended.
 /// </summary>
 /// <remarks>
 /// Protocol: the client writes <c>MARKER JOB</c>, the command line (any number of lines), then a line holding

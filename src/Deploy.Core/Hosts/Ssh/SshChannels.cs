@@ -7,7 +7,7 @@ namespace Deploy.Core.Hosts.Ssh;
 /// <summary>
 /// Commands on their own ssh channel over the master: commands with standard input, reads and bulk transfers. A
 /// channel is taken from the spare one waiting when there is one (see <see cref="SpareChannel"/>), and the next
-/// spare starts while the taken one runs.
+/// spare starts once the taken one has ended (not while it runs, when it would compete with it for the CPU).
 /// </summary>
 internal sealed class SshChannels : IDisposable
 {
@@ -180,18 +180,39 @@ internal sealed class SshChannels : IDisposable
             }
         }
 
-        // The next transfer's channel warms up while this one runs.
-        if (_disposed == 0 && Volatile.Read(ref _spare) is null)
+        // The next transfer's channel warms up once this one has ended: started now, it would compete with this
+        // transfer for the CPU on both ends (a client process, a remote login shell) while bytes flow.
+        _ = process.WaitForExitAsync(CancellationToken.None).ContinueWith(_ => StartSpare(controlPath), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return process;
+    }
+
+    /// <summary>Starts a spare channel over <paramref name="controlPath"/> unless one is waiting or the host is disposed.</summary>
+    private void StartSpare(string controlPath)
+    {
+        if (_disposed != 0 || Volatile.Read(ref _spare) is not null)
         {
-            var spare = SpareChannel.Start(_connection.Arguments, controlPath);
-            _spareControlPath = controlPath;
-            if (Interlocked.CompareExchange(ref _spare, spare, null) is not null)
-            {
-                SpareChannel.Discard(spare);
-            }
+            return;
         }
 
-        return process;
+        Process spare;
+        try
+        {
+            spare = SpareChannel.Start(_connection.Arguments, controlPath);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return; // the next transfer starts its own channel, and reports why it cannot
+        }
+
+        _spareControlPath = controlPath;
+        if (Interlocked.CompareExchange(ref _spare, spare, null) is not null)
+        {
+            SpareChannel.Discard(spare); // another one got there first
+        }
+        else if (_disposed != 0 && Interlocked.Exchange(ref _spare, null) is { } late)
+        {
+            SpareChannel.Discard(late); // disposed meanwhile
+        }
     }
 
     /// <summary>Dispatches; returns <c>null</c> once the command runs, or why the channel closed before.</summary>
