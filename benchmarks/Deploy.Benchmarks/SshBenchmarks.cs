@@ -36,6 +36,12 @@ public static class SshBenchmarks
 
     private static async Task RunOnAsync(Harness harness, LoginShell shell, string suffix)
     {
+        if ((Environment.GetEnvironmentVariable("DEPLOY_BENCH_SSH_CASES") ?? "").Contains("producer", StringComparison.Ordinal))
+        {
+            await MeasureProducerAsync();
+            return;
+        }
+
         await using var server = await SshServer.StartAsync(shell);
         using var work = new TempDirectory("bench-ssh");
         var control = Path.Combine(server.Directory, "bm");
@@ -151,6 +157,40 @@ public static class SshBenchmarks
     }
 
     /// <summary>10,000 files, ~45 MB: mostly small, some medium, a few large, over 200 directories.</summary>
+    /// <summary>
+    /// Investigation mode (<c>DEPLOY_BENCH_SSH_CASES=producer</c>): the upload's client-side work alone, the archive
+    /// of the 10,000-file tree written to a pipe into <c>cat</c>, against <c>tar c</c> into the same pipe; CPU times
+    /// (user+system of the producing process) in pairs. Nothing is kept.
+    /// </summary>
+    private static async Task MeasureProducerAsync()
+    {
+        using var work = new TempDirectory("bench-producer");
+        var source = Path.Combine(work.Path, "src");
+        GenerateTree(source);
+        var files = Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).ToList();
+        var targets = files.Select(f => "/srv/x/" + Path.GetRelativePath(source, f)).ToList();
+        var layout = UploadLayout.Create(targets, "bench", UploadLayout.ParentsOf(targets).ToDictionary(p => p, p => p == "/srv/x" ? 1 : 2));
+        var uploads = files.Select((f, i) => new FileUpload(f, targets[i])).ToList();
+        var me = Process.GetCurrentProcess();
+        for (var i = 0; i < 12; i++)
+        {
+            using var cat = Process.Start(new ProcessStartInfo("sh", ["-c", "cat > /dev/null"]) { RedirectStandardInput = true })!;
+            me.Refresh();
+            var before = me.TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            var items = UploadStream.Prepare(uploads, needSizes: false);
+            await UploadStream.SendAsync(cat.StandardInput.BaseStream, "/srv/.deploy-up-bench", layout, items, -1, null, null, CancellationToken.None);
+            var wall = sw.Elapsed.TotalMilliseconds;
+            me.Refresh();
+            var cpu = (me.TotalProcessorTime - before).TotalMilliseconds;
+            await cat.WaitForExitAsync();
+            using var tar = Process.Start(new ProcessStartInfo("bash", ["-c", $"TIMEFORMAT='%3U %3S %3R'; time (tar c -C {CommandLine.Quote(source)} . | cat > /dev/null)"]) { RedirectStandardError = true })!;
+            var times = (await tar.StandardError.ReadToEndAsync()).Trim().Split(' ');
+            await tar.WaitForExitAsync();
+            Console.WriteLine($"producer: ours cpu {cpu:0} ms wall {wall:0} ms; tar c + cat cpu {(double.Parse(times[0], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(times[1], System.Globalization.CultureInfo.InvariantCulture)) * 1000:0} ms wall {double.Parse(times[2], System.Globalization.CultureInfo.InvariantCulture) * 1000:0} ms");
+        }
+    }
+
     private static (int Count, long Bytes) GenerateTree(string root)
     {
         var random = new Random(2024);

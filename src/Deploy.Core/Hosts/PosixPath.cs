@@ -46,6 +46,11 @@ public static class PosixPath
     public static string Normalize(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (IsNormal(path))
+        {
+            return path;
+        }
+
         var absolute = path.StartsWith('/');
         var stack = new List<string>();
         foreach (var seg in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
@@ -76,6 +81,43 @@ public static class PosixPath
 
         var joined = string.Join('/', stack);
         return absolute ? "/" + joined : joined;
+    }
+
+    /// <summary>
+    /// Whether <see cref="Normalize"/> would return <paramref name="path"/> unchanged: no empty, <c>.</c> or <c>..</c>
+    /// segment and no trailing '/' (a leading one is the root). Most paths are, and this scan allocates nothing.
+    /// </summary>
+    private static bool IsNormal(string path)
+    {
+        var span = path.AsSpan();
+        if (span.Length == 0)
+        {
+            return true;
+        }
+
+        var start = span[0] == '/' ? 1 : 0;
+        if (start == span.Length)
+        {
+            return true; // "/"
+        }
+
+        while (true)
+        {
+            var rest = span[start..];
+            var end = rest.IndexOf('/');
+            var segment = end < 0 ? rest : rest[..end];
+            if (segment.Length == 0 || segment is "." or "..")
+            {
+                return false;
+            }
+
+            if (end < 0)
+            {
+                return true;
+            }
+
+            start += end + 1;
+        }
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="path"/> is absolute and has no NUL.</summary>

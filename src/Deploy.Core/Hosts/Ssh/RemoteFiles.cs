@@ -187,49 +187,40 @@ internal sealed class RemoteFiles
 
     /// <summary>
     /// For each directory, how many of its trailing components are missing on the host (0: it exists): one round trip
-    /// per ~96 KB of paths.
+    /// per ~96 KB of paths, each directory tested at most once (see <see cref="MissingDirectories"/>).
     /// </summary>
     public async Task<Dictionary<string, int>> MissingLevelsAsync(IReadOnlyList<string> directories, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<string, int>(StringComparer.Ordinal);
-        var batch = new List<string>();
-        var size = 0;
-        for (var i = 0; i <= directories.Count; i++)
+        if (directories.Count == 0)
         {
-            if (i < directories.Count)
-            {
-                batch.Add(directories[i]);
-                size += Encoding.UTF8.GetByteCount(directories[i]) + 3;
-                if (size < 96 * 1024)
-                {
-                    continue;
-                }
-            }
-
-            if (batch.Count == 0)
-            {
-                break;
-            }
-
-            var prefix = CommonDirectoryPrefix(batch);
-            var r = await RunAsync(RemoteScripts.MissingLevels, [prefix, .. batch.Select(d => d[prefix.Length..])], idempotent: true, cancellationToken).ConfigureAwait(false);
-            var lines = r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            if (r.ExitCode != 0 || lines.Length != batch.Count)
-            {
-                throw new DeployException(DeployErrorCode.TransferFailed, $"Could not check the upload's destination directories on {_name} (exit {r.ExitCode}): {r.StandardError.Trim()}") { Host = _name, ExitCode = r.ExitCode };
-            }
-
-            for (var j = 0; j < batch.Count; j++)
-            {
-                result[batch[j]] = int.Parse(lines[j], CultureInfo.InvariantCulture);
-            }
-
-            batch.Clear();
-            size = 0;
+            return new Dictionary<string, int>(StringComparer.Ordinal);
         }
 
-        return result;
+        var query = MissingDirectories.Plan(directories);
+        var prefixMissing = 0;
+        var missing = new List<int>();
+        foreach (var (first, args) in MissingDirectories.Batches(query))
+        {
+            var r = await RunAsync(RemoteScripts.MissingLevels, args, idempotent: true, cancellationToken).ConfigureAwait(false);
+            if (r.ExitCode != 0 || !MissingDirectories.TryParse(r.StandardOutput, first, out prefixMissing, out var found))
+            {
+                throw MissingLevelsFailed(r);
+            }
+
+            missing.AddRange(found);
+        }
+
+        return MissingDirectories.Read(query, directories, prefixMissing, missing) ?? throw MissingLevelsFailed(null);
     }
+
+    private DeployException MissingLevelsFailed(CommandResult? r)
+        => new(DeployErrorCode.TransferFailed, r is null
+            ? $"Could not check the upload's destination directories on {_name}: its answer did not match the question."
+            : $"Could not check the upload's destination directories on {_name} (exit {r.ExitCode}): {r.StandardError.Trim()}".TrimEnd())
+        {
+            Host = _name,
+            ExitCode = r?.ExitCode,
+        };
 
     /// <summary>The longest prefix of every path in <paramref name="paths"/> that ends with a '/' (or is empty).</summary>
     internal static string CommonDirectoryPrefix(IReadOnlyList<string> paths)

@@ -38,12 +38,20 @@ internal sealed class UploadLayout
     {
         var set = new HashSet<string>(StringComparer.Ordinal);
         var list = new List<string>();
+        var last = (string?)null;
         foreach (var t in targets)
         {
-            var parent = PosixPath.GetDirectoryName(t);
-            if (set.Add(parent))
+            // Targets usually come grouped by directory: the same parent as the last one costs no string.
+            var slash = t.LastIndexOf('/');
+            if (last is not null && slash > 0 && slash < t.Length - 1 && t.AsSpan(0, slash).SequenceEqual(last))
             {
-                list.Add(parent);
+                continue;
+            }
+
+            last = PosixPath.GetDirectoryName(t);
+            if (set.Add(last))
+            {
+                list.Add(last);
             }
         }
 
@@ -59,31 +67,36 @@ internal sealed class UploadLayout
         var names = new string[targets.Count];
         var manifest = new StringBuilder();
         var roots = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        // Per parent directory: where its files travel (null: beside their destinations), worked out once. Files
+        // usually come grouped by directory, so the last parent is checked before the dictionary.
+        var parents = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var lastParent = "";
+        string? travelsTo = null;
         for (var i = 0; i < targets.Count; i++)
         {
             var target = targets[i];
-            var parent = PosixPath.GetDirectoryName(target);
-            var missing = missingLevels.TryGetValue(parent, out var m) ? m : 0;
-            if (missing <= 0)
+            var slash = target.LastIndexOf('/'); // targets are normalized and absolute: 0 for a file in '/'
+            var parentSpan = slash == 0 ? "/" : target.AsSpan(0, slash);
+            if (i == 0 || !parentSpan.SequenceEqual(lastParent))
             {
-                names[i] = PosixPath.Combine(parent, ".deploy-tmp-" + id + "-" + i.ToString("x", CultureInfo.InvariantCulture));
+                lastParent = parentSpan.ToString();
+                if (!parents.TryGetValue(lastParent, out travelsTo))
+                {
+                    travelsTo = TempParent(lastParent, missingLevels.TryGetValue(lastParent, out var m) ? m : 0, id, roots);
+                    parents.Add(lastParent, travelsTo);
+                }
+            }
+
+            if (travelsTo is null)
+            {
+                names[i] = string.Create(CultureInfo.InvariantCulture, $"{target.AsSpan(0, slash)}/.deploy-tmp-{id}-{i:x}");
                 Append(manifest, names[i], target, "");
-                continue;
             }
-
-            var root = parent;
-            for (var up = 1; up < missing; up++)
+            else
             {
-                root = PosixPath.GetDirectoryName(root);
+                names[i] = string.Concat(travelsTo, target.AsSpan(slash));
             }
-
-            if (!roots.TryGetValue(root, out var temp))
-            {
-                temp = PosixPath.Combine(PosixPath.GetDirectoryName(root), ".deploy-tmp-" + id + "-d" + roots.Count.ToString("x", CultureInfo.InvariantCulture));
-                roots.Add(root, temp);
-            }
-
-            names[i] = temp + target[root.Length..];
         }
 
         // Directories last: a tree appears once its files are in it.
@@ -93,6 +106,32 @@ internal sealed class UploadLayout
         }
 
         return new UploadLayout(names, Encoding.UTF8.GetBytes(manifest.ToString()), roots.Count);
+    }
+
+    /// <summary>
+    /// Where the files of <paramref name="parent"/> travel when its trailing <paramref name="missing"/> components do
+    /// not exist: the same place inside a temp copy of the topmost missing directory (null when it exists).
+    /// </summary>
+    private static string? TempParent(string parent, int missing, string id, Dictionary<string, string> roots)
+    {
+        if (missing <= 0)
+        {
+            return null;
+        }
+
+        var root = parent;
+        for (var up = 1; up < missing; up++)
+        {
+            root = PosixPath.GetDirectoryName(root);
+        }
+
+        if (!roots.TryGetValue(root, out var temp))
+        {
+            temp = PosixPath.Combine(PosixPath.GetDirectoryName(root), ".deploy-tmp-" + id + "-d" + roots.Count.ToString("x", CultureInfo.InvariantCulture));
+            roots.Add(root, temp);
+        }
+
+        return temp + parent[root.Length..];
     }
 
     private static void Append(StringBuilder manifest, string temp, string destination, string action)

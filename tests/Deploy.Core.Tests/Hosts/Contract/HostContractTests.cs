@@ -57,6 +57,21 @@ public abstract partial class HostContractTests : IAsyncLifetime
         Directory.EnumerateFileSystemEntries(OnMachine(Root)).Should().BeEmpty("nothing in the argument may execute");
     }
 
+    [Theory]
+    [InlineData(4000)]
+    [InlineData(70_000)]
+    public async Task Long_command_lines_with_hostile_arguments_arrive_whole_and_the_next_command_still_runs(int length)
+    {
+        var argument = string.Concat(Enumerable.Repeat("中文 '$(touch pwned)'\n\\", length / 20));
+
+        var result = await Host.RunAsync(CommandSpec.Of("printf", "%s", argument).InDirectory(Root));
+        var next = await Host.RunAsync(CommandSpec.Of("echo", "next"));
+
+        (result.ExitCode, next.StandardOutput).Should().Be((0, "next\n"));
+        result.StandardOutput.Should().Be(argument);
+        Directory.EnumerateFileSystemEntries(OnMachine(Root)).Should().BeEmpty("nothing in the argument may execute");
+    }
+
     [Fact]
     public async Task Environment_and_working_directory_with_hostile_values_reach_the_command()
     {

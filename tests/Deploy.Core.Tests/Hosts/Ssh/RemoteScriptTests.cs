@@ -164,14 +164,61 @@ public sealed class RemoteScriptTests : IDisposable
     }
 
     [Fact]
-    public async Task MissingLevels_counts_the_missing_trailing_components_under_a_shared_prefix()
+    public async Task MissingLevels_counts_the_missing_trailing_components_testing_nothing_under_a_missing_directory()
     {
-        Directory.CreateDirectory(_sandbox.Combine("ml", "有 space"));
-        var prefix = _sandbox.Combine("ml") + "/";
+        Directory.CreateDirectory(_sandbox.Combine("ml", "有 space", "x"));
+        var root = _sandbox.Combine("ml");
+        string[] dirs = [root + "/有 space", root + "/有 space/a'b/$(x)", root + "/new\nline/c", root + "/有 space/x", root + "/有 space/x/y/z", root + "/new\nline/c/d"];
 
-        var r = await _plain.RunScriptAsync(RemoteScripts.MissingLevels, [prefix, "有 space", "有 space/a'b/$(x)", "new\nline/c"]);
+        var (levels, answers) = await MissingLevelsAsync(dirs);
 
-        r.StandardOutput.Should().Be("0\n2\n2\n");
+        levels.Should().Equal(new Dictionary<string, int>
+        {
+            [dirs[0]] = 0, [dirs[1]] = 2, [dirs[2]] = 2, [dirs[3]] = 0, [dirs[4]] = 2, [dirs[5]] = 3,
+        });
+        answers.Should().ContainSingle().Which.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCount(4, "the prefix exists, then the three missing tops: new\\nline, a'b and y");
+    }
+
+    [Fact]
+    public async Task MissingLevels_names_only_the_topmost_missing_directories()
+    {
+        Directory.CreateDirectory(_sandbox.Combine("top", "old"));
+        var root = _sandbox.Combine("top");
+        var dirs = Enumerable.Range(0, 50).SelectMany(i => new[] { $"{root}/new{i}/a/b", $"{root}/old/n{i}" }).ToList();
+
+        var (levels, answers) = await MissingLevelsAsync(dirs);
+
+        levels.Where(l => l.Key.Contains("/new", StringComparison.Ordinal)).Select(l => l.Value).Should().AllBeEquivalentTo(3);
+        levels.Where(l => l.Key.Contains("/old/", StringComparison.Ordinal)).Select(l => l.Value).Should().AllBeEquivalentTo(1);
+        answers.Single().Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCount(1 + 100, "the prefix line, then one line per missing top: new0..new49 and old/n0..n49, nothing below them");
+    }
+
+    [Fact]
+    public async Task MissingLevels_counts_a_missing_prefix_into_every_directory()
+    {
+        var root = _sandbox.Combine("gone", "deeper");
+        string[] dirs = [root + "/a", root + "/a/b", root + "/c"];
+
+        var (levels, _) = await MissingLevelsAsync(dirs);
+
+        levels.Should().Equal(new Dictionary<string, int> { [dirs[0]] = 3, [dirs[1]] = 4, [dirs[2]] = 3 });
+    }
+
+    [Fact]
+    public async Task MissingLevels_split_into_several_commands_gives_the_answer_of_one()
+    {
+        Directory.CreateDirectory(_sandbox.Combine("many", "keep"));
+        var root = _sandbox.Combine("many");
+        var name = new string('n', 200);
+        var dirs = Enumerable.Range(0, 800).Select(i => i % 2 == 0 ? $"{root}/keep/{name}{i}/x" : $"{root}/keep").Distinct().ToList();
+        dirs.Add($"{root}/keep/{name}0/x/y");
+
+        var (levels, answers) = await MissingLevelsAsync(dirs);
+
+        answers.Should().HaveCountGreaterThan(1, "400 nodes of ~200 bytes exceed one command's 96 KB");
+        levels[$"{root}/keep"].Should().Be(0);
+        levels[$"{root}/keep/{name}0/x/y"].Should().Be(3);
+        levels.Where(l => l.Key.EndsWith("/x", StringComparison.Ordinal)).Select(l => l.Value).Should().AllBeEquivalentTo(2);
     }
 
     [Fact]
@@ -248,6 +295,28 @@ public sealed class RemoteScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task Agent_loop_reads_a_command_of_announced_length_whole_and_then_the_next_one()
+    {
+        var body = "x='" + new string('a', 5000) + "'\nprintf '%s|' \"${#x}\" \"$DEPLOY_SSH_JOB\"\ncat <<'E'\n中文 $(x)\nE\n";
+        var input = $"M1 J1 {Encoding.UTF8.GetByteCount(body)}\n{body}M1\nM2 J2\necho two\nM2\n";
+
+        var r = await _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", AgentSession.Script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
+
+        r.StandardOutput.Should().Be("5000|J1|中文 $(x)\nM1 0\ntwo\nM2 0\n");
+        r.StandardError.Should().Be("M1\nM2\n");
+    }
+
+    [Fact]
+    public async Task Agent_loop_runs_nothing_whose_announced_length_does_not_end_at_its_marker()
+    {
+        var input = "M1 J1 10\necho pwned; echo more\nM1\nM2 J2\necho two\nM2\n";
+
+        var r = await _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", AgentSession.Script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
+
+        (r.ExitCode, r.StandardOutput).Should().Be((0, ""), "the loop ends instead of running a command cut at the wrong place");
+    }
+
+    [Fact]
     public async Task Spare_channel_runs_one_command_that_reads_the_rest_of_stdin()
     {
         var input = "M J9\nprintf '%s:' \"$DEPLOY_SSH_JOB\"; cat\nM\n中文 rest\n";
@@ -264,9 +333,7 @@ public sealed class RemoteScriptTests : IDisposable
         var items = UploadStream.Prepare(uploads, needSizes: true);
         var targets = items.ConvertAll(i => i.Target);
         var parents = UploadLayout.ParentsOf(targets);
-        var prefix = RemoteFiles.CommonDirectoryPrefix(parents);
-        var levels = await _plain.RunScriptAsync(RemoteScripts.MissingLevels, [prefix, .. parents.Select(p => p[prefix.Length..])]);
-        var missing = parents.Zip(levels.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)).ToDictionary(x => x.First, x => int.Parse(x.Second, System.Globalization.CultureInfo.InvariantCulture));
+        var (missing, _) = await MissingLevelsAsync(parents);
         var layout = UploadLayout.Create(targets, id, missing);
         var streamFile = _sandbox.Combine("stream-" + id + ".tar");
         await UploadStream.SendAsync(File.Create(streamFile), bookkeeping, layout, items, items.Sum(i => i.Size), null, null, default);
@@ -281,6 +348,25 @@ public sealed class RemoteScriptTests : IDisposable
     }
 
     private Task<CommandResult> Run(HostScript script, params string[] args) => _rooted.RunScriptAsync(script, args);
+
+    /// <summary>What RemoteFiles.MissingLevelsAsync does, on the plain local host: the script's answers and their reading.</summary>
+    private async Task<(Dictionary<string, int> Levels, List<string> Answers)> MissingLevelsAsync(IReadOnlyList<string> directories)
+    {
+        var query = MissingDirectories.Plan(directories);
+        var answers = new List<string>();
+        var missing = new List<int>();
+        var prefixMissing = 0;
+        foreach (var (first, args) in MissingDirectories.Batches(query))
+        {
+            var r = await _plain.RunScriptAsync(RemoteScripts.MissingLevels, args);
+            r.ExitCode.Should().Be(0, r.StandardError);
+            answers.Add(r.StandardOutput);
+            MissingDirectories.TryParse(r.StandardOutput, first, out prefixMissing, out var found).Should().BeTrue(r.StandardOutput);
+            missing.AddRange(found);
+        }
+
+        return (MissingDirectories.Read(query, directories, prefixMissing, missing)!, answers);
+    }
 
     private void NoPwned()
         => Directory.EnumerateFileSystemEntries(_sandbox.Path, "pwned", SearchOption.AllDirectories).Should().BeEmpty();

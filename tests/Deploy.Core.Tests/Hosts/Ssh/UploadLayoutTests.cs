@@ -16,6 +16,15 @@ public sealed class UploadLayoutTests
     }
 
     [Fact]
+    public void A_file_in_the_root_directory_gets_its_temp_name_in_the_root()
+    {
+        var layout = UploadLayout.Create(["/a", "/new/b"], "id", new Dictionary<string, int> { ["/"] = 0, ["/new"] = 1 });
+
+        layout.StreamNames.Should().Equal("/.deploy-tmp-id-0", "/.deploy-tmp-id-d0/b");
+        Triples(layout).Should().Equal(("/.deploy-tmp-id-0", "/a", ""), ("/.deploy-tmp-id-d0", "/new", "D"));
+    }
+
+    [Fact]
     public void Files_under_missing_directories_travel_inside_one_temp_copy_of_the_topmost_missing_directory()
     {
         var missing = new Dictionary<string, int> { ["/opt/app/x/y"] = 2, ["/opt/app/x"] = 1, ["/srv/new"] = 1 };
