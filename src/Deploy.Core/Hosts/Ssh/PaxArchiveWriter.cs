@@ -19,6 +19,7 @@ internal sealed class PaxArchiveWriter
     private static readonly Encoding Utf8 = new UTF8Encoding(false);
     private readonly Stream _output;
     private readonly byte[] _buffer;
+    private byte[] _name = new byte[1024];
     private int _used;
 
     public PaxArchiveWriter(Stream output, int bufferSize = 1 << 20)
@@ -28,24 +29,30 @@ internal sealed class PaxArchiveWriter
     }
 
     /// <summary>
-    /// Writes one regular file entry whose content is <paramref name="length"/> bytes of <paramref name="content"/>.
+    /// Writes one regular file entry whose content is <paramref name="length"/> bytes of <paramref name="content"/>,
+    /// named <paramref name="name"/> relative to the archive's root (a leading '/' is dropped).
     /// With <paramref name="exactTime"/> a pax header carries a time the ustar header cannot hold (a fraction of a
     /// second, or before 1970); a whole-second time, or any time without it, costs no pax header when the name fits
     /// ustar, which halves the per-file overhead.
     /// </summary>
     public void WriteFile(string name, UnixFileMode mode, DateTimeOffset modified, long length, UploadSource? content, string displayPath, bool exactTime = true)
     {
-        var nameBytes = Utf8.GetBytes(name);
+        var nameBytes = Encode(name);
         var split = SplitUstar(nameBytes);
         var huge = length >= 8L * 1024 * 1024 * 1024;
         var paxTime = exactTime && (modified.UtcTicks % TimeSpan.TicksPerSecond != 0 || modified < DateTimeOffset.UnixEpoch);
-        if (paxTime || split < -1 || huge)
+        if (paxTime && split >= -1 && !huge && modified > DateTimeOffset.UnixEpoch)
+        {
+            // The usual case, a file with a fraction of a second: its one record is formatted in place.
+            WriteTimeRecord(modified);
+        }
+        else if (paxTime || split < -1 || huge)
         {
             var records = new StringBuilder();
             AppendRecord(records, "mtime", FormatTime(modified));
             if (split < -1)
             {
-                AppendRecord(records, "path", name);
+                AppendRecord(records, "path", name.TrimStart('/'));
             }
 
             if (huge)
@@ -53,13 +60,11 @@ internal sealed class PaxArchiveWriter
                 AppendRecord(records, "size", length.ToString(CultureInfo.InvariantCulture));
             }
 
-            var ext = Utf8.GetBytes(records.ToString());
-            WriteHeader(Encoding.ASCII.GetBytes("PaxHeader"), -1, (UnixFileMode)Convert.ToInt32("644", 8), ext.Length, 0, (byte)'x');
-            WritePadded(ext);
+            WriteExtendedHeader(Utf8.GetBytes(records.ToString()));
         }
 
         var seconds = Math.Max(0, modified.ToUnixTimeSeconds());
-        WriteHeader(split < -1 ? Encoding.ASCII.GetBytes("deploy-long-name") : nameBytes, split < -1 ? -1 : split, mode, huge ? 0 : length, seconds, (byte)'0');
+        WriteHeader(split < -1 ? "deploy-long-name"u8 : nameBytes, split < -1 ? -1 : split, mode, huge ? 0 : length, seconds, (byte)'0');
         if (content is not null)
         {
             CopyContent(content, length, displayPath);
@@ -91,7 +96,7 @@ internal sealed class PaxArchiveWriter
     /// Where a name splits into the ustar prefix (155 bytes) and name (100 bytes) fields: -1 when it fits the name
     /// field alone, the index of the separating '/' when it needs the prefix, -2 when it fits neither (pax path).
     /// </summary>
-    private static int SplitUstar(byte[] name)
+    private static int SplitUstar(ReadOnlySpan<byte> name)
     {
         if (name.Length <= 100)
         {
@@ -159,7 +164,7 @@ internal sealed class PaxArchiveWriter
         _used += pad;
     }
 
-    private void WriteHeader(byte[] name, int split, UnixFileMode mode, long size, long mtime, byte type)
+    private void WriteHeader(ReadOnlySpan<byte> name, int split, UnixFileMode mode, long size, long mtime, byte type)
     {
         Reserve(Block);
         var h = _buffer.AsSpan(_used, Block);
@@ -170,13 +175,74 @@ internal sealed class PaxArchiveWriter
         }
         else
         {
-            TarHeaders.WriteUstar(h, name.AsSpan(split + 1), type, (int)mode & 0xFFF, sized, Math.Min(mtime, 8589934591L), default, name.AsSpan(0, split));
+            TarHeaders.WriteUstar(h, name[(split + 1)..], type, (int)mode & 0xFFF, sized, Math.Min(mtime, 8589934591L), default, name[..split]);
         }
 
         _used += Block;
     }
 
-    private void WritePadded(byte[] data)
+    /// <summary>The name's UTF-8 bytes without leading '/'s, in a buffer reused for every entry (valid until the next call).</summary>
+    private ReadOnlySpan<byte> Encode(string name)
+    {
+        var relative = name.AsSpan().TrimStart('/');
+        var needed = Utf8.GetMaxByteCount(relative.Length);
+        if (_name.Length < needed)
+        {
+            _name = new byte[needed];
+        }
+
+        return _name.AsSpan(0, Utf8.GetBytes(relative, _name));
+    }
+
+    /// <summary>A pax extended header holding <paramref name="records"/>.</summary>
+    private void WriteExtendedHeader(ReadOnlySpan<byte> records)
+    {
+        WriteHeader("PaxHeader"u8, -1, (UnixFileMode)0x1A4, records.Length, 0, (byte)'x');
+        WritePadded(records);
+    }
+
+    /// <summary>
+    /// A pax header whose one record is <c>"LEN mtime=SECONDS.FRACTION\n"</c> (the fraction without trailing zeros),
+    /// formatted into a stack buffer: what <see cref="FormatTime"/> and <see cref="TarHeaders.PaxRecord"/> give for a
+    /// time after the epoch, without their strings.
+    /// </summary>
+    private void WriteTimeRecord(DateTimeOffset modified)
+    {
+        var ticks = modified.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        Span<byte> value = stackalloc byte[48];
+        "mtime="u8.CopyTo(value);
+        var used = 6;
+        ((ulong)(ticks / TimeSpan.TicksPerSecond)).TryFormat(value[used..], out var written, default, CultureInfo.InvariantCulture);
+        used += written;
+        var fraction = ticks % TimeSpan.TicksPerSecond;
+        if (fraction != 0)
+        {
+            value[used++] = (byte)'.';
+            for (var unit = TimeSpan.TicksPerSecond / 10; fraction != 0; unit /= 10)
+            {
+                value[used++] = (byte)('0' + (fraction / unit));
+                fraction %= unit;
+            }
+        }
+
+        value[used++] = (byte)'\n';
+        var body = used + 1; // the space after the length
+        var length = body + 1;
+        while (Digits(length) + body != length)
+        {
+            length++;
+        }
+
+        Span<byte> record = stackalloc byte[64];
+        length.TryFormat(record, out var lengthDigits, default, CultureInfo.InvariantCulture);
+        record[lengthDigits] = (byte)' ';
+        value[..used].CopyTo(record[(lengthDigits + 1)..]);
+        WriteExtendedHeader(record[..length]);
+    }
+
+    private static int Digits(int n) => n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : 4;
+
+    private void WritePadded(ReadOnlySpan<byte> data)
     {
         var padded = (data.Length + Block - 1) / Block * Block;
         Reserve(padded);

@@ -90,7 +90,7 @@ internal static class UploadStream
             var item = items[i];
             using var source = UploadSource.Open(item.LocalPath, item.Mode, item.Modified);
             var size = source.Length;
-            writer.WriteFile(layout.StreamNames[i].TrimStart('/'), source.Mode, source.Modified, size, source, item.LocalPath);
+            writer.WriteFile(layout.StreamNames[i], source.Mode, source.Modified, size, source, item.LocalPath);
             sent += size;
             progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, item.Target));
         }

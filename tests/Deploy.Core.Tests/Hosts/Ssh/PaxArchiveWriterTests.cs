@@ -60,4 +60,27 @@ public sealed class PaxArchiveWriterTests
     [InlineData(17_000_000_000_000_000L, "1700000000")]
     public void Times_are_written_exactly(long ticks, string expected)
         => PaxArchiveWriter.FormatTime(DateTimeOffset.UnixEpoch.AddTicks(ticks)).Should().Be(expected);
+
+    [Theory]
+    [InlineData(1L)]
+    [InlineData(9_999_999L)]
+    [InlineData(5_000_000L)]
+    [InlineData(17_000_000_001_234_567L)]
+    [InlineData(17_000_000_001_000_000L)]
+    [InlineData(41_024_000_000_000_001L)]
+    [InlineData(-15_000_000L)]
+    public void A_time_record_is_the_pax_record_of_the_exact_time(long ticks)
+    {
+        var time = DateTimeOffset.UnixEpoch.AddTicks(ticks);
+        using var output = new MemoryStream();
+        var writer = new PaxArchiveWriter(output);
+
+        writer.WriteFile("f", UnixFileMode.UserRead, time, 0, null, "f");
+        writer.Finish();
+
+        var bytes = output.ToArray();
+        ((char)bytes[156]).Should().Be('x', "a pax header comes first");
+        var size = Convert.ToInt32(System.Text.Encoding.ASCII.GetString(bytes, 124, 11), 8);
+        System.Text.Encoding.UTF8.GetString(bytes, 512, size).Should().Be(Deploy.Core.Archives.TarHeaders.PaxRecord("mtime", PaxArchiveWriter.FormatTime(time)));
+    }
 }
