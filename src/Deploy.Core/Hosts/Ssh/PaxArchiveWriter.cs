@@ -41,12 +41,7 @@ internal sealed class PaxArchiveWriter
         var split = SplitUstar(nameBytes);
         var huge = length >= 8L * 1024 * 1024 * 1024;
         var paxTime = exactTime && (modified.UtcTicks % TimeSpan.TicksPerSecond != 0 || modified < DateTimeOffset.UnixEpoch);
-        if (paxTime && split >= -1 && !huge && modified > DateTimeOffset.UnixEpoch)
-        {
-            // The usual case, a file with a fraction of a second: its one record is formatted in place.
-            WriteTimeRecord(modified);
-        }
-        else if (paxTime || split < -1 || huge)
+        if (paxTime || split < -1 || huge)
         {
             var records = new StringBuilder();
             AppendRecord(records, "mtime", FormatTime(modified));
@@ -200,47 +195,6 @@ internal sealed class PaxArchiveWriter
         WriteHeader("PaxHeader"u8, -1, (UnixFileMode)0x1A4, records.Length, 0, (byte)'x');
         WritePadded(records);
     }
-
-    /// <summary>
-    /// A pax header whose one record is <c>"LEN mtime=SECONDS.FRACTION\n"</c> (the fraction without trailing zeros),
-    /// formatted into a stack buffer: what <see cref="FormatTime"/> and <see cref="TarHeaders.PaxRecord"/> give for a
-    /// time after the epoch, without their strings.
-    /// </summary>
-    private void WriteTimeRecord(DateTimeOffset modified)
-    {
-        var ticks = modified.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
-        Span<byte> value = stackalloc byte[48];
-        "mtime="u8.CopyTo(value);
-        var used = 6;
-        ((ulong)(ticks / TimeSpan.TicksPerSecond)).TryFormat(value[used..], out var written, default, CultureInfo.InvariantCulture);
-        used += written;
-        var fraction = ticks % TimeSpan.TicksPerSecond;
-        if (fraction != 0)
-        {
-            value[used++] = (byte)'.';
-            for (var unit = TimeSpan.TicksPerSecond / 10; fraction != 0; unit /= 10)
-            {
-                value[used++] = (byte)('0' + (fraction / unit));
-                fraction %= unit;
-            }
-        }
-
-        value[used++] = (byte)'\n';
-        var body = used + 1; // the space after the length
-        var length = body + 1;
-        while (Digits(length) + body != length)
-        {
-            length++;
-        }
-
-        Span<byte> record = stackalloc byte[64];
-        length.TryFormat(record, out var lengthDigits, default, CultureInfo.InvariantCulture);
-        record[lengthDigits] = (byte)' ';
-        value[..used].CopyTo(record[(lengthDigits + 1)..]);
-        WriteExtendedHeader(record[..length]);
-    }
-
-    private static int Digits(int n) => n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : 4;
 
     private void WritePadded(ReadOnlySpan<byte> data)
     {
