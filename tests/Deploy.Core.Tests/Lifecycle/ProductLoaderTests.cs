@@ -36,6 +36,7 @@ public sealed class ProductLoaderTests : IDisposable
               install: { command: ./init.sh, timeout: 30s }
               test: ./test.sh
               delete: { command: ./stop.sh, timeout: 2m, workingDirectory: /opt/shop/api }
+              ready: { command: ./ping.sh, timeout: 20s }
             needs: { cpu: 0.5, memory: 128Mi, disk: { /opt/shop: 1Gi }, ports: [8081, 9090], commands: [python3, sh] }
             component:
               restartEvent: Target
@@ -76,6 +77,7 @@ public sealed class ProductLoaderTests : IDisposable
         api.Hooks[HookKind.Test].Should().Be(new ServiceHook("./test.sh", ServiceHook.DefaultTimeout));
         api.Hooks[HookKind.Delete].Timeout.Should().Be(TimeSpan.FromMinutes(2));
         api.Hooks[HookKind.Delete].WorkingDirectory.Should().Be("/opt/shop/api");
+        api.Hooks[HookKind.Ready].Should().Be(new ServiceHook("./ping.sh", TimeSpan.FromSeconds(20)));
         api.Needs.Cpu.Should().Be(0.5);
         api.Needs.MemoryBytes.Should().Be(128L << 20);
         api.Needs.Disk.Should().Equal(new DiskNeed("/opt/shop", 1L << 30));

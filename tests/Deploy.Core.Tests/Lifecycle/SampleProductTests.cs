@@ -25,6 +25,7 @@ public class SampleProductTests
         product.Services.Where(s => s.Kind == ProductServiceKind.App).Should().HaveCount(5);
         product.Middleware.Select(s => s.Name).Should().BeEquivalentTo("redis", "mariadb");
         product.Services.Should().OnlyContain(s => s.Hooks.ContainsKey(HookKind.Test));
+        product.Services.Should().OnlyContain(s => s.Hooks.ContainsKey(HookKind.Ready), "every sample service has a readiness probe, so a start settles as soon as it answers");
 
         var order = ServiceOrder.Select(product);
         order.Waves[0].Select(s => s.Name).Should().BeEquivalentTo("mariadb", "redis");
@@ -59,6 +60,7 @@ public class SampleProductTests
         var conf = gateway.Configs.Single().Content.Text;
         conf.Should().Contain("log_level=debug\n").And.Contain("redis=127.0.0.4:16379 \n").And.Contain("mariadb=127.0.0.4:13306 \n").And.Contain("port=18080\n");
         gateway.Hooks[HookKind.Test].Command.Should().MatchRegex(@"^sh /opt/private-deploy/gateway/app/test.sh 127\.0\.0\.[23] 18080$");
+        gateway.Hooks[HookKind.Ready].Should().Be(gateway.Hooks[HookKind.Test], "the app is ready once its /health answers, as its test checks");
         gateway.Component.Files.Single().TargetPath.Should().Be("/opt/private-deploy/gateway/app");
         rendered.Where(r => r.Service.Kind == ProductServiceKind.App).Select(r => r.Secrets.Single()).Distinct().Should().ContainSingle("every app shares the generated mariadb_app secret");
         secrets.Names.Should().BeEquivalentTo("mariadb_app", "redis_password");

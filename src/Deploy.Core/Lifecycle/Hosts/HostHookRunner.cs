@@ -10,12 +10,20 @@ using Deploy.Core.Lifecycle.Templates;
 namespace Deploy.Core.Lifecycle.Hosts;
 
 /// <summary>Runs a rendered hook on its host through <c>lifecycle-run-hook.sh</c>: TERM to the hook's process group at
-/// its timeout, KILL after the grace period; output lines redacted and passed on as they come.</summary>
+/// its timeout, KILL after the grace period; output lines redacted and passed on as they come. The
+/// <see cref="HookKind.Ready"/> probe runs inside <see cref="ReadyPoll"/>, under the same limit.</summary>
 internal static class HostHookRunner
 {
+    /// <summary>
+    /// The readiness poll, a constant command line given the probe (<c>$1</c>) and the interval in seconds (<c>$2</c>)
+    /// as arguments: the probe again after each failed attempt until it exits 0. At the limit's TERM it prints the last
+    /// failed attempt's output (what says why the service is not ready) and exits 124.
+    /// </summary>
+    internal const string ReadyPoll = "o=; trap '[ -z \"$o\" ] || printf \"%s\\n\" \"$o\"; exit 124' TERM; until o=$(/bin/sh -c \"$1\" 2>&1); do sleep \"$2\"; done";
+
     private static readonly HostScript RunHookScript = HostScript.FromResource(typeof(HostHookRunner).Assembly, "lifecycle-run-hook.sh");
 
-    public static async Task<HookResult> RunAsync(IHost host, RenderedService service, HookKind kind, TimeSpan killGrace, Action<string>? output, CancellationToken cancellationToken)
+    public static async Task<HookResult> RunAsync(IHost host, RenderedService service, HookKind kind, TimeSpan killGrace, TimeSpan readyInterval, Action<string>? output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(service);
         var hook = service.Hooks.TryGetValue(kind, out var h) ? h : throw new DeployException(DeployErrorCode.InvalidArgument, $"Service '{service.Service.Name}' has no {kind.ToString().ToLowerInvariant()} hook.") { Service = service.Service.Name };
@@ -44,14 +52,20 @@ internal static class HostHookRunner
         var name = kind.ToString().ToLowerInvariant();
         try
         {
-            var r = await host.RunScriptAsync(RunHookScript, [Seconds(hook.Timeout), Seconds(grace), hook.Command], spec, cancellationToken).ConfigureAwait(false);
+            string[] args = kind == HookKind.Ready
+                ? [Seconds(hook.Timeout), Seconds(grace), ReadyPoll, hook.Command, Seconds(readyInterval)]
+                : [Seconds(hook.Timeout), Seconds(grace), hook.Command];
+            var r = await host.RunScriptAsync(RunHookScript, args, spec, cancellationToken).ConfigureAwait(false);
             var stop = sw.Elapsed >= hook.Timeout ? r.ExitCode switch { 124 => HookStop.Terminated, 137 => HookStop.Killed, _ => HookStop.None } : HookStop.None;
             if (stop == HookStop.None)
             {
                 return new HookResult(service.Service.Name, service.Host, kind, r.ExitCode, false, text.ToString(), sw.Elapsed);
             }
 
-            text.Append(stop == HookStop.Terminated
+            // The ready probe's own output is its last failed attempt's; the settle watch says what its timeout means.
+            text.Append(kind == HookKind.Ready
+                ? ""
+                : stop == HookStop.Terminated
                 ? $"stopped: the {name} hook ran past its timeout of {hook.Timeout} and ended on TERM\n"
                 : $"killed: the {name} hook ran past its timeout of {hook.Timeout}, ignored TERM for {grace} and was killed (KILL)\n");
             return new HookResult(service.Service.Name, service.Host, kind, -1, true, text.ToString(), sw.Elapsed) { Stop = stop };

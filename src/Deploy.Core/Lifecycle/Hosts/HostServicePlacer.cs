@@ -2,6 +2,7 @@ using System.Globalization;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
 using Deploy.Core.Lifecycle.Engine;
+using Deploy.Core.Lifecycle.Model;
 using Deploy.Core.Lifecycle.Templates;
 using Deploy.Core.Sequence.Applying;
 using Deploy.Core.Sequence.Model;
@@ -44,16 +45,19 @@ internal sealed class HostServicePlacer
         return ApplyServicesAsync([new ServiceToApply(service, configs)], progress, cancellationToken);
     }
 
-    /// <summary>Places <paramref name="services"/> (all of one host) in one sequence apply, settled within.</summary>
-    public Task ApplyServicesAsync(IReadOnlyList<ServiceToApply> services, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken) =>
-        PlaceAsync(services, new ApplyOptions(), progress, cancellationToken);
+    /// <summary>Places <paramref name="services"/> (all of one host) in one sequence apply and waits for their settle
+    /// watch (<see cref="HostSettleWatch"/>: the ready probe, or the settle period), outside the host's apply lock.</summary>
+    public async Task ApplyServicesAsync(IReadOnlyList<ServiceToApply> services, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
+    {
+        var watch = await StartServicesAsync(services, progress, cancellationToken).ConfigureAwait(false);
+        await watch.ConfigureAwait(false);
+    }
 
     /// <summary>Places <paramref name="services"/> (all of one host) in one sequence apply with no settle wait inside it
     /// (the host's apply lock is free again at once); returns the settle watch of the runtime services it started
     /// (<see cref="HostSettleWatch"/>).</summary>
     public async Task<Task> StartServicesAsync(IReadOnlyList<ServiceToApply> services, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
     {
-        var period = new ApplyOptions().RuntimeSettlePeriod;
         var result = await PlaceAsync(services, new ApplyOptions { RuntimeSettlePeriod = TimeSpan.Zero }, progress, cancellationToken).ConfigureAwait(false);
         if (result is null)
         {
@@ -63,9 +67,18 @@ internal sealed class HostServicePlacer
         // Counted from after the apply, which started them: each process is watched at least the settle period.
         var since = _options.TimeProvider.GetTimestamp();
         var started = result.Plan.Steps.Where(s => s.Kind == StepKind.StartService && s.ServiceRef is not null).Select(s => s.ServiceRef!).ToList();
-        var host = services[0].Service.Host;
-        return HostSettleWatch.WatchAsync(host, started, since, period, () => ServiceManagerSelection.SelectAsync(_host(host), _product, _stateDirectory, _options.ServiceManager, cancellationToken), _options.TimeProvider, cancellationToken);
+        return HostSettleWatch.WatchAsync(Watch(services[0].Service.Host, progress, cancellationToken), started, services.Select(s => s.Service).ToList(), since, SettlePeriod, cancellationToken);
     }
+
+    /// <summary>The settle period of a runtime service without a ready probe: the sequence engine's default.</summary>
+    private static TimeSpan SettlePeriod => new ApplyOptions().RuntimeSettlePeriod;
+
+    private HostSettleWatch.Context Watch(string host, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken) => new(
+        host,
+        () => ServiceManagerSelection.SelectAsync(_host(host), _product, _stateDirectory, _options.ServiceManager, cancellationToken),
+        (service, token) => HostHookRunner.RunAsync(_host(host), service, HookKind.Ready, _options.HookKillGrace, _options.ReadyProbeInterval, l => progress?.Report(new LifecycleProgress(LifecycleEventKind.Output, $"[{service.Service.Name}@{host}] {l}") { Service = service.Service.Name, Host = host }), token),
+        _options.TimeProvider,
+        progress);
 
     private async Task<ApplyResult?> PlaceAsync(IReadOnlyList<ServiceToApply> services, ApplyOptions apply, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
     {
@@ -155,11 +168,14 @@ internal sealed class HostServicePlacer
     public Task RemoveServiceAsync(string service, string host, CancellationToken cancellationToken) =>
         ApplyAsync(host, [], [service], new ApplyOptions(), null, cancellationToken);
 
+    /// <summary>Restarts the runtime processes of <paramref name="service"/> (under the host's gate), then waits for their
+    /// settle watch (<see cref="HostSettleWatch"/>) outside it: a restart whose process does not come up fails.</summary>
     public async Task RestartServiceAsync(RenderedService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(service);
         var host = _host(service.Host);
         var gate = _gates[service.Host];
+        var started = new List<ServiceRef>();
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -171,12 +187,15 @@ internal sealed class HostServicePlacer
                 var r = new ServiceRef(service.Component.Name, runtime[i], i);
                 await manager.StopAsync(r, cancellationToken).ConfigureAwait(false);
                 await manager.StartAsync(r, cancellationToken).ConfigureAwait(false);
+                started.Add(r);
             }
         }
         finally
         {
             gate.Release();
         }
+
+        await HostSettleWatch.WatchAsync(Watch(service.Host, null, cancellationToken), started, [service], _options.TimeProvider.GetTimestamp(), SettlePeriod, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes the local staging directory.</summary>

@@ -120,7 +120,7 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
     public Task<HookResult> RunHookAsync(RenderedService service, HookKind kind, Action<string>? output = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
-        return HostHookRunner.RunAsync(Get(service.Host).Host, service, kind, _options.HookKillGrace, output, cancellationToken);
+        return HostHookRunner.RunAsync(Get(service.Host).Host, service, kind, _options.HookKillGrace, _options.ReadyProbeInterval, output, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -22,4 +22,8 @@ public sealed record HostsBackendOptions
     /// <summary>How long a hook that ran past its timeout and got TERM may take to end before it is killed (KILL).
     /// <value>The default is 10 seconds.</value></summary>
     public TimeSpan HookKillGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the readiness probe (<see cref="Model.HookKind.Ready"/>) waits after a failed attempt before
+    /// the next. <value>The default is 200 milliseconds.</value></summary>
+    public TimeSpan ReadyProbeInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 }

@@ -24,6 +24,15 @@ public enum HookKind
     Reset,
     /// <summary>Runs before the service is removed (<c>delete</c>).</summary>
     Delete,
+    /// <summary>
+    /// The readiness probe (like a Kubernetes readinessProbe's exec, or a Compose healthcheck): after the service's
+    /// processes (re)start on a host, run again and again until it exits 0, within its timeout. Passing ends the start's
+    /// settle watch at once (the process must still run then), so a ready service does not wait out the settle period
+    /// and its step completes; never passing is <see cref="Errors.DeployErrorCode.NotReady"/>. A process that exits
+    /// while the probe still fails is caught as without a probe. Used by the hosts backend; on Kubernetes the
+    /// manifests' own readinessProbe serves (the rollout waits for it) and this hook is not run.
+    /// </summary>
+    Ready,
 }
 
 /// <summary>Where a product is installed (<c>target:</c> in <c>product.yaml</c>).</summary>
