@@ -12,7 +12,8 @@ namespace Deploy.Core.Lifecycle.Engine;
 /// together (<see cref="ILifecycleBackend.StartServicesAsync"/>: one apply). A service's settle watch does not hold
 /// back its dependents, but its own step is complete (journaled done, <see cref="LifecycleEventKind.StepCompleted"/>)
 /// only once the watch passed. Its install or upgrade hook runs right after the placement, while the watch runs (a hook
-/// that fails because the service exited reports the exit). The first failure
+/// that fails because the service exited reports the exit), or, for a service with a <see cref="HookKind.Ready"/> probe,
+/// once the watch saw it ready. The first failure
 /// cancels the rest; the step that owns these waves rolls them back.
 /// </summary>
 internal static class StepGraph
@@ -179,6 +180,13 @@ internal static class StepGraph
             {
                 if (!placed[s.Key].Task.IsCompleted)
                 {
+                    if (context.Rendered[s.Key].Hooks.ContainsKey(HookKind.Ready))
+                    {
+                        // With a readiness probe the hook runs once the service is ready (a database's init needs it
+                        // to answer), as in a run one wave at a time; its dependents still wait only for the hook.
+                        await watch.WaitAsync(stop.Token).ConfigureAwait(false);
+                    }
+
                     await slots.WaitAsync(stop.Token).ConfigureAwait(false);
                     try
                     {
