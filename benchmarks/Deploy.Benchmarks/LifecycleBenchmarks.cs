@@ -95,13 +95,27 @@ public static class LifecycleBenchmarks
                 return engine.RunAsync(input, request, trace);
             }
 
-            Task Install(int parallel) => Traced(parallel > 1 ? "install --parallel" : "install sequential", input1, new LifecycleRequest(LifecycleOperation.Install) { Parallel = parallel });
+            // Machine CPU (every process: the tool, the hosts' sshd, shells and services) per install, from /proc/stat:
+            // all three hosts share this VM's cores, so how busy they were bounds what parallelism can gain here.
+            var cpu = new Dictionary<int, List<(double Cpu, double Wall)>>();
+            async Task Install(int parallel)
+            {
+                var (cpu0, wall0) = (MachineCpu.Seconds(), System.Diagnostics.Stopwatch.GetTimestamp());
+                await Traced(parallel > 1 ? "install --parallel" : "install sequential", input1, new LifecycleRequest(LifecycleOperation.Install) { Parallel = parallel });
+                (cpu.TryGetValue(parallel, out var l) ? l : cpu[parallel] = []).Add((MachineCpu.Seconds() - cpu0, System.Diagnostics.Stopwatch.GetElapsedTime(wall0).TotalSeconds));
+            }
+
             Console.WriteLine("lifecycle: install of the sample product (7 services) on 3 hosts");
             var install = await harness.MeasureInterleavedAsync(Suite, "install sample product, 3 hosts", [
                 ("Deploy SDK --parallel 3", () => Install(3), null),
                 ("Deploy SDK sequential", () => Install(1), null),
             ], setup: Delete, runs: 3);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  parallel/sequential: {install[0].MedianMs / install[1].MedianMs:0.00}x"));
+            foreach (var (parallel, runs) in cpu.OrderByDescending(c => c.Key))
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  machine CPU, install {(parallel > 1 ? "--parallel " + parallel : "sequential")}: {string.Join(", ", runs.Select(r => $"{r.Cpu:0.00} core-s in {r.Wall:0.00} s ({r.Cpu / r.Wall:0.00} of {Environment.ProcessorCount} cores busy)"))}"));
+            }
+
             foreach (var (subject, trace) in traces)
             {
                 trace.Print(subject + ", last run");
