@@ -97,12 +97,12 @@ public static class LifecycleBenchmarks
 
             // Machine CPU (every process: the tool, the hosts' sshd, shells and services) per install, from /proc/stat:
             // all three hosts share this VM's cores, so how busy they were bounds what parallelism can gain here.
-            var cpu = new Dictionary<int, List<(double Cpu, double Wall)>>();
+            var cpu = new Dictionary<int, List<(double Cpu, double Tool, double Wall, long Forks)>>();
             async Task Install(int parallel)
             {
-                var (cpu0, wall0) = (MachineCpu.Seconds(), System.Diagnostics.Stopwatch.GetTimestamp());
+                var (cpu0, tool0, wall0, forks0) = (MachineCpu.Seconds(), MachineCpu.ThisProcess(), System.Diagnostics.Stopwatch.GetTimestamp(), MachineCpu.Forks());
                 await Traced(parallel > 1 ? "install --parallel" : "install sequential", input1, new LifecycleRequest(LifecycleOperation.Install) { Parallel = parallel });
-                (cpu.TryGetValue(parallel, out var l) ? l : cpu[parallel] = []).Add((MachineCpu.Seconds() - cpu0, System.Diagnostics.Stopwatch.GetElapsedTime(wall0).TotalSeconds));
+                (cpu.TryGetValue(parallel, out var l) ? l : cpu[parallel] = []).Add((MachineCpu.Seconds() - cpu0, MachineCpu.ThisProcess() - tool0, System.Diagnostics.Stopwatch.GetElapsedTime(wall0).TotalSeconds, MachineCpu.Forks() - forks0));
             }
 
             Console.WriteLine("lifecycle: install of the sample product (7 services) on 3 hosts");
@@ -113,7 +113,7 @@ public static class LifecycleBenchmarks
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  parallel/sequential: {install[0].MedianMs / install[1].MedianMs:0.00}x"));
             foreach (var (parallel, runs) in cpu.OrderByDescending(c => c.Key))
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  machine CPU, install {(parallel > 1 ? "--parallel " + parallel : "sequential")}: {string.Join(", ", runs.Select(r => $"{r.Cpu:0.00} core-s in {r.Wall:0.00} s ({r.Cpu / r.Wall:0.00} of {Environment.ProcessorCount} cores busy)"))}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  machine CPU, install {(parallel > 1 ? "--parallel " + parallel : "sequential")}: {string.Join(", ", runs.Select(r => $"{r.Cpu:0.00} core-s ({r.Tool:0.00} in this process) in {r.Wall:0.00} s ({r.Cpu / r.Wall:0.00} of {Environment.ProcessorCount} cores busy; {r.Forks} processes and threads created)"))}"));
             }
 
             foreach (var (subject, trace) in traces)

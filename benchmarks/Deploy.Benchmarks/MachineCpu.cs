@@ -19,4 +19,12 @@ internal static class MachineCpu
         long Field(int i) => long.Parse(f[i], CultureInfo.InvariantCulture);
         return (Field(1) + Field(2) + Field(3) + Field(6) + Field(7) + Field(8)) / TicksPerSecond;
     }
+
+    /// <summary>The CPU time this process used so far, in seconds.</summary>
+    public static double ThisProcess() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+    /// <summary>How many processes (and threads) this machine created so far (the <c>processes</c> line of <c>/proc/stat</c>); 0 where there is none.</summary>
+    public static long Forks() => File.Exists("/proc/stat")
+        ? File.ReadLines("/proc/stat").Where(l => l.StartsWith("processes ", StringComparison.Ordinal)).Select(l => long.Parse(l[10..], CultureInfo.InvariantCulture)).FirstOrDefault()
+        : 0;
 }
