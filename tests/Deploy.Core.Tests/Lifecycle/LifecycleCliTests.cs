@@ -130,6 +130,7 @@ public sealed class LifecycleCliTests(IsolatedHostsFixture fixture, ITestOutputH
         resume.Output.Should().Contain("resuming install 1.0.0 (release 1)").And.Contain("release 1: install 1.0.0 succeeded");
         (await p.PidsAsync(Host("debian")))["db"].Should().Be(db, "the completed wave is not run again");
         (await p.PidsAsync(Host("centos"))).Keys.Should().BeEquivalentTo("api", "web");
+        Directory.GetDirectories("/tmp", $"dsh-{killed.ProcessGroupId}-*").Should().BeEmpty("a later tool's first connection removes the ControlMaster directories a killed tool left");
         (await DeployAsync(["delete", .. common])).ExitCode.Should().Be(0);
     }
 

@@ -24,7 +24,7 @@ internal sealed class SshConnection : IAgentSessionSource, IAsyncDisposable
         _logger = logger;
         Arguments = new SshArguments(options);
         _ownsControlDirectory = options.ControlDirectory is null;
-        _controlDirectory = options.ControlDirectory ?? Path.Combine("/tmp", "dsh-" + Guid.NewGuid().ToString("N")[..10]);
+        _controlDirectory = options.ControlDirectory ?? ControlDirectories.NewPath();
     }
 
     /// <summary>The host's display name.</summary>

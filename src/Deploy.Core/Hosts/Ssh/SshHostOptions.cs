@@ -37,7 +37,7 @@ public sealed record SshHostOptions
     public string? ConfigFile { get; init; }
 
     /// <summary>
-    /// The local directory for the ControlMaster socket; <c>null</c> for a <c>dsh-*</c> directory under <c>/tmp</c>.
+    /// The local directory for the ControlMaster socket; <c>null</c> for a <c>dsh-PID-*</c> directory under <c>/tmp</c>, removed when the connection is disposed (or, if this process is killed, by the next process's first connection).
     /// Keep it short: Unix socket paths are limited to about 100 bytes.
     /// </summary>
     public string? ControlDirectory { get; init; }
