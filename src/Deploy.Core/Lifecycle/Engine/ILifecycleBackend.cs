@@ -69,8 +69,9 @@ public interface ILifecycleBackend
     /// <summary>
     /// Places several services of one host as <see cref="ApplyServicesAsync"/> does, but returns once they are placed
     /// and started: the task it returns is their settle watch, which completes when the runtime processes started have
-    /// run for the settle period, and faults (<see cref="Errors.DeployErrorCode.ServiceFailed"/>, naming the service and
-    /// host) when one exited meanwhile. The host takes its next placement while the watch runs, so a parallel install
+    /// run for the settle period (or, for a service with a <see cref="HookKind.Ready"/> probe, as soon as it passed), and
+    /// faults (<see cref="Errors.DeployErrorCode.ServiceFailed"/>, naming the service and host) when one exited meanwhile,
+    /// or <see cref="Errors.DeployErrorCode.NotReady"/> when a probe never passed. The host takes its next placement while the watch runs, so a parallel install
     /// does not wait out each dependency's settle period before placing its dependents. The default places with
     /// <see cref="ApplyServicesAsync"/> (settled within) and returns a completed watch.
     /// </summary>
