@@ -62,12 +62,13 @@ internal static class HostHookRunner
                 return new HookResult(service.Service.Name, service.Host, kind, r.ExitCode, false, text.ToString(), sw.Elapsed);
             }
 
-            // The ready probe's own output is its last failed attempt's; the settle watch says what its timeout means.
-            text.Append(kind == HookKind.Ready
-                ? ""
-                : stop == HookStop.Terminated
-                ? $"stopped: the {name} hook ran past its timeout of {hook.Timeout} and ended on TERM\n"
-                : $"killed: the {name} hook ran past its timeout of {hook.Timeout}, ignored TERM for {grace} and was killed (KILL)\n");
+            // The ready probe's output is its last failed attempt's; the settle watch says what its timeout means.
+            if (kind != HookKind.Ready)
+            {
+                text.Append(stop == HookStop.Terminated
+                    ? $"stopped: the {name} hook ran past its timeout of {hook.Timeout} and ended on TERM\n"
+                    : $"killed: the {name} hook ran past its timeout of {hook.Timeout}, ignored TERM for {grace} and was killed (KILL)\n");
+            }
             return new HookResult(service.Service.Name, service.Host, kind, -1, true, text.ToString(), sw.Elapsed) { Stop = stop };
         }
         catch (DeployException e) when (e.Code == DeployErrorCode.Timeout)
