@@ -6,14 +6,16 @@ namespace Deploy.Core.Hosts.Ssh;
 /// The local directories that hold ControlMaster sockets when <see cref="SshHostOptions.ControlDirectory"/> is not
 /// set: <c>/tmp/dsh-PID-RANDOM</c>, named after the process that owns them. A connection removes its own when it is
 /// disposed; a process that was killed (SIGKILL, a crash) cannot, so the first connection of each later process
-/// removes those whose owner no longer runs (Linux: no <c>/proc/PID</c>; elsewhere nothing is removed).
+/// removes those whose owner no longer runs, in the background (Linux: no <c>/proc/PID</c>; elsewhere nothing is removed).
 /// </summary>
 internal static class ControlDirectories
 {
     private const string Prefix = "dsh-";
-    private static readonly Lazy<int> SweptOnce = new(() => Sweep("/tmp"));
+    // Off the first connection's path: listing /tmp (thousands of entries on a busy machine) takes milliseconds.
+    private static readonly Lazy<Task<int>> SweptOnce = new(() => Task.Run(() => Sweep("/tmp")));
 
-    /// <summary>A new directory path for this process (not created: the connection creates it before its master starts).</summary>
+    /// <summary>A new directory path for this process (not created: the connection creates it before its master
+    /// starts). The first call starts the sweep of leftovers in the background.</summary>
     public static string NewPath()
     {
         _ = SweptOnce.Value;
