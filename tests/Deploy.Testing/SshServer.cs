@@ -69,7 +69,7 @@ public sealed class SshServer : IAsyncDisposable
 
             for (var attempt = 0; ; attempt++)
             {
-                server = new SshServer(dir, Sshd.FreePort(), loginShell);
+                server = new SshServer(dir, TestPorts.Free(), loginShell);
                 server.HostKeyPublic = Sshd.PublicKey(Path.Combine(dir, "host_ed25519.pub"));
                 await File.WriteAllTextAsync(server.KnownHostsFile, Sshd.KnownHostsLine(server.Address, server.Port, server.HostKeyPublic), cancellationToken);
                 try

@@ -88,29 +88,6 @@ internal static class Sshd
         }
     }
 
-    /// <summary>A port nobody listens on at 127.0.0.1 right now.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>Whether <paramref name="address"/>:<paramref name="port"/> can be bound right now.</summary>
-    public static bool CanBind(string address, int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Parse(address), port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>The direct children of <paramref name="parent"/> (from <c>/proc/*/stat</c>).</summary>
     public static IReadOnlyList<int> ChildrenOf(int parent) =>
         ProcStat.All().Where(s => s.ParentId == parent).Select(s => s.Pid).ToList();

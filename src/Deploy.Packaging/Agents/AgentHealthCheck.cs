@@ -1,5 +1,6 @@
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
+using Deploy.Core.Sequence.Services;
 
 namespace Deploy.Packaging.Agents;
 
@@ -30,11 +31,17 @@ public sealed record AgentHealthCheck
     /// <summary>A check by <paramref name="command"/>.</summary>
     public static AgentHealthCheck Run(IReadOnlyList<string> command, TimeSpan? window = null) => new() { Command = command, Window = window ?? TimeSpan.FromSeconds(30) };
 
+    /// <summary>How often, while the check fails, the supervised service (when there is one) is asked whether its
+    /// process still runs.</summary>
+    private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>Polls until healthy; throws <see cref="DeployErrorCode.HealthCheckFailed"/> with the last answer when
-    /// the window closes first.</summary>
-    internal async Task WaitHealthyAsync(IHost host, string currentDirectory, HttpClient http, TimeProvider time, CancellationToken cancellationToken)
+    /// the window closes first. With <paramref name="status"/> (the agent's supervised process) it also throws as soon
+    /// as that process has exited, with its exit code and log, and says at the window's end whether it still runs.</summary>
+    internal async Task WaitHealthyAsync(IHost host, string currentDirectory, HttpClient http, TimeProvider time, CancellationToken cancellationToken, Func<CancellationToken, Task<ServiceStatus>>? status = null)
     {
         var start = time.GetTimestamp();
+        var statusAsked = start;
         var last = "no attempt finished";
         var attempts = 0;
         do
@@ -74,6 +81,15 @@ public sealed record AgentHealthCheck
                 last = e.Message;
             }
 
+            if (status is not null && time.GetElapsedTime(statusAsked) >= StatusInterval)
+            {
+                statusAsked = time.GetTimestamp();
+                if (await status(cancellationToken).ConfigureAwait(false) is { Running: false } exited)
+                {
+                    throw Failed(host, $"The new version's process exited ({Exit(exited)}) {time.GetElapsedTime(start).TotalSeconds:0.#} s after its start, before it was healthy ({attempts} attempts; last: {last}){Log(exited)}.");
+                }
+            }
+
             var pause = TimeSpan.FromMilliseconds(Math.Min(Interval.TotalMilliseconds, 25 << Math.Min(attempts - 1, 10)));
             if (time.GetElapsedTime(start) + pause >= Window)
             {
@@ -84,12 +100,21 @@ public sealed record AgentHealthCheck
         }
         while (time.GetElapsedTime(start) < Window);
 
-        throw new DeployException(DeployErrorCode.HealthCheckFailed, $"The new version was not healthy within the commit window of {Window.TotalSeconds:0.#} s ({attempts} attempts); last: {last}.")
-        {
-            Host = host.Name,
-            Path = Url?.ToString(),
-        };
+        var process = status is null ? "" : await status(cancellationToken).ConfigureAwait(false) is { Running: false } gone
+            ? $"; its process exited ({Exit(gone)}){Log(gone)}"
+            : "; its process still runs";
+        throw Failed(host, $"The new version was not healthy within the commit window of {Window.TotalSeconds:0.#} s ({attempts} attempts); last: {last}{process}.");
     }
+
+    private DeployException Failed(IHost host, string message) => new(DeployErrorCode.HealthCheckFailed, message)
+    {
+        Host = host.Name,
+        Path = Url?.ToString(),
+    };
+
+    private static string Exit(ServiceStatus status) => status.ExitCode is { } code ? "exit " + code.ToString(System.Globalization.CultureInfo.InvariantCulture) : "exit code unknown";
+
+    private static string Log(ServiceStatus status) => status.LogTail.Length == 0 ? "" : "; its log ends: " + Tail(status.LogTail);
 
     private static string Tail(string text) => text.Length <= 300 ? text.Trim() : text[^300..].Trim();
 }

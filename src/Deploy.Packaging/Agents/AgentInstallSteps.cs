@@ -25,7 +25,7 @@ internal sealed class AgentInstallStrategy(AgentHealthCheck? health, HttpClient 
     public IReadOnlyList<IOperationStep<InstallContext>> CreateSteps(InstallContext context)
         => service is null
             ? [Stage(), new InstallHookStep(), new SwitchCurrentStep(restartOnRollback: true), new RestartToolStep(), new HealthCheckStep(health, http)]
-            : [Stage(), new InstallHookStep(), new ServiceRestartStep(service, onRollback: true), new SwitchCurrentStep(restartOnRollback: false), new ServiceRestartStep(service, onRollback: false), new HealthCheckStep(health, http)];
+            : [Stage(), new InstallHookStep(), new ServiceRestartStep(service, onRollback: true), new SwitchCurrentStep(restartOnRollback: false), new ServiceRestartStep(service, onRollback: false), new HealthCheckStep(health, http, service)];
 
     private IOperationStep<InstallContext> Stage() => assembled is null ? new StageFilesStep() : new PlaceAssembledStep(assembled);
 }
@@ -88,12 +88,12 @@ internal sealed class InstallHookStep : IOperationStep<InstallContext>
 
 /// <summary>Waits for the restarted release's health check within the commit window; nothing to undo itself (the
 /// switch's rollback restores and restarts the previous release).</summary>
-internal sealed class HealthCheckStep(AgentHealthCheck? health, HttpClient http) : IOperationStep<InstallContext>
+internal sealed class HealthCheckStep(AgentHealthCheck? health, HttpClient http, AgentService? service = null) : IOperationStep<InstallContext>
 {
     public string Name => "health check";
 
     public Task ApplyAsync(InstallContext context, CancellationToken cancellationToken)
-        => health is null ? Task.CompletedTask : health.WaitHealthyAsync(context.Host, context.CurrentLink, http, context.Options.TimeProvider, cancellationToken);
+        => health is null ? Task.CompletedTask : health.WaitHealthyAsync(context.Host, context.CurrentLink, http, context.Options.TimeProvider, cancellationToken, service is null ? null : ct => service.StatusAsync(context.Host, context.InstallRoot, ct));
 
     public Task RollbackAsync(InstallContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -19,7 +19,7 @@ internal static class AgentRollbackRecheck
 
         try
         {
-            await health.WaitHealthyAsync(host, app + "/current", http, options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            await health.WaitHealthyAsync(host, app + "/current", http, options.TimeProvider, cancellationToken, options.Service is { } service ? ct => service.StatusAsync(host, app, ct) : null).ConfigureAwait(false);
             return (true, $", which passed its health check again");
         }
         catch (DeployException e) when (e.Code == DeployErrorCode.HealthCheckFailed)

@@ -1,3 +1,4 @@
+using Deploy.Core.Hosts;
 using Deploy.Core.Sequence.Model;
 using Deploy.Core.Sequence.Planning;
 using Deploy.Core.Sequence.Services;
@@ -39,7 +40,17 @@ public sealed record AgentService(string Command)
         return supervisor.StopAsync(service, cancellationToken);
     }
 
-    private (ProcessSupervisor Supervisor, ServiceRef Service) Supervised(InstallContext context)
-        => (new ProcessSupervisor(context.Host, StateDirectory ?? context.InstallRoot + "/.deploy/supervisor"),
-            new ServiceRef(Name, new Service(ServiceKind.Runtime, Command) { WorkingDirectory = context.CurrentLink }, 0));
+    /// <summary>Whether the supervised process runs; when not, its exit code and the end of its log. The health check
+    /// asks this while it waits, so an agent that exits at start fails at once, with its reason, not at the window's end.</summary>
+    internal Task<ServiceStatus> StatusAsync(IHost host, string app, CancellationToken cancellationToken)
+    {
+        var (supervisor, service) = Supervised(host, app);
+        return supervisor.GetStatusAsync(service, cancellationToken);
+    }
+
+    private (ProcessSupervisor Supervisor, ServiceRef Service) Supervised(InstallContext context) => Supervised(context.Host, context.InstallRoot);
+
+    private (ProcessSupervisor Supervisor, ServiceRef Service) Supervised(IHost host, string app)
+        => (new ProcessSupervisor(host, StateDirectory ?? app + "/.deploy/supervisor"),
+            new ServiceRef(Name, new Service(ServiceKind.Runtime, Command) { WorkingDirectory = app + "/current" }, 0));
 }

@@ -42,7 +42,7 @@ internal sealed class AgentSandbox : IAsyncDisposable
         Dir = dir;
         Server = server;
         Directory.CreateDirectory(AppDirectory);
-        Port = FreePort();
+        Port = TestPorts.Free();
         File.WriteAllText(Path.Combine(AppDirectory, "port"), Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
@@ -156,12 +156,5 @@ internal sealed class AgentSandbox : IAsyncDisposable
         await Server.DisposeAsync();
         Key.Dispose();
         Dir.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -18,7 +18,7 @@ public static class LoopbackAddresses
         for (var attempt = 0; attempt < 1000; attempt++)
         {
             var address = At(Interlocked.Increment(ref _next));
-            if (Sshd.CanBind(address, port))
+            if (TestPorts.CanBind(address, port))
             {
                 return address;
             }
