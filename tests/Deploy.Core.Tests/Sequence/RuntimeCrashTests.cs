@@ -4,6 +4,7 @@ using Deploy.Core.Errors;
 using Deploy.Core.Sequence.Applying;
 using Deploy.Core.Sequence.Model;
 using Deploy.Core.Sequence.Planning;
+using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Sequence;
 
@@ -48,9 +49,10 @@ public sealed class RuntimeCrashTests
     public async Task Runtime_service_that_finds_its_port_in_use_aborts_a_Target_apply_and_runs_after_the_port_is_freed()
     {
         await using var box = new SequenceSandbox();
-        var listener = new TcpListener(IPAddress.Loopback, 0);
+        // A port below the ephemeral range: once freed, no outgoing connection can take it before the service binds it.
+        var port = TestPorts.Free();
+        var listener = new TcpListener(IPAddress.Loopback, port);
         listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var target = box.Target(typesExtra: c => c.Runtime($"exec python3 -m http.server {port} --bind 127.0.0.1", box.T("/opt/types")).WithErrorHandling(ErrorHandling.Stop)).Build();
         try
         {
