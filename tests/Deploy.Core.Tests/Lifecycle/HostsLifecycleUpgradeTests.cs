@@ -264,4 +264,35 @@ public sealed class HostsLifecycleUpgradeTests(IsolatedHostsFixture fixture, ITe
         back.Release.Number.Should().Be(3);
         (await ReadAsync(centos, conf)).Should().Contain("version=1.0.0\n");
     }
+    [Fact]
+    public async Task Upgrade_killed_after_its_release_record_before_the_journal_is_deleted_is_finished_by_the_next_run_without_a_second_record()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-killrec", 18510);
+        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
+        var v2 = new ShopProduct(_temp.Combine("shop-v2"), p.Name, p.PortBase);
+        CopyTree(p.Directory, v2.Directory);
+        var yaml = Path.Combine(v2.Directory, "api", "service.yaml");
+        await File.WriteAllTextAsync(yaml, (await File.ReadAllTextAsync(yaml)).Replace("version: 1.0.0", "version: 1.1.0"));
+        var journal = "/var/lib/deploy-lifecycle/lc-killrec/journal.json";
+
+        // Steps: wave-2 (api: upgrade), record-release. Boundary 2 is the end: the record is written, the journal not
+        // yet deleted. The record step's completion is not journaled, so the journal still names it as pending.
+        var child = OperationChild.Command(["lifecycle-upgrade", v2.Directory, "api=bclinux,centos;db=debian;web=centos",
+            .. Hosts.Hosts.Select(h => $"{h.Name}={h.Address}:{h.Port}:{h.IdentityFile}:{h.KnownHostsFile}")]);
+        var killed = await KillHarness.KillAtBoundaryAsync(child, 2, TimeSpan.FromSeconds(120));
+        _output.WriteLine(killed.ToString());
+        killed.Step.Should().Be("end");
+        (await Engine(p).HistoryAsync()).Releases.Select(r => (r.Number, r.Outcome)).Should().Equal((1, ReleaseOutcome.Succeeded), (2, ReleaseOutcome.Succeeded));
+        (await Host("bclinux").StatAsync(journal)).Should().NotBeNull("the kill came before the journal's deletion");
+
+        var events = new List<LifecycleProgress>();
+        var result = await Engine(p).RunAsync(await v2.InputAsync(), new LifecycleRequest(LifecycleOperation.Upgrade), Log(events));
+
+        result.Resumed.Should().BeTrue();
+        result.Release.Should().Match<ReleaseRecord>(r => r.Number == 2 && r.Outcome == ReleaseOutcome.Succeeded);
+        events.Should().NotContain(e => e.Kind == LifecycleEventKind.StepStarted && e.Service == "api", "the completed wave is not run again");
+        (await Engine(p).HistoryAsync()).Releases.Select(r => (r.Number, r.Outcome)).Should().Equal([(1, ReleaseOutcome.Succeeded), (2, ReleaseOutcome.Succeeded)], "the record was written again under the same number, not as a third release");
+        (await Host("bclinux").StatAsync(journal)).Should().BeNull();
+        (await ReadAsync(Host("centos"), $"{p.BaseDir}/api/app.conf")).Should().Contain("version=1.1.0\n");
+    }
 }

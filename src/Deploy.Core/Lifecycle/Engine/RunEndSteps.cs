@@ -35,9 +35,16 @@ internal sealed class AutoTestStep : IOperationStep<LifecycleRun>
 }
 
 /// <summary>Writes the release record on every host: the last step, so a recorded release is a completed one.</summary>
+/// <remarks>Unrecorded: its completion is not journaled, which saves the run's last journal write (a round trip and a
+/// durable write on the first host) just before the journal is deleted. Nothing is lost: a run killed after the record
+/// but before the journal's deletion is resumed from this step, which writes the same record again (its number comes
+/// from the journal), or it is rolled back by another operation, which rolls back every step and overwrites the record
+/// with a rolled-back one, exactly as when the completion had been journaled.</remarks>
 internal sealed class RecordStep(TimeProvider time) : IOperationStep<LifecycleRun>
 {
     public string Name => "record-release";
+
+    public StepJournaling Journaling => StepJournaling.Unrecorded;
 
     public Task ApplyAsync(LifecycleRun context, CancellationToken cancellationToken) =>
         context.Clock.TimeAsync(LifecyclePhase.Record, () => RecordAsync(context, cancellationToken));
