@@ -23,61 +23,65 @@ internal sealed class HostPayloadStore(string root, HostPlacements placements)
     /// <summary>Makes <paramref name="host"/> (named <paramref name="name"/>) hold the payloads of <paramref name="services"/> and prunes those not in <paramref name="keep"/>; returns the bytes uploaded.</summary>
     public async Task<long> KeepAsync(string name, IHost host, IReadOnlyList<ServiceDefinition> services, IReadOnlyCollection<string> keep, CancellationToken cancellationToken)
     {
-        long sent = 0;
         var listed = await host.ListTreeAsync(root, cancellationToken).ConfigureAwait(false);
         var complete = listed.Where(f => f.Kind == FileKind.File && f.Path.EndsWith("/" + Marker, StringComparison.Ordinal))
             .Select(f => f.Path[..^(Marker.Length + 1)]).ToHashSet(StringComparer.Ordinal);
         var missing = services.Where(s => !complete.Contains(Key(s.Name, s.Digest))).DistinctBy(s => Key(s.Name, s.Digest)).ToList();
-        if (missing.Count > 0)
+        // Payloads kept on this host but no longer wanted (older than the kept releases), and incomplete leftovers: removed
+        // while the missing ones are kept (other folders), so the prune costs no round trip of its own on the way.
+        var present = listed.Select(f => f.Path.Split('/')).Where(p => p.Length >= 2).Select(p => p[0] + "/" + p[1]).ToHashSet(StringComparer.Ordinal);
+        var stale = present.Where(k => !keep.Contains(k) && !missing.Any(s => Key(s.Name, s.Digest) == k)).Order(StringComparer.Ordinal).ToList();
+        Task pruning = stale.Count > 0
+            ? host.RunAsync(CommandSpec.Of(["rm", "-rf", "--", .. stale.Select(k => $"{root}/{k}")]), cancellationToken)
+            : Task.CompletedTask;
+        var keeping = KeepMissingAsync(host, name, missing, cancellationToken);
+        await Task.WhenAll(keeping, pruning).ConfigureAwait(false);
+        return await keeping.ConfigureAwait(false);
+    }
+
+    /// <summary>Uploads (or copies on the target) the payloads of <paramref name="missing"/>, each completed by its marker; returns the bytes uploaded.</summary>
+    private async Task<long> KeepMissingAsync(IHost host, string name, List<ServiceDefinition> missing, CancellationToken cancellationToken)
+    {
+        long sent = 0;
+        var uploads = new List<FileUpload>();
+        var copies = new List<(FileInfo Local, string Placed, string Kept)>();
+        var links = new List<(string Link, string Target)>();
+        foreach (var s in missing)
         {
-            var uploads = new List<FileUpload>();
-            var copies = new List<(FileInfo Local, string Placed, string Kept)>();
-            var links = new List<(string Link, string Target)>();
-            foreach (var s in missing)
+            var dir = $"{root}/{Key(s.Name, s.Digest)}";
+            foreach (var e in new DirectoryInfo(s.Directory).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
             {
-                var dir = $"{root}/{Key(s.Name, s.Digest)}";
-                foreach (var e in new DirectoryInfo(s.Directory).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+                var relative = Path.GetRelativePath(s.Directory, e.FullName).Replace('\\', '/');
+                if (e.LinkTarget is { } target)
                 {
-                    var relative = Path.GetRelativePath(s.Directory, e.FullName).Replace('\\', '/');
-                    if (e.LinkTarget is { } target)
-                    {
-                        links.Add(($"{dir}/{relative}", target));
-                    }
-                    else if (e is FileInfo f && placements.Find(name, f.FullName) is { } placed)
-                    {
-                        copies.Add((f, placed, $"{dir}/{relative}"));
-                    }
-                    else if (e is FileInfo u)
-                    {
-                        uploads.Add(new FileUpload(u.FullName, $"{dir}/{relative}") { SizeHint = u.Length });
-                    }
+                    links.Add(($"{dir}/{relative}", target));
                 }
-            }
-
-            uploads.AddRange(await CopyPlacedAsync(host, copies, cancellationToken).ConfigureAwait(false));
-            if (uploads.Count > 0)
-            {
-                sent = (await host.UploadAsync(uploads, null, cancellationToken).ConfigureAwait(false)).Bytes;
-            }
-
-            foreach (var (link, target) in links)
-            {
-                await host.CreateSymlinkAsync(link, target, cancellationToken).ConfigureAwait(false);
-            }
-
-            foreach (var s in missing)
-            {
-                using var empty = new MemoryStream([], writable: false);
-                await host.WriteFileAsync($"{root}/{Key(s.Name, s.Digest)}/{Marker}", empty, null, cancellationToken).ConfigureAwait(false);
+                else if (e is FileInfo f && placements.Find(name, f.FullName) is { } placed)
+                {
+                    copies.Add((f, placed, $"{dir}/{relative}"));
+                }
+                else if (e is FileInfo u)
+                {
+                    uploads.Add(new FileUpload(u.FullName, $"{dir}/{relative}") { SizeHint = u.Length });
+                }
             }
         }
 
-        // Payloads kept on this host but no longer wanted (older than the kept releases), and incomplete leftovers.
-        var present = listed.Select(f => f.Path.Split('/')).Where(p => p.Length >= 2).Select(p => p[0] + "/" + p[1]).ToHashSet(StringComparer.Ordinal);
-        var stale = present.Where(k => !keep.Contains(k) && !missing.Any(s => Key(s.Name, s.Digest) == k)).Order(StringComparer.Ordinal).ToList();
-        if (stale.Count > 0)
+        uploads.AddRange(await CopyPlacedAsync(host, copies, cancellationToken).ConfigureAwait(false));
+        if (uploads.Count > 0)
         {
-            await host.RunAsync(CommandSpec.Of(["rm", "-rf", "--", .. stale.Select(k => $"{root}/{k}")]), cancellationToken).ConfigureAwait(false);
+            sent = (await host.UploadAsync(uploads, null, cancellationToken).ConfigureAwait(false)).Bytes;
+        }
+
+        foreach (var (link, target) in links)
+        {
+            await host.CreateSymlinkAsync(link, target, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var s in missing)
+        {
+            using var empty = new MemoryStream([], writable: false);
+            await host.WriteFileAsync($"{root}/{Key(s.Name, s.Digest)}/{Marker}", empty, null, cancellationToken).ConfigureAwait(false);
         }
 
         return sent;
