@@ -3,6 +3,7 @@ using Deploy.Core.Hosts;
 using Deploy.Packaging.Agents;
 using Deploy.Packaging.Building;
 using Deploy.Packaging.Model;
+using Xunit.Abstractions;
 
 namespace Deploy.Packaging.Tests.Agents;
 
@@ -12,10 +13,24 @@ namespace Deploy.Packaging.Tests.Agents;
 /// release beside it, stops it through the process supervisor, starts the new one and health-checks it.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class DotnetAgentSelfUpdateTests
+public sealed class DotnetAgentSelfUpdateTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task The_dotnet_agent_upgrades_itself_through_a_detached_helper_that_outlives_it_and_restarts_the_new_release()
+    {
+        // In CI the agent once crashed at its bind ("Address already in use"): its port, free when the test picked it,
+        // was taken before the agent started. A port picked for another process cannot be held for it, so that one
+        // failure gets one more try with a new port, after printing who holds the old one. Any other failure, or the
+        // same one twice, fails the test.
+        var attempt = 1;
+        while (await AttemptAsync(attempt))
+        {
+            attempt++;
+        }
+    }
+
+    /// <summary>One run of the test; <c>true</c> when it should run again with a new port.</summary>
+    private async Task<bool> AttemptAsync(int attempt)
     {
         await using var box = await AgentSandbox.StartAsync();
         var trust = box.Dir.Combine("feed-key.pem");
@@ -28,6 +43,13 @@ public sealed class DotnetAgentSelfUpdateTests
         {
             await box.Publisher().PublishAsync(await PackageAsync(box, "1.0.0"), "1.0.0");
             var install = await local.RunAsync(CommandSpec.Of([DotnetHost, Path.Combine(AgentBuild, "DotnetAgent.dll"), "update", .. argv]) with { Timeout = TimeSpan.FromMinutes(2) });
+            if (!install.Succeeded && attempt == 1 && (install.StandardOutput + install.StandardError).Contains("Address already in use", StringComparison.Ordinal))
+            {
+                var holders = await local.RunAsync(CommandSpec.Of("sh", "-c", $"ss -tanp 2>&1 | grep -E -- ':{box.Port}([^0-9]|$)' || echo 'no socket on {box.Port} now'"));
+                output.WriteLine($"port {box.Port} was taken before the agent bound it: {install.StandardOutput}{install.StandardError}\n{holders.StandardOutput}");
+                return true;
+            }
+
             install.Succeeded.Should().BeTrue(install.StandardOutput + install.StandardError);
             (await http.GetStringAsync("version")).Should().Be("1.0.0\n");
             var v1Pid = int.Parse(await File.ReadAllTextAsync(PidFile(app)), CultureInfo.InvariantCulture);
@@ -46,6 +68,7 @@ public sealed class DotnetAgentSelfUpdateTests
             state.CurrentVersion.Should().Be("2.0.0");
             state.LastOutcome!.Kind.Should().Be(AgentOutcomeKind.Updated);
             Directory.EnumerateDirectories(Path.Combine(app, "releases")).Should().HaveCount(2, "the previous release is kept");
+            return false;
         }
         finally
         {
