@@ -115,7 +115,8 @@ public sealed record AgentHealthCheck
     private static string Exit(ServiceStatus status) => status.ExitCode is { } code ? "exit " + code.ToString(System.Globalization.CultureInfo.InvariantCulture) : "exit code unknown";
 
     /// <summary>The log's last lines (up to 2,000 characters): a crash's message sits above its stack trace.</summary>
-    private static string Log(ServiceStatus status) => status.LogTail.Length == 0 ? "" : "; its log ends: " + (status.LogTail.Length <= 2000 ? status.LogTail : status.LogTail[^2000..]).Trim();
+    private static string Log(ServiceStatus status) => status.LogTail.Length == 0 ? "" : "; its log ends: " + Tail(status.LogTail, 2000);
 
-    private static string Tail(string text) => text.Length <= 300 ? text.Trim() : text[^300..].Trim();
+    /// <summary>The last <paramref name="max"/> characters of <paramref name="text"/>, trimmed.</summary>
+    private static string Tail(string text, int max = 300) => (text.Length <= max ? text : text[^max..]).Trim();
 }

@@ -231,20 +231,13 @@ public sealed class HostsLifecycleUpgradeTests(IsolatedHostsFixture fixture, ITe
     [Fact]
     public async Task Upgrade_killed_with_SIGKILL_between_waves_is_resumed_by_the_next_run_and_then_rolled_back_to_release_1()
     {
-        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-kill", 18220);
-        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
-        var v2 = new ShopProduct(_temp.Combine("shop-v2"), p.Name, p.PortBase);
-        CopyTree(p.Directory, v2.Directory);
-        var yaml = Path.Combine(v2.Directory, "api", "service.yaml");
-        await File.WriteAllTextAsync(yaml, (await File.ReadAllTextAsync(yaml)).Replace("version: 1.0.0", "version: 1.1.0"));
+        var (p, v2, child) = await InstalledWithApiUpgradeAsync("lc-kill", 18220);
         var centos = Host("centos");
         var conf = $"{p.BaseDir}/api/app.conf";
         var web = (await p.PidsAsync(centos))["web"];
 
         // Steps: wave-2 (api: upgrade), record-release (waves that only keep their services are no steps). Killed
         // before record-release: api upgraded, nothing recorded.
-        var child = OperationChild.Command(["lifecycle-upgrade", v2.Directory, "api=bclinux,centos;db=debian;web=centos",
-            .. Hosts.Hosts.Select(h => $"{h.Name}={h.Address}:{h.Port}:{h.IdentityFile}:{h.KnownHostsFile}")]);
         var killed = await KillHarness.KillAtBoundaryAsync(child, 1, TimeSpan.FromSeconds(120));
         _output.WriteLine(killed.ToString());
         killed.Step.Should().Be("record-release");
@@ -264,21 +257,15 @@ public sealed class HostsLifecycleUpgradeTests(IsolatedHostsFixture fixture, ITe
         back.Release.Number.Should().Be(3);
         (await ReadAsync(centos, conf)).Should().Contain("version=1.0.0\n");
     }
+
     [Fact]
     public async Task Upgrade_killed_after_its_release_record_before_the_journal_is_deleted_is_finished_by_the_next_run_without_a_second_record()
     {
-        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-killrec", 18510);
-        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
-        var v2 = new ShopProduct(_temp.Combine("shop-v2"), p.Name, p.PortBase);
-        CopyTree(p.Directory, v2.Directory);
-        var yaml = Path.Combine(v2.Directory, "api", "service.yaml");
-        await File.WriteAllTextAsync(yaml, (await File.ReadAllTextAsync(yaml)).Replace("version: 1.0.0", "version: 1.1.0"));
+        var (p, v2, child) = await InstalledWithApiUpgradeAsync("lc-killrec", 18510);
         var journal = "/var/lib/deploy-lifecycle/lc-killrec/journal.json";
 
         // Steps: wave-2 (api: upgrade), record-release. Boundary 2 is the end: the record is written, the journal not
         // yet deleted. The record step's completion is not journaled, so the journal still names it as pending.
-        var child = OperationChild.Command(["lifecycle-upgrade", v2.Directory, "api=bclinux,centos;db=debian;web=centos",
-            .. Hosts.Hosts.Select(h => $"{h.Name}={h.Address}:{h.Port}:{h.IdentityFile}:{h.KnownHostsFile}")]);
         var killed = await KillHarness.KillAtBoundaryAsync(child, 2, TimeSpan.FromSeconds(120));
         _output.WriteLine(killed.ToString());
         killed.Step.Should().Be("end");
@@ -294,5 +281,22 @@ public sealed class HostsLifecycleUpgradeTests(IsolatedHostsFixture fixture, ITe
         (await Engine(p).HistoryAsync()).Releases.Select(r => (r.Number, r.Outcome)).Should().Equal([(1, ReleaseOutcome.Succeeded), (2, ReleaseOutcome.Succeeded)], "the record was written again under the same number, not as a third release");
         (await Host("bclinux").StatAsync(journal)).Should().BeNull();
         (await ReadAsync(Host("centos"), $"{p.BaseDir}/api/app.conf")).Should().Contain("version=1.1.0\n");
+    }
+
+    /// <summary>
+    /// The kill tests' start: the shop product <paramref name="name"/> installed, a copy of it as v2 with api at
+    /// 1.1.0, and the child process command that upgrades to v2 (to be killed at a step boundary).
+    /// </summary>
+    private async Task<(ShopProduct Installed, ShopProduct V2, ChildCommand Upgrade)> InstalledWithApiUpgradeAsync(string name, int portBase)
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), name, portBase);
+        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
+        var v2 = new ShopProduct(_temp.Combine("shop-v2"), p.Name, p.PortBase);
+        CopyTree(p.Directory, v2.Directory);
+        var yaml = Path.Combine(v2.Directory, "api", "service.yaml");
+        await File.WriteAllTextAsync(yaml, (await File.ReadAllTextAsync(yaml)).Replace("version: 1.0.0", "version: 1.1.0"));
+        var child = OperationChild.Command(["lifecycle-upgrade", v2.Directory, "api=bclinux,centos;db=debian;web=centos",
+            .. Hosts.Hosts.Select(h => $"{h.Name}={h.Address}:{h.Port}:{h.IdentityFile}:{h.KnownHostsFile}")]);
+        return (p, v2, child);
     }
 }
