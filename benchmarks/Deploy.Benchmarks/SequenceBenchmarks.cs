@@ -155,6 +155,7 @@ public static class SequenceBenchmarks
             .Select(p => $"{p} {Median(results.Select(r => r.Phases.Where(t => t.Phase == p).Sum(t => t.Duration.TotalMilliseconds))):0.0}"));
         var end = Median(results.Select(r => r.Phases.Count == 0 ? 0 : r.Phases.Max(t => (t.Start + t.Duration).TotalMilliseconds)));
         Console.WriteLine($"  phases ({@case}, Deploy SDK, medians of {results.Count} runs, ms): {line}  [last phase ends at {end:0.0}]");
+        Console.WriteLine($"    per run (start+duration ms): {string.Join(" | ", results.Select(r => string.Join(" ", r.Phases.Select(t => $"{t.Phase}@{t.Start.TotalMilliseconds:0}+{t.Duration.TotalMilliseconds:0}"))))}");
     }
 
     private static void Generate(string root)

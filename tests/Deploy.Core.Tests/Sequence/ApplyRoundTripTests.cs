@@ -29,6 +29,24 @@ public sealed class ApplyRoundTripTests(CleanShellSshServerFixture fixture) : IC
     }
 
     [Fact]
+    public async Task The_records_are_read_while_the_local_files_are_scanned_not_after()
+    {
+        using var dir = new TempDirectory("rt-overlap");
+        var (target, _) = Make(dir);
+        await using var ssh = fixture.Server.CreateHost();
+        var applier = SequenceApplier.ForHost(ssh, target);
+        await applier.ApplyAsync(target);
+
+        var result = await applier.ApplyAsync(target);
+
+        // Each phase's start is taken when it begins: a read started only after the scan would start after it ended.
+        var scan = result.Phases.Single(p => p.Phase == ApplyPhase.Scan);
+        var read = result.Phases.First(p => p.Phase == ApplyPhase.StateRead);
+        read.Start.Should().BeLessThan(scan.Start + scan.Duration, "the read's round trip overlaps the scan");
+        result.Plan.IsEmpty.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Apply_of_10_changed_files_over_ssh_costs_at_most_four_remote_invocations_and_commits_in_the_upload()
     {
         using var dir = new TempDirectory("rt-ten");

@@ -127,8 +127,11 @@ public sealed partial class SequenceApplier
     {
         ArgumentNullException.ThrowIfNull(target);
         var clock = new PhaseClock(_options.TimeProvider);
-        var scan = clock.TimeAsync(ApplyPhase.Scan, () => DesiredTarget.ScanAsync(target, cancellationToken));
+        // The read first: it sends its command and awaits the answer, while the scan, which runs on this thread (and
+        // a pool thread) until it is done, has only stat calls to make. Started the other way round, the read would
+        // wait for the whole scan.
         var read = clock.TimeAsync(ApplyPhase.StateRead, () => _store.ReadAsync(cancellationToken));
+        var scan = clock.TimeAsync(ApplyPhase.Scan, () => DesiredTarget.ScanAsync(target, cancellationToken));
         try
         {
             await Task.WhenAll(scan, read).ConfigureAwait(false);
