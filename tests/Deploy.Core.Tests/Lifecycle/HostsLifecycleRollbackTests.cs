@@ -66,6 +66,29 @@ public sealed class HostsLifecycleRollbackTests(IsolatedHostsFixture fixture, IT
         error.Message.Should().Contain("release 1").And.Contain("pruned").And.Contain("give the package");
     }
 
+    [Fact]
+    public async Task A_placed_file_a_hook_edited_is_kept_for_rollback_as_packaged_not_as_edited()
+    {
+        // api's upgrade hook edits a file the sequence engine placed: the payload's copy of it, taken on the target
+        // from the placed file, no longer matches the package, so the payload store must upload that file instead.
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-rbedit", 18520, new Dictionary<string, string> { ["api"] = "  upgrade: { command: \"echo '# edited on the host' >> {{ base_dir }}/api/app/app.py\", timeout: 30s }" });
+        await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
+
+        await UpgradeApiAsync(p, "2.0.0");
+
+        var packaged = await File.ReadAllTextAsync(Path.Combine(p.Directory, "api", "app", "app.py"));
+        var kept = $"/var/lib/deploy-lifecycle/{p.Name}/payloads/api/{(await p.LoadAsync()).GetService("api").Digest}";
+        foreach (var name in new[] { "centos", "bclinux" })
+        {
+            var h = Host(name);
+            (await ReadAsync(h, $"{p.BaseDir}/api/app/app.py")).Should().Be(packaged + "# edited on the host\n", "the hook ran after the placement on {0}", name);
+            (await ReadAsync(h, kept + "/app/app.py")).Should().Be(packaged, "the payload on {0} holds the package's file, not the edited one", name);
+            (await h.StatAsync(kept + "/app/test.sh")).Should().NotBeNull("the unedited files are copied on {0}", name);
+            (await h.StatAsync(kept + "/service.yaml")).Should().NotBeNull();
+            (await h.StatAsync(kept + "/.complete")).Should().NotBeNull("the payload on {0} is whole", name);
+        }
+    }
+
     private async Task UpgradeApiAsync(ShopProduct p, string version)
     {
         var yaml = Path.Combine(p.Directory, "api", "service.yaml");

@@ -67,10 +67,31 @@ internal sealed class HostPayloadStore(string root, HostPlacements placements)
             }
         }
 
-        uploads.AddRange(await CopyPlacedAsync(host, copies, cancellationToken).ConfigureAwait(false));
+        // The copies on the target run while the upload's bytes travel; the upload places its files only once every
+        // copy is in and good (its gate), so a failed copy costs one more upload (of everything) instead of a round
+        // trip on every keep.
+        var copying = copies.Count > 0 ? CopyPlacedAsync(host, copies, cancellationToken) : Task.FromResult(new List<FileUpload>());
         if (uploads.Count > 0)
         {
-            sent = (await host.UploadAsync(uploads, null, cancellationToken).ConfigureAwait(false)).Bytes;
+            try
+            {
+                sent = (await host.UploadGatedAsync(uploads, AllCopiedAsync(copying), null, cancellationToken).ConfigureAwait(false)).Bytes;
+            }
+            catch (CopiesFailedException)
+            {
+                // The gate failed, so the upload placed nothing: send its files with those the copy could not make.
+                sent = (await host.UploadAsync([.. uploads, .. await copying.ConfigureAwait(false)], null, cancellationToken).ConfigureAwait(false)).Bytes;
+            }
+            catch when (!copying.IsCompleted)
+            {
+                // The upload failed before it waited for its gate: let the copy end before the failure is reported.
+                await ((Task)copying).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                throw;
+            }
+        }
+        else if (await copying.ConfigureAwait(false) is { Count: > 0 } failed)
+        {
+            sent = (await host.UploadAsync(failed, null, cancellationToken).ConfigureAwait(false)).Bytes;
         }
 
         foreach (var (link, target) in links)
@@ -78,14 +99,26 @@ internal sealed class HostPayloadStore(string root, HostPlacements placements)
             await host.CreateSymlinkAsync(link, target, cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var s in missing)
+        // Every payload is whole: its marker, all in one command (touch makes each an empty file).
+        if (missing.Count > 0)
         {
-            using var empty = new MemoryStream([], writable: false);
-            await host.WriteFileAsync($"{root}/{Key(s.Name, s.Digest)}/{Marker}", empty, null, cancellationToken).ConfigureAwait(false);
+            await host.RunAsync(CommandSpec.Of(["touch", "--", .. missing.Select(s => $"{root}/{Key(s.Name, s.Digest)}/{Marker}")]), cancellationToken).ThrowOnFailure().ConfigureAwait(false);
         }
 
         return sent;
     }
+
+    /// <summary>Completes once the copies are done; fails with <see cref="CopiesFailedException"/> if any failed or differs.</summary>
+    private static async Task AllCopiedAsync(Task<List<FileUpload>> copying)
+    {
+        if ((await copying.ConfigureAwait(false)).Count > 0)
+        {
+            throw new CopiesFailedException();
+        }
+    }
+
+    /// <summary>The upload gate's signal that some copies on the target failed (their files are uploaded instead).</summary>
+    private sealed class CopiesFailedException : Exception;
 
     /// <summary>Copies placed files into the payload on the target; returns the uploads of those it could not copy.</summary>
     private static async Task<List<FileUpload>> CopyPlacedAsync(IHost host, List<(FileInfo Local, string Placed, string Kept)> copies, CancellationToken cancellationToken)
