@@ -240,4 +240,34 @@ public sealed class HostsLifecycleTests(IsolatedHostsFixture fixture, ITestOutpu
 
         (await Engine(p).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install) { Services = ["db"] })).Release.Number.Should().Be(1);
     }
+
+    [Fact]
+    public async Task Operations_that_lock_the_product_at_the_same_moment_never_both_hold_it_and_leave_no_host_locked()
+    {
+        // Every host is tried at once: racing operations may each take some hosts first. They must never both win,
+        // a loser is refused naming a holder, and the hosts a loser took are released.
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-race", 18530);
+        var backends = Enumerable.Range(0, 4).Select(_ => ShopProduct.Backend(Hosts, p.Name, _opened)).ToList();
+        for (var round = 0; round < 5; round++)
+        {
+            var attempts = backends.Select((b, i) => b.LockAsync($"op{i}")).ToList();
+            await Task.WhenAll(attempts.Select(a => a.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+            attempts.Count(a => a.IsCompletedSuccessfully).Should().BeLessThanOrEqualTo(1, "round {0}: the product has one holder at most", round);
+            foreach (var failed in attempts.Where(a => a.IsFaulted))
+            {
+                failed.Exception!.InnerException.Should().BeOfType<DeployException>().Which.Code.Should().Be(DeployErrorCode.LockHeld);
+            }
+
+            foreach (var won in attempts.Where(a => a.IsCompletedSuccessfully))
+            {
+                await (await won).DisposeAsync();
+            }
+
+            // Nothing is left locked: a new operation takes every host.
+            await using (await backends[0].LockAsync("after"))
+            {
+            }
+        }
+    }
 }
