@@ -11,7 +11,14 @@ public sealed class CountingHost(IHost inner) : IHost
     /// <summary>Bytes uploaded since creation or <see cref="Reset"/>.</summary>
     public long UploadedBytes => Interlocked.Read(ref _uploaded);
 
-    public void Reset() => Interlocked.Exchange(ref _uploaded, 0);
+    /// <summary>The roots listed with <see cref="ListTreeAsync"/> since the last <see cref="Reset"/>.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Listed { get; } = new();
+
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _uploaded, 0);
+        Listed.Clear();
+    }
 
     public string Name => inner.Name;
 
@@ -19,7 +26,11 @@ public sealed class CountingHost(IHost inner) : IHost
 
     public Task<RemoteFileInfo?> StatAsync(string path, CancellationToken cancellationToken = default) => inner.StatAsync(path, cancellationToken);
 
-    public Task<IReadOnlyList<RemoteFileInfo>> ListTreeAsync(string root, CancellationToken cancellationToken = default) => inner.ListTreeAsync(root, cancellationToken);
+    public Task<IReadOnlyList<RemoteFileInfo>> ListTreeAsync(string root, CancellationToken cancellationToken = default)
+    {
+        Listed.Enqueue(root);
+        return inner.ListTreeAsync(root, cancellationToken);
+    }
 
     public Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default) => inner.OpenReadAsync(path, cancellationToken);
 

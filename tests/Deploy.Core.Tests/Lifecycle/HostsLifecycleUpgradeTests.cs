@@ -106,6 +106,7 @@ public sealed class HostsLifecycleUpgradeTests(IsolatedHostsFixture fixture, ITe
         upgrade.BytesTransferred.Should().BeLessThan(install.BytesByService["api"] + (2 * bytes.Length), "unchanged files of api are not sent again");
         var kept = await ReadAsync(Host("centos"), $"/var/lib/deploy-lifecycle/{p.Name}/payloads/api/{(await p.LoadAsync()).GetService("api").Digest}/app/app.py");
         kept.Should().EndWith("# build 1.0.1\n", "the kept payload holds the new file, copied from the placed one");
+        counted.Values.SelectMany(c => c.Listed).Should().NotContain(backend.Root + "/payloads", "the payloads were listed with the release records, in their command, under the lock");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -19,17 +20,40 @@ internal sealed class HostPayloadStore(string root, HostPlacements placements)
     private const string Marker = ".complete";
     private const int PairsPerCommand = 256;
     private static readonly HostScript CopyPlacedScript = HostScript.FromResource(typeof(HostPayloadStore).Assembly, "payload-copy-placed.sh");
+    private readonly ConcurrentDictionary<string, IReadOnlyList<Listed>> _listed = new(StringComparer.Ordinal);
+
+    /// <summary>One payload folder on a host: its key (<c>service/digest</c>) and whether its marker says it is whole.</summary>
+    internal readonly record struct Listed(string Key, bool Complete);
+
+    /// <summary>Where the payloads are, on every host.</summary>
+    public string Root => root;
+
+    /// <summary>
+    /// Remembers <paramref name="listing"/> of <paramref name="host"/>'s payloads, read under the product's lock (with the
+    /// release records, in their command): the next keep on that host uses it instead of listing again. Only payload
+    /// keeps change payloads, and each keep uses a remembered listing once.
+    /// </summary>
+    public void Remember(string host, IReadOnlyList<Listed> listing) => _listed[host] = listing;
+
+    /// <summary>Forgets every remembered listing (the lock is released: another operation may change the payloads).</summary>
+    public void Forget() => _listed.Clear();
+
+    /// <summary>Parses the payload lines of <c>lifecycle-read-releases.sh</c> (<c>\002service/digest 0|1</c>).</summary>
+    public static IReadOnlyList<Listed> Parse(string text) => text.Split('\u0002', StringSplitOptions.RemoveEmptyEntries)
+        .Select(l => l.TrimEnd('\n'))
+        .Where(l => l.Length > 2 && l[^2] == ' ')
+        .Select(l => new Listed(l[..^2], l[^1] == '1'))
+        .ToList();
 
     /// <summary>Makes <paramref name="host"/> (named <paramref name="name"/>) hold the payloads of <paramref name="services"/> and prunes those not in <paramref name="keep"/>; returns the bytes uploaded.</summary>
     public async Task<long> KeepAsync(string name, IHost host, IReadOnlyList<ServiceDefinition> services, IReadOnlyCollection<string> keep, CancellationToken cancellationToken)
     {
-        var listed = await host.ListTreeAsync(root, cancellationToken).ConfigureAwait(false);
-        var complete = listed.Where(f => f.Kind == FileKind.File && f.Path.EndsWith("/" + Marker, StringComparison.Ordinal))
-            .Select(f => f.Path[..^(Marker.Length + 1)]).ToHashSet(StringComparer.Ordinal);
+        var listed = _listed.TryRemove(name, out var remembered) ? remembered : await ListAsync(host, cancellationToken).ConfigureAwait(false);
+        var complete = listed.Where(l => l.Complete).Select(l => l.Key).ToHashSet(StringComparer.Ordinal);
         var missing = services.Where(s => !complete.Contains(Key(s.Name, s.Digest))).DistinctBy(s => Key(s.Name, s.Digest)).ToList();
         // Payloads kept on this host but no longer wanted (older than the kept releases), and incomplete leftovers: removed
         // while the missing ones are kept (other folders), so the prune costs no round trip of its own on the way.
-        var present = listed.Select(f => f.Path.Split('/')).Where(p => p.Length >= 2).Select(p => p[0] + "/" + p[1]).ToHashSet(StringComparer.Ordinal);
+        var present = listed.Select(l => l.Key).ToHashSet(StringComparer.Ordinal);
         var stale = present.Where(k => !keep.Contains(k) && !missing.Any(s => Key(s.Name, s.Digest) == k)).Order(StringComparer.Ordinal).ToList();
         Task pruning = stale.Count > 0
             ? host.RunAsync(CommandSpec.Of(["rm", "-rf", "--", .. stale.Select(k => $"{root}/{k}")]), cancellationToken)
@@ -37,6 +61,16 @@ internal sealed class HostPayloadStore(string root, HostPlacements placements)
         var keeping = KeepMissingAsync(host, name, missing, cancellationToken);
         await Task.WhenAll(keeping, pruning).ConfigureAwait(false);
         return await keeping.ConfigureAwait(false);
+    }
+
+    /// <summary>The payload folders on <paramref name="host"/> (one listing).</summary>
+    private async Task<IReadOnlyList<Listed>> ListAsync(IHost host, CancellationToken cancellationToken)
+    {
+        var files = await host.ListTreeAsync(root, cancellationToken).ConfigureAwait(false);
+        var complete = files.Where(f => f.Kind == FileKind.File && f.Path.EndsWith("/" + Marker, StringComparison.Ordinal))
+            .Select(f => f.Path[..^(Marker.Length + 1)]).ToHashSet(StringComparer.Ordinal);
+        return files.Select(f => f.Path.Split('/')).Where(p => p.Length >= 2).Select(p => p[0] + "/" + p[1]).Distinct(StringComparer.Ordinal)
+            .Select(k => new Listed(k, complete.Contains(k))).ToList();
     }
 
     /// <summary>Uploads (or copies on the target) the payloads of <paramref name="missing"/>, each completed by its marker; returns the bytes uploaded.</summary>
@@ -99,11 +133,13 @@ internal sealed class HostPayloadStore(string root, HostPlacements placements)
             await host.CreateSymlinkAsync(link, target, cancellationToken).ConfigureAwait(false);
         }
 
-        // Every payload is whole: its marker, all in one command (touch makes each an empty file).
-        if (missing.Count > 0)
+        // Every payload is whole: its marker (the markers at once; through the host's file writes, which a rooted
+        // local host maps into its root, as it does not a command's arguments).
+        await Task.WhenAll(missing.Select(async s =>
         {
-            await host.RunAsync(CommandSpec.Of(["touch", "--", .. missing.Select(s => $"{root}/{Key(s.Name, s.Digest)}/{Marker}")]), cancellationToken).ThrowOnFailure().ConfigureAwait(false);
-        }
+            using var empty = new MemoryStream([], writable: false);
+            await host.WriteFileAsync($"{root}/{Key(s.Name, s.Digest)}/{Marker}", empty, null, cancellationToken).ConfigureAwait(false);
+        })).ConfigureAwait(false);
 
         return sent;
     }

@@ -11,14 +11,23 @@ internal sealed class HostReleaseStore(IReadOnlyList<(string Name, IHost Host)> 
 {
     private static readonly HostScript ReadScript = HostScript.FromResource(typeof(HostReleaseStore).Assembly, "lifecycle-read-releases.sh");
 
-    public async Task<IReadOnlyDictionary<string, IReadOnlyList<ReleaseRecord>>> ReadAsync(CancellationToken cancellationToken)
+    /// <summary>Reads every host's records; with <paramref name="payloadRoot"/>, also lists each host's release payloads
+    /// (<see cref="HostPayloadStore"/>) in the same command and gives them to <paramref name="payloads"/>.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<ReleaseRecord>>> ReadAsync(CancellationToken cancellationToken, string? payloadRoot = null, Action<string, IReadOnlyList<HostPayloadStore.Listed>>? payloads = null)
     {
         var reads = hosts.Select(async h =>
         {
             // One round trip per host, however long the history.
-            var listing = (await h.Host.RunScriptAsync(ReadScript, [dir], null, cancellationToken).ConfigureAwait(false)).ThrowOnFailure().StandardOutput;
+            string[] args = payloadRoot is null ? [dir] : [dir, payloadRoot];
+            var listing = (await h.Host.RunScriptAsync(ReadScript, args, null, cancellationToken).ConfigureAwait(false)).ThrowOnFailure().StandardOutput;
+            var first = listing.IndexOf('\u0001', StringComparison.Ordinal);
+            if (payloadRoot is not null)
+            {
+                payloads?.Invoke(h.Name, HostPayloadStore.Parse(first < 0 ? listing : listing[..first]));
+            }
+
             var records = new List<ReleaseRecord>();
-            foreach (var chunk in listing.Split('\u0001', StringSplitOptions.RemoveEmptyEntries))
+            foreach (var chunk in (first < 0 ? "" : listing[first..]).Split('\u0001', StringSplitOptions.RemoveEmptyEntries))
             {
                 var newline = chunk.IndexOf('\n', StringComparison.Ordinal);
                 var name = newline < 0 ? chunk : chunk[..newline];

@@ -27,6 +27,7 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
     private readonly HostProductLock _lock;
     private readonly HostReleaseStore _releases;
     private readonly HostServicePlacer _placer;
+    private int _held;
 
     /// <summary>Creates the backend of <paramref name="product"/> on <paramref name="hosts"/> (inventory name to host and what templates see of it).</summary>
     public HostsBackend(string product, IReadOnlyDictionary<string, (IHost Host, RenderHost Render)> hosts, HostsBackendOptions? options = null)
@@ -74,12 +75,36 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
     public RenderHost Describe(string host) => Get(host).Render;
 
     /// <inheritdoc />
-    public Task<IAsyncDisposable> LockAsync(string operation, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        _lock.AcquireAsync($"{operation} {Product}", progress, cancellationToken);
+    public async Task<IAsyncDisposable> LockAsync(string operation, IProgress<LifecycleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var lease = await _lock.AcquireAsync($"{operation} {Product}", progress, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _held);
+        return new HeldLock(this, lease);
+    }
+
+    /// <summary>The lock as this backend holds it: while held, payload listings read with the records are remembered.</summary>
+    private sealed class HeldLock(HostsBackend backend, IAsyncDisposable lease) : IAsyncDisposable
+    {
+        private int _released;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                Interlocked.Decrement(ref backend._held);
+                backend._payloads.Forget();
+                await lease.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <inheritdoc />
+    /// <remarks>Under this backend's lock the same command also lists the payloads, which the release's payload keep
+    /// then uses instead of a listing of its own (a round trip per host saved on every operation).</remarks>
     public Task<IReadOnlyDictionary<string, IReadOnlyList<ReleaseRecord>>> ReadReleasesAsync(CancellationToken cancellationToken = default) =>
-        _releases.ReadAsync(cancellationToken);
+        Volatile.Read(ref _held) > 0
+            ? _releases.ReadAsync(cancellationToken, _payloads.Root, _payloads.Remember)
+            : _releases.ReadAsync(cancellationToken);
 
     /// <inheritdoc />
     public Task WriteReleaseAsync(ReleaseRecord record, CancellationToken cancellationToken = default) =>

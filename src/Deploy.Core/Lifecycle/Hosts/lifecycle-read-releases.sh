@@ -4,6 +4,17 @@
 # then its content and a newline. A record is JSON, which escapes control characters, so \001 never occurs inside
 # one. A missing or empty directory prints nothing.
 # $1 path: the releases directory
+# $2 path (optional): the payloads directory: first, for each <service>/<digest> folder in it, a line of \002, the
+#   folder and " 1" when its .complete marker exists, else " 0" (builtins only: a glob and a test per folder)
+if [ -n "${2:-}" ]; then
+  for p in "$2"/*/*/; do
+    [ -d "$p" ] || continue
+    p=${p%/}
+    c=0
+    [ -f "$p/.complete" ] && c=1
+    printf '\002%s %s\n' "${p#"$2"/}" "$c"
+  done
+fi
 [ -d "$1" ] || exit 0
 set -- "$1"/*.json
 [ -f "$1" ] || exit 0
