@@ -64,7 +64,8 @@ public static class SequenceBenchmarks
             .Build();
         var raw = (await DesiredTarget.ScanAsync(target)).Components[0].Files.Select(f => (f.LocalPath, Relative: f.Entry.Path[ours.Length..])).ToList();
         var firstRuns = Environment.GetEnvironmentVariable("DEPLOY_BENCH_FIRST_RUNS") is { Length: > 0 } r ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : 5;
-        var times = new Dictionary<string, List<double>> { ["Deploy SDK"] = [], ["SshHost.UploadAsync only"] = [], ["rsync -a"] = [] };
+        // `tar c | ssh tar x` into the same disk target tells the receiving tar's write pattern from our stream's.
+        var times = new Dictionary<string, List<double>> { ["Deploy SDK"] = [], ["SshHost.UploadAsync only"] = [], ["rsync -a"] = [], ["tar c | ssh tar x"] = [] };
         for (var i = -1; i < firstRuns; i++)
         {
             foreach (var subject in times.Keys)
@@ -82,6 +83,9 @@ public static class SequenceBenchmarks
                         // The bulk transfer alone (no plan/journal/state), to tell transport from engine overhead.
                         var files = raw.Select(f => new Deploy.Core.Hosts.FileUpload(f.LocalPath, root + "/app" + f.Relative)).ToList();
                         run = () => host.UploadAsync(files);
+                        break;
+                    case "tar c | ssh tar x":
+                        run = () => Run("bash", "-c", $"tar -C '{source}' -c . | {rsync[2]} {server.User}@{server.Address} 'mkdir -p {root}/app && tar -x -p --no-same-owner -C {root}/app'");
                         break;
                     default:
                         Directory.CreateDirectory(root);
