@@ -140,13 +140,21 @@ internal sealed class NamespaceSshd
             return;
         }
 
+        // Then its mount namespace: unshare itself lives there (outside the PID namespace) until it is reaped.
+        await WaitEmptyAsync("pid", _pidNamespace);
+        await WaitEmptyAsync("mnt", Namespaces.Mount);
+    }
+
+    /// <summary>Waits (up to 10 s) until no live process is left in the namespace <paramref name="id"/> of <paramref name="kind"/>; throws if one is.</summary>
+    private static async Task WaitEmptyAsync(string kind, string id)
+    {
         var clock = Stopwatch.StartNew();
         IReadOnlyList<int> left;
-        while ((left = ProcStat.InNamespace("pid", _pidNamespace)).Count > 0)
+        while ((left = ProcStat.InNamespace(kind, id)).Count > 0)
         {
             if (clock.Elapsed > TimeSpan.FromSeconds(10))
             {
-                throw new InvalidOperationException($"Processes {string.Join(", ", left)} are still running in the stopped host's namespace {_pidNamespace}.");
+                throw new InvalidOperationException($"Processes {string.Join(", ", left)} are still running in the stopped host's {kind} namespace {id}.");
             }
 
             await Task.Delay(20);
