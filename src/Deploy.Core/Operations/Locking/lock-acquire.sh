@@ -9,37 +9,35 @@
 # another holds it.
 d=${1%/*}
 [ -d "$d" ] || mkdir -p -- "$d" || exit 1
-# Held: the holder's record is read; a lock released between the failed ln and that read is tried again (a few times),
-# so a taker racing a release sees either the lock or its holder, never an error.
-n=0
-while :; do
-  if [ -n "$3" ]; then
-    # One takeover at a time: without the guard, two takers of the same stale lock could each remove the other's.
-    g="$1.takeover"
-    if ! mkdir -- "$g" 2>/dev/null; then
-      find "$g" -maxdepth 0 -mmin +1 -exec rmdir -- {} \; 2>/dev/null
-      mkdir -- "$g" 2>/dev/null || exit 4
-    fi
-    [ "$(readlink -- "$1")" = "$3" ] && rm -f -- "$1"
-    ln -s -- "$2" "$1" 2>/dev/null
-    r=$?
-    rmdir -- "$g"
-    [ $r -eq 0 ] && taken=1 && break
-    t=$(readlink -- "$1") || exit 1
-    break
+t=
+if [ -n "$3" ]; then
+  # One takeover at a time: without the guard, two takers of the same stale lock could each remove the other's.
+  g="$1.takeover"
+  if ! mkdir -- "$g" 2>/dev/null; then
+    find "$g" -maxdepth 0 -mmin +1 -exec rmdir -- {} \; 2>/dev/null
+    mkdir -- "$g" 2>/dev/null || exit 4
   fi
-  if ln -s -- "$2" "$1" 2>/dev/null; then
-    taken=1
-    break
-  fi
-  t=$(readlink -- "$1") && break
-  n=$((n + 1))
-  [ "$n" -lt 5 ] || exit 1
-done
+  [ "$(readlink -- "$1")" = "$3" ] && rm -f -- "$1"
+  ln -s -- "$2" "$1" 2>/dev/null
+  r=$?
+  rmdir -- "$g"
+  [ $r -eq 0 ] && taken=1
+else
+  # Held: the holder's record is read; a lock released between the failed ln and that read is tried again (a few
+  # times), so a taker racing a release sees either the lock or its holder, never an error.
+  n=0
+  until ln -s -- "$2" "$1" 2>/dev/null; do
+    t=$(readlink -- "$1") && break
+    n=$((n + 1))
+    [ "$n" -lt 5 ] || exit 1
+  done
+  [ -n "$t" ] || taken=1
+fi
 if [ -n "${taken:-}" ]; then
   [ -n "${4:-}" ] || exit 0
   exec find -H "$4" -mindepth 1 -maxdepth 1 -printf '%P\0%y\0%s\0%T@\0%m\0%l\0'
 fi
+[ -n "$t" ] || t=$(readlink -- "$1") || exit 1
 # A lock released since it was read shows age 0: a live holder (refused), not a stale one.
 m=$(stat -c %Y -- "$1" 2>/dev/null) || m=$(date +%s)
 printf '%s\n%s\n' "$(( $(date +%s) - m ))" "$t"
