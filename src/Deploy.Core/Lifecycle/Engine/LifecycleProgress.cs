@@ -27,7 +27,9 @@ public enum LifecycleEventKind
     Warning,
     /// <summary>A service's files were placed on a host; <see cref="LifecycleProgress.Bytes"/> says how many bytes were sent.</summary>
     Transferred,
-    /// <summary>The run's phases and their wall times, in one line (<c>timings: lock 12 ms, ...</c>; also <see cref="LifecycleResult.Phases"/>).</summary>
+    /// <summary>The run's phases and their wall times, in one line (<c>timings: lock 12 ms, ...</c>; also
+    /// <see cref="LifecycleResult.Phases"/>); on the hosts backend also, with <see cref="LifecycleProgress.Host"/> set,
+    /// one placement's sequence-apply phases (<c>[svc@host] sequence apply: scan 0+3 ms, ...</c>).</summary>
     Timings,
 }
 

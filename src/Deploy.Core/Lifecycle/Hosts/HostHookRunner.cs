@@ -15,11 +15,13 @@ namespace Deploy.Core.Lifecycle.Hosts;
 internal static class HostHookRunner
 {
     /// <summary>
-    /// The readiness poll, a constant command line given the probe (<c>$1</c>) and the interval in seconds (<c>$2</c>)
-    /// as arguments: the probe again after each failed attempt until it exits 0. At the limit's TERM it prints the last
-    /// failed attempt's output (what says why the service is not ready) and exits 124.
+    /// The readiness poll, a constant command line given the probe (<c>$1</c>) and the interval in milliseconds
+    /// (<c>$2</c>) as arguments: the probe again after each failed attempt until it exits 0. The waits start at 50 ms and
+    /// double up to the interval (a process that takes 100 ms to listen is seen ready at about 150 ms, not 300), so a
+    /// slow service is still probed only once per interval. At the limit's TERM it prints the last failed attempt's
+    /// output (what says why the service is not ready) and exits 124.
     /// </summary>
-    internal const string ReadyPoll = "o=; trap '[ -z \"$o\" ] || printf \"%s\\n\" \"$o\"; exit 124' TERM; until o=$(/bin/sh -c \"$1\" 2>&1); do sleep \"$2\"; done";
+    internal const string ReadyPoll = "o=; d=50; trap '[ -z \"$o\" ] || printf \"%s\\n\" \"$o\"; exit 124' TERM; until o=$(/bin/sh -c \"$1\" 2>&1); do [ \"$d\" -lt \"$2\" ] || d=$2; sleep \"$((d / 1000)).$(printf %03d $((d % 1000)))\"; d=$((d * 2)); done";
 
     private static readonly HostScript RunHookScript = HostScript.FromResource(typeof(HostHookRunner).Assembly, "lifecycle-run-hook.sh");
 
@@ -53,7 +55,7 @@ internal static class HostHookRunner
         try
         {
             string[] args = kind == HookKind.Ready
-                ? [Seconds(hook.Timeout), Seconds(grace), ReadyPoll, hook.Command, Seconds(readyInterval)]
+                ? [Seconds(hook.Timeout), Seconds(grace), ReadyPoll, hook.Command, Math.Max(1, (long)readyInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)]
                 : [Seconds(hook.Timeout), Seconds(grace), hook.Command];
             var r = await host.RunScriptAsync(RunHookScript, args, spec, cancellationToken).ConfigureAwait(false);
             var stop = sw.Elapsed >= hook.Timeout ? r.ExitCode switch { 124 => HookStop.Terminated, 137 => HookStop.Killed, _ => HookStop.None } : HookStop.None;

@@ -23,7 +23,7 @@ public sealed record HostsBackendOptions
     /// <value>The default is 10 seconds.</value></summary>
     public TimeSpan HookKillGrace { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long the readiness probe (<see cref="Model.HookKind.Ready"/>) waits after a failed attempt before
-    /// the next. <value>The default is 200 milliseconds.</value></summary>
+    /// <summary>The longest the readiness probe (<see cref="Model.HookKind.Ready"/>) waits after a failed attempt before
+    /// the next: the waits start at 50 ms and double up to this. <value>The default is 200 milliseconds.</value></summary>
     public TimeSpan ReadyProbeInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 }

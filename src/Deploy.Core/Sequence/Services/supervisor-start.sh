@@ -10,7 +10,7 @@
 # Exit 3: a file could not be written; 125: the working directory is missing.
 alive() {
   case $1 in ''|*[!0-9]*) return 1 ;; esac
-  IFS= read -r st < "/proc/$1/stat" 2>/dev/null || return 1
+  IFS= read -r st 2>/dev/null < "/proc/$1/stat" || return 1
   st=${st##*) }; [ "${st%% *}" != Z ]
 }
 p=; IFS= read -r p < "$2" 2>/dev/null; alive "$p" && exit 0

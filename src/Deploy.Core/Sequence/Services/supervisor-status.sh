@@ -6,7 +6,7 @@
 # Prints "running", or "exited CODE" (CODE empty when unknown) followed by the last $3 lines of the log.
 alive() {
   case $1 in ''|*[!0-9]*) return 1 ;; esac
-  IFS= read -r st < "/proc/$1/stat" 2>/dev/null || return 1
+  IFS= read -r st 2>/dev/null < "/proc/$1/stat" || return 1
   st=${st##*) }; [ "${st%% *}" != Z ]
 }
 p=; IFS= read -r p < "$1" 2>/dev/null

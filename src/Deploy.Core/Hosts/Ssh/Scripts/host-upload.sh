@@ -24,7 +24,7 @@ unlist() {
 alive() {
   [ -n "$1" ] || return 1
   if [ -d /proc/self ]; then
-    IFS= read -r st < "/proc/$1/stat" 2>/dev/null || return 1
+    IFS= read -r st 2>/dev/null < "/proc/$1/stat" || return 1
     st=${st##*) }; [ "${st%% *}" != Z ]
   else
     kill -0 "$1" 2>/dev/null
