@@ -14,15 +14,24 @@ public sealed class CountingHost(IHost inner) : IHost
     /// <summary>The roots listed with <see cref="ListTreeAsync"/> since the last <see cref="Reset"/>.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Listed { get; } = new();
 
+    /// <summary>The commands run with <see cref="RunAsync"/> (argv joined by spaces) since the last <see cref="Reset"/>.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Commands { get; } = new();
+
     public void Reset()
     {
         Interlocked.Exchange(ref _uploaded, 0);
         Listed.Clear();
+        Commands.Clear();
     }
 
     public string Name => inner.Name;
 
-    public Task<CommandResult> RunAsync(CommandSpec command, CancellationToken cancellationToken = default) => inner.RunAsync(command, cancellationToken);
+    public Task<CommandResult> RunAsync(CommandSpec command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        Commands.Enqueue(string.Join(' ', command.Argv));
+        return inner.RunAsync(command, cancellationToken);
+    }
 
     public Task<RemoteFileInfo?> StatAsync(string path, CancellationToken cancellationToken = default) => inner.StatAsync(path, cancellationToken);
 

@@ -1,6 +1,7 @@
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
 using Deploy.Core.Lifecycle.Engine;
+using Deploy.Core.Lifecycle.Hosts;
 using Deploy.Core.Lifecycle.Releases;
 using Deploy.Testing.Hosts;
 using Xunit.Abstractions;
@@ -32,6 +33,22 @@ public sealed class HostsLifecycleReadyTests(IsolatedHostsFixture fixture, ITest
         (await ReadAsync(Host("centos"), $"{p.BaseDir}/web/probes")).Should().Be("try\ntry\ntry\n", "the probe ran until it passed, and not once after");
         events.Should().Contain(e => e.Service == "web" && e.Host == "centos" && e.Message.StartsWith("[web@centos] ready after ", StringComparison.Ordinal));
         (await p.PidsAsync(Host("centos"))).Keys.Should().BeEquivalentTo("api", "web");
+    }
+
+    [Fact]
+    public async Task The_ready_probe_is_tried_again_after_50_then_100_ms_not_only_after_its_interval()
+    {
+        // The probe passes from its third attempt. With an interval (20 s) longer than the probe's timeout (10 s), a
+        // poll that waited the whole interval after each failure could never reach the third attempt: the install
+        // passes only if the waits start short (50 ms, then 100 ms, doubling up to the interval).
+        var web = "  ready: { command: \"echo try >> {{ base_dir }}/web/probes; [ $(wc -l < {{ base_dir }}/web/probes) -ge 3 ] && sh {{ base_dir }}/web/app/test.sh {{ host.address }} {{ port }}\", timeout: 10s }\n";
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-ready-waits", 18540, new Dictionary<string, string> { ["web"] = web });
+        var engine = new LifecycleEngine(ShopProduct.Backend(Hosts, p.Name, _opened, new HostsBackendOptions { ReadyProbeInterval = TimeSpan.FromSeconds(20) }));
+
+        var result = await engine.RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
+
+        result.Release.Outcome.Should().Be(ReleaseOutcome.Succeeded);
+        (await ReadAsync(Host("centos"), $"{p.BaseDir}/web/probes")).Should().Be("try\ntry\ntry\n");
     }
 
     [Theory]

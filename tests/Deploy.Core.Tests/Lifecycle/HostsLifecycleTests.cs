@@ -139,7 +139,9 @@ public sealed class HostsLifecycleTests(IsolatedHostsFixture fixture, ITestOutpu
 
         result.BytesByService.Keys.Should().HaveCount(7);
         result.Phases.Select(t => t.Phase).Should().Contain([LifecyclePhase.Lock, LifecyclePhase.ReadReleases, LifecyclePhase.Plan, LifecyclePhase.Render, LifecyclePhase.Merge, LifecyclePhase.Apply, LifecyclePhase.Test, LifecyclePhase.Record]);
-        events.Should().ContainSingle(e => e.Kind == LifecycleEventKind.Timings).Which.Message.Should().StartWith("timings: lock ");
+        events.Should().ContainSingle(e => e.Kind == LifecycleEventKind.Timings && e.Host == null).Which.Message.Should().StartWith("timings: lock ");
+        events.Where(e => e.Kind == LifecycleEventKind.Timings && e.Host != null).Should().HaveCount(6, "each placement (one per host and wave: mariadb and redis share one) reports its sequence apply's phases")
+            .And.OnlyContain(e => e.Message.Contains("] sequence apply: ", StringComparison.Ordinal) && e.Message.Contains("statecommit ", StringComparison.Ordinal));
         result.Tests!.Passed.Should().BeTrue(result.Tests.ToSummary());
         result.Tests.Results.Should().HaveCount(7);
 

@@ -76,6 +76,11 @@ public sealed class HostsLifecycleUpgradeTests(IsolatedHostsFixture fixture, ITe
         var install = await engine.RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install), Log());
         install.BytesByService.Keys.Should().BeEquivalentTo("db", "api", "web");
         install.BytesTransferred.Should().Be(install.BytesByService.Values.Sum());
+        foreach (var (name, c) in counted)
+        {
+            c.Commands.Count(x => x == "cat /proc/1/comm").Should().Be(1, $"{name}'s service manager is selected once per backend, not once per apply, restart or settle watch");
+        }
+
         var app = Path.Combine(p.Directory, "api", "app", "app.py");
         await File.AppendAllTextAsync(app, "# build 1.0.1\n");
         // And a new 64 KiB file that does not compress: sent twice (placed, then again for the kept payload), it
@@ -107,6 +112,7 @@ public sealed class HostsLifecycleUpgradeTests(IsolatedHostsFixture fixture, ITe
         var kept = await ReadAsync(Host("centos"), $"/var/lib/deploy-lifecycle/{p.Name}/payloads/api/{(await p.LoadAsync()).GetService("api").Digest}/app/app.py");
         kept.Should().EndWith("# build 1.0.1\n", "the kept payload holds the new file, copied from the placed one");
         counted.Values.SelectMany(c => c.Listed).Should().NotContain(backend.Root + "/payloads", "the payloads were listed with the release records, in their command, under the lock");
+        counted.Values.SelectMany(c => c.Commands).Should().NotContain("cat /proc/1/comm", "the backend selected each host's service manager during the install");
     }
 
     [Fact]

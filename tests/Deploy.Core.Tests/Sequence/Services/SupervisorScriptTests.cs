@@ -61,6 +61,37 @@ public sealed class SupervisorScriptTests : IDisposable
         (await _host.RunScriptAsync(Stop, ["/s/a.pid", "1"])).ExitCode.Should().Be(0);
     }
 
+    [Fact]
+    public async Task Stop_waits_5_10_20_40_then_50_ms_for_the_exit_and_kills_a_process_that_ignores_TERM_at_its_limit()
+    {
+        // A fake sleep first on Stop's PATH records each wait and returns at once: the waits are read, not timed.
+        var bin = Directory.CreateDirectory(Path.Combine(_sandbox.Path, "fake-bin")).FullName;
+        var waits = Path.Combine(_sandbox.Path, "waits");
+        await File.WriteAllTextAsync(Path.Combine(bin, "sleep"), $"#!/bin/sh\necho \"$1\" >> '{waits}'\n");
+        File.SetUnixFileMode(Path.Combine(bin, "sleep"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        const string pid = "/s/stubborn.pid";
+        (await _host.RunScriptAsync(Start, ["/s/stubborn.sh", pid, "/s/stubborn.log", "trap '' TERM; exec /bin/sleep 300\n", "/"])).ExitCode.Should().Be(0);
+        var process = await ReadPidAsync(pid);
+
+        // 4 x 50 ms for TERM: waits of 5, 10, 20, 40, 50, 50 and 50 ms (225 >= 200), then KILL. The group's leader
+        // (the start's small sh) ends on TERM at once; its child ignores TERM and must still be waited for and killed.
+        var stop = await _host.RunScriptAsync(Stop, [pid, "4"], new CommandSpec([]) { Environment = new Dictionary<string, string> { ["PATH"] = bin + ":/usr/bin:/bin" } });
+
+        stop.ExitCode.Should().Be(0, stop.StandardError);
+        (await File.ReadAllLinesAsync(waits)).Should().Equal("0.005", "0.010", "0.020", "0.040", "0.050", "0.050", "0.050");
+        File.Exists(_host.MapPath(pid)).Should().BeFalse();
+        await WaitForAsync(() => GroupMembers(process).Count == 0);
+    }
+
+    /// <summary>The live (not zombie) processes whose process group is <paramref name="group"/>.</summary>
+    private static List<string> GroupMembers(string group) => Directory.EnumerateDirectories("/proc")
+        .Where(d => Path.GetFileName(d).All(char.IsAsciiDigit))
+        .Select(d => { try { return File.ReadAllText(Path.Combine(d, "stat")); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ""; } })
+        .Select(st => st.Length == 0 ? [] : st[(st.LastIndexOf(')') + 2)..].Split(' '))
+        .Where(f => f.Length > 2 && f[2] == group && f[0] != "Z")
+        .Select(f => f[1])
+        .ToList();
+
     [Theory]
     [MemberData(nameof(Names))]
     public async Task Run_runs_the_script_text_once_in_the_working_directory_and_returns_its_exit_code(string name)
