@@ -70,8 +70,10 @@ public sealed class SupervisorScriptTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(bin, "sleep"), $"#!/bin/sh\necho \"$1\" >> '{waits}'\n");
         File.SetUnixFileMode(Path.Combine(bin, "sleep"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         const string pid = "/s/stubborn.pid";
-        (await _host.RunScriptAsync(Start, ["/s/stubborn.sh", pid, "/s/stubborn.log", "trap '' TERM; exec /bin/sleep 300\n", "/"])).ExitCode.Should().Be(0);
+        (await _host.RunScriptAsync(Start, ["/s/stubborn.sh", pid, "/s/stubborn.log", "trap '' TERM; : > ignoring-term; exec /bin/sleep 300\n", "/"])).ExitCode.Should().Be(0);
         var process = await ReadPidAsync(pid);
+        // The start returns once the service is launched; the stop must come after it ignores TERM, not before.
+        await WaitForAsync(() => File.Exists(_host.MapPath("/ignoring-term")));
 
         // 4 x 50 ms for TERM: waits of 5, 10, 20, 40, 50, 50 and 50 ms (225 >= 200), then KILL. The group's leader
         // (the start's small sh) ends on TERM at once; its child ignores TERM and must still be waited for and killed.
