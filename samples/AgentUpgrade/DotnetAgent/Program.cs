@@ -1,5 +1,10 @@
 using System.Globalization;
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Deploy.Core.Hosts;
 using Deploy.Packaging.Agents;
 using Deploy.Packaging.Signing;
@@ -36,29 +41,24 @@ internal static class Agent
 {
     private static readonly string Version = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "VERSION")).Trim();
 
+    /// <summary>Serves the agent's endpoints with Kestrel. (The BCL's managed <c>HttpListener</c> crashes in
+    /// <c>Start</c> when a client connects while it starts, dotnet/corefx#35191, and the update's health check does
+    /// exactly that: it polls the port from the moment the new release starts.)</summary>
     public static async Task<int> RunAsync(Options options)
     {
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{options.Port}/");
-        listener.Start();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
+        await using var app = builder.Build();
+        app.MapGet("/health", () => File.Exists(Path.Combine(AppContext.BaseDirectory, "BROKEN"))
+            ? Results.Text("broken " + Version + "\n", statusCode: 503)
+            : Results.Text("ok " + Version + "\n"));
+        app.MapGet("/version", () => Results.Text(Version + "\n"));
+        app.MapPost("/update", async () => Results.Text((await StartHelperAsync(options)).ToString(CultureInfo.InvariantCulture) + "\n", statusCode: 202));
+        await app.StartAsync();
         Console.WriteLine($"DotnetAgent {Version} (pid {Environment.ProcessId}) on 127.0.0.1:{options.Port}");
-        while (true)
-        {
-            var context = await listener.GetContextAsync();
-            var (status, text) = context.Request.Url!.AbsolutePath switch
-            {
-                "/health" when !File.Exists(Path.Combine(AppContext.BaseDirectory, "BROKEN")) => (200, "ok " + Version),
-                "/health" => (503, "broken " + Version),
-                "/version" => (200, Version),
-                "/update" when context.Request.HttpMethod == "POST" => (202, (await StartHelperAsync(options)).ToString(CultureInfo.InvariantCulture)),
-                _ => (404, "not found"),
-            };
-            var body = System.Text.Encoding.UTF8.GetBytes(text + "\n");
-            context.Response.StatusCode = status;
-            context.Response.ContentLength64 = body.Length;
-            await context.Response.OutputStream.WriteAsync(body);
-            context.Response.Close();
-        }
+        await app.WaitForShutdownAsync();
+        return 0;
     }
 
     /// <summary>This very executable, from the release running now, as the detached helper.</summary>
