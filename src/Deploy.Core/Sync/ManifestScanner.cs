@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Deploy.Core.Errors;
+using Deploy.Core.Hosts.Native;
 
 namespace Deploy.Core.Sync;
 
@@ -72,10 +73,33 @@ public static class ManifestScanner
     /// <summary>
     /// Adds the regular files directly in <paramref name="directory"/> to <paramref name="files"/> and its
     /// subdirectories to <paramref name="subdirectories"/>. Symlinks, to files or directories, are skipped (the
-    /// entry's cached attributes say so; following a directory link could loop).
+    /// entry's cached attributes say so; following a directory link could loop). On 64-bit Linux the directory is
+    /// listed with <see cref="LeanScan"/> (readdir and statx, half the time of a <see cref="FileInfo"/> per entry),
+    /// which also skips FIFOs, sockets and devices; elsewhere with the .NET enumeration.
     /// </summary>
     private static void ScanDirectory(string directory, int rootLength, string prefix, List<ScannedFile> files, List<string> subdirectories)
     {
+        var listed = t_listed ??= [];
+        if (LeanScan.TryList(directory, listed))
+        {
+            var parent = directory.EndsWith('/') ? directory : directory + "/";
+            foreach (var e in listed)
+            {
+                var full = parent + e.Name;
+                if (e.IsDirectory)
+                {
+                    subdirectories.Add(full);
+                }
+                else
+                {
+                    files.Add(new ScannedFile(new FileEntry(prefix + full[rootLength..], e.Length, e.ModifiedTicks, e.Mode), full));
+                }
+            }
+
+            listed.Clear();
+            return;
+        }
+
         foreach (var e in new DirectoryInfo(directory).EnumerateFileSystemInfos("*", Flat))
         {
             if ((e.Attributes & FileAttributes.ReparsePoint) != 0)
@@ -93,6 +117,9 @@ public static class ManifestScanner
             }
         }
     }
+
+    [ThreadStatic]
+    private static List<LeanScan.Entry>? t_listed;
 
     private static readonly EnumerationOptions Flat = new() { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
 

@@ -115,6 +115,61 @@ public sealed class ManifestTests
         ManifestDiff.Compare(Manifest(await ManifestScanner.ScanDirectoryAsync(dir.Combine("src"))), deployed).IsEmpty.Should().BeFalse();
     }
 
+    [Fact]
+    public async Task Scan_agrees_with_the_NET_file_info_of_every_file_in_a_tree_of_odd_names_modes_times_and_links()
+    {
+        using var dir = new TempDirectory();
+        var names = new[] { "plain.txt", "with space.txt", "ünïcødé-文件.bin", "new\nline", ".hidden", "-dash", "a/b/c/d/e/deep.txt", "empty-file", "x/y.so" };
+        for (var i = 0; i < names.Length; i++)
+        {
+            var f = dir.WriteFile(names[i], new string('z', i * 37));
+            File.SetLastWriteTimeUtc(f, Second.AddTicks(1_234_567 * (i + 1)));
+        }
+
+        for (var i = 0; i < 300; i++)
+        {
+            dir.WriteFile($"many/m{i % 7}/f{i}.dat", $"{i}");
+        }
+
+        File.SetUnixFileMode(dir.Combine("x/y.so"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.SetUser | UnixFileMode.GroupExecute);
+        File.SetUnixFileMode(dir.Combine(".hidden"), UnixFileMode.UserRead);
+        File.SetUnixFileMode(dir.Combine("-dash"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.StickyBit);
+        Directory.CreateDirectory(dir.Combine("empty/dir"));
+        File.CreateSymbolicLink(dir.Combine("a/to-file"), dir.Combine("plain.txt"));
+        File.CreateSymbolicLink(dir.Combine("a/dangling"), dir.Combine("nowhere"));
+        Directory.CreateSymbolicLink(dir.Combine("a/b/to-dir"), dir.Combine("many"));
+
+        var files = await ManifestScanner.ScanDirectoryAsync(dir.Path, "/opt/app");
+
+        var skipLinks = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        var expected = new DirectoryInfo(dir.Path).EnumerateFiles("*", skipLinks)
+            .Select(f => (Path: "/opt/app/" + System.IO.Path.GetRelativePath(dir.Path, f.FullName), f.Length, f.LastWriteTimeUtc.Ticks, f.UnixFileMode, f.FullName))
+            .ToList();
+        expected.Should().HaveCount(names.Length + 300);
+        files.Select(f => (f.Entry.Path, f.Entry.Size, f.Entry.ModifiedUtcTicks, f.Entry.Mode, f.LocalPath)).Should().BeEquivalentTo(expected);
+    }
+
+    [Fact]
+    public async Task Scan_lists_with_readdir_and_statx_on_64_bit_Linux_so_a_FIFO_is_skipped_rather_than_taken_for_a_file()
+    {
+        using var dir = new TempDirectory();
+        dir.WriteFile("sub/real.txt", "r");
+        using (var made = Process.Start("mkfifo", [dir.Combine("sub/pipe")]))
+        {
+            await made.WaitForExitAsync();
+            made.ExitCode.Should().Be(0);
+        }
+
+        // The .NET enumeration reports a FIFO as a FileInfo, which an upload could not read; readdir's type skips it.
+        new DirectoryInfo(dir.Combine("sub")).EnumerateFiles().Select(f => f.Name).Should().Contain("pipe");
+
+        var files = await ManifestScanner.ScanDirectoryAsync(dir.Path, "/t");
+
+        OperatingSystem.IsLinux().Should().BeTrue();
+        Environment.Is64BitProcess.Should().BeTrue();
+        files.Select(f => f.Entry.Path).Should().Equal("/t/sub/real.txt");
+    }
+
     private static FileManifest Manifest(IReadOnlyList<ScannedFile> files) => new(files.Select(f => f.Entry));
 
     private static async Task Rsync(string from, string to)
