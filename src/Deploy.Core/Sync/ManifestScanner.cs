@@ -82,17 +82,15 @@ public static class ManifestScanner
         var listed = t_listed ??= [];
         if (LeanScan.TryList(directory, listed))
         {
-            var parent = directory.EndsWith('/') ? directory : directory + "/";
             foreach (var e in listed)
             {
-                var full = parent + e.Name;
                 if (e.IsDirectory)
                 {
-                    subdirectories.Add(full);
+                    subdirectories.Add(e.Path);
                 }
                 else
                 {
-                    files.Add(new ScannedFile(new FileEntry(prefix + full[rootLength..], e.Length, e.ModifiedTicks, e.Mode), full));
+                    files.Add(new ScannedFile(new FileEntry(string.Concat(prefix, e.Path.AsSpan(rootLength)), e.Length, e.ModifiedTicks, e.Mode), e.Path));
                 }
             }
 

@@ -24,12 +24,12 @@ internal static unsafe partial class LeanScan
     public static bool IsAvailable => Volatile.Read(ref _unavailable) == 0;
 
     /// <summary>One entry of a listed directory: a subdirectory, or a regular file with what <c>statx</c> says.</summary>
-    /// <param name="Name">Its name in the directory.</param>
+    /// <param name="Path">Its path: the listed directory's path, a <c>/</c> unless it ends with one, and its name.</param>
     /// <param name="IsDirectory">Whether it is a directory (symlinks are never listed).</param>
     /// <param name="Length">A file's size in bytes.</param>
     /// <param name="ModifiedTicks">A file's modification time in UTC ticks (100 ns, as <see cref="FileSystemInfo.LastWriteTimeUtc"/>).</param>
     /// <param name="Mode">A file's permission bits (and set-id and sticky bits).</param>
-    public readonly record struct Entry(string Name, bool IsDirectory, long Length, long ModifiedTicks, UnixFileMode Mode);
+    public readonly record struct Entry(string Path, bool IsDirectory, long Length, long ModifiedTicks, UnixFileMode Mode);
 
     /// <summary>
     /// Adds the subdirectories and regular files directly in <paramref name="directory"/> to <paramref name="entries"/>
@@ -62,6 +62,7 @@ internal static unsafe partial class LeanScan
             throw Error(Marshal.GetLastPInvokeError(), "open directory", directory);
         }
 
+        var parent = directory.EndsWith('/') ? directory : directory + "/";
         try
         {
             var fd = DirFd(dir);
@@ -85,7 +86,7 @@ internal static unsafe partial class LeanScan
 
                 if (type == DirectoryType)
                 {
-                    entries.Add(new Entry(Decode(name), true, 0, 0, 0));
+                    entries.Add(new Entry(Join(parent, name), true, 0, 0, 0));
                     continue;
                 }
 
@@ -104,7 +105,7 @@ internal static unsafe partial class LeanScan
                         case 38 or 1: // ENOSYS (a kernel older than 4.11) or EPERM (a seccomp filter that refuses statx)
                             return Unavailable(entries);
                         default:
-                            throw Error(errno, "stat", Path.Join(directory, Decode(name)));
+                            throw Error(errno, "stat", Join(parent, name));
                     }
                 }
 
@@ -113,11 +114,11 @@ internal static unsafe partial class LeanScan
                 switch (mode & 0xF000)
                 {
                     case 0x4000:
-                        entries.Add(new Entry(Decode(name), true, 0, 0, 0));
+                        entries.Add(new Entry(Join(parent, name), true, 0, 0, 0));
                         break;
                     case 0x8000:
                         var ticks = DateTime.UnixEpoch.Ticks + (*(long*)(status + 112) * TimeSpan.TicksPerSecond) + (*(uint*)(status + 120) / 100);
-                        entries.Add(new Entry(Decode(name), false, *(long*)(status + 40), ticks, (UnixFileMode)(mode & 0xFFF)));
+                        entries.Add(new Entry(Join(parent, name), false, *(long*)(status + 40), ticks, (UnixFileMode)(mode & 0xFFF)));
                         break;
                 }
             }
@@ -139,7 +140,27 @@ internal static unsafe partial class LeanScan
         return false;
     }
 
-    private static string Decode(byte* name) => Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name));
+    /// <summary><paramref name="parent"/> and the UTF-8 <paramref name="name"/> in one string (no string for the name alone).</summary>
+    private static string Join(string parent, byte* name)
+    {
+        var utf8 = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name);
+        var ascii = true;
+        foreach (var b in utf8)
+        {
+            ascii &= b < 0x80;
+        }
+
+        if (!ascii)
+        {
+            return string.Concat(parent, Encoding.UTF8.GetString(utf8));
+        }
+
+        return string.Create(parent.Length + utf8.Length, (parent, (nint)name, utf8.Length), static (chars, state) =>
+        {
+            state.parent.AsSpan().CopyTo(chars);
+            _ = Encoding.ASCII.GetChars(new ReadOnlySpan<byte>((byte*)state.Item2, state.Length), chars[state.parent.Length..]);
+        });
+    }
 
     private static Exception Error(int errno, string what, string path) => errno switch
     {

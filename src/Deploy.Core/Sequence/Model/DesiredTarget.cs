@@ -38,7 +38,7 @@ public sealed record DesiredTarget(TargetDefinition Definition, IReadOnlyList<De
             components.Add(new DesiredComponent(c, await ScanFilesAsync(c.Files, mode, c.Name, cancellationToken).ConfigureAwait(false)));
         }
 
-        var all = new HashSet<string>(StringComparer.Ordinal);
+        var all = new HashSet<string>(targetFiles.Count + components.Sum(c => c.Files.Count), StringComparer.Ordinal);
         foreach (var f in targetFiles.Concat(components.SelectMany(c => c.Files)))
         {
             if (!all.Add(f.Entry.Path))
@@ -63,6 +63,7 @@ public sealed record DesiredTarget(TargetDefinition Definition, IReadOnlyList<De
             IReadOnlyList<ScannedFile> scanned = Directory.Exists(f.Source)
                 ? await ManifestScanner.ScanDirectoryAsync(f.Source, f.TargetPath, mode, cancellationToken).ConfigureAwait(false)
                 : [await ManifestScanner.ScanFileAsync(f.Source, f.TargetPath, mode, cancellationToken).ConfigureAwait(false)];
+            result.EnsureCapacity(result.Count + scanned.Count);
             foreach (var s in scanned)
             {
                 var entry = f.Mode is { } m ? s.Entry with { Mode = m } : s.Entry;
