@@ -1,3 +1,4 @@
+using Deploy.Core.Errors;
 using Deploy.Core.Sequence.Applying;
 using Deploy.Core.Sequence.Model;
 using Deploy.Testing;
@@ -128,6 +129,59 @@ public sealed class ApplyRoundTripTests(CleanShellSshServerFixture fixture) : IC
         Directory.EnumerateFileSystemEntries(dir.Combine("remote/state/control")).Select(Path.GetFileName).Should().BeEquivalentTo(["state.json"], "the upload's command committed, deleted the journal and released the lock; nothing may write a journal after that");
         File.ReadAllText(dir.Combine("remote/app/f003.txt")).Should().Be("changed");
         (await applier.ApplyAsync(target)).Plan.IsEmpty.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_first_deploy_takes_the_lock_while_it_scans_and_releases_it_when_the_scan_fails()
+    {
+        using var dir = new TempDirectory("rt-first-lock");
+        var (target, source) = Make(dir);
+        var broken = target with { Components = [target.Components[0] with { Files = [.. target.Components[0].Files, new ComponentFile(Path.Combine(source, "missing.txt"), dir.Combine("remote/missing.txt"))] }] };
+        await using var ssh = fixture.Server.CreateHost();
+        var host = new RoundTripCountingHost(ssh);
+        var scripts = new List<string>();
+        host.BeforeCommand = argv =>
+        {
+            scripts.Add(argv.Count > 2 && argv[2].Contains("ln -s", StringComparison.Ordinal) ? "acquire" : argv.Count > 2 && argv[2].Contains("= touch", StringComparison.Ordinal) ? "release" : "other");
+            return Task.CompletedTask;
+        };
+        var applier = SequenceApplier.ForHost(host, broken);
+
+        var act = () => applier.ApplyAsync(broken);
+
+        (await act.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.LocalPathNotFound);
+        // The read found no records, journal or lock: a first deploy, which needs the lock whatever the scan finds.
+        host.Calls.Should().HaveCount(3, string.Join("\n", host.Calls));
+        host.Calls[0].Should().StartWith("list ");
+        scripts.Should().Equal(["acquire", "release"], "the lock is taken once the read shows an unrecorded target, not after the scan, and the failed scan releases it");
+        Directory.Exists(dir.Combine("remote/state/control")).Should().BeTrue();
+        Directory.EnumerateFileSystemEntries(dir.Combine("remote/state/control")).Should().BeEmpty("the lock was released");
+
+        host.Reset();
+        host.BeforeCommand = null;
+        var result = await SequenceApplier.ForHost(host, target).ApplyAsync(target);
+
+        result.FilesTransferred.Should().Be(100);
+        host.Calls.Where(c => c.StartsWith("list ", StringComparison.Ordinal)).Should().ContainSingle("the lock's own listing serves the read under the lock");
+        Directory.EnumerateFileSystemEntries(dir.Combine("remote/state/control")).Select(Path.GetFileName).Should().BeEquivalentTo(["state.json"]);
+    }
+
+    [Fact]
+    public async Task On_a_recorded_target_a_failed_scan_takes_no_lock()
+    {
+        using var dir = new TempDirectory("rt-recorded-lock");
+        var (target, source) = Make(dir);
+        await using var ssh = fixture.Server.CreateHost();
+        var host = new RoundTripCountingHost(ssh);
+        var applier = SequenceApplier.ForHost(host, target);
+        await applier.ApplyAsync(target);
+        var broken = target with { Components = [target.Components[0] with { Files = [.. target.Components[0].Files, new ComponentFile(Path.Combine(source, "missing.txt"), dir.Combine("remote/missing.txt"))] }] };
+        host.Reset();
+
+        var act = () => applier.ApplyAsync(broken);
+
+        (await act.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.LocalPathNotFound);
+        host.Calls.Should().ContainSingle().Which.Should().StartWith("list ", "the plan decides whether the lock is needed, and there is no plan");
     }
 
     /// <summary>Cancels the run at the boundary before its last step.</summary>

@@ -122,26 +122,75 @@ public sealed partial class SequenceApplier
     /// <summary>
     /// Scans <paramref name="target"/>'s local files while reading the target's records (the two overlap), then
     /// applies as <see cref="ApplyAsync(DesiredTarget, ApplyOptions?, IProgress{SequenceProgress}?, CancellationToken)"/>.
+    /// A target with no records, journal or lock gets its first deploy whatever the scan finds, so its lock is taken
+    /// while the scan still runs.
     /// </summary>
     public async Task<ApplyResult> ApplyAsync(TargetDefinition target, ApplyOptions? options = null, IProgress<SequenceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
+        options ??= new ApplyOptions();
         var clock = new PhaseClock(_options.TimeProvider);
         // The read first: it sends its command and awaits the answer, while the scan, which runs on this thread (and
         // a pool thread) until it is done, has only stat calls to make. Started the other way round, the read would
         // wait for the whole scan.
         var read = clock.TimeAsync(ApplyPhase.StateRead, () => _store.ReadAsync(cancellationToken));
+        var holder = LockHolder.ForCurrentProcess(ApplyRecord.JournalKind, _options.TimeProvider);
+        var locking = LockIfUnrecordedAsync(target.Name, read, holder, options, progress, clock, cancellationToken);
         var scan = clock.TimeAsync(ApplyPhase.Scan, () => DesiredTarget.ScanAsync(target, cancellationToken));
+        var early = new EarlyLock(holder, locking);
         try
         {
             await Task.WhenAll(scan, read).ConfigureAwait(false);
         }
-        catch (Exception) when (scan.IsFaulted && read.IsCompletedSuccessfully)
+        catch (Exception)
         {
-            await scan.ConfigureAwait(false); // the scan's own exception, not an aggregate
+            // Not an aggregate: the scan's own exception, else the read's; a lock taken meanwhile is released.
+            await ReleaseEarlyLockAsync(early).ConfigureAwait(false);
+            Task first = scan.IsFaulted || scan.IsCanceled ? scan : read;
+            await first.ConfigureAwait(false);
+            throw;
         }
 
-        return await ApplyCoreAsync(await scan.ConfigureAwait(false), await read.ConfigureAwait(false), options ?? new ApplyOptions(), progress, clock, cancellationToken).ConfigureAwait(false);
+        return await ApplyCoreAsync(await scan.ConfigureAwait(false), await read.ConfigureAwait(false), options, progress, clock, early, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A lock acquisition started before the plan (<see cref="LockIfUnrecordedAsync"/>): true once taken, false when not attempted.</summary>
+    private sealed record EarlyLock(LockHolder Holder, Task<bool> Taken);
+
+    /// <summary>Waits for an early acquisition to end and releases the lock if it was taken (its failure is not this caller's error).</summary>
+    private async Task ReleaseEarlyLockAsync(EarlyLock? early)
+    {
+        if (early is null)
+        {
+            return;
+        }
+
+        await early.Taken.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        if (early.Taken.IsCompletedSuccessfully && early.Taken.Result)
+        {
+            await _store.ReleaseLockAsync(early.Holder, CancellationToken.None).ConfigureAwait(false);
+        }
+        else
+        {
+            _ = early.Taken.Exception; // observed: the caller reports its own error
+        }
+    }
+
+    /// <summary>
+    /// Takes the lock as soon as <paramref name="read"/> shows a target with no records, journal or lock (its first
+    /// deploy, which the lock cannot be spared), while the scan and the plan go on; true when it did. Otherwise the
+    /// plan decides: a no-op apply never takes the lock.
+    /// </summary>
+    private async Task<bool> LockIfUnrecordedAsync(string target, Task<TargetSnapshot> read, LockHolder holder, ApplyOptions options, IProgress<SequenceProgress>? progress, PhaseClock clock, CancellationToken cancellationToken)
+    {
+        var snapshot = await read.ConfigureAwait(false);
+        if (snapshot.State is not null || snapshot.HasJournal || snapshot.Lock is not null)
+        {
+            return false;
+        }
+
+        await clock.TimeAsync(ApplyPhase.Lock, () => AcquireLockAsync(target, holder, options.BreakStaleLock, progress, cancellationToken)).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Brings the target to <paramref name="desired"/>.</summary>
@@ -150,26 +199,40 @@ public sealed partial class SequenceApplier
         ArgumentNullException.ThrowIfNull(desired);
         var clock = new PhaseClock(_options.TimeProvider);
         var snapshot = await clock.TimeAsync(ApplyPhase.StateRead, () => _store.ReadAsync(cancellationToken)).ConfigureAwait(false);
-        return await ApplyCoreAsync(desired, snapshot, options ?? new ApplyOptions(), progress, clock, cancellationToken).ConfigureAwait(false);
+        return await ApplyCoreAsync(desired, snapshot, options ?? new ApplyOptions(), progress, clock, null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ApplyResult> ApplyCoreAsync(DesiredTarget desired, TargetSnapshot snapshot, ApplyOptions options, IProgress<SequenceProgress>? progress, PhaseClock clock, CancellationToken cancellationToken)
+    /// <summary>
+    /// Plans, and applies a plan that is not empty under the lock: the <paramref name="early"/> one when it was taken,
+    /// else one taken here once the plan is not empty.
+    /// </summary>
+    private async Task<ApplyResult> ApplyCoreAsync(DesiredTarget desired, TargetSnapshot snapshot, ApplyOptions options, IProgress<SequenceProgress>? progress, PhaseClock clock, EarlyLock? early, CancellationToken cancellationToken)
     {
         Plan? quick = null;
-        var firstOptions = await WithDriftAsync(desired, snapshot.State, options.Plan, cancellationToken).ConfigureAwait(false);
-        if (!snapshot.HasJournal && snapshot.Lock is null)
+        PlanOptions firstOptions;
+        try
         {
-            var planning = clock.Now();
-            quick = SequencePlanner.Plan(desired, snapshot.State, firstOptions);
-            clock.Record(ApplyPhase.Plan, planning);
-            if (quick.IsEmpty)
+            firstOptions = await WithDriftAsync(desired, snapshot.State, options.Plan, cancellationToken).ConfigureAwait(false);
+            if (!snapshot.HasJournal && snapshot.Lock is null)
             {
-                progress?.Report(new SequenceProgress(SequenceEventKind.UpToDate, $"{desired.Definition.Name} is up to date"));
-                return new ApplyResult(quick, null, [], 0, 0) { Phases = clock.Snapshot() };
+                var planning = clock.Now();
+                quick = SequencePlanner.Plan(desired, snapshot.State, firstOptions);
+                clock.Record(ApplyPhase.Plan, planning);
+                if (quick.IsEmpty)
+                {
+                    await ReleaseEarlyLockAsync(early).ConfigureAwait(false);
+                    progress?.Report(new SequenceProgress(SequenceEventKind.UpToDate, $"{desired.Definition.Name} is up to date"));
+                    return new ApplyResult(quick, null, [], 0, 0) { Phases = clock.Snapshot() };
+                }
             }
         }
+        catch (Exception) when (early is not null)
+        {
+            await ReleaseEarlyLockAsync(early).ConfigureAwait(false);
+            throw;
+        }
 
-        var holder = LockHolder.ForCurrentProcess(ApplyRecord.JournalKind, _options.TimeProvider);
+        var holder = early?.Holder ?? LockHolder.ForCurrentProcess(ApplyRecord.JournalKind, _options.TimeProvider);
         var run = new ApplyRun(_store, _services, _transport, _options.TimeProvider, _logger, progress, holder) { SettlePeriod = options.RuntimeSettlePeriod, Clock = clock };
         // The new state depends on the desired target alone: serialize it (megabytes for 10,000 files) while the
         // lock, the re-read and the journal take their round trips.
@@ -181,7 +244,10 @@ public sealed partial class SequenceApplier
 
         try
         {
-            await clock.TimeAsync(ApplyPhase.Lock, () => AcquireLockAsync(desired.Definition.Name, holder, options.BreakStaleLock, progress, cancellationToken)).ConfigureAwait(false);
+            if (early is null || !await early.Taken.ConfigureAwait(false))
+            {
+                await clock.TimeAsync(ApplyPhase.Lock, () => AcquireLockAsync(desired.Definition.Name, holder, options.BreakStaleLock, progress, cancellationToken)).ConfigureAwait(false);
+            }
         }
         catch
         {
