@@ -80,7 +80,7 @@ public static class ManifestScanner
     private static void ScanDirectory(string directory, int rootLength, string prefix, List<ScannedFile> files, List<string> subdirectories)
     {
         var listed = t_listed ??= [];
-        if (LeanScan.TryList(directory, listed))
+        if (!ListWithDotNet.Value && LeanScan.TryList(directory, listed))
         {
             foreach (var e in listed)
             {
@@ -118,6 +118,12 @@ public static class ManifestScanner
 
     [ThreadStatic]
     private static List<LeanScan.Entry>? t_listed;
+
+    /// <summary>
+    /// Tests: lists directories with the .NET enumeration in this async flow, as on hosts where <see cref="LeanScan"/>
+    /// is unavailable (not Linux, a 32-bit process, a libc without <c>statx</c>), so that path stays tested here.
+    /// </summary>
+    internal static readonly AsyncLocal<bool> ListWithDotNet = new();
 
     private static readonly EnumerationOptions Flat = new() { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
 

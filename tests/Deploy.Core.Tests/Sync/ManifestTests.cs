@@ -119,6 +119,67 @@ public sealed class ManifestTests
     public async Task Scan_agrees_with_the_NET_file_info_of_every_file_in_a_tree_of_odd_names_modes_times_and_links()
     {
         using var dir = new TempDirectory();
+        var count = OddTree(dir);
+
+        var files = await ManifestScanner.ScanDirectoryAsync(dir.Path, "/opt/app");
+
+        var skipLinks = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        var expected = new DirectoryInfo(dir.Path).EnumerateFiles("*", skipLinks)
+            .Select(f => (Path: "/opt/app/" + System.IO.Path.GetRelativePath(dir.Path, f.FullName), f.Length, f.LastWriteTimeUtc.Ticks, f.UnixFileMode, f.FullName))
+            .ToList();
+        expected.Should().HaveCount(count);
+        files.Select(f => (f.Entry.Path, f.Entry.Size, f.Entry.ModifiedUtcTicks, f.Entry.Mode, f.LocalPath)).Should().BeEquivalentTo(expected);
+    }
+
+    [Fact]
+    public async Task Scan_with_the_NET_enumeration_used_where_readdir_and_statx_are_unavailable_finds_the_same_files()
+    {
+        using var dir = new TempDirectory();
+        var count = OddTree(dir);
+        var lean = await ManifestScanner.ScanDirectoryAsync(dir.Path, "/opt/app");
+
+        IReadOnlyList<ScannedFile> dotNet;
+        ManifestScanner.ListWithDotNet.Value = true;
+        try
+        {
+            dotNet = await ManifestScanner.ScanDirectoryAsync(dir.Path, "/opt/app", CompareMode.Checksum);
+        }
+        finally
+        {
+            ManifestScanner.ListWithDotNet.Value = false;
+        }
+
+        dotNet.Should().HaveCount(count);
+        dotNet.Select(f => (f.Entry.Path, f.Entry.Size, f.Entry.ModifiedUtcTicks, f.Entry.Mode, f.LocalPath))
+            .Should().BeEquivalentTo(lean.Select(f => (f.Entry.Path, f.Entry.Size, f.Entry.ModifiedUtcTicks, f.Entry.Mode, f.LocalPath)));
+        dotNet.Should().OnlyContain(f => f.Entry.Sha256 != null, "checksum mode hashes what the .NET listing found");
+
+        // Proof that the switch took the other path: only the .NET listing takes a FIFO for a file.
+        using var fifo = new TempDirectory();
+        fifo.WriteFile("real.txt", "r");
+        await MakeFifo(fifo.Combine("pipe"));
+        (await ManifestScanner.ScanDirectoryAsync(fifo.Path, "/t")).Select(f => f.Entry.Path).Should().Equal("/t/real.txt");
+        ManifestScanner.ListWithDotNet.Value = true;
+        try
+        {
+            (await ManifestScanner.ScanDirectoryAsync(fifo.Path, "/t")).Select(f => f.Entry.Path).Should().BeEquivalentTo(["/t/real.txt", "/t/pipe"]);
+        }
+        finally
+        {
+            ManifestScanner.ListWithDotNet.Value = false;
+        }
+    }
+
+    private static async Task MakeFifo(string path)
+    {
+        using var made = Process.Start("mkfifo", [path]);
+        await made.WaitForExitAsync();
+        made.ExitCode.Should().Be(0);
+    }
+
+    /// <summary>Odd names, sizes, times and modes, 300 files over 7 directories, symlinks to a file, nowhere and a directory, an empty directory; returns the regular files' count.</summary>
+    private static int OddTree(TempDirectory dir)
+    {
         var names = new[] { "plain.txt", "with space.txt", "ünïcødé-文件.bin", "new\nline", ".hidden", "-dash", "a/b/c/d/e/deep.txt", "empty-file", "x/y.so" };
         for (var i = 0; i < names.Length; i++)
         {
@@ -138,15 +199,7 @@ public sealed class ManifestTests
         File.CreateSymbolicLink(dir.Combine("a/to-file"), dir.Combine("plain.txt"));
         File.CreateSymbolicLink(dir.Combine("a/dangling"), dir.Combine("nowhere"));
         Directory.CreateSymbolicLink(dir.Combine("a/b/to-dir"), dir.Combine("many"));
-
-        var files = await ManifestScanner.ScanDirectoryAsync(dir.Path, "/opt/app");
-
-        var skipLinks = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
-        var expected = new DirectoryInfo(dir.Path).EnumerateFiles("*", skipLinks)
-            .Select(f => (Path: "/opt/app/" + System.IO.Path.GetRelativePath(dir.Path, f.FullName), f.Length, f.LastWriteTimeUtc.Ticks, f.UnixFileMode, f.FullName))
-            .ToList();
-        expected.Should().HaveCount(names.Length + 300);
-        files.Select(f => (f.Entry.Path, f.Entry.Size, f.Entry.ModifiedUtcTicks, f.Entry.Mode, f.LocalPath)).Should().BeEquivalentTo(expected);
+        return names.Length + 300;
     }
 
     [Fact]
@@ -154,11 +207,7 @@ public sealed class ManifestTests
     {
         using var dir = new TempDirectory();
         dir.WriteFile("sub/real.txt", "r");
-        using (var made = Process.Start("mkfifo", [dir.Combine("sub/pipe")]))
-        {
-            await made.WaitForExitAsync();
-            made.ExitCode.Should().Be(0);
-        }
+        await MakeFifo(dir.Combine("sub/pipe"));
 
         // The .NET enumeration reports a FIFO as a FileInfo, which an upload could not read; readdir's type skips it.
         new DirectoryInfo(dir.Combine("sub")).EnumerateFiles().Select(f => f.Name).Should().Contain("pipe");
