@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
 using Deploy.Core.Lifecycle.Engine;
+using Deploy.Core.Lifecycle.Hosts;
 using Deploy.Core.Lifecycle.Merge;
 using Deploy.Core.Lifecycle.Releases;
 using Deploy.Testing;
@@ -59,6 +60,33 @@ public sealed class HostsLifecycleTests(IsolatedHostsFixture fixture, ITestOutpu
         (await p.PidsAsync(Host("centos"))).Keys.Should().BeEquivalentTo("api");
         (await Host("centos").StatAsync($"{p.BaseDir}/web")).Should().BeNull();
         result.Release.Services.Select(s => s.Name).Should().BeEquivalentTo("db", "api");
+    }
+
+    [Fact]
+    public async Task Each_apply_stages_its_rendered_configs_in_a_private_directory_that_is_gone_when_it_ends_though_the_backend_is_never_disposed()
+    {
+        var p = await ShopProduct.WriteAsync(_temp.Combine("shop"), "lc-stage", 18250);
+        var staging = _temp.Combine("staging");
+        var seen = new List<(UnixFileMode Mode, int Files)>();
+
+        // Each host's apply reports its timings while its staged configs still exist (they go when the apply returns).
+        var progress = new SyncProgress<LifecycleProgress>(e =>
+        {
+            if (e.Kind == LifecycleEventKind.Timings)
+            {
+                lock (seen)
+                {
+                    seen.AddRange(Directory.GetDirectories(staging).Select(d => (File.GetUnixFileMode(d), Directory.GetFiles(d, "*", SearchOption.AllDirectories).Length)));
+                }
+            }
+        });
+        var backend = ShopProduct.Backend(Hosts, p.Name, _opened, new HostsBackendOptions { LocalStagingDirectory = staging });
+        await new LifecycleEngine(backend).RunAsync(await p.InputAsync(), new LifecycleRequest(LifecycleOperation.Install) { Services = ["api"] }, progress);
+
+        seen.Should().NotBeEmpty("api's two hosts each staged its configs there")
+            .And.OnlyContain(s => s.Mode == (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute) && s.Files > 0);
+        Directory.EnumerateFileSystemEntries(staging).Should().BeEmpty("each apply removed its own staging directory");
+        (await ReadAsync(Host("centos"), $"{p.BaseDir}/api/app.conf")).Should().Contain("token=", "the staged configs were placed");
     }
 
     [Fact]

@@ -15,7 +15,8 @@ namespace Deploy.Core.Lifecycle.Hosts;
 /// <summary>
 /// Places, removes and restarts services on a host through the sequence engine: each service is a component of one
 /// target per host (named after the product), applied with <see cref="PlanOptions.Components"/> so only the services
-/// named change. Rendered configs are staged in a local directory (mode 0700) for the apply's transfer. One apply at a
+/// named change. Rendered configs are staged for the apply's transfer in a local directory of its own (mode 0700,
+/// <see cref="HostsBackendOptions.LocalStagingDirectory"/>) that is removed when the apply ends. One apply at a
 /// time per host (the sequence engine's lock is per target; a second would be refused). Each host's service manager is
 /// selected once (<see cref="ServiceManagerSelection"/>: PID 1 does not change during a run) and shared by its applies,
 /// restarts and settle watches (the managers keep no state of their own).
@@ -28,7 +29,6 @@ internal sealed class HostServicePlacer
     private readonly Func<string, IHost> _host;
     private readonly HostPlacements _placements;
     private readonly Dictionary<string, SemaphoreSlim> _gates;
-    private readonly DirectoryInfo _staging = Directory.CreateTempSubdirectory("deploy-lifecycle-");
     private readonly ConcurrentDictionary<string, Lazy<Task<IServiceManager>>> _managers = new(StringComparer.Ordinal);
 
     public HostServicePlacer(string product, string stateDirectory, IReadOnlyList<string> hosts, Func<string, IHost> host, HostsBackendOptions options, HostPlacements placements)
@@ -39,7 +39,6 @@ internal sealed class HostServicePlacer
         _options = options;
         _host = host;
         _gates = hosts.ToDictionary(h => h, _ => new SemaphoreSlim(1, 1), StringComparer.Ordinal);
-        _staging.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     }
 
     public Task ApplyServiceAsync(RenderedService service, IReadOnlyDictionary<string, string> configs, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)
@@ -98,7 +97,7 @@ internal sealed class HostServicePlacer
             throw new ArgumentException($"The services placed together must be of one host ({string.Join(", ", services.Select(s => $"{s.Service.Service.Name}@{s.Service.Host}"))}).", nameof(services));
         }
 
-        var dir = Directory.CreateDirectory(Path.Combine(_staging.FullName, host, Guid.NewGuid().ToString("N")));
+        var dir = CreateStaging();
         try
         {
             var components = new List<Component>();
@@ -222,16 +221,21 @@ internal sealed class HostServicePlacer
         ? "no phases measured"
         : string.Join(", ", phases.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Phase.ToString().ToLowerInvariant()} {p.Start.TotalMilliseconds:0}+{p.Duration.TotalMilliseconds:0} ms")));
 
-    /// <summary>Deletes the local staging directory.</summary>
-    public void DeleteStaging()
+    /// <summary>A new private (0700) directory for one apply's staged configs: in the system's temp directory, or under
+    /// <see cref="HostsBackendOptions.LocalStagingDirectory"/>.</summary>
+    private DirectoryInfo CreateStaging()
     {
-        try
+        const string Prefix = "deploy-lifecycle-";
+        if (_options.LocalStagingDirectory is not { } parent)
         {
-            _staging.Delete(recursive: true);
+            return Directory.CreateTempSubdirectory(Prefix);
         }
-        catch (DirectoryNotFoundException)
-        {
-        }
+
+        Directory.CreateDirectory(parent);
+        var owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        return OperatingSystem.IsWindows()
+            ? Directory.CreateDirectory(Path.Combine(parent, Prefix + Guid.NewGuid().ToString("N")))
+            : Directory.CreateDirectory(Path.Combine(parent, Prefix + Guid.NewGuid().ToString("N")), owner);
     }
 
     private async Task<ApplyResult> ApplyAsync(string host, IReadOnlyList<Component> components, IReadOnlyList<string> services, ApplyOptions apply, IProgress<LifecycleProgress>? progress, CancellationToken cancellationToken)

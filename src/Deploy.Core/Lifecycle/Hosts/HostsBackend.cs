@@ -173,12 +173,9 @@ public sealed class HostsBackend : ILifecycleBackend, IAsyncDisposable
         return false;
     }
 
-    /// <summary>Deletes the local staging directory.</summary>
-    public ValueTask DisposeAsync()
-    {
-        _placer.DeleteStaging();
-        return ValueTask.CompletedTask;
-    }
+    /// <summary>Holds nothing to release today (each apply removes its own local staging directory); kept so that code
+    /// written with <c>await using</c> stays right when the backend does hold something.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private (IHost Host, RenderHost Render) Get(string host) => _hosts.TryGetValue(host, out var h)
         ? h

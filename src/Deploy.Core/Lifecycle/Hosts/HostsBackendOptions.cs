@@ -16,6 +16,12 @@ public sealed record HostsBackendOptions
     /// <summary>The product lock's heartbeat and takeover settings. <value>The defaults of <see cref="HostLockOptions"/>.</value></summary>
     public HostLockOptions Lock { get; init; } = new();
 
+    /// <summary>The local directory under which each apply stages the services' rendered configs, in a subdirectory of
+    /// its own (mode 0700) that the apply removes when it ends, whether it succeeded or not: nothing is left behind
+    /// between applies, even by a backend that is never disposed. It is created if missing.
+    /// <value>The default is null: the system's temp directory.</value></summary>
+    public string? LocalStagingDirectory { get; init; }
+
     /// <summary>The clock. <value><see cref="TimeProvider.System"/>.</value></summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
