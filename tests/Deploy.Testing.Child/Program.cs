@@ -67,18 +67,30 @@ switch (args)
     {
         var product = await ProductLoader.LoadAsync(productDir);
         var schedule = new Schedule(product.Name, placement.Split(';').Select(e => e.Split('=')).Select(e => new ScheduledService(e[0], e[1].Split(','))).ToList());
-        var control = Directory.CreateTempSubdirectory("child-ssh-").FullName;
+        // Each host keeps its ssh control socket in a directory of its own (the SDK's default): a normal end closes the
+        // masters and removes them; what a killed child leaves, the next process's first connection sweeps.
         var hosts = new Dictionary<string, (IHost Host, RenderHost Render)>();
-        foreach (var spec in hostSpecs)
+        try
         {
-            var (name, rest) = (spec[..spec.IndexOf('=', StringComparison.Ordinal)], spec[(spec.IndexOf('=', StringComparison.Ordinal) + 1)..].Split(':'));
-            var ssh = new SshHost(new SshHostOptions { Address = rest[0], Port = int.Parse(rest[1], System.Globalization.CultureInfo.InvariantCulture), User = "root", IdentityFile = rest[2], KnownHostsFile = rest[3], ConfigFile = "/dev/null", ControlDirectory = control });
-            hosts[name] = (ssh, new RenderHost(name, rest[0]));
+            foreach (var spec in hostSpecs)
+            {
+                var (name, rest) = (spec[..spec.IndexOf('=', StringComparison.Ordinal)], spec[(spec.IndexOf('=', StringComparison.Ordinal) + 1)..].Split(':'));
+                var ssh = new SshHost(new SshHostOptions { Address = rest[0], Port = int.Parse(rest[1], System.Globalization.CultureInfo.InvariantCulture), User = "root", IdentityFile = rest[2], KnownHostsFile = rest[3], ConfigFile = "/dev/null" });
+                hosts[name] = (ssh, new RenderHost(name, rest[0]));
+            }
+
+            await using var backend = new HostsBackend(product.Name, hosts);
+            var result = await new LifecycleEngine(backend, observer: observer).RunAsync(new LifecycleInput(product, schedule), new LifecycleRequest(LifecycleOperation.Upgrade));
+            Console.WriteLine($"recorded release {result.Release.Number}");
+        }
+        finally
+        {
+            foreach (var (host, _) in hosts.Values)
+            {
+                await host.DisposeAsync();
+            }
         }
 
-        await using var backend = new HostsBackend(product.Name, hosts);
-        var result = await new LifecycleEngine(backend, observer: observer).RunAsync(new LifecycleInput(product, schedule), new LifecycleRequest(LifecycleOperation.Upgrade));
-        Console.WriteLine($"recorded release {result.Release.Number}");
         return 0;
     }
 

@@ -59,6 +59,25 @@ internal static class MissingDirectories
     }
 
     /// <summary>
+    /// The query for <paramref name="directories"/> and the arguments of the one command that asks it, when one
+    /// command does and its arguments take at most <paramref name="maxBytes"/>; otherwise null. An upload asks such a
+    /// query in its own channel (<see cref="RemoteScripts.UploadArgv"/>), which then answers before the stream.
+    /// </summary>
+    public static (Query Query, string[] Args)? OneCommand(IReadOnlyList<string> directories, int maxBytes)
+    {
+        var query = Plan(directories);
+        using var batches = Batches(query).GetEnumerator();
+        batches.MoveNext();
+        var (_, args) = batches.Current;
+        return batches.MoveNext() || args.Sum(a => System.Text.Encoding.UTF8.GetByteCount(a) + 3) > maxBytes ? null : (query, args);
+    }
+
+    /// <summary>The answer to a query asked in one command (<see cref="OneCommand"/>): its output read, as in
+    /// <see cref="Read"/>; null when it is malformed.</summary>
+    public static Dictionary<string, int>? Answer(Query query, IReadOnlyList<string> directories, string output)
+        => TryParse(output, 0, out var prefixMissing, out var missing) ? Read(query, directories, prefixMissing, missing) : null;
+
+    /// <summary>
     /// Per directory of <paramref name="directories"/>, how many of its trailing components are missing (0: it
     /// exists), from the answers to <see cref="Batches"/>: each batch's prefix count, and the node indexes it found
     /// missing (offset by the batch's first node). Null when an answer is malformed.

@@ -213,13 +213,17 @@ internal sealed class RemoteFiles
         return MissingDirectories.Read(query, directories, prefixMissing, missing) ?? throw MissingLevelsFailed(null);
     }
 
-    private DeployException MissingLevelsFailed(CommandResult? r)
-        => new(DeployErrorCode.TransferFailed, r is null
-            ? $"Could not check the upload's destination directories on {_name}: its answer did not match the question."
-            : $"Could not check the upload's destination directories on {_name} (exit {r.ExitCode}): {r.StandardError.Trim()}".TrimEnd())
+    private DeployException MissingLevelsFailed(CommandResult? r) => DestinationCheckFailed(_name, r?.ExitCode, r?.StandardError);
+
+    /// <summary>The error of a destination check (<see cref="MissingLevelsAsync"/>, or an upload's own) that failed
+    /// (exit code and stderr) or whose answer did not match the question (both null).</summary>
+    internal static DeployException DestinationCheckFailed(string host, int? exitCode, string? standardError)
+        => new(DeployErrorCode.TransferFailed, exitCode is null
+            ? $"Could not check the upload's destination directories on {host}: its answer did not match the question."
+            : $"Could not check the upload's destination directories on {host} (exit {exitCode}): {standardError?.Trim()}".TrimEnd())
         {
-            Host = _name,
-            ExitCode = r?.ExitCode,
+            Host = host,
+            ExitCode = exitCode,
         };
 
     /// <summary>The longest prefix of every path in <paramref name="paths"/> that ends with a '/' (or is empty).</summary>

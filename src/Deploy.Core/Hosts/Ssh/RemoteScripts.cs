@@ -66,13 +66,27 @@ internal static class RemoteScripts
     public static readonly HostScript UploadPlace = Load("host-upload-place.pl");
 
     /// <summary>
-    /// The argv of an upload: <c>/bin/sh -c upload.sh sh bookkeeping placer unlist.pl place.pl</c>. Its first path is
-    /// the bookkeeping directory (not a declared path argument: the stream names absolute paths, for <c>-C /</c>).
+    /// The argv of an upload: <c>/bin/sh -c upload.sh sh bookkeeping placer unlist.pl place.pl check check-args
+    /// [after args...]</c>. Its first path is the bookkeeping directory (not a declared path argument: the stream
+    /// names absolute paths, for <c>-C /</c>). With <paramref name="check"/> (the arguments of one
+    /// <see cref="MissingLevels"/> command) the script answers the destination check on stdout before it reads its
+    /// stdin.
     /// </summary>
-    public static IReadOnlyList<string> UploadArgv(string bookkeeping, string placer, AfterPlacement? after = null)
-        => after is null
-            ? ["/bin/sh", "-c", Upload.Text, "sh", bookkeeping, placer, UploadUnlist.Text, UploadPlace.Text]
-            : ["/bin/sh", "-c", Upload.Text, "sh", bookkeeping, placer, UploadUnlist.Text, UploadPlace.Text, after.Script.Text, .. after.Arguments];
+    public static IReadOnlyList<string> UploadArgv(string bookkeeping, string placer, AfterPlacement? after = null, IReadOnlyList<string>? check = null)
+    {
+        var argv = new List<string>(10 + (after?.Arguments.Count ?? 0))
+        {
+            "/bin/sh", "-c", Upload.Text, "sh", bookkeeping, placer, UploadUnlist.Text, UploadPlace.Text,
+            check is null ? "" : MissingLevels.Text, check is null ? "" : CommandLine.Join(check),
+        };
+        if (after is not null)
+        {
+            argv.Add(after.Script.Text);
+            argv.AddRange(after.Arguments);
+        }
+
+        return argv;
+    }
 
     private static HostScript Load(string name) => HostScript.FromResource(typeof(RemoteScripts).Assembly, name);
 }

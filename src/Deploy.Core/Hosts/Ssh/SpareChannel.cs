@@ -11,9 +11,10 @@ namespace Deploy.Core.Hosts.Ssh;
 /// one, and the host starts the next once the transfer has ended.
 /// </summary>
 /// <remarks>
-/// Protocol: the client writes <c>MARKER JOB</c>, the command line (any number of lines), then a line holding
-/// only <c>MARKER</c>. The shell reads those lines (its <c>read</c> takes one byte at a time from a pipe, so it never
-/// consumes the command's input), prints <c>MARKER</c> on stdout and on stderr, exports <c>DEPLOY_SSH_JOB=JOB</c> and
+/// Protocol: the client writes <c>MARKER JOB</c> (and the command line's length in bytes when it is long), the
+/// command line (any number of lines), then a line holding only <c>MARKER</c>. The shell reads those lines (its
+/// <c>read</c> takes one byte at a time from a pipe, and <c>head -c</c> reads no further than the announced length,
+/// so neither consumes the command's input), prints <c>MARKER</c> on stdout and on stderr, exports <c>DEPLOY_SSH_JOB=JOB</c> and
 /// evaluates the command line. The client drops everything up to the markers: whatever the login shell's rc files
 /// printed never reaches the command's output.
 /// </remarks>
@@ -51,7 +52,7 @@ internal static class SpareChannel
         try
         {
             var stdin = channel.StandardInput.BaseStream;
-            await stdin.WriteAsync(Encoding.UTF8.GetBytes(marker + " " + jobId + "\n" + commandLine + "\n" + marker + "\n"), cancellationToken).ConfigureAwait(false);
+            await stdin.WriteAsync(Encoding.UTF8.GetBytes(marker + " " + jobId + AnnouncedLength(commandLine) + "\n" + commandLine + "\n" + marker + "\n"), cancellationToken).ConfigureAwait(false);
             await stdin.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (IOException)
@@ -68,6 +69,14 @@ internal static class SpareChannel
             await stderr.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
             throw new ChannelClosedException(Encoding.UTF8.GetString(errors.ToArray()));
         }
+    }
+
+    /// <summary>" LENGTH" for a command line long enough that the channel reads it faster with <c>head -c</c> (the
+    /// agent's threshold, <see cref="AgentSession.LengthAnnouncedFrom"/>); empty otherwise.</summary>
+    private static string AnnouncedLength(string commandLine)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(commandLine) + 1;
+        return bytes >= AgentSession.LengthAnnouncedFrom ? " " + bytes.ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
     }
 
     /// <summary>The channel closed before its command started.</summary>

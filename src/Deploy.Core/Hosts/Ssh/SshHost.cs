@@ -240,6 +240,13 @@ public sealed class SshHost : IHost, IUploadWithAfterPlacement
         set => _uploader.AssumeDirectoriesMissing = value;
     }
 
+    /// <summary>Tests: the largest destination check asked in the upload's own channel (0: always on the agent).</summary>
+    internal int InChannelCheckBytes
+    {
+        get => _uploader.InChannelCheckBytes;
+        set => _uploader.InChannelCheckBytes = value;
+    }
+
     /// <summary>The longest prefix of every path that ends with a '/' (or is empty).</summary>
     internal static string CommonDirectoryPrefix(IReadOnlyList<string> paths) => RemoteFiles.CommonDirectoryPrefix(paths);
 

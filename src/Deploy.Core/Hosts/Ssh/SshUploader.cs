@@ -6,7 +6,8 @@ namespace Deploy.Core.Hosts.Ssh;
 
 /// <summary>
 /// Uploads over OpenSSH: the <see cref="UploadStream"/> goes into <c>host-upload.sh</c> on a channel of its own,
-/// started while the destination directories are checked (two round trips in the time of one).
+/// whose script first answers the destination check (which directories are missing), so the stream is laid out
+/// and starts after one round trip.
 /// </summary>
 internal sealed class SshUploader
 {
@@ -30,6 +31,13 @@ internal sealed class SshUploader
 
     /// <summary>Tests: treats every destination directory as missing (as if it vanished after the check), to exercise merging.</summary>
     public bool AssumeDirectoriesMissing { get; set; }
+
+    /// <summary>
+    /// The largest destination check (its arguments' bytes) asked in the upload's own channel; a larger one runs on
+    /// the agent. Within the agent's own command size, so a command line stays well under the 128 KiB a single
+    /// argument may take on Linux. Tests set 0 to exercise the agent's check.
+    /// </summary>
+    public int InChannelCheckBytes { get; set; } = 64 * 1024;
 
     private string Name => _connection.Name;
 
@@ -70,24 +78,40 @@ internal sealed class SshUploader
         var targets = items.ConvertAll(i => i.Target);
         var parents = UploadLayout.ParentsOf(targets);
 
-        // The channel starts (its script clears up after dead uploads, then waits in tar for the stream) while the
-        // destination directories are checked.
+        // The destination check rides in the upload's own channel, answered before the stream (one remote shell, no
+        // round trip on the agent); a check too large for one command runs on the agent while the channel starts.
+        var check = AssumeDirectoriesMissing ? null : MissingDirectories.OneCommand(parents, InChannelCheckBytes);
         var job = AgentSession.NewJobId();
-        var channel = _channels.StartAsync(job, CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, Placer, after)]), cancellationToken);
-        UploadLayout layout;
-        try
+        var channel = _channels.StartAsync(job, CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, Placer, after, check?.Args)]), cancellationToken);
+        Dictionary<string, int>? missing = null;
+        if (check is null)
         {
-            var missing = AssumeDirectoriesMissing ? parents.ToDictionary(p => p, _ => 1, StringComparer.Ordinal) : await _files.MissingLevelsAsync(parents, cancellationToken).ConfigureAwait(false);
-            layout = UploadLayout.Create(targets, id, missing);
-        }
-        catch
-        {
-            await AbandonChannelAsync(channel, job).ConfigureAwait(false);
-            throw;
+            try
+            {
+                missing = AssumeDirectoriesMissing ? parents.ToDictionary(p => p, _ => 1, StringComparer.Ordinal) : await _files.MissingLevelsAsync(parents, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await AbandonChannelAsync(channel, job).ConfigureAwait(false);
+                throw;
+            }
         }
 
         using var process = await channel.ConfigureAwait(false);
         var stderrTask = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        UploadLayout layout;
+        try
+        {
+            missing ??= await ReadCheckAsync(process, check!.Value, parents, stderrTask, cancellationToken).ConfigureAwait(false);
+            layout = UploadLayout.Create(targets, id, missing);
+        }
+        catch
+        {
+            SshChannels.Kill(process);
+            await _connection.KillJobAsync(job).ConfigureAwait(false);
+            throw;
+        }
+
         var stdoutTask = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         long total = items.Sum(x => x.Size);
         long sent = 0;
@@ -133,6 +157,34 @@ internal sealed class SshUploader
         }
 
         return sent;
+    }
+
+    /// <summary>
+    /// Reads the answer to the destination check that the upload's script gives before its stream (lines, then
+    /// ".": <see cref="RemoteScripts.UploadArgv"/>). A channel that ends first failed: its exit and stderr say how.
+    /// </summary>
+    private async Task<Dictionary<string, int>> ReadCheckAsync(Process process, (MissingDirectories.Query Query, string[] Args) check, IReadOnlyList<string> parents, Task<string> stderr, CancellationToken cancellationToken)
+    {
+        var answer = new System.Text.StringBuilder();
+        while (await process.StandardOutput.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            if (line == ".")
+            {
+                return MissingDirectories.Answer(check.Query, parents, answer.ToString()) ?? throw RemoteFiles.DestinationCheckFailed(Name, null, null);
+            }
+
+            answer.Append(line).Append('\n');
+        }
+
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        var errors = await stderr.ConfigureAwait(false);
+        if (SshErrors.IsTransportFailure(process.ExitCode, errors))
+        {
+            _connection.MarkSuspect();
+            throw SshErrors.Classify(Name, errors, "upload");
+        }
+
+        throw RemoteFiles.DestinationCheckFailed(Name, process.ExitCode, errors);
     }
 
     /// <summary>Stops an upload channel that will get no stream: its script's trap removes whatever it created.</summary>

@@ -222,6 +222,38 @@ public sealed class RemoteScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_answers_its_destination_check_as_the_agent_would_then_a_dot_before_reading_its_stream()
+    {
+        Directory.CreateDirectory(_sandbox.Combine("uc", "有 space", "x"));
+        var root = _sandbox.Combine("uc");
+        string[] dirs = [root + "/有 space", root + "/有 space/a'b/$(x)", root + "/new\nline/c", root + "/有 space/x/y/z"];
+        var (agentLevels, agentAnswers) = await MissingLevelsAsync(dirs);
+        var check = MissingDirectories.OneCommand(dirs, 64 * 1024);
+        check.Should().NotBeNull("four directories fit in one command");
+        var bookkeeping = _sandbox.Combine("uc-book", ".deploy-up-" + Guid.NewGuid().ToString("N")[..12]);
+
+        // An empty stream: the answer comes first, then tar finds no archive and nothing is placed.
+        var r = await _plain.RunAsync(new CommandSpec(RemoteScripts.UploadArgv(bookkeeping, "auto", null, check!.Value.Args)) { StandardInput = new MemoryStream() });
+
+        r.StandardOutput.Should().Be(agentAnswers.Single() + ".\n");
+        MissingDirectories.Answer(check.Value.Query, dirs, r.StandardOutput[..^2]).Should().Equal(agentLevels);
+        r.ExitCode.Should().Be(2, "the stream was empty");
+        Directory.GetFileSystemEntries(root, "*", SearchOption.AllDirectories).Should().BeEquivalentTo([root + "/有 space", root + "/有 space/x"], "a check creates nothing");
+        NoPwned();
+    }
+
+    [Fact]
+    public void A_destination_check_too_large_for_one_command_or_its_limit_is_not_asked_in_the_upload()
+    {
+        var dirs = Enumerable.Range(0, 100).Select(i => $"/srv/app/d{i}/{new string('x', 100)}").ToList();
+
+        MissingDirectories.OneCommand(dirs, 64 * 1024).Should().NotBeNull("200 nodes of about 100 bytes take about 10 KB");
+        MissingDirectories.OneCommand(dirs, 4 * 1024).Should().BeNull("they exceed a 4 KB limit");
+        MissingDirectories.OneCommand(Enumerable.Range(0, 1_200).Select(i => $"/srv/app/d{i}/{new string('x', 100)}").ToList(), int.MaxValue)
+            .Should().BeNull("2,400 nodes need more than one command");
+    }
+
+    [Fact]
     public async Task KillJob_kills_every_process_of_the_job_and_nothing_else()
     {
         var job = "j " + Guid.NewGuid().ToString("N") + " '$(x)'";
@@ -324,6 +356,27 @@ public sealed class RemoteScriptTests : IDisposable
         var r = await _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", SpareChannel.Script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
 
         r.StandardOutput.Should().Be("M\nJ9:中文 rest\n");
+    }
+
+    [Fact]
+    public async Task Spare_channel_reads_a_command_of_announced_length_whole_and_leaves_the_input_after_it_unread()
+    {
+        var body = "x='" + new string('a', 5000) + "'\nprintf '%s|%s:' \"${#x}\" \"$DEPLOY_SSH_JOB\"; cat\n";
+        var input = $"M J9 {Encoding.UTF8.GetByteCount(body)}\n{body}M\n中文 rest\n";
+
+        var r = await _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", SpareChannel.Script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
+
+        r.StandardOutput.Should().Be("M\n5000|J9:中文 rest\n");
+    }
+
+    [Fact]
+    public async Task Spare_channel_runs_nothing_whose_announced_length_does_not_end_at_its_marker()
+    {
+        var input = "M J9 10\necho pwned; echo more\nM\nrest\n";
+
+        var r = await _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", SpareChannel.Script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
+
+        (r.ExitCode, r.StandardOutput).Should().Be((0, ""), "the channel ends instead of running a command cut at the wrong place");
     }
 
     private async Task<CommandResult> UploadDirectAsync(List<FileUpload> uploads, string placer, bool cut)

@@ -103,12 +103,14 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     [Theory]
-    [InlineData("auto")]
-    [InlineData("sh")]
-    public async Task Upload_into_new_and_existing_directories_places_each_file_once_and_leaves_no_temps(string placer)
+    [InlineData("auto", true)]
+    [InlineData("sh", true)]
+    [InlineData("auto", false)]
+    public async Task Upload_into_new_and_existing_directories_places_each_file_once_and_leaves_no_temps(string placer, bool checkInChannel)
     {
         await using var host = _server.CreateHost();
         host.ForcePlacer(placer);
+        host.InChannelCheckBytes = checkInChannel ? host.InChannelCheckBytes : 0; // false: the check runs on the agent
         Directory.CreateDirectory(_remote.Path + "/app/old");
         File.WriteAllText(_remote.Path + "/app/old/keep.txt", "keep");
         File.WriteAllText(_remote.Path + "/app/old/replace.txt", "old");

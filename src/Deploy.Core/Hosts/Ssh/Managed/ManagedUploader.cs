@@ -6,8 +6,8 @@ namespace Deploy.Core.Hosts.Ssh.Managed;
 
 /// <summary>
 /// Uploads over the managed connection: the same <see cref="UploadStream"/> (tar with pax times, manifest first,
-/// commit mark last) into the same <c>host-upload.sh</c> on an exec channel, so placement is the same atomic one
-/// and a stream cut before its commit mark places nothing.
+/// commit mark last) into the same <c>host-upload.sh</c> on an exec channel, whose script answers the destination
+/// check first; placement is the same atomic one and a stream cut before its commit mark places nothing.
 /// </summary>
 internal sealed class ManagedUploader
 {
@@ -25,6 +25,9 @@ internal sealed class ManagedUploader
     }
 
     private string Name => _options.DisplayName;
+
+    /// <summary>The largest destination check asked in the upload's own channel (see <see cref="SshUploader.InChannelCheckBytes"/>).</summary>
+    public int InChannelCheckBytes { get; set; } = 64 * 1024;
 
     /// <summary>Uploads <paramref name="files"/>; <paramref name="retry"/> runs the idempotent attempt (with retries); <paramref name="after"/> runs in the remote command once every file is placed.</summary>
     public async Task<TransferSummary> UploadAsync(IReadOnlyList<FileUpload> files, Task? placeAfter, IProgress<TransferProgress>? progress, Func<Func<CancellationToken, Task<long>>, CancellationToken, Task<long>> retry, CancellationToken cancellationToken, AfterPlacement? after = null)
@@ -57,11 +60,27 @@ internal sealed class ManagedUploader
         var id = Guid.NewGuid().ToString("N")[..12];
         var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
         var targets = items.ConvertAll(i => i.Target);
-        var missing = await _files.MissingLevelsAsync(UploadLayout.ParentsOf(targets), cancellationToken).ConfigureAwait(false);
-        var layout = UploadLayout.Create(targets, id, missing);
+        var parents = UploadLayout.ParentsOf(targets);
 
-        using var channel = await _commands.StartAsync(CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, "auto", after)]), "upload", input: true, cancellationToken).ConfigureAwait(false);
+        // The destination check rides in the upload's own channel and is answered before the stream (as over OpenSSH);
+        // one too large for one command runs first on its own.
+        var check = MissingDirectories.OneCommand(parents, InChannelCheckBytes);
+        var missing = check is null ? await _files.MissingLevelsAsync(parents, cancellationToken).ConfigureAwait(false) : null;
+
+        using var channel = await _commands.StartAsync(CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, "auto", after, check?.Args)]), "upload", input: true, cancellationToken).ConfigureAwait(false);
         var stderr = ReadErrorsAsync(channel);
+        UploadLayout layout;
+        try
+        {
+            missing ??= await ReadCheckAsync(channel, check!.Value, parents, stderr, cancellationToken).ConfigureAwait(false);
+            layout = UploadLayout.Create(targets, id, missing);
+        }
+        catch
+        {
+            await _commands.KillJobAsync(channel).ConfigureAwait(false);
+            throw;
+        }
+
         long sent = 0;
         try
         {
@@ -108,6 +127,60 @@ internal sealed class ManagedUploader
         }
 
         return sent;
+    }
+
+    /// <summary>
+    /// Reads the answer to the destination check that the upload's script gives before its stream (lines, then
+    /// "."). A channel that ends first failed: its exit status and stderr say how.
+    /// </summary>
+    private async Task<Dictionary<string, int>> ReadCheckAsync(ManagedChannel channel, (MissingDirectories.Query Query, string[] Args) check, IReadOnlyList<string> parents, Task<string> stderr, CancellationToken cancellationToken)
+    {
+        string? answer;
+        try
+        {
+            await channel.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+            answer = await BlockingReads.OnOwnThread(() => ReadAnswerAsync(channel.Output)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException || ManagedErrors.IsTransport(e))
+        {
+            throw _commands.Dropped("upload");
+        }
+
+        if (answer is not null)
+        {
+            return MissingDirectories.Answer(check.Query, parents, answer) ?? throw RemoteFiles.DestinationCheckFailed(Name, null, null);
+        }
+
+        await channel.Execution.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var exit = channel.ExitCode ?? throw _commands.Dropped("upload");
+        throw RemoteFiles.DestinationCheckFailed(Name, exit, await stderr.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false));
+    }
+
+    /// <summary>The lines before a line "." (null when the stream ends first). Byte by byte, UTF-8 unread: the
+    /// answer holds digits only, and nothing after its end is consumed.</summary>
+    private static async Task<string?> ReadAnswerAsync(Stream output)
+    {
+        var answer = new StringBuilder();
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (await output.ReadAsync(one, CancellationToken.None).ConfigureAwait(false) == 1)
+        {
+            if (one[0] != (byte)'\n')
+            {
+                line.Append((char)one[0]);
+                continue;
+            }
+
+            if (line.Length == 1 && line[0] == '.')
+            {
+                return answer.ToString();
+            }
+
+            answer.Append(line).Append('\n');
+            line.Clear();
+        }
+
+        return null;
     }
 
     private static async Task<string> ReadErrorsAsync(ManagedChannel channel)

@@ -9,9 +9,13 @@
 # $2: auto (perl places the files where it exists) or sh (mv)
 # $3: the text of host-upload-unlist.pl
 # $4: the text of host-upload-place.pl
-# $5 (optional): a script this shell runs once every file is placed (AfterPlacement), $6...: its parameters
-# Exit 2: the stream could not be extracted or was cut off; 3: placing failed; the after-placement script's own
-# failure exits with its status. Nothing but builtins runs before tar.
+# $5: the text of host-missing-levels.sh, or empty: the destination check, run first, before anything is read from
+#     stdin, so that the client can lay the stream out on the answer (printed on stdout, then a line ".")
+# $6: the check's parameters, as one list of shell-quoted words
+# $7 (optional): a script this shell runs once every file is placed (AfterPlacement), $8...: its parameters
+# Exit 2: the stream could not be extracted or was cut off; 3: placing failed; 4: the check failed; the
+# after-placement script's own failure exits with its status. Nothing but builtins runs before tar.
+if [ -n "$5" ]; then ( c=$5; eval "set -- $6"; eval "$c" ) || exit 4; echo .; fi
 b=$1; m=$2; u=${b%/*}; x=$3
 unlist() {
   [ -f "$1/list" ] || return 0
@@ -61,7 +65,7 @@ else
     rm -rf -- "$1"' sh < "$b/list" || exit 3
 fi
 ok=1
-[ $# -ge 5 ] || exit 0
-a=$5; shift 5
+[ $# -ge 7 ] || exit 0
+a=$7; shift 7
 after() { eval "$a"; }
 after "$@"
