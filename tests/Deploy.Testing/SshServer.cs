@@ -13,13 +13,15 @@ public sealed class SshServer : IAsyncDisposable
 {
     private readonly string _dir;
     private readonly LoginShell _loginShell;
+    private readonly IReadOnlyList<string> _configLines;
     private Process? _sshd;
 
-    private SshServer(string dir, int port, LoginShell loginShell)
+    private SshServer(string dir, int port, LoginShell loginShell, IReadOnlyList<string> configLines)
     {
         _dir = dir;
         Port = port;
         _loginShell = loginShell;
+        _configLines = configLines;
     }
 
     /// <summary>The port sshd listens on (127.0.0.1).</summary>
@@ -53,7 +55,13 @@ public sealed class SshServer : IAsyncDisposable
     public static Task<SshServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(LoginShell.Machine, cancellationToken);
 
     /// <summary>As <see cref="StartAsync(CancellationToken)"/>, with logins that behave as <paramref name="loginShell"/> says.</summary>
-    public static async Task<SshServer> StartAsync(LoginShell loginShell, CancellationToken cancellationToken = default)
+    public static Task<SshServer> StartAsync(LoginShell loginShell, CancellationToken cancellationToken = default) => StartAsync(loginShell, [], cancellationToken);
+
+    /// <summary>
+    /// As <see cref="StartAsync(LoginShell, CancellationToken)"/>, with <paramref name="configLines"/> ahead of the
+    /// usual sshd_config (sshd takes a keyword's first value: <c>LogLevel DEBUG1</c>, <c>Ciphers ...</c>).
+    /// </summary>
+    public static async Task<SshServer> StartAsync(LoginShell loginShell, IReadOnlyList<string> configLines, CancellationToken cancellationToken = default)
     {
         // Short path: ssh's ControlPath sockets and sshd's files must stay well under the 108-byte socket limit.
         var dir = Path.Combine("/tmp", "dsshd-" + Guid.NewGuid().ToString("N")[..10]);
@@ -69,7 +77,7 @@ public sealed class SshServer : IAsyncDisposable
 
             for (var attempt = 0; ; attempt++)
             {
-                server = new SshServer(dir, TestPorts.Free(), loginShell);
+                server = new SshServer(dir, TestPorts.Free(), loginShell, configLines);
                 server.HostKeyPublic = Sshd.PublicKey(Path.Combine(dir, "host_ed25519.pub"));
                 await File.WriteAllTextAsync(server.KnownHostsFile, Sshd.KnownHostsLine(server.Address, server.Port, server.HostKeyPublic), cancellationToken);
                 try
@@ -153,7 +161,7 @@ public sealed class SshServer : IAsyncDisposable
 
     private async Task LaunchAsync(CancellationToken cancellationToken)
     {
-        var config = Sshd.Config(Address, Port, $"{_dir}/host_ed25519", $"{_dir}/authorized_keys", "prohibit-password", _loginShell)
+        var config = string.Concat(_configLines.Select(l => l + "\n")) + Sshd.Config(Address, Port, $"{_dir}/host_ed25519", $"{_dir}/authorized_keys", "prohibit-password", _loginShell)
             .AppendLine(CultureInfo.InvariantCulture, $"PidFile {_dir}/sshd.pid")
             .ToString();
         var configFile = Path.Combine(_dir, "sshd_config");

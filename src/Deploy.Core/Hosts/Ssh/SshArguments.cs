@@ -11,9 +11,17 @@ internal sealed class SshArguments
     public SshArguments(SshHostOptions options) => _options = options;
 
     /// <summary>The master: authenticates, then forks to the background holding the connection (<c>-f -N</c>).</summary>
-    public ProcessStartInfo Master(string controlPath)
+    /// <param name="controlPath">The control socket the master listens on.</param>
+    /// <param name="ciphers">The ciphers to offer, in order (<see cref="SshCiphers"/>); <c>null</c> leaves them to ssh's configuration.</param>
+    public ProcessStartInfo Master(string controlPath, IReadOnlyList<string>? ciphers = null)
     {
         var args = Common(controlPath);
+        if (ciphers is not null)
+        {
+            // After Common: ssh takes an option's first value, so an ExtraOptions "Ciphers=" wins over this one.
+            args.AddRange(["-o", "Ciphers=" + string.Join(',', ciphers)]);
+        }
+
         args.AddRange([
             "-o", "ControlMaster=yes",
             "-o", "ControlPersist=" + Seconds(_options.ControlPersist),
@@ -29,6 +37,17 @@ internal sealed class SshArguments
     {
         var args = Common(controlPath);
         args.AddRange(["-o", "ControlMaster=no", "-T", "--", _options.Address, remoteCommand]);
+        return Psi(args);
+    }
+
+    /// <summary>
+    /// <c>ssh -G</c>: the configuration ssh would use for the host (its config file, policy includes and these
+    /// options), printed without connecting.
+    /// </summary>
+    public ProcessStartInfo Effective()
+    {
+        var args = Common("none");
+        args.AddRange(["-G", "--", _options.Address]);
         return Psi(args);
     }
 

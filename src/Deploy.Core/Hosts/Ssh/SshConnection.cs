@@ -17,6 +17,8 @@ internal sealed class SshConnection : IAgentSessionSource, IAsyncDisposable
     private readonly bool _ownsControlDirectory;
     private volatile string? _controlPath;
     private volatile bool _suspect;
+    private IReadOnlyList<string>? _ciphers; // known once _ciphersKnown (under the master lock)
+    private bool _ciphersKnown;
 
     public SshConnection(SshHostOptions options, ILogger logger)
     {
@@ -83,7 +85,13 @@ internal sealed class SshConnection : IAgentSessionSource, IAsyncDisposable
             var path = Path.Combine(_controlDirectory, Guid.NewGuid().ToString("N")[..12]);
             var start = _options.TimeProvider.GetTimestamp();
             var limit = _options.ConnectTimeout + TimeSpan.FromSeconds(20);
-            var result = await RunLocalAsync(Arguments.Master(path), "ssh -M " + Name, limit, cancellationToken).ConfigureAwait(false);
+            if (!_ciphersKnown)
+            {
+                _ciphers = await CipherOrderAsync(cancellationToken).ConfigureAwait(false);
+                _ciphersKnown = true;
+            }
+
+            var result = await RunLocalAsync(Arguments.Master(path, _ciphers), "ssh -M " + Name, limit, cancellationToken).ConfigureAwait(false);
             if (result.ExitCode != 0)
             {
                 throw SshErrors.Classify(Name, result.StandardError);
@@ -98,6 +106,27 @@ internal sealed class SshConnection : IAgentSessionSource, IAsyncDisposable
         {
             _masterLock.Release();
         }
+    }
+
+    /// <summary>
+    /// The ciphers the master offers, in order (<see cref="SshCipherPreference"/>): ssh's own list (<c>ssh -G</c>)
+    /// reordered, or <c>null</c> to leave it as configured (also when <c>ssh -G</c> fails: the master says why).
+    /// </summary>
+    private async Task<IReadOnlyList<string>?> CipherOrderAsync(CancellationToken cancellationToken)
+    {
+        if (!SshCiphers.Reorders(_options.CipherPreference))
+        {
+            return null;
+        }
+
+        var effective = await RunLocalAsync(Arguments.Effective(), "ssh -G", TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+        var ordered = effective.ExitCode == 0 ? SshCiphers.AesGcmFirst(SshCiphers.FromEffectiveConfig(effective.StandardOutput)) : null;
+        if (ordered is not null)
+        {
+            SshLog.CipherOrder(_logger, Name, string.Join(',', ordered));
+        }
+
+        return ordered;
     }
 
     /// <inheritdoc />

@@ -95,6 +95,13 @@ public sealed record SshHostOptions
     /// <c>ServerAliveInterval=15</c>). <value>The default is 15 seconds.</value></summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Which cipher the connection asks for first (both transports); see <see cref="SshCipherPreference"/>. An
+    /// <c>ExtraOptions</c> entry <c>Ciphers=...</c> takes precedence over it with OpenSSH.
+    /// <value>The default is <see cref="SshCipherPreference.AesGcmFirst"/>.</value>
+    /// </summary>
+    public SshCipherPreference CipherPreference { get; init; } = SshCipherPreference.AesGcmFirst;
+
     /// <summary>The display name: <c>user@address:port</c>.</summary>
     public string DisplayName => (User is null ? "" : User + "@") + Address + ":" + Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -22,4 +22,7 @@ internal static partial class SshLog
 
     [LoggerMessage(EventId = 1106, Level = LogLevel.Debug, Message = "[{Host}] uploaded {Files} files, {Bytes} bytes in {Milliseconds:0.0} ms")]
     public static partial void Uploaded(ILogger logger, string host, int files, long bytes, double milliseconds);
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Debug, Message = "[{Host}] ciphers offered in the order {Ciphers}")]
+    public static partial void CipherOrder(ILogger logger, string host, string ciphers);
 }

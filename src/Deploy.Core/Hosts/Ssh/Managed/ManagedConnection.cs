@@ -180,11 +180,28 @@ internal sealed class ManagedConnection : IAgentSessionSource, IAsyncDisposable
         }
     }
 
+    /// <summary>Offers SSH.NET's ciphers in the order <paramref name="preference"/> asks for (<see cref="SshCiphers"/>).</summary>
+    private static void PreferCiphers(ConnectionInfo info, SshCipherPreference preference)
+    {
+        if (!SshCiphers.Reorders(preference) || SshCiphers.AesGcmFirst([.. info.Encryptions.Keys]) is not { } order)
+        {
+            return;
+        }
+
+        var ciphers = info.Encryptions.ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
+        info.Encryptions.Clear();
+        foreach (var name in order)
+        {
+            info.Encryptions.Add(name, ciphers[name]);
+        }
+    }
+
     private async Task<SshClient> OpenAsync(string address, int port, string knownHostsName, string display, AuthenticationMethod[] methods, CancellationToken cancellationToken)
     {
         var info = new ConnectionInfo(address, port, methods[0].Username, methods) { Timeout = _options.ConnectTimeout };
         var check = new ManagedHostKeyCheck(_options.KnownHostsFile, _options.HostKeyPolicy, knownHostsName);
         check.PreferKnownTypes(info);
+        PreferCiphers(info, _options.CipherPreference);
         var client = new SshClient(info) { KeepAliveInterval = _options.KeepAliveInterval };
         client.HostKeyReceived += check.OnHostKeyReceived;
         try
