@@ -28,7 +28,17 @@ internal sealed class AgentSession : IAsyncDisposable
     internal const int LengthAnnouncedFrom = 4096;
 
     /// <summary>The agent loop (POSIX sh; no external programs but <c>head</c>, for long command lines).</summary>
-    public static readonly string Script = HostScript.FromResource(typeof(AgentSession).Assembly, "ssh-agent-loop.sh").Text;
+    public static readonly string Script = WithFrame("ssh-agent-loop.sh");
+
+    /// <summary>
+    /// The host script <paramref name="resource"/> behind <c>ssh-frame.sh</c>, the one reader of a command frame that
+    /// the agent loop and the spare channels share.
+    /// </summary>
+    internal static string WithFrame(string resource)
+    {
+        var frame = HostScript.FromResource(typeof(AgentSession).Assembly, "ssh-frame.sh").Text;
+        return frame.TrimEnd('\n') + "\n" + HostScript.FromResource(typeof(AgentSession).Assembly, resource).Text;
+    }
 
     private readonly IAgentTransport _transport;
     private readonly Stream _stdin;

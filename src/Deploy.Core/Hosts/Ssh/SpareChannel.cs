@@ -21,7 +21,7 @@ namespace Deploy.Core.Hosts.Ssh;
 internal static class SpareChannel
 {
     /// <summary>The waiting shell (POSIX sh; no external programs).</summary>
-    public static readonly string Script = HostScript.FromResource(typeof(SpareChannel).Assembly, "ssh-spare-channel.sh").Text;
+    public static readonly string Script = AgentSession.WithFrame("ssh-spare-channel.sh");
 
     /// <summary>Starts a waiting channel.</summary>
     public static Process Start(SshArguments arguments, string controlPath)
