@@ -77,6 +77,19 @@ public sealed class SshCipherTests : IDisposable
     }
 
     [Fact]
+    public async Task When_ssh_G_fails_the_master_still_connects_with_ssh_own_order()
+    {
+        await using var server = await StartAsync();
+        // An ssh that refuses -G (an old client, or a wrapper) and runs everything else.
+        var ssh = _dir.WriteFile("ssh-no-G", "#!/bin/sh\nfor a; do [ \"$a\" = -G ] && { echo 'unknown option -- G' >&2; exit 255; }; done\nexec ssh \"$@\"\n");
+        File.SetUnixFileMode(ssh, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var cipher = await NegotiatedAsync(server, o => o with { SshExecutable = ssh });
+
+        cipher.Should().Be(ChaCha);
+    }
+
+    [Fact]
     public void AesGcmFirst_moves_the_AES_GCM_ciphers_ahead_keeping_each_groups_order_and_adds_nothing()
     {
         SshCiphers.AesGcmFirst([ChaCha, "aes128-ctr", "aes256-gcm@openssh.com", Gcm, "aes256-ctr"])
