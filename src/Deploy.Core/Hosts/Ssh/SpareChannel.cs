@@ -20,7 +20,7 @@ namespace Deploy.Core.Hosts.Ssh;
 /// </remarks>
 internal static class SpareChannel
 {
-    /// <summary>The waiting shell (POSIX sh; no external programs).</summary>
+    /// <summary>The waiting shell (POSIX sh; no external programs but <c>head</c>, for a long command line).</summary>
     public static readonly string Script = AgentSession.WithFrame("ssh-spare-channel.sh");
 
     /// <summary>Starts a waiting channel.</summary>

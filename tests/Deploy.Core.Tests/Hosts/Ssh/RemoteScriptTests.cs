@@ -320,7 +320,7 @@ public sealed class RemoteScriptTests : IDisposable
     {
         var input = "M1 J1\nprintf '%s|' \"$DEPLOY_SSH_JOB\" '中文 $(x)'\nexit 7\nM1\nM2 J2\necho two\nM2\n";
 
-        var r = await _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", AgentSession.Script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
+        var r = await FeedAsync(AgentSession.Script, input);
 
         r.StandardOutput.Should().Be("J1|中文 $(x)|M1 7\ntwo\nM2 0\n");
         r.StandardError.Should().Be("M1\nM2\n");
@@ -332,7 +332,7 @@ public sealed class RemoteScriptTests : IDisposable
         var body = "x='" + new string('a', 5000) + "'\nprintf '%s|' \"${#x}\" \"$DEPLOY_SSH_JOB\"\ncat <<'E'\n中文 $(x)\nE\n";
         var input = $"M1 J1 {Encoding.UTF8.GetByteCount(body)}\n{body}M1\nM2 J2\necho two\nM2\n";
 
-        var r = await _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", AgentSession.Script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
+        var r = await FeedAsync(AgentSession.Script, input);
 
         r.StandardOutput.Should().Be("5000|J1|中文 $(x)\nM1 0\ntwo\nM2 0\n");
         r.StandardError.Should().Be("M1\nM2\n");
@@ -343,7 +343,7 @@ public sealed class RemoteScriptTests : IDisposable
     {
         var input = "M1 J1 10\necho pwned; echo more\nM1\nM2 J2\necho two\nM2\n";
 
-        var r = await _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", AgentSession.Script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
+        var r = await FeedAsync(AgentSession.Script, input);
 
         (r.ExitCode, r.StandardOutput).Should().Be((0, ""), "the loop ends instead of running a command cut at the wrong place");
     }
@@ -353,7 +353,7 @@ public sealed class RemoteScriptTests : IDisposable
     {
         var input = "M J9\nprintf '%s:' \"$DEPLOY_SSH_JOB\"; cat\nM\n中文 rest\n";
 
-        var r = await _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", SpareChannel.Script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
+        var r = await FeedAsync(SpareChannel.Script, input);
 
         r.StandardOutput.Should().Be("M\nJ9:中文 rest\n");
     }
@@ -364,7 +364,7 @@ public sealed class RemoteScriptTests : IDisposable
         var body = "x='" + new string('a', 5000) + "'\nprintf '%s|%s:' \"${#x}\" \"$DEPLOY_SSH_JOB\"; cat\n";
         var input = $"M J9 {Encoding.UTF8.GetByteCount(body)}\n{body}M\n中文 rest\n";
 
-        var r = await _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", SpareChannel.Script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
+        var r = await FeedAsync(SpareChannel.Script, input);
 
         r.StandardOutput.Should().Be("M\n5000|J9:中文 rest\n");
     }
@@ -374,10 +374,26 @@ public sealed class RemoteScriptTests : IDisposable
     {
         var input = "M J9 10\necho pwned; echo more\nM\nrest\n";
 
-        var r = await _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", SpareChannel.Script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
+        var r = await FeedAsync(SpareChannel.Script, input);
 
         (r.ExitCode, r.StandardOutput).Should().Be((0, ""), "the channel ends instead of running a command cut at the wrong place");
     }
+
+    [Fact]
+    public async Task Commands_of_the_agent_loop_and_of_a_spare_channel_do_not_see_the_frame_reader()
+    {
+        var probe = "command -v deploy_frame || echo none\n";
+
+        var loop = await FeedAsync(AgentSession.Script, $"M1 J1\n{probe}M1\n");
+        var spare = await FeedAsync(SpareChannel.Script, $"M J9\n{probe}M\n");
+
+        loop.StandardOutput.Should().Be("none\nM1 0\n", "a command named like it must not be shadowed");
+        spare.StandardOutput.Should().Be("M\nnone\n");
+    }
+
+    // Runs a host script under /bin/sh with input as its stdin.
+    private Task<CommandResult> FeedAsync(string script, string input)
+        => _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
 
     private async Task<CommandResult> UploadDirectAsync(List<FileUpload> uploads, string placer, bool cut)
     {
