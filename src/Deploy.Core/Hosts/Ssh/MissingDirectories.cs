@@ -72,6 +72,47 @@ internal static class MissingDirectories
         return batches.MoveNext() || args.Sum(a => System.Text.Encoding.UTF8.GetByteCount(a) + 3) > maxBytes ? null : (query, args);
     }
 
+    /// <summary>
+    /// The layout's guess, made without asking: the deepest directory that holds every one of
+    /// <paramref name="directories"/> (the anchor, which may be one of them) exists, and nothing under it does. An
+    /// upload laid out on it needs no answer before its stream; its script confirms the anchor (exists, writable)
+    /// before it reads a byte, and placement merges into any directory under it that does exist. Null when the
+    /// anchor would be '/': an upload spread over the whole tree is checked instead, as its parts are often on
+    /// different file systems.
+    /// </summary>
+    public static (string Anchor, Dictionary<string, int> Levels)? Predict(IReadOnlyList<string> directories)
+    {
+        if (directories.Count == 0)
+        {
+            return null;
+        }
+
+        var anchor = directories[0];
+        foreach (var d in directories)
+        {
+            while (anchor.Length > 1 && !IsSelfOrUnder(d, anchor))
+            {
+                anchor = PosixPath.GetDirectoryName(anchor);
+            }
+        }
+
+        if (anchor == "/")
+        {
+            return null;
+        }
+
+        var levels = new Dictionary<string, int>(directories.Count, StringComparer.Ordinal);
+        foreach (var d in directories)
+        {
+            levels[d] = d.AsSpan(anchor.Length).Count('/');
+        }
+
+        return (anchor, levels);
+    }
+
+    private static bool IsSelfOrUnder(string path, string directory)
+        => path.StartsWith(directory, StringComparison.Ordinal) && (path.Length == directory.Length || path[directory.Length] == '/');
+
     /// <summary>The answer to a query asked in one command (<see cref="OneCommand"/>): its output read, as in
     /// <see cref="Read"/>; null when it is malformed.</summary>
     public static Dictionary<string, int>? Answer(Query query, IReadOnlyList<string> directories, string output)

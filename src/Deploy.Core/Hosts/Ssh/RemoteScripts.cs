@@ -66,18 +66,26 @@ internal static class RemoteScripts
     public static readonly HostScript UploadPlace = Load("host-upload-place.pl");
 
     /// <summary>
-    /// The argv of an upload: <c>/bin/sh -c upload.sh sh bookkeeping placer unlist.pl place.pl check check-args
+    /// The argv of an upload: <c>/bin/sh -c upload.sh sh bookkeeping placer unlist.pl place.pl how what check-args
     /// [after args...]</c>. Its first path is the bookkeeping directory (not a declared path argument: the stream
-    /// names absolute paths, for <c>-C /</c>). With <paramref name="check"/> (the arguments of one
-    /// <see cref="MissingLevels"/> command) the script answers the destination check on stdout before it reads its
-    /// stdin.
+    /// names absolute paths, for <c>-C /</c>). With <paramref name="anchor"/> (the stream is laid out on
+    /// <see cref="MissingDirectories.Predict"/>) the script confirms that the anchor is a writable directory before it
+    /// creates or reads anything, and exits 5 if not; with <paramref name="check"/> (the arguments of one
+    /// <see cref="MissingLevels"/> command) it answers the destination check on stdout before it reads its stdin.
     /// </summary>
-    public static IReadOnlyList<string> UploadArgv(string bookkeeping, string placer, AfterPlacement? after = null, IReadOnlyList<string>? check = null)
+    public static IReadOnlyList<string> UploadArgv(string bookkeeping, string placer, AfterPlacement? after = null, IReadOnlyList<string>? check = null, string? anchor = null)
     {
-        var argv = new List<string>(10 + (after?.Arguments.Count ?? 0))
+        if (check is not null && anchor is not null)
+        {
+            throw new ArgumentException("An upload is laid out on a guess or on a check, not both.", nameof(anchor));
+        }
+
+        var argv = new List<string>(11 + (after?.Arguments.Count ?? 0))
         {
             "/bin/sh", "-c", Upload.Text, "sh", bookkeeping, placer, UploadUnlist.Text, UploadPlace.Text,
-            check is null ? "" : MissingLevels.Text, check is null ? "" : CommandLine.Join(check),
+            anchor is not null ? "a" : check is not null ? "c" : "",
+            anchor ?? (check is null ? "" : MissingLevels.Text),
+            check is null ? "" : CommandLine.Join(check),
         };
         if (after is not null)
         {

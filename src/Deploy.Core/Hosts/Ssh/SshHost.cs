@@ -233,6 +233,13 @@ public sealed class SshHost : IHost, IUploadWithAfterPlacement
     /// <summary>Tests: <c>sh</c> places files with mv even where perl exists; <c>auto</c> (the default) prefers perl.</summary>
     internal void ForcePlacer(string placer) => _uploader.Placer = placer;
 
+    /// <summary>Tests: false lays every upload out on the destination check (see <see cref="SshUploader.Guess"/>).</summary>
+    internal bool GuessLayout
+    {
+        get => _uploader.Guess;
+        set => _uploader.Guess = value;
+    }
+
     /// <summary>Tests: treats every destination directory as missing (as if it vanished after the check), to exercise merging.</summary>
     internal bool AssumeDirectoriesMissing
     {

@@ -25,4 +25,7 @@ internal static partial class SshLog
 
     [LoggerMessage(EventId = 1107, Level = LogLevel.Debug, Message = "[{Host}] ciphers offered in the order {Ciphers}")]
     public static partial void CipherOrder(ILogger logger, string host, string ciphers);
+
+    [LoggerMessage(EventId = 1108, Level = LogLevel.Debug, Message = "[{Host}] upload laid out again on a check: {Anchor} is not a writable directory")]
+    public static partial void GuessMissed(ILogger logger, string host, string anchor);
 }

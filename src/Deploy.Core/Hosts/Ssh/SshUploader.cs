@@ -5,9 +5,10 @@ using Microsoft.Extensions.Logging;
 namespace Deploy.Core.Hosts.Ssh;
 
 /// <summary>
-/// Uploads over OpenSSH: the <see cref="UploadStream"/> goes into <c>host-upload.sh</c> on a channel of its own,
-/// whose script first answers the destination check (which directories are missing), so the stream is laid out
-/// and starts after one round trip.
+/// Uploads over OpenSSH: the <see cref="UploadStream"/> goes into <c>host-upload.sh</c> on a channel of its own.
+/// The stream is laid out on a guess (<see cref="MissingDirectories.Predict"/>) and starts at once; the script
+/// confirms the guess's anchor before it reads a byte. Where it cannot (the anchor is missing or not writable), the
+/// upload is laid out again on the destination check, which the script answers before the stream.
 /// </summary>
 internal sealed class SshUploader
 {
@@ -60,6 +61,7 @@ internal sealed class SshUploader
             return new TransferSummary(0, 0, TimeSpan.Zero);
         }
 
+        progress = UploadStream.OnlyForward(progress);
         var start = _options.TimeProvider.GetTimestamp();
         long streamed = 0;
 
@@ -70,25 +72,54 @@ internal sealed class SshUploader
         return new TransferSummary(items.Count, bytes, elapsed) { StreamDuration = _options.TimeProvider.GetElapsedTime(start, streamed) };
     }
 
+    /// <summary>Tests: false lays every upload out on the destination check, as before there was a guess.</summary>
+    public bool Guess { get; set; } = true;
+
     // streamed: receives the timestamp of the stream's last byte.
     private async Task<long> UploadOnceAsync(List<UploadStream.Item> items, Task? placeAfter, AfterPlacement? after, IProgress<TransferProgress>? progress, Action<long> streamed, CancellationToken cancellationToken)
     {
-        var id = Guid.NewGuid().ToString("N")[..12];
-        var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
         var targets = items.ConvertAll(i => i.Target);
         var parents = UploadLayout.ParentsOf(targets);
+        if (AssumeDirectoriesMissing)
+        {
+            return (await TransferAsync(items, targets, parents, parents.ToDictionary(p => p, _ => 1, StringComparer.Ordinal), null, null, placeAfter, after, progress, streamed, cancellationToken).ConfigureAwait(false))!.Value;
+        }
 
-        // The destination check rides in the upload's own channel, answered before the stream (one remote shell, no
-        // round trip on the agent); a check too large for one command runs on the agent while the channel starts.
-        var check = AssumeDirectoriesMissing ? null : MissingDirectories.OneCommand(parents, InChannelCheckBytes);
+        // On a guess first: no answer is awaited before the stream, and the script confirms the guess's anchor before
+        // it reads a byte; where the anchor is not a writable directory, laid out again on the destination check.
+        if (Guess && MissingDirectories.Predict(parents) is { } guess)
+        {
+            if (await TransferAsync(items, targets, parents, guess.Levels, null, guess.Anchor, placeAfter, after, progress, streamed, cancellationToken).ConfigureAwait(false) is { } sent)
+            {
+                return sent;
+            }
+
+            SshLog.GuessMissed(_logger, Name, guess.Anchor);
+        }
+
+        // The check rides in the upload's own channel, answered before the stream (one remote shell, no round trip
+        // on the agent); a check too large for one command runs on the agent while the channel starts.
+        var check = MissingDirectories.OneCommand(parents, InChannelCheckBytes);
+        return (await TransferAsync(items, targets, parents, null, check, null, placeAfter, after, progress, streamed, cancellationToken).ConfigureAwait(false))!.Value;
+    }
+
+    /// <summary>
+    /// One transfer, laid out on <paramref name="known"/> (with <paramref name="anchor"/>, the guess the script
+    /// confirms), on the <paramref name="check"/> its script answers, or (neither) on a check run on the agent.
+    /// Null when the script found the anchor not a writable directory: it read and placed nothing.
+    /// </summary>
+    private async Task<long?> TransferAsync(List<UploadStream.Item> items, List<string> targets, IReadOnlyList<string> parents, Dictionary<string, int>? known, (MissingDirectories.Query Query, string[] Args)? check, string? anchor, Task? placeAfter, AfterPlacement? after, IProgress<TransferProgress>? progress, Action<long> streamed, CancellationToken cancellationToken)
+    {
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
         var job = AgentSession.NewJobId();
-        var channel = _channels.StartAsync(job, CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, Placer, after, check?.Args)]), cancellationToken);
-        Dictionary<string, int>? missing = null;
-        if (check is null)
+        var channel = _channels.StartAsync(job, CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, Placer, after, check?.Args, anchor)]), cancellationToken);
+        var missing = known;
+        if (missing is null && check is null)
         {
             try
             {
-                missing = AssumeDirectoriesMissing ? parents.ToDictionary(p => p, _ => 1, StringComparer.Ordinal) : await _files.MissingLevelsAsync(parents, cancellationToken).ConfigureAwait(false);
+                missing = await _files.MissingLevelsAsync(parents, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -124,7 +155,7 @@ internal sealed class SshUploader
             }
             catch (IOException)
             {
-                // ssh went away mid-stream: its exit code and stderr below say why.
+                // ssh went away mid-stream (or the script refused the guess): its exit code and stderr below say why.
             }
             catch (Exception e) when (e is DeployException || (placeAfter is { IsFaulted: true } && e is not OperationCanceledException))
             {
@@ -149,6 +180,11 @@ internal sealed class SshUploader
         {
             _connection.MarkSuspect();
             throw SshErrors.Classify(Name, stderr, "upload");
+        }
+
+        if (anchor is not null && process.ExitCode == UploadStream.AnchorRefused)
+        {
+            return null;
         }
 
         if (process.ExitCode != 0)

@@ -61,7 +61,7 @@ internal sealed class UploadLayout
     /// <summary>Lays out an upload.</summary>
     /// <param name="targets">Normalized absolute destination paths.</param>
     /// <param name="id">The upload's unique id, part of every temp name.</param>
-    /// <param name="missingLevels">Per parent directory (see <see cref="ParentsOf"/>), how many of its trailing components do not exist on the target (0: it exists).</param>
+    /// <param name="missingLevels">Per parent directory (see <see cref="ParentsOf"/>), how many of its trailing components do not exist on the target (0: it exists): the destination check's answer, or the guess of <see cref="MissingDirectories.Predict"/>, which placement corrects by merging into a directory that does exist.</param>
     public static UploadLayout Create(IReadOnlyList<string> targets, string id, IReadOnlyDictionary<string, int> missingLevels)
     {
         var names = new string[targets.Count];

@@ -98,6 +98,17 @@ internal static class UploadStream
         return sent;
     }
 
+    /// <summary>
+    /// <paramref name="progress"/> for every attempt of one upload: a later attempt (a retry, or the layout made
+    /// again on a check) streams the same files again, and its reports pass only once they go past the furthest
+    /// one already reported, so progress never goes back.
+    /// </summary>
+    public static IProgress<TransferProgress>? OnlyForward(IProgress<TransferProgress>? progress)
+        => progress is null ? null : new ForwardProgress(progress);
+
+    /// <summary>The upload script's exit status when the anchor of a guessed layout is not a writable directory: it created and read nothing.</summary>
+    public const int AnchorRefused = 5;
+
     /// <summary>The error for an upload script that exited with <paramref name="exitCode"/> (not a transport failure).</summary>
     public static DeployException Failed(string host, int files, int exitCode, string stderr)
     {
@@ -117,4 +128,18 @@ internal static class UploadStream
     /// <summary>The error for a source that does not exist or is not a regular file.</summary>
     public static DeployException NotFound(string path, Exception? inner = null)
         => new(DeployErrorCode.LocalPathNotFound, $"Upload source '{path}' does not exist or is not a file.", inner) { Path = path };
+
+    private sealed class ForwardProgress(IProgress<TransferProgress> inner) : IProgress<TransferProgress>
+    {
+        private int _furthest;
+
+        public void Report(TransferProgress value)
+        {
+            if (value.FilesDone > _furthest)
+            {
+                _furthest = value.FilesDone;
+                inner.Report(value);
+            }
+        }
+    }
 }

@@ -15,6 +15,27 @@ public sealed class MissingDirectoriesTests
     }
 
     [Fact]
+    public void Predict_anchors_on_the_deepest_directory_that_holds_them_all_and_guesses_everything_under_it_missing()
+    {
+        var guess = MissingDirectories.Predict(["/srv/app/a/b", "/srv/app/c", "/srv/app"]);
+
+        guess!.Value.Anchor.Should().Be("/srv/app", "the anchor may be one of the directories");
+        guess.Value.Levels.Should().Equal(new Dictionary<string, int> { ["/srv/app/a/b"] = 2, ["/srv/app/c"] = 1, ["/srv/app"] = 0 });
+        MissingDirectories.Predict(["/srv/app/bin"])!.Value.Anchor.Should().Be("/srv/app/bin", "one directory is its own anchor");
+        MissingDirectories.Predict(["/srv/app", "/srv/app2/x"])!.Value.Should().BeEquivalentTo(
+            (Anchor: "/srv", Levels: new Dictionary<string, int> { ["/srv/app"] = 1, ["/srv/app2/x"] = 2 }),
+            "/srv/app is a prefix of /srv/app2's name, not its parent");
+    }
+
+    [Fact]
+    public void Predict_makes_no_guess_for_directories_spread_over_the_root()
+    {
+        MissingDirectories.Predict(["/etc/app", "/opt/app"]).Should().BeNull("their only common directory is '/'");
+        MissingDirectories.Predict(["/"]).Should().BeNull();
+        MissingDirectories.Predict([]).Should().BeNull();
+    }
+
+    [Fact]
     public void Read_counts_levels_from_the_topmost_missing_directory_down()
     {
         string[] dirs = ["/d/a/b/c", "/d/a-c", "/d/e"];

@@ -303,6 +303,73 @@ public sealed class RemoteScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_on_a_guess_exits_5_and_creates_nothing_when_its_anchor_is_not_a_writable_directory()
+    {
+        var root = _sandbox.Combine("guess");
+        Directory.CreateDirectory(root + "/locked");
+        File.SetUnixFileMode(root + "/locked", (UnixFileMode)Convert.ToInt32("755", 8));
+        File.WriteAllText(root + "/file", "x");
+        var bookkeeping = root + "/book/.deploy-up-" + Guid.NewGuid().ToString("N")[..12];
+        var stream = new byte[1 << 20]; // more than a pipe holds: the script must exit without reading it
+
+        async Task<CommandResult> Upload(string anchor, params string[] asUser)
+            => await _plain.RunAsync(new CommandSpec([.. asUser, .. RemoteScripts.UploadArgv(bookkeeping, "auto", anchor: anchor)]) { StandardInput = new MemoryStream(stream) });
+
+        (await Upload(root + "/missing")).ExitCode.Should().Be(UploadStream.AnchorRefused);
+        (await Upload(root + "/file")).ExitCode.Should().Be(UploadStream.AnchorRefused);
+        (await Upload(root + "/locked", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")).ExitCode.Should().Be(UploadStream.AnchorRefused, "nobody cannot write in a root-owned 755 directory");
+        Directory.GetFileSystemEntries(root).Should().BeEquivalentTo([root + "/locked", root + "/file"], "no bookkeeping was made");
+        Directory.GetFileSystemEntries(root + "/locked").Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task UploadPlace_renames_a_directory_missing_at_its_destination_whole_and_replaces_existing_files_one_by_one()
+    {
+        var dest = _sandbox.Combine("merge");
+        var temp = dest + "/.deploy-tmp-0123456789ab-d0";
+        _sandbox.WriteFile("merge/conf/theirs.txt", "theirs");
+        _sandbox.WriteFile("merge/conf/mine.txt", "old");
+        _sandbox.WriteFile("merge/.deploy-tmp-0123456789ab-d0/mine.txt", "new");
+        _sandbox.WriteFile("merge/.deploy-tmp-0123456789ab-d0/new dir/deep/f.txt", "f");
+        var inode = await InodeAsync(temp + "/new dir");
+        var list = _sandbox.WriteFile("merge-book/.deploy-up-0123456789ab/list", $"{temp}\0{dest}/conf\0D\0");
+
+        var r = await _plain.RunAsync(CommandSpec.Of("perl", "-e", RemoteScripts.UploadPlace.Text, list, _sandbox.Combine("merge-book/.deploy-up-0123456789ab"), _sandbox.Combine("own")));
+
+        r.ExitCode.Should().Be(0, r.StandardError);
+        File.ReadAllText(dest + "/conf/mine.txt").Should().Be("new");
+        File.ReadAllText(dest + "/conf/theirs.txt").Should().Be("theirs");
+        File.ReadAllText(dest + "/conf/new dir/deep/f.txt").Should().Be("f");
+        (await InodeAsync(dest + "/conf/new dir")).Should().Be(inode, "the missing directory was renamed into place, not rebuilt");
+        Directory.Exists(temp).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task UploadPlace_copies_an_entry_whose_destination_is_on_another_file_system_beside_it_and_renames_it_with_its_mode_and_exact_time()
+    {
+        var dest = _sandbox.Combine("xdev");
+        var temp = dest + "/.deploy-tmp-0123456789ab-d0";
+        Directory.CreateDirectory(dest + "/mnt");
+        _sandbox.WriteFile("xdev/.deploy-tmp-0123456789ab-d0/f.txt", "file");
+        _sandbox.WriteFile("xdev/.deploy-tmp-0123456789ab-d0/new/g.txt", "g");
+        File.SetUnixFileMode(temp + "/f.txt", (UnixFileMode)Convert.ToInt32("640", 8));
+        (await _plain.RunAsync(CommandSpec.Of("touch", "-d", "2019-01-02 03:04:05.123456789Z", temp + "/f.txt"))).ExitCode.Should().Be(0);
+        var list = _sandbox.WriteFile("xdev-book/.deploy-up-0123456789ab/list", $"{temp}\0{dest}/mnt\0D\0");
+
+        // A private mount namespace with a tmpfs at the destination: renames from the temp cross file systems there.
+        const string Script = """
+            mount -t tmpfs tmpfs "$1" || exit 99
+            perl -e "$2" "$3" "$4" "$5" || exit 98
+            TZ=UTC stat -c '%a %y' "$1/f.txt"; cat "$1/f.txt" "$1/new/g.txt"; echo; ls -A "$1"; df --output=fstype "$1" | tail -n 1
+            """;
+        var r = await _plain.RunAsync(CommandSpec.Of("unshare", "-m", "--propagation", "private", "/bin/sh", "-c", Script, "sh", dest + "/mnt", RemoteScripts.UploadPlace.Text, list, _sandbox.Combine("xdev-book/.deploy-up-0123456789ab"), _sandbox.Combine("own")));
+
+        r.ExitCode.Should().Be(0, r.StandardError);
+        r.StandardOutput.Split('\n').Should().Equal("640 2019-01-02 03:04:05.123456789 +0000", "fileg", "f.txt", "new", "tmpfs", "");
+        Directory.Exists(temp).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task UploadUnlist_removes_the_temp_files_and_directories_a_list_names()
     {
         var file = _sandbox.WriteFile("ul/.t 中文'1", "x");
@@ -392,6 +459,8 @@ public sealed class RemoteScriptTests : IDisposable
     }
 
     // Runs a host script under /bin/sh with input as its stdin.
+    private async Task<string> InodeAsync(string path) => (await _plain.RunAsync(CommandSpec.Of("stat", "-c", "%i", path))).StandardOutput.Trim();
+
     private Task<CommandResult> FeedAsync(string script, string input)
         => _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
 

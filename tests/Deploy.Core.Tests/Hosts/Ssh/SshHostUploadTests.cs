@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Deploy.Core.Errors;
 using Deploy.Core.Hosts;
 using Deploy.Core.Hosts.Ssh;
+using Deploy.Core.Hosts.Ssh.Managed;
 using Deploy.Testing;
 
 namespace Deploy.Core.Tests.Hosts.Ssh;
@@ -103,14 +104,17 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     [Theory]
-    [InlineData("auto", true)]
-    [InlineData("sh", true)]
-    [InlineData("auto", false)]
-    public async Task Upload_into_new_and_existing_directories_places_each_file_once_and_leaves_no_temps(string placer, bool checkInChannel)
+    [InlineData("auto", "guess")]
+    [InlineData("sh", "guess")]
+    [InlineData("auto", "check")]
+    [InlineData("sh", "check")]
+    [InlineData("auto", "agent")]
+    public async Task Upload_into_new_and_existing_directories_places_each_file_once_and_leaves_no_temps(string placer, string layout)
     {
         await using var host = _server.CreateHost();
         host.ForcePlacer(placer);
-        host.InChannelCheckBytes = checkInChannel ? host.InChannelCheckBytes : 0; // false: the check runs on the agent
+        host.GuessLayout = layout == "guess"; // otherwise laid out on the check: in the upload's channel, or on the agent
+        host.InChannelCheckBytes = layout == "agent" ? 0 : host.InChannelCheckBytes;
         Directory.CreateDirectory(_remote.Path + "/app/old");
         File.WriteAllText(_remote.Path + "/app/old/keep.txt", "keep");
         File.WriteAllText(_remote.Path + "/app/old/replace.txt", "old");
@@ -158,6 +162,56 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
         File.ReadAllText(_remote.Path + "/app/conf/deep/mine.txt").Should().Be("new");
         File.ReadAllText(_remote.Path + "/app/conf/n.txt").Should().Be("n");
         File.ReadAllText(_remote.Path + "/app/empty/e.txt").Should().Be("e");
+        TempFilesUnder(_remote.Path).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData(SshTransport.OpenSsh)]
+    [InlineData(SshTransport.Managed)]
+    public async Task An_upload_whose_common_directory_is_missing_is_laid_out_again_on_a_check_and_its_progress_never_goes_back(SshTransport transport)
+    {
+        var logger = new CapturingLogger<SshHost>();
+        var managedLogger = new CapturingLogger<ManagedSshHost>();
+        var options = _server.HostOptions() with { Transport = transport };
+        await using IHost host = transport == SshTransport.Managed ? new ManagedSshHost(options, managedLogger) : new SshHost(options, logger);
+        var progress = new List<TransferProgress>();
+        string[] targets = ["/new/a/x.txt", "/new/a/y.txt", "/new/b/z.txt"];
+
+        // The guess's anchor, /new, does not exist: the script refuses it before reading, and the check places the tree.
+        await host.UploadAsync(targets.Select(t => new FileUpload(_local.WriteFile(t.Replace('/', '_'), t), _remote.Path + t)).ToList(), new SyncProgress(progress.Add));
+
+        foreach (var t in targets)
+        {
+            File.ReadAllText(_remote.Path + t).Should().Be(t);
+        }
+
+        logger.Messages.Concat(managedLogger.Messages).Should().ContainSingle(m => m.Contains("laid out again on a check", StringComparison.Ordinal) && m.Contains(_remote.Path + "/new", StringComparison.Ordinal));
+        progress.Select(p => p.FilesDone).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems().And.EndWith(3);
+        TempFilesUnder(_remote.Path).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("sh")]
+    public async Task A_guessed_upload_into_an_existing_tree_merges_into_it_and_keeps_what_was_there(string placer)
+    {
+        await using var host = _server.CreateHost();
+        host.ForcePlacer(placer);
+        Directory.CreateDirectory(_remote.Path + "/app/conf/deep");
+        File.WriteAllText(_remote.Path + "/app/conf/theirs.txt", "theirs");
+        File.WriteAllText(_remote.Path + "/app/conf/mine.txt", "old");
+        Directory.CreateDirectory(_remote.Path + "/app/empty");
+        string[] targets = ["/app/conf/mine.txt", "/app/conf/deep/new/er/f.txt", "/app/bin/run", "/app/empty/e.txt", "/app/top.txt"];
+
+        // The anchor, /app, exists: the layout guesses conf, bin and empty missing, and placement merges where they exist.
+        await host.UploadAsync(targets.Select(t => new FileUpload(_local.WriteFile(t.Replace('/', '_'), t), _remote.Path + t)).ToList());
+
+        foreach (var t in targets)
+        {
+            File.ReadAllText(_remote.Path + t).Should().Be(t);
+        }
+
+        File.ReadAllText(_remote.Path + "/app/conf/theirs.txt").Should().Be("theirs");
         TempFilesUnder(_remote.Path).Should().BeEmpty();
     }
 

@@ -6,8 +6,8 @@ namespace Deploy.Core.Hosts.Ssh.Managed;
 
 /// <summary>
 /// Uploads over the managed connection: the same <see cref="UploadStream"/> (tar with pax times, manifest first,
-/// commit mark last) into the same <c>host-upload.sh</c> on an exec channel, whose script answers the destination
-/// check first; placement is the same atomic one and a stream cut before its commit mark places nothing.
+/// commit mark last) into the same <c>host-upload.sh</c> on an exec channel, laid out the same way (on a guess the
+/// script confirms, or else on the check it answers first); placement is the same atomic one and a stream cut before its commit mark places nothing.
 /// </summary>
 internal sealed class ManagedUploader
 {
@@ -48,6 +48,7 @@ internal sealed class ManagedUploader
             return new TransferSummary(0, 0, TimeSpan.Zero);
         }
 
+        progress = UploadStream.OnlyForward(progress);
         var start = _options.TimeProvider.GetTimestamp();
         var bytes = await retry(ct => UploadOnceAsync(items, placeAfter, after, progress, ct), cancellationToken).ConfigureAwait(false);
         var elapsed = _options.TimeProvider.GetElapsedTime(start);
@@ -55,19 +56,38 @@ internal sealed class ManagedUploader
         return new TransferSummary(items.Count, bytes, elapsed);
     }
 
+    /// <summary>Tests: false lays every upload out on the destination check (see <see cref="SshUploader.Guess"/>).</summary>
+    public bool Guess { get; set; } = true;
+
     private async Task<long> UploadOnceAsync(List<UploadStream.Item> items, Task? placeAfter, AfterPlacement? after, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
-        var id = Guid.NewGuid().ToString("N")[..12];
-        var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
         var targets = items.ConvertAll(i => i.Target);
         var parents = UploadLayout.ParentsOf(targets);
 
-        // The destination check rides in the upload's own channel and is answered before the stream (as over OpenSSH);
-        // one too large for one command runs first on its own.
+        // On a guess first, as over OpenSSH (SshUploader); where its anchor is not a writable directory, on the check.
+        if (Guess && MissingDirectories.Predict(parents) is { } guess)
+        {
+            if (await TransferAsync(items, targets, parents, guess.Levels, null, guess.Anchor, placeAfter, after, progress, cancellationToken).ConfigureAwait(false) is { } sent)
+            {
+                return sent;
+            }
+
+            SshLog.GuessMissed(_logger, Name, guess.Anchor);
+        }
+
+        // The check rides in the upload's own channel and is answered before the stream; one too large for one
+        // command runs first on its own.
         var check = MissingDirectories.OneCommand(parents, InChannelCheckBytes);
         var missing = check is null ? await _files.MissingLevelsAsync(parents, cancellationToken).ConfigureAwait(false) : null;
+        return (await TransferAsync(items, targets, parents, missing, check, null, placeAfter, after, progress, cancellationToken).ConfigureAwait(false))!.Value;
+    }
 
-        using var channel = await _commands.StartAsync(CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, "auto", after, check?.Args)]), "upload", input: true, cancellationToken).ConfigureAwait(false);
+    /// <summary>One transfer (see <see cref="SshUploader"/>'s); null when the script refused the guess's anchor.</summary>
+    private async Task<long?> TransferAsync(List<UploadStream.Item> items, List<string> targets, IReadOnlyList<string> parents, Dictionary<string, int>? missing, (MissingDirectories.Query Query, string[] Args)? check, string? anchor, Task? placeAfter, AfterPlacement? after, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
+        using var channel = await _commands.StartAsync(CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, "auto", after, check?.Args, anchor)]), "upload", input: true, cancellationToken).ConfigureAwait(false);
         var stderr = ReadErrorsAsync(channel);
         UploadLayout layout;
         try
@@ -90,7 +110,7 @@ internal sealed class ManagedUploader
             }
             catch (Exception e) when (e is IOException || ManagedErrors.IsTransport(e))
             {
-                // The channel went away mid-stream: its exit status below says why.
+                // The channel went away mid-stream (or the script refused the guess): its exit status below says why.
             }
             catch (Exception e) when (e is DeployException || (placeAfter is { IsFaulted: true } && e is not OperationCanceledException))
             {
@@ -121,6 +141,11 @@ internal sealed class ManagedUploader
         }
 
         var exit = channel.ExitCode ?? throw _commands.Dropped("upload");
+        if (anchor is not null && exit == UploadStream.AnchorRefused)
+        {
+            return null;
+        }
+
         if (exit != 0)
         {
             throw UploadStream.Failed(Name, items.Count, exit, await stderr.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false));

@@ -1,14 +1,22 @@
 #!/usr/bin/perl
-# host-upload-place.pl: places an upload: renames each temp onto its destination; a temp directory whose destination
-# appeared meanwhile is merged into it. Then removes the bookkeeping directory and the owner mark.
+# host-upload-place.pl: places an upload: renames each temp onto its destination. A temp directory whose destination
+# is a directory already is merged into it: each of its entries is placed the same way, so a directory missing there
+# appears whole (one rename) and files replace theirs one by one. An entry a rename cannot move (its destination is
+# on another file system) is copied beside its destination (cp -p keeps the mode and the exact time) and renamed
+# onto it. Then removes the bookkeeping directory and the owner mark.
 # ARGV[0]: the list: NUL-terminated triples of temp path, destination, kind ("D" for a directory)
-# ARGV[1]: the bookkeeping directory
+# ARGV[1]: the bookkeeping directory (.../.deploy-up-ID)
 # ARGV[2]: the owner mark
-$/="\0"; open(L,"<",$ARGV[0]) or die "no list: $!\n";
-sub merge { my ($s, $t) = @_; (-d $t && ! -l $t) or die "cannot place $t: it is not a directory\n"; require File::Find; require File::Path;
-  File::Find::find({ no_chdir => 1, wanted => sub { my $p = $t . substr($File::Find::name, length $s);
-    if (-d $_ && ! -l $_) { -d $p or mkdir($p) or die "cannot create $p: $!\n" } else { rename($_, $p) or die "cannot place $p: $!\n" } } }, $s);
-  File::Path::remove_tree($s) }
-while(defined(my $t=<L>)){ defined(my $d=<L>) or last; my $n=<L>; chop $t; chop $d; chop $n;
-  if ($n eq "D") { rename($t, $d) or merge($t, $d) } elsif (length $d) { rename($t, $d) or die "cannot place $d: $!\n" } }
+use Errno; $/="\0"; open(L,"<",$ARGV[0]) or die "no list: $!\n"; my $id = $ARGV[1] =~ s{.*/(\.deploy-up-)?}{}r; my $c = 0;
+sub place { my ($s, $t) = @_; return if rename($s, $t); my $e = $!; my $exdev = $!{EXDEV};
+  if (-d $s && ! -l $s) {
+    if (-d $t && ! -l $t) { opendir(my $h, $s) or die "cannot read $s: $!\n";
+      for my $n (readdir($h)) { place("$s/$n", "$t/$n") unless $n eq "." || $n eq ".." }
+      closedir($h); rmdir($s) or die "cannot remove $s: $!\n"; return }
+    die "cannot place $t: it is not a directory\n" if -e $t || -l $t }
+  $exdev or die "cannot place $t: $e\n";
+  (my $p = $t) =~ s{/[^/]*$}{/.deploy-tmp-$id-c$c}; $c++;
+  system("cp", "-pR", "--", $s, $p) == 0 or do { system("rm", "-rf", "--", $p); die "cannot copy $t to its file system\n" };
+  rename($p, $t) or die "cannot place $t: $!\n"; system("rm", "-rf", "--", $s) }
+while(defined(my $t=<L>)){ defined(my $d=<L>) or last; my $n=<L>; chop $t; chop $d; place($t, $d) if length $d }
 unlink("$ARGV[1]/list", "$ARGV[1]/done"); rmdir($ARGV[1]); unlink($ARGV[2])

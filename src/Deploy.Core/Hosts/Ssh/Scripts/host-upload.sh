@@ -9,13 +9,18 @@
 # $2: auto (perl places the files where it exists) or sh (mv)
 # $3: the text of host-upload-unlist.pl
 # $4: the text of host-upload-place.pl
-# $5: the text of host-missing-levels.sh, or empty: the destination check, run first, before anything is read from
-#     stdin, so that the client can lay the stream out on the answer (printed on stdout, then a line ".")
-# $6: the check's parameters, as one list of shell-quoted words
-# $7 (optional): a script this shell runs once every file is placed (AfterPlacement), $8...: its parameters
-# Exit 2: the stream could not be extracted or was cut off; 3: placing failed; 4: the check failed; the
-# after-placement script's own failure exits with its status. Nothing but builtins runs before tar.
-if [ -n "$5" ]; then ( c=$5; eval "set -- $6"; eval "$c" ) || exit 4; echo .; fi
+# $5: how the client laid the stream out: empty (on what it knew), "a" (on a guess: $6 is the guess's anchor, a
+#     directory that must exist and be writable, which is confirmed before anything is created or read), or "c"
+#     (on this script's answer: $6 is the text of host-missing-levels.sh and $7 its parameters as one list of
+#     shell-quoted words; the check runs first, and its answer is printed on stdout, then a line ".")
+# $8 (optional): a script this shell runs once every file is placed (AfterPlacement), $9...: its parameters
+# Exit 2: the stream could not be extracted or was cut off; 3: placing failed; 4: the check failed; 5: the anchor is
+# not a writable directory (nothing was read: the client lays the stream out again, on a check); the after-placement
+# script's own failure exits with its status. Nothing but builtins runs before tar.
+case $5 in
+  a) [ -d "$6" ] && [ -w "$6" ] || exit 5 ;;
+  c) ( c=$6; eval "set -- $7"; eval "$c" ) || exit 4; echo . ;;
+esac
 b=$1; m=$2; u=${b%/*}; x=$3
 unlist() {
   [ -f "$1/list" ] || return 0
@@ -65,7 +70,7 @@ else
     rm -rf -- "$1"' sh < "$b/list" || exit 3
 fi
 ok=1
-[ $# -ge 7 ] || exit 0
-a=$7; shift 7
+[ $# -ge 8 ] || exit 0
+a=$8; shift 8
 after() { eval "$a"; }
 after "$@"
