@@ -19,9 +19,10 @@ internal static class HostHookRunner
     /// (<c>$2</c>) as arguments: the probe again after each failed attempt until it exits 0. The waits start at 50 ms and
     /// double up to the interval (a process that takes 100 ms to listen is seen ready at about 150 ms, not 300), so a
     /// slow service is still probed only once per interval. At the limit's TERM it prints the last failed attempt's
-    /// output (what says why the service is not ready) and exits 124.
+    /// output (what says why the service is not ready) and exits 124: the output of the last attempt that ended on its
+    /// own (<c>o</c>), not of the one the TERM cut short; that one's (<c>r</c>) only when no attempt ended.
     /// </summary>
-    internal const string ReadyPoll = "o=; d=50; trap '[ -z \"$o\" ] || printf \"%s\\n\" \"$o\"; exit 124' TERM; until o=$(/bin/sh -c \"$1\" 2>&1); do [ \"$d\" -lt \"$2\" ] || d=$2; sleep \"$((d / 1000)).$(printf %03d $((d % 1000)))\"; d=$((d * 2)); done";
+    internal const string ReadyPoll = "o=; r=; d=50; trap '[ -n \"$o\" ] || o=$r; [ -z \"$o\" ] || printf \"%s\\n\" \"$o\"; exit 124' TERM; until r=$(/bin/sh -c \"$1\" 2>&1); do o=$r; [ \"$d\" -lt \"$2\" ] || d=$2; sleep \"$((d / 1000)).$(printf %03d $((d % 1000)))\"; d=$((d * 2)); done";
 
     private static readonly HostScript RunHookScript = HostScript.FromResource(typeof(HostHookRunner).Assembly, "lifecycle-run-hook.sh");
 
