@@ -303,23 +303,29 @@ public sealed class RemoteScriptTests : IDisposable
     }
 
     [Fact]
-    public async Task Upload_on_a_guess_exits_5_and_creates_nothing_when_its_anchor_is_not_a_writable_directory()
+    public async Task Upload_on_a_guess_exits_5_and_creates_nothing_when_its_anchor_is_not_a_writable_directory_and_cannot_be_made_one()
     {
         var root = _sandbox.Combine("guess");
         Directory.CreateDirectory(root + "/locked");
         File.SetUnixFileMode(root + "/locked", (UnixFileMode)Convert.ToInt32("755", 8));
         File.WriteAllText(root + "/file", "x");
-        var bookkeeping = root + "/book/.deploy-up-" + Guid.NewGuid().ToString("N")[..12];
+        var bookkeeping = _sandbox.Combine("guess-book", ".deploy-up-" + Guid.NewGuid().ToString("N")[..12]);
         var stream = new byte[1 << 20]; // more than a pipe holds: the script must exit without reading it
 
         async Task<CommandResult> Upload(string anchor, params string[] asUser)
             => await _plain.RunAsync(new CommandSpec([.. asUser, .. RemoteScripts.UploadArgv(bookkeeping, "auto", anchor: anchor)]) { StandardInput = new MemoryStream(stream) });
 
-        (await Upload(root + "/missing")).ExitCode.Should().Be(UploadStream.AnchorRefused);
+        (await Upload(root + "/missing/deeper")).ExitCode.Should().Be(UploadStream.AnchorRefused, "its parent is missing too");
         (await Upload(root + "/file")).ExitCode.Should().Be(UploadStream.AnchorRefused);
         (await Upload(root + "/locked", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")).ExitCode.Should().Be(UploadStream.AnchorRefused, "nobody cannot write in a root-owned 755 directory");
-        Directory.GetFileSystemEntries(root).Should().BeEquivalentTo([root + "/locked", root + "/file"], "no bookkeeping was made");
+        (await Upload(root + "/locked/new", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")).ExitCode.Should().Be(UploadStream.AnchorRefused, "nor make a directory in it");
+        Directory.GetFileSystemEntries(root).Should().BeEquivalentTo([root + "/locked", root + "/file"]);
         Directory.GetFileSystemEntries(root + "/locked").Should().BeEmpty();
+        Directory.Exists(Path.GetDirectoryName(bookkeeping)).Should().BeFalse("no bookkeeping was made");
+
+        // A missing anchor whose parent exists is made; this stream holds no archive, and the anchor goes again.
+        (await Upload(root + "/made")).ExitCode.Should().Be(2);
+        Directory.Exists(root + "/made").Should().BeFalse();
     }
 
     [Fact]

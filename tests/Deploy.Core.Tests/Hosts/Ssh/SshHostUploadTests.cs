@@ -175,9 +175,10 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
         var options = _server.HostOptions() with { Transport = transport };
         await using IHost host = transport == SshTransport.Managed ? new ManagedSshHost(options, managedLogger) : new SshHost(options, logger);
         var progress = new List<TransferProgress>();
-        string[] targets = ["/new/a/x.txt", "/new/a/y.txt", "/new/b/z.txt"];
+        string[] targets = ["/new/er/a/x.txt", "/new/er/a/y.txt", "/new/er/b/z.txt"];
 
-        // The guess's anchor, /new, does not exist: the script refuses it before reading, and the check places the tree.
+        // The guess's anchor, /new/er, does not exist, nor its parent: the script refuses it before reading, and the
+        // upload laid out on the check places the tree.
         await host.UploadAsync(targets.Select(t => new FileUpload(_local.WriteFile(t.Replace('/', '_'), t), _remote.Path + t)).ToList(), new SyncProgress(progress.Add));
 
         foreach (var t in targets)
@@ -185,7 +186,7 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
             File.ReadAllText(_remote.Path + t).Should().Be(t);
         }
 
-        logger.Messages.Concat(managedLogger.Messages).Should().ContainSingle(m => m.Contains("laid out again on a check", StringComparison.Ordinal) && m.Contains(_remote.Path + "/new", StringComparison.Ordinal));
+        logger.Messages.Concat(managedLogger.Messages).Should().ContainSingle(m => m.Contains("laid out again on a check", StringComparison.Ordinal) && m.Contains(_remote.Path + "/new/er", StringComparison.Ordinal));
         progress.Select(p => p.FilesDone).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems().And.EndWith(3);
         TempFilesUnder(_remote.Path).Should().BeEmpty();
     }
@@ -455,6 +456,22 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
         (await act.Should().ThrowAsync<DeployException>()).Which.Message.Should().Be("journal write failed");
         File.ReadAllText(_remote.Path + "/app/old").Should().Be("old");
         Directory.Exists(_remote.Path + "/app/new").Should().BeFalse();
+        TempFilesUnder(_remote.Path).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_missing_anchor_is_made_for_the_upload_and_removed_again_when_the_upload_fails()
+    {
+        await using var host = _server.CreateHost();
+        var upload = (string name) => new FileUpload(_local.WriteFile(name, name), _remote.Path + "/fresh/" + name);
+
+        // The gate fails after the stream: nothing is placed, and /fresh, made by the upload, is gone again.
+        var act = () => host.UploadGatedAsync([upload("a/x"), upload("b/y")], Task.Delay(200).ContinueWith(_ => throw new DeployException(DeployErrorCode.RemoteIoFailed, "journal write failed"), TaskScheduler.Default));
+        await act.Should().ThrowAsync<DeployException>();
+        Directory.Exists(_remote.Path + "/fresh").Should().BeFalse();
+
+        await host.UploadAsync([upload("a/x"), upload("b/y")]);
+        File.ReadAllText(_remote.Path + "/fresh/b/y").Should().Be("b/y");
         TempFilesUnder(_remote.Path).Should().BeEmpty();
     }
 

@@ -10,15 +10,19 @@
 # $3: the text of host-upload-unlist.pl
 # $4: the text of host-upload-place.pl
 # $5: how the client laid the stream out: empty (on what it knew), "a" (on a guess: $6 is the guess's anchor, a
-#     directory that must exist and be writable, which is confirmed before anything is created or read), or "c"
+#     directory that must be writable, confirmed before anything else is created or read; a missing anchor whose
+#     parent exists is created first, and removed again, if still empty, when the upload fails), or "c"
 #     (on this script's answer: $6 is the text of host-missing-levels.sh and $7 its parameters as one list of
 #     shell-quoted words; the check runs first, and its answer is printed on stdout, then a line ".")
 # $8 (optional): a script this shell runs once every file is placed (AfterPlacement), $9...: its parameters
 # Exit 2: the stream could not be extracted or was cut off; 3: placing failed; 4: the check failed; 5: the anchor is
-# not a writable directory (nothing was read: the client lays the stream out again, on a check); the after-placement
-# script's own failure exits with its status. Nothing but builtins runs before tar.
+# not a writable directory and could not be made one (nothing was read: the client lays the stream out again, on a
+# check); the after-placement script's own failure exits with its status. Nothing but builtins runs before tar, but
+# mkdir for a missing anchor. A script killed outright leaves an anchor it made behind, empty.
+made=
 case $5 in
-  a) [ -d "$6" ] && [ -w "$6" ] || exit 5 ;;
+  a) if [ ! -e "$6" ] && [ ! -L "$6" ] && mkdir -- "$6" 2>/dev/null; then made=$6; fi
+     [ -d "$6" ] && [ -w "$6" ] || { [ -z "$made" ] || rmdir -- "$made"; exit 5; } ;;
   c) ( c=$6; eval "set -- $7"; eval "$c" ) || exit 4; echo . ;;
 esac
 b=$1; m=$2; u=${b%/*}; x=$3
@@ -55,7 +59,7 @@ done
 w=$u/.deploy-own-${b##*/.deploy-up-}.$$
 : > "$w" || exit 1
 ok=
-trap '[ -n "$ok" ] || unlist "$b"; if [ -e "$b" ] || [ -e "$w" ]; then rm -rf -- "$b" "$w"; fi' EXIT
+trap '[ -n "$ok" ] || { unlist "$b"; [ -z "$made" ] || rmdir -- "$made" 2>/dev/null; }; if [ -e "$b" ] || [ -e "$w" ]; then rm -rf -- "$b" "$w"; fi' EXIT
 trap 'exit 1' HUP INT TERM PIPE
 tar -x -p --no-same-owner -f - -C / || exit 2
 [ -f "$b/done" ] || { echo "the upload stream was cut off before its end" >&2; exit 2; }
