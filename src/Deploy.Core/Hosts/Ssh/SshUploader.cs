@@ -87,7 +87,9 @@ internal sealed class SshUploader
 
         // On a guess first: no answer is awaited before the stream, and the script confirms the guess's anchor before
         // it reads a byte; where the anchor is not a writable directory, laid out again on the destination check.
-        if (Guess && MissingDirectories.Predict(parents) is { } guess)
+        // Not while a gate is pending (the sequence engine's journal): the script may make the anchor, a visible side
+        // effect, which must not come before the gate.
+        if (Guess && placeAfter is not { IsCompletedSuccessfully: false } && MissingDirectories.Predict(parents) is { } guess)
         {
             if (await TransferAsync(items, targets, parents, guess.Levels, null, guess.Anchor, placeAfter, after, progress, streamed, cancellationToken).ConfigureAwait(false) is { } sent)
             {

@@ -460,19 +460,38 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     [Fact]
-    public async Task A_missing_anchor_is_made_for_the_upload_and_removed_again_when_the_upload_fails()
+    public async Task A_missing_anchor_made_for_an_upload_is_removed_again_when_the_upload_fails()
     {
         await using var host = _server.CreateHost();
         var upload = (string name) => new FileUpload(_local.WriteFile(name, name), _remote.Path + "/fresh/" + name);
 
-        // The gate fails after the stream: nothing is placed, and /fresh, made by the upload, is gone again.
-        var act = () => host.UploadGatedAsync([upload("a/x"), upload("b/y")], Task.Delay(200).ContinueWith(_ => throw new DeployException(DeployErrorCode.RemoteIoFailed, "journal write failed"), TaskScheduler.Default));
-        await act.Should().ThrowAsync<DeployException>();
+        // The anchor /fresh is made when the upload starts; the second source is missing, so the stream is cut:
+        // nothing is placed, and /fresh is removed again.
+        var act = () => host.UploadAsync([upload("a/x"), new FileUpload(_local.Combine("missing"), _remote.Path + "/fresh/b/y")]);
+        (await act.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.LocalPathNotFound);
         Directory.Exists(_remote.Path + "/fresh").Should().BeFalse();
 
         await host.UploadAsync([upload("a/x"), upload("b/y")]);
         File.ReadAllText(_remote.Path + "/fresh/b/y").Should().Be("b/y");
         TempFilesUnder(_remote.Path).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_gated_upload_makes_no_directory_before_its_gate_even_where_its_anchor_could_be_made()
+    {
+        await using var host = _server.CreateHost();
+        var gate = new TaskCompletionSource();
+        var files = Enumerable.Range(0, 20).Select(i => new FileUpload(_local.WriteFile("h" + i, "h" + i), $"{_remote.Path}/app/{i % 2}/{i}")).ToList();
+
+        // The anchor /app is missing and its parent exists: an ungated upload would make it at once.
+        var upload = host.UploadGatedAsync(files, gate.Task);
+        await WaitUntilAsync(() => Directory.EnumerateFileSystemEntries(_remote.Path, ".deploy-tmp-*", SearchOption.AllDirectories).Any());
+        await Task.Delay(300);
+
+        Directory.Exists(_remote.Path + "/app").Should().BeFalse("nothing visible appears before the gate passes");
+        gate.SetResult();
+        (await upload).Files.Should().Be(20);
+        File.ReadAllText($"{_remote.Path}/app/1/19").Should().Be("h19");
     }
 
     [Fact]

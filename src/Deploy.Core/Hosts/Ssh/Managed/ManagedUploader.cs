@@ -65,7 +65,9 @@ internal sealed class ManagedUploader
         var parents = UploadLayout.ParentsOf(targets);
 
         // On a guess first, as over OpenSSH (SshUploader); where its anchor is not a writable directory, on the check.
-        if (Guess && MissingDirectories.Predict(parents) is { } guess)
+        // Not while a gate is pending (the sequence engine's journal): the script may make the anchor, a visible side
+        // effect, which must not come before the gate.
+        if (Guess && placeAfter is not { IsCompletedSuccessfully: false } && MissingDirectories.Predict(parents) is { } guess)
         {
             if (await TransferAsync(items, targets, parents, guess.Levels, null, guess.Anchor, placeAfter, after, progress, cancellationToken).ConfigureAwait(false) is { } sent)
             {
