@@ -110,6 +110,29 @@ internal static class MissingDirectories
         return (anchor, levels);
     }
 
+    /// <summary>
+    /// One upload attempt, laid out as both transports lay it out: on the guess (<see cref="Predict"/>) first, which
+    /// the script confirms before it reads a byte; where the script refused the guess's anchor (<paramref name="onGuess"/>
+    /// returns null, nothing read or created), <paramref name="missed"/> is told and the attempt is laid out on the
+    /// destination check (<paramref name="onCheck"/>). No guess when <paramref name="guess"/> is false, when
+    /// <see cref="Predict"/> makes none, or while <paramref name="gate"/> is pending (the sequence engine's journal):
+    /// the script may make the anchor, a visible directory, which must not come before the gate.
+    /// </summary>
+    public static async Task<long> GuessFirstAsync(IReadOnlyList<string> directories, bool guess, Task? gate, Func<string, Dictionary<string, int>, Task<long?>> onGuess, Action<string> missed, Func<Task<long>> onCheck)
+    {
+        if (guess && gate is not { IsCompletedSuccessfully: false } && Predict(directories) is { } predicted)
+        {
+            if (await onGuess(predicted.Anchor, predicted.Levels).ConfigureAwait(false) is { } sent)
+            {
+                return sent;
+            }
+
+            missed(predicted.Anchor);
+        }
+
+        return await onCheck().ConfigureAwait(false);
+    }
+
     private static bool IsSelfOrUnder(string path, string directory)
         => path.StartsWith(directory, StringComparison.Ordinal) && (path.Length == directory.Length || path[directory.Length] == '/');
 

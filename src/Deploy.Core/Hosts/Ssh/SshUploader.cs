@@ -85,24 +85,16 @@ internal sealed class SshUploader
             return (await TransferAsync(items, targets, parents, parents.ToDictionary(p => p, _ => 1, StringComparer.Ordinal), null, null, placeAfter, after, progress, streamed, cancellationToken).ConfigureAwait(false))!.Value;
         }
 
-        // On a guess first: no answer is awaited before the stream, and the script confirms the guess's anchor before
-        // it reads a byte; where the anchor is not a writable directory, laid out again on the destination check.
-        // Not while a gate is pending (the sequence engine's journal): the script may make the anchor, a visible side
-        // effect, which must not come before the gate.
-        if (Guess && placeAfter is not { IsCompletedSuccessfully: false } && MissingDirectories.Predict(parents) is { } guess)
-        {
-            if (await TransferAsync(items, targets, parents, guess.Levels, null, guess.Anchor, placeAfter, after, progress, streamed, cancellationToken).ConfigureAwait(false) is { } sent)
-            {
-                return sent;
-            }
-
-            SshLog.GuessMissed(_logger, Name, guess.Anchor);
-        }
-
-        // The check rides in the upload's own channel, answered before the stream (one remote shell, no round trip
-        // on the agent); a check too large for one command runs on the agent while the channel starts.
-        var check = MissingDirectories.OneCommand(parents, InChannelCheckBytes);
-        return (await TransferAsync(items, targets, parents, null, check, null, placeAfter, after, progress, streamed, cancellationToken).ConfigureAwait(false))!.Value;
+        // On a guess first (no answer awaited before the stream), else on the check. The check rides in the upload's
+        // own channel, answered before the stream (one remote shell, no round trip on the agent); a check too large
+        // for one command runs on the agent while the channel starts.
+        return await MissingDirectories.GuessFirstAsync(
+            parents,
+            Guess,
+            placeAfter,
+            (anchor, levels) => TransferAsync(items, targets, parents, levels, null, anchor, placeAfter, after, progress, streamed, cancellationToken),
+            anchor => SshLog.GuessMissed(_logger, Name, anchor),
+            async () => (await TransferAsync(items, targets, parents, null, MissingDirectories.OneCommand(parents, InChannelCheckBytes), null, placeAfter, after, progress, streamed, cancellationToken).ConfigureAwait(false))!.Value).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -87,4 +87,46 @@ public sealed class MissingDirectoriesTests
         MissingDirectories.TryParse("0\n2\n5\n", 100, out var prefix, out var nodes).Should().BeTrue();
         (prefix, nodes).Should().BeEquivalentTo((0, new List<int> { 102, 105 }));
     }
+
+    [Fact]
+    public async Task GuessFirst_sends_on_the_guess_and_never_asks_the_check_when_the_script_accepts_it()
+    {
+        var calls = new List<string>();
+        var sent = await MissingDirectories.GuessFirstAsync(["/srv/app/a", "/srv/app/b"], guess: true, gate: Task.CompletedTask, (anchor, levels) =>
+        {
+            calls.Add($"guess {anchor} {levels["/srv/app/a"]}");
+            return Task.FromResult<long?>(7);
+        }, anchor => calls.Add("missed " + anchor), () => { calls.Add("check"); return Task.FromResult(9L); });
+
+        (sent, calls).Should().BeEquivalentTo((7L, new List<string> { "guess /srv/app 1" }));
+    }
+
+    [Fact]
+    public async Task GuessFirst_reports_a_refused_anchor_once_and_then_lays_the_attempt_out_on_the_check()
+    {
+        var calls = new List<string>();
+        var sent = await MissingDirectories.GuessFirstAsync(["/srv/app/a"], guess: true, gate: null, (anchor, _) =>
+        {
+            calls.Add("guess " + anchor);
+            return Task.FromResult<long?>(null);
+        }, anchor => calls.Add("missed " + anchor), () => { calls.Add("check"); return Task.FromResult(9L); });
+
+        (sent, calls).Should().BeEquivalentTo((9L, new List<string> { "guess /srv/app/a", "missed /srv/app/a", "check" }));
+    }
+
+    [Fact]
+    public async Task GuessFirst_makes_no_guess_while_the_gate_is_pending_nor_when_disabled_nor_over_the_root()
+    {
+        var gate = new TaskCompletionSource();
+        var guesses = 0;
+        Func<string, Dictionary<string, int>, Task<long?>> onGuess = (_, _) => Task.FromResult<long?>(++guesses);
+
+        (await MissingDirectories.GuessFirstAsync(["/srv/app"], true, gate.Task, onGuess, _ => { }, () => Task.FromResult(1L))).Should().Be(1);
+        (await MissingDirectories.GuessFirstAsync(["/srv/app"], false, null, onGuess, _ => { }, () => Task.FromResult(2L))).Should().Be(2);
+        (await MissingDirectories.GuessFirstAsync(["/srv", "/opt"], true, null, onGuess, _ => { }, () => Task.FromResult(3L))).Should().Be(3);
+        guesses.Should().Be(0);
+
+        gate.SetResult();
+        (await MissingDirectories.GuessFirstAsync(["/srv/app"], true, gate.Task, onGuess, _ => { }, () => Task.FromResult(4L))).Should().Be(1, "a passed gate no longer holds the guess back");
+    }
 }

@@ -7,7 +7,8 @@ namespace Deploy.Core.Hosts.Ssh.Managed;
 /// <summary>
 /// Uploads over the managed connection: the same <see cref="UploadStream"/> (tar with pax times, manifest first,
 /// commit mark last) into the same <c>host-upload.sh</c> on an exec channel, laid out the same way (on a guess the
-/// script confirms, or else on the check it answers first); placement is the same atomic one and a stream cut before its commit mark places nothing.
+/// script confirms, or else on the check it answers first); placement is the same atomic one and a stream cut
+/// before its commit mark places nothing.
 /// </summary>
 internal sealed class ManagedUploader
 {
@@ -64,24 +65,20 @@ internal sealed class ManagedUploader
         var targets = items.ConvertAll(i => i.Target);
         var parents = UploadLayout.ParentsOf(targets);
 
-        // On a guess first, as over OpenSSH (SshUploader); where its anchor is not a writable directory, on the check.
-        // Not while a gate is pending (the sequence engine's journal): the script may make the anchor, a visible side
-        // effect, which must not come before the gate.
-        if (Guess && placeAfter is not { IsCompletedSuccessfully: false } && MissingDirectories.Predict(parents) is { } guess)
-        {
-            if (await TransferAsync(items, targets, parents, guess.Levels, null, guess.Anchor, placeAfter, after, progress, cancellationToken).ConfigureAwait(false) is { } sent)
+        // On a guess first, else on the check, as over OpenSSH (SshUploader). The check rides in the upload's own
+        // channel and is answered before the stream; one too large for one command runs first on its own.
+        return await MissingDirectories.GuessFirstAsync(
+            parents,
+            Guess,
+            placeAfter,
+            (anchor, levels) => TransferAsync(items, targets, parents, levels, null, anchor, placeAfter, after, progress, cancellationToken),
+            anchor => SshLog.GuessMissed(_logger, Name, anchor),
+            async () =>
             {
-                return sent;
-            }
-
-            SshLog.GuessMissed(_logger, Name, guess.Anchor);
-        }
-
-        // The check rides in the upload's own channel and is answered before the stream; one too large for one
-        // command runs first on its own.
-        var check = MissingDirectories.OneCommand(parents, InChannelCheckBytes);
-        var missing = check is null ? await _files.MissingLevelsAsync(parents, cancellationToken).ConfigureAwait(false) : null;
-        return (await TransferAsync(items, targets, parents, missing, check, null, placeAfter, after, progress, cancellationToken).ConfigureAwait(false))!.Value;
+                var check = MissingDirectories.OneCommand(parents, InChannelCheckBytes);
+                var missing = check is null ? await _files.MissingLevelsAsync(parents, cancellationToken).ConfigureAwait(false) : null;
+                return (await TransferAsync(items, targets, parents, missing, check, null, placeAfter, after, progress, cancellationToken).ConfigureAwait(false))!.Value;
+            }).ConfigureAwait(false);
     }
 
     /// <summary>One transfer (see <see cref="SshUploader"/>'s); null when the script refused the guess's anchor.</summary>
