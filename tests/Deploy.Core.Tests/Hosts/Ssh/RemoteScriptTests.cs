@@ -302,6 +302,28 @@ public sealed class RemoteScriptTests : IDisposable
         NoPwned();
     }
 
+    [Theory]
+    [InlineData("/usr/bin/tar")]
+    [InlineData("/bin/busybox tar")]
+    public async Task Upload_asks_GNU_tar_for_256_KiB_records_in_a_way_BusyBox_tar_which_has_no_blocking_factor_ignores(string tar)
+    {
+        // The tar the script finds first records the TAR_OPTIONS it was given, then runs the real one.
+        var bin = _sandbox.Combine("bin");
+        Directory.CreateDirectory(bin);
+        var seen = _sandbox.Combine("tar-options");
+        File.WriteAllText(Path.Combine(bin, "tar"), $"#!/bin/sh\nprintf '%s\\n' \"${{TAR_OPTIONS-unset}}\" > '{seen}'\nexec {tar} \"$@\"\n");
+        File.SetUnixFileMode(Path.Combine(bin, "tar"), (UnixFileMode)0x1ED);
+        var dest = _sandbox.Combine("up");
+        var uploads = Enumerable.Range(0, 40).Select(i => new FileUpload(_sandbox.WriteFile($"src/{i}", new string((char)('a' + (i % 26)), 20_000 + i)), $"{dest}/d{i % 3}/f{i}")).ToList();
+
+        var result = await UploadDirectAsync(uploads, "auto", cut: false, path: bin + ":" + Environment.GetEnvironmentVariable("PATH"));
+
+        result.ExitCode.Should().Be(0, result.StandardError);
+        File.ReadAllText(seen).Should().Be("--blocking-factor=512\n");
+        uploads.Should().AllSatisfy(u => File.ReadAllText(u.TargetPath).Should().Be(File.ReadAllText(u.LocalPath)));
+        NoPwned();
+    }
+
     [Fact]
     public async Task Upload_on_a_guess_exits_5_and_creates_nothing_when_its_anchor_is_not_a_writable_directory_and_cannot_be_made_one()
     {
@@ -470,7 +492,7 @@ public sealed class RemoteScriptTests : IDisposable
     private Task<CommandResult> FeedAsync(string script, string input)
         => _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
 
-    private async Task<CommandResult> UploadDirectAsync(List<FileUpload> uploads, string placer, bool cut)
+    private async Task<CommandResult> UploadDirectAsync(List<FileUpload> uploads, string placer, bool cut, string? path = null)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         var bookkeeping = _sandbox.Combine("book", ".deploy-up-" + id);
@@ -488,7 +510,8 @@ public sealed class RemoteScriptTests : IDisposable
         }
 
         using var input = File.OpenRead(streamFile);
-        return await _plain.RunAsync(new CommandSpec(RemoteScripts.UploadArgv(bookkeeping, placer)) { StandardInput = input });
+        var spec = new CommandSpec(RemoteScripts.UploadArgv(bookkeeping, placer)) { StandardInput = input };
+        return await _plain.RunAsync(path is null ? spec : spec.WithEnvironment("PATH", path));
     }
 
     private Task<CommandResult> Run(HostScript script, params string[] args) => _rooted.RunScriptAsync(script, args);
