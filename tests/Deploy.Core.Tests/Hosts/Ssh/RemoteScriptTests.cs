@@ -337,17 +337,20 @@ public sealed class RemoteScriptTests : IDisposable
         async Task<CommandResult> Upload(string anchor, params string[] asUser)
             => await _plain.RunAsync(new CommandSpec([.. asUser, .. RemoteScripts.UploadArgv(bookkeeping, "auto", anchor: anchor)]) { StandardInput = new MemoryStream(stream) });
 
-        (await Upload(root + "/missing/deeper")).ExitCode.Should().Be(UploadStream.AnchorRefused, "its parent is missing too");
         (await Upload(root + "/file")).ExitCode.Should().Be(UploadStream.AnchorRefused);
+        (await Upload(root + "/file/under")).ExitCode.Should().Be(UploadStream.AnchorRefused, "a file is in the way");
         (await Upload(root + "/locked", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")).ExitCode.Should().Be(UploadStream.AnchorRefused, "nobody cannot write in a root-owned 755 directory");
-        (await Upload(root + "/locked/new", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")).ExitCode.Should().Be(UploadStream.AnchorRefused, "nor make a directory in it");
+        (await Upload(root + "/locked/new/er", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")).ExitCode.Should().Be(UploadStream.AnchorRefused, "nor make a directory in it");
         Directory.GetFileSystemEntries(root).Should().BeEquivalentTo([root + "/locked", root + "/file"]);
         Directory.GetFileSystemEntries(root + "/locked").Should().BeEmpty();
         Directory.Exists(Path.GetDirectoryName(bookkeeping)).Should().BeFalse("no bookkeeping was made");
 
-        // A missing anchor whose parent exists is made; this stream holds no archive, and the anchor goes again.
-        (await Upload(root + "/made")).ExitCode.Should().Be(2);
-        Directory.Exists(root + "/made").Should().BeFalse();
+        // A missing anchor is made with the missing directories above it; this stream holds no archive, and they go
+        // again, bottom-up, but not the empty directory that was there before.
+        Directory.CreateDirectory(root + "/empty");
+        (await Upload(root + "/empty/made/two")).ExitCode.Should().Be(2);
+        Directory.GetFileSystemEntries(root).Should().BeEquivalentTo([root + "/locked", root + "/file", root + "/empty"]);
+        Directory.GetFileSystemEntries(root + "/empty").Should().BeEmpty();
     }
 
     [Fact]

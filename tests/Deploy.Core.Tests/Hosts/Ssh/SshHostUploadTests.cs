@@ -168,25 +168,35 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     [Theory]
     [InlineData(SshTransport.OpenSsh)]
     [InlineData(SshTransport.Managed)]
-    public async Task An_upload_whose_common_directory_is_missing_is_laid_out_again_on_a_check_and_its_progress_never_goes_back(SshTransport transport)
+    public async Task An_upload_whose_common_directory_cannot_be_written_is_laid_out_again_on_a_check_and_its_progress_never_goes_back(SshTransport transport)
     {
         var logger = new CapturingLogger<SshHost>();
         var managedLogger = new CapturingLogger<ManagedSshHost>();
         var options = _server.HostOptions() with { Transport = transport };
         await using IHost host = transport == SshTransport.Managed ? new ManagedSshHost(options, managedLogger) : new SshHost(options, logger);
         var progress = new List<TransferProgress>();
-        string[] targets = ["/new/er/a/x.txt", "/new/er/a/y.txt", "/new/er/b/z.txt"];
+        string[] targets = ["/ro/a/x.txt", "/ro/a/y.txt", "/ro/b/z.txt"];
+        Directory.CreateDirectory(_remote.Path + "/ro/a");
+        Directory.CreateDirectory(_remote.Path + "/ro/b");
 
-        // The guess's anchor, /new/er, does not exist, nor its parent: the script refuses it before reading, and the
-        // upload laid out on the check places the tree.
-        await host.UploadAsync(targets.Select(t => new FileUpload(_local.WriteFile(t.Replace('/', '_'), t), _remote.Path + t)).ToList(), new SyncProgress(progress.Add));
+        // The guess's anchor, /ro, is immutable (not even root may make an entry in it), the directories under it are
+        // not: the script refuses the anchor before reading, and the upload laid out on the check places the files.
+        Chattr("+i", _remote.Path + "/ro");
+        try
+        {
+            await host.UploadAsync(targets.Select(t => new FileUpload(_local.WriteFile(t.Replace('/', '_'), t), _remote.Path + t)).ToList(), new SyncProgress(progress.Add));
+        }
+        finally
+        {
+            Chattr("-i", _remote.Path + "/ro");
+        }
 
         foreach (var t in targets)
         {
             File.ReadAllText(_remote.Path + t).Should().Be(t);
         }
 
-        logger.Messages.Concat(managedLogger.Messages).Should().ContainSingle(m => m.Contains("laid out again on a check", StringComparison.Ordinal) && m.Contains(_remote.Path + "/new/er", StringComparison.Ordinal));
+        logger.Messages.Concat(managedLogger.Messages).Should().ContainSingle(m => m.Contains("laid out again on a check", StringComparison.Ordinal) && m.Contains(_remote.Path + "/ro", StringComparison.Ordinal));
         progress.Select(p => p.FilesDone).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems().And.EndWith(3);
         TempFilesUnder(_remote.Path).Should().BeEmpty();
     }
@@ -460,19 +470,22 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
     }
 
     [Fact]
-    public async Task A_missing_anchor_made_for_an_upload_is_removed_again_when_the_upload_fails()
+    public async Task A_missing_anchor_and_the_directories_made_above_it_are_removed_again_when_the_upload_fails_and_made_by_a_good_one_without_a_check()
     {
-        await using var host = _server.CreateHost();
-        var upload = (string name) => new FileUpload(_local.WriteFile(name, name), _remote.Path + "/fresh/" + name);
+        var logger = new CapturingLogger<SshHost>();
+        await using var host = new SshHost(_server.HostOptions(), logger);
+        var upload = (string name) => new FileUpload(_local.WriteFile(name, name), _remote.Path + "/fresh/er/" + name);
 
-        // The anchor /fresh is made when the upload starts; the second source is missing, so the stream is cut:
-        // nothing is placed, and /fresh is removed again.
-        var act = () => host.UploadAsync([upload("a/x"), new FileUpload(_local.Combine("missing"), _remote.Path + "/fresh/b/y")]);
+        // The anchor /fresh/er is made, with /fresh, when the upload starts; the second source is missing, so the
+        // stream is cut: nothing is placed, and both directories are removed again.
+        var act = () => host.UploadAsync([upload("a/x"), new FileUpload(_local.Combine("missing"), _remote.Path + "/fresh/er/b/y")]);
         (await act.Should().ThrowAsync<DeployException>()).Which.Code.Should().Be(DeployErrorCode.LocalPathNotFound);
         Directory.Exists(_remote.Path + "/fresh").Should().BeFalse();
+        Directory.Exists(_remote.Path).Should().BeTrue("a directory that was there is not removed");
 
         await host.UploadAsync([upload("a/x"), upload("b/y")]);
-        File.ReadAllText(_remote.Path + "/fresh/b/y").Should().Be("b/y");
+        File.ReadAllText(_remote.Path + "/fresh/er/b/y").Should().Be("b/y");
+        logger.Messages.Should().NotContain(m => m.Contains("laid out again on a check", StringComparison.Ordinal), "a first upload two levels deep needs no check");
         TempFilesUnder(_remote.Path).Should().BeEmpty();
     }
 
@@ -538,6 +551,13 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
         files.Where(f => File.Exists(f.TargetPath)).Should().BeEmpty();
         await WaitUntilAsync(() => !TempFilesUnder(_remote.Path).Any());
         TempFilesUnder(_remote.Path).Should().BeEmpty();
+    }
+
+    private static void Chattr(string flag, string path)
+    {
+        using var chattr = Process.Start("chattr", [flag, path])!;
+        chattr.WaitForExit();
+        chattr.ExitCode.Should().Be(0, $"chattr {flag} {path}");
     }
 
     private static IEnumerable<string> TempFilesUnder(string root)

@@ -10,19 +10,35 @@
 # $3: the text of host-upload-unlist.pl
 # $4: the text of host-upload-place.pl
 # $5: how the client laid the stream out: empty (on what it knew), "a" (on a guess: $6 is the guess's anchor, a
-#     directory that must be writable, confirmed before anything else is created or read; a missing anchor whose
-#     parent exists is created first, and removed again, if still empty, when the upload fails), or "c"
+#     directory that must be writable, confirmed before anything else is created or read; a missing anchor is made
+#     first, with the missing directories above it, and those it made are removed again, bottom-up while empty, when
+#     the upload fails), or "c"
 #     (on this script's answer: $6 is the text of host-missing-levels.sh and $7 its parameters as one list of
 #     shell-quoted words; the check runs first, and its answer is printed on stdout, then a line ".")
 # $8 (optional): a script this shell runs once every file is placed (AfterPlacement), $9...: its parameters
 # Exit 2: the stream could not be extracted or was cut off; 3: placing failed; 4: the check failed; 5: the anchor is
 # not a writable directory and could not be made one (nothing was read: the client lays the stream out again, on a
 # check); the after-placement script's own failure exits with its status. Nothing but builtins runs before tar, but
-# mkdir for a missing anchor. A script killed outright leaves an anchor it made behind, empty.
-made=
+# mkdir for a missing anchor. A script killed outright leaves the directories it made for an anchor behind, empty.
+made=; an=
+# Removes the directories made for the anchor ($an up to $made, the topmost), bottom-up, while they are empty.
+unmake() {
+  [ -n "$made" ] || return 0
+  d=$an
+  while [ -n "$d" ]; do
+    if [ -e "$d" ]; then rmdir -- "$d" 2>/dev/null || return 0; fi
+    [ "$d" != "$made" ] || return 0
+    d=${d%/*}
+  done
+}
 case $5 in
-  a) if [ ! -e "$6" ] && [ ! -L "$6" ] && mkdir -- "$6" 2>/dev/null; then made=$6; fi
-     [ -d "$6" ] && [ -w "$6" ] || { [ -z "$made" ] || rmdir -- "$made"; exit 5; } ;;
+  a) an=$6
+     if [ ! -e "$an" ] && [ ! -L "$an" ]; then
+       made=$an
+       while p=${made%/*}; [ -n "$p" ] && [ ! -e "$p" ] && [ ! -L "$p" ]; do made=$p; done
+       mkdir -p -- "$an" 2>/dev/null
+     fi
+     [ -d "$an" ] && [ -w "$an" ] || { unmake; exit 5; } ;;
   c) ( c=$6; eval "set -- $7"; eval "$c" ) || exit 4; echo . ;;
 esac
 b=$1; m=$2; u=${b%/*}; x=$3
@@ -59,7 +75,7 @@ done
 w=$u/.deploy-own-${b##*/.deploy-up-}.$$
 : > "$w" || exit 1
 ok=
-trap '[ -n "$ok" ] || { unlist "$b"; [ -z "$made" ] || rmdir -- "$made" 2>/dev/null; }; if [ -e "$b" ] || [ -e "$w" ]; then rm -rf -- "$b" "$w"; fi' EXIT
+trap '[ -n "$ok" ] || { unlist "$b"; unmake; }; if [ -e "$b" ] || [ -e "$w" ]; then rm -rf -- "$b" "$w"; fi' EXIT
 trap 'exit 1' HUP INT TERM PIPE
 # GNU tar reads the pipe in records of 256 KiB instead of 10 KiB (its default): a tenth of the reads and wakeups,
 # 10-15% off an upload of many small files over SSH. Through TAR_OPTIONS, which GNU tar reads and BusyBox's tar (no
