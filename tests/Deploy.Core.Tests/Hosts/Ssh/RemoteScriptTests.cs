@@ -351,6 +351,11 @@ public sealed class RemoteScriptTests : IDisposable
         (await Upload(root + "/empty/made/two")).ExitCode.Should().Be(2);
         Directory.GetFileSystemEntries(root).Should().BeEquivalentTo([root + "/locked", root + "/file", root + "/empty"]);
         Directory.GetFileSystemEntries(root + "/empty").Should().BeEmpty();
+
+        // So do they when the script's own bookkeeping cannot be made (here under a file).
+        var unmade = await _plain.RunAsync(new CommandSpec(RemoteScripts.UploadArgv(root + "/file/book/.deploy-up-0123456789ab", "auto", anchor: root + "/empty/made/two")) { StandardInput = new MemoryStream(stream) });
+        unmade.ExitCode.Should().Be(1);
+        Directory.GetFileSystemEntries(root + "/empty").Should().BeEmpty();
     }
 
     [Fact]

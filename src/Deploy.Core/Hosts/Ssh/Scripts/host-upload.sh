@@ -71,9 +71,9 @@ for o in "$u"/.deploy-up-*; do
   op=; IFS= read -r op < "$o/pid" 2>/dev/null; alive "$op" && continue
   unlist "$o"; rm -rf -- "$o"
 done
-[ -d "$u" ] || mkdir -p -- "$u" || exit 1
+[ -d "$u" ] || mkdir -p -- "$u" || { unmake; exit 1; }
 w=$u/.deploy-own-${b##*/.deploy-up-}.$$
-: > "$w" || exit 1
+: > "$w" || { unmake; exit 1; }
 ok=
 trap '[ -n "$ok" ] || { unlist "$b"; unmake; }; if [ -e "$b" ] || [ -e "$w" ]; then rm -rf -- "$b" "$w"; fi' EXIT
 trap 'exit 1' HUP INT TERM PIPE
