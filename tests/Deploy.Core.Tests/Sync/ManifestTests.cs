@@ -219,6 +219,53 @@ public sealed class ManifestTests
         files.Select(f => f.Entry.Path).Should().Equal("/t/sub/real.txt");
     }
 
+    [Fact]
+    public async Task Scan_on_a_file_system_whose_directory_entries_carry_no_type_takes_each_type_from_statx_and_finds_what_the_NET_enumeration_finds()
+    {
+        // ext4 made without its filetype feature: readdir reports DT_UNKNOWN for every entry (as on some older or
+        // network file systems), so the lean listing must ask statx what each one is.
+        using var images = new TempDirectory("untyped-image");
+        using var dir = new TempDirectory("untyped-tree");
+        var image = images.Combine("untyped.img");
+        using (var file = File.Create(image))
+        {
+            file.SetLength(64 << 20);
+        }
+
+        (await Run("mkfs.ext4", "-q", "-O", "^filetype", image)).Should().BeEmpty();
+        (await Run("dumpe2fs", "-h", image)).Should().MatchRegex("Filesystem features:[^\n]*extent").And.NotMatchRegex("Filesystem features:[^\n]*filetype");
+        await Run("mount", "-o", "loop", image, dir.Path);
+        try
+        {
+            var count = OddTree(dir);
+            await MakeFifo(dir.Combine("a/pipe"));
+
+            var lean = await ManifestScanner.ScanDirectoryAsync(dir.Path, "/opt/app");
+
+            var skipLinks = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
+            var expected = new DirectoryInfo(dir.Path).EnumerateFiles("*", skipLinks)
+                .Where(f => f.Name != "pipe")
+                .Select(f => (Path: "/opt/app/" + System.IO.Path.GetRelativePath(dir.Path, f.FullName), f.Length, f.LastWriteTimeUtc.Ticks, f.UnixFileMode, f.FullName))
+                .ToList();
+            expected.Should().HaveCount(count);
+            lean.Select(f => (f.Entry.Path, f.Entry.Size, f.Entry.ModifiedUtcTicks, f.Entry.Mode, f.LocalPath)).Should().BeEquivalentTo(expected, "directories are entered, links and the FIFO skipped, by what statx says");
+        }
+        finally
+        {
+            await Run("umount", dir.Path);
+        }
+    }
+
+    private static async Task<string> Run(string program, params string[] args)
+    {
+        using var p = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var errors = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        p.ExitCode.Should().Be(0, $"{program} {string.Join(' ', args)}: {errors}");
+        return await output;
+    }
+
     private static FileManifest Manifest(IReadOnlyList<ScannedFile> files) => new(files.Select(f => f.Entry));
 
     private static async Task Rsync(string from, string to)
