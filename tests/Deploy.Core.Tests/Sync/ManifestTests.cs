@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Deploy.Core.Hosts;
 using Deploy.Core.Sync;
 using Deploy.Testing;
 
@@ -258,12 +259,10 @@ public sealed class ManifestTests
 
     private static async Task<string> Run(string program, params string[] args)
     {
-        using var p = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var errors = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        p.ExitCode.Should().Be(0, $"{program} {string.Join(' ', args)}: {errors}");
-        return await output;
+        await using var local = new LocalHost();
+        var result = await local.RunAsync(CommandSpec.Of([program, .. args]));
+        result.ExitCode.Should().Be(0, $"{program} {string.Join(' ', args)}: {result.StandardError}");
+        return result.StandardOutput;
     }
 
     private static FileManifest Manifest(IReadOnlyList<ScannedFile> files) => new(files.Select(f => f.Entry));

@@ -181,14 +181,14 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
 
         // The guess's anchor, /ro, is immutable (not even root may make an entry in it), the directories under it are
         // not: the script refuses the anchor before reading, and the upload laid out on the check places the files.
-        Chattr("+i", _remote.Path + "/ro");
+        await Chattr("+i", _remote.Path + "/ro");
         try
         {
             await host.UploadAsync(targets.Select(t => new FileUpload(_local.WriteFile(t.Replace('/', '_'), t), _remote.Path + t)).ToList(), new SyncProgress(progress.Add));
         }
         finally
         {
-            Chattr("-i", _remote.Path + "/ro");
+            await Chattr("-i", _remote.Path + "/ro");
         }
 
         foreach (var t in targets)
@@ -553,11 +553,11 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
         TempFilesUnder(_remote.Path).Should().BeEmpty();
     }
 
-    private static void Chattr(string flag, string path)
+    private static async Task Chattr(string flag, string path)
     {
-        using var chattr = Process.Start("chattr", [flag, path])!;
-        chattr.WaitForExit();
-        chattr.ExitCode.Should().Be(0, $"chattr {flag} {path}");
+        await using var local = new LocalHost();
+        var result = await local.RunAsync(CommandSpec.Of("chattr", flag, path));
+        result.ExitCode.Should().Be(0, $"chattr {flag} {path}: {result.StandardError}");
     }
 
     private static IEnumerable<string> TempFilesUnder(string root)
