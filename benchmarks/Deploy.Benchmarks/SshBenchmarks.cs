@@ -195,7 +195,7 @@ public static class SshBenchmarks
             var before = me.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             var items = UploadStream.Prepare(uploads, needSizes: false);
-            await UploadStream.SendAsync(cat.StandardInput.BaseStream, "/srv/.deploy-up-bench", layout, items, -1, null, null, CancellationToken.None);
+            await UploadStream.SendAsync(cat.StandardInput.BaseStream, "/srv/.deploy-up-bench", layout, items, -1, false, null, null, CancellationToken.None);
             var wall = sw.Elapsed.TotalMilliseconds;
             me.Refresh();
             var cpu = (me.TotalProcessorTime - before).TotalMilliseconds;

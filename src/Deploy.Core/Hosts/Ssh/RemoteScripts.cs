@@ -65,27 +65,32 @@ internal static class RemoteScripts
     /// <summary>The perl that places an upload's files (passed to <see cref="Upload"/> as <c>$4</c>).</summary>
     public static readonly HostScript UploadPlace = Load("host-upload-place.pl");
 
+    /// <summary>The perl that extracts a split upload with two tars at once (passed to <see cref="Upload"/> as <c>$8</c>; see <see cref="UploadFrames"/>).</summary>
+    public static readonly HostScript UploadSplit = Load("host-upload-split.pl");
+
     /// <summary>
     /// The argv of an upload: <c>/bin/sh -c upload.sh sh bookkeeping placer unlist.pl place.pl how what check-args
-    /// [after args...]</c>. Its first path is the bookkeeping directory (not a declared path argument: the stream
+    /// split.pl [after args...]</c>. With <paramref name="split"/> the stream is <see cref="UploadFrames"/>' (two tar
+    /// streams extracted at once), and a host without perl refuses it with exit 6 before reading it. Its first path is the bookkeeping directory (not a declared path argument: the stream
     /// names absolute paths, for <c>-C /</c>). With <paramref name="anchor"/> (the stream is laid out on
     /// <see cref="MissingDirectories.Predict"/>) the script confirms that the anchor is a writable directory before it
     /// creates or reads anything, and exits 5 if not; with <paramref name="check"/> (the arguments of one
     /// <see cref="MissingLevels"/> command) it answers the destination check on stdout before it reads its stdin.
     /// </summary>
-    public static IReadOnlyList<string> UploadArgv(string bookkeeping, string placer, AfterPlacement? after = null, IReadOnlyList<string>? check = null, string? anchor = null)
+    public static IReadOnlyList<string> UploadArgv(string bookkeeping, string placer, AfterPlacement? after = null, IReadOnlyList<string>? check = null, string? anchor = null, bool split = false)
     {
         if (check is not null && anchor is not null)
         {
             throw new ArgumentException("An upload is laid out on a guess or on a check, not both.", nameof(anchor));
         }
 
-        var argv = new List<string>(11 + (after?.Arguments.Count ?? 0))
+        var argv = new List<string>(12 + (after?.Arguments.Count ?? 0))
         {
             "/bin/sh", "-c", Upload.Text, "sh", bookkeeping, placer, UploadUnlist.Text, UploadPlace.Text,
             anchor is not null ? "a" : check is not null ? "c" : "",
             anchor ?? (check is null ? "" : MissingLevels.Text),
             check is null ? "" : CommandLine.Join(check),
+            split ? UploadSplit.Text : "",
         };
         if (after is not null)
         {

@@ -28,4 +28,10 @@ internal static partial class SshLog
 
     [LoggerMessage(EventId = 1108, Level = LogLevel.Debug, Message = "[{Host}] upload laid out again on a check: {Anchor} is not a writable directory")]
     public static partial void GuessMissed(ILogger logger, string host, string anchor);
+
+    [LoggerMessage(EventId = 1109, Level = LogLevel.Debug, Message = "[{Host}] upload of {Files} files split into two streams, extracted at once")]
+    public static partial void Split(ILogger logger, string host, int files);
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "[{Host}] has no perl to extract a split upload: its uploads go in one stream from now on")]
+    public static partial void SplitRefused(ILogger logger, string host);
 }

@@ -75,6 +75,12 @@ internal sealed class SshUploader
     /// <summary>Tests: false lays every upload out on the destination check, as before there was a guess.</summary>
     public bool Guess { get; set; } = true;
 
+    /// <summary>The fewest files an upload is split for (<see cref="UploadFrames"/>); tests lower it.</summary>
+    public int SplitFrom { get; set; } = UploadFrames.SplitFrom;
+
+    // Set once the host has refused a split stream (it has no perl): later uploads go in one stream.
+    private volatile bool _oneStream;
+
     // streamed: receives the timestamp of the stream's last byte.
     private async Task<long> UploadOnceAsync(List<UploadStream.Item> items, Task? placeAfter, AfterPlacement? after, IProgress<TransferProgress>? progress, Action<long> streamed, CancellationToken cancellationToken)
     {
@@ -107,7 +113,8 @@ internal sealed class SshUploader
         var id = Guid.NewGuid().ToString("N")[..12];
         var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
         var job = AgentSession.NewJobId();
-        var channel = _channels.StartAsync(job, CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, Placer, after, check?.Args, anchor)]), cancellationToken);
+        var split = !_oneStream && items.Count >= SplitFrom;
+        var channel = _channels.StartAsync(job, CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, Placer, after, check?.Args, anchor, split)]), cancellationToken);
         var missing = known;
         if (missing is null && check is null)
         {
@@ -144,7 +151,12 @@ internal sealed class SshUploader
         {
             try
             {
-                sent = await UploadStream.SendAsync(process.StandardInput.BaseStream, bookkeeping, layout, items, total, placeAfter, progress, cancellationToken).ConfigureAwait(false);
+                if (split)
+                {
+                    SshLog.Split(_logger, Name, items.Count);
+                }
+
+                sent = await UploadStream.SendAsync(process.StandardInput.BaseStream, bookkeeping, layout, items, total, split, placeAfter, progress, cancellationToken).ConfigureAwait(false);
                 streamed(_options.TimeProvider.GetTimestamp());
             }
             catch (IOException)
@@ -179,6 +191,14 @@ internal sealed class SshUploader
         if (anchor is not null && process.ExitCode == UploadStream.AnchorRefused)
         {
             return null;
+        }
+
+        if (split && process.ExitCode == UploadFrames.SplitRefused)
+        {
+            // Nothing was read or created: the same transfer again, in one stream.
+            _oneStream = true;
+            SshLog.SplitRefused(_logger, Name);
+            return await TransferAsync(items, targets, parents, known, check, anchor, placeAfter, after, progress, streamed, cancellationToken).ConfigureAwait(false);
         }
 
         if (process.ExitCode != 0)

@@ -5,7 +5,8 @@ namespace Deploy.Core.Hosts.Ssh;
 /// <summary>
 /// The stream an upload sends to <c>host-upload.sh</c>: a tar archive (pax headers carry exact times) whose first
 /// entry is the <see cref="UploadLayout"/> manifest, then the files at their temp paths, then the empty commit mark
-/// <c>done</c>. Transport-independent: it writes to any <see cref="Stream"/> that reaches the script's stdin.
+/// <c>done</c>; or, for a large upload, the same in two tar streams (<see cref="UploadFrames"/>). Transport-independent:
+/// it writes to any <see cref="Stream"/> that reaches the script's stdin.
 /// </summary>
 internal static class UploadStream
 {
@@ -50,26 +51,46 @@ internal static class UploadStream
     }
 
     /// <summary>
-    /// Writes the whole stream and closes <paramref name="output"/>. The commit mark is written only once
-    /// <paramref name="placeAfter"/> (if any) has completed: its failure, like a source that cannot be read, cuts the
-    /// stream before the mark, so the remote side places nothing. Returns the payload bytes sent.
+    /// Writes the whole stream and closes <paramref name="output"/>; with <paramref name="split"/>, in the two-tar
+    /// form of <see cref="UploadFrames"/>. The commit mark is written only once <paramref name="placeAfter"/> (if
+    /// any) has completed: its failure, like a source that cannot be read, cuts the stream before the mark, so the
+    /// remote side places nothing. Returns the payload bytes sent.
     /// </summary>
-    public static async Task<long> SendAsync(Stream output, string bookkeeping, UploadLayout layout, List<Item> items, long total, Task? placeAfter, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    public static async Task<long> SendAsync(Stream output, string bookkeeping, UploadLayout layout, List<Item> items, long total, bool split, Task? placeAfter, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
-        var writer = new PaxArchiveWriter(output);
+        PaxArchiveWriter[] writers = split
+            ? [new PaxArchiveWriter(UploadFrames.Tar(output, 0), UploadFrames.FrameBytes), new PaxArchiveWriter(UploadFrames.Tar(output, 1), UploadFrames.FrameBytes)]
+            : [new PaxArchiveWriter(output)];
         try
         {
             // Reading the files and writing the pipe block: a pool thread of its own does it.
-            var sent = await Task.Run(() => WriteEntries(writer, bookkeeping, layout, items, total, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var sent = await Task.Run(() => WriteEntries(output, writers, bookkeeping, layout, items, total, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
             if (placeAfter is not null)
             {
-                writer.FlushBuffered();
+                foreach (var writer in writers)
+                {
+                    writer.FlushBuffered();
+                }
+
                 await placeAfter.ConfigureAwait(false);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            writer.WriteFile(PosixPath.Combine(bookkeeping, "done").TrimStart('/'), UnixFileMode.UserRead, DateTimeOffset.UnixEpoch, 0, null, bookkeeping);
-            writer.Finish();
+
+            // Stream 1 ends first: the commit mark, last in stream 0, then follows everything else.
+            for (var i = writers.Length - 1; i > 0; i--)
+            {
+                writers[i].Finish();
+            }
+
+            writers[0].WriteFile(PosixPath.Combine(bookkeeping, "done").TrimStart('/'), UnixFileMode.UserRead, DateTimeOffset.UnixEpoch, 0, null, bookkeeping);
+            writers[0].Finish();
+            if (split)
+            {
+                UploadFrames.Write(output, 'E', []);
+                output.Flush();
+            }
+
             return sent;
         }
         finally
@@ -80,19 +101,42 @@ internal static class UploadStream
         }
     }
 
-    private static long WriteEntries(PaxArchiveWriter writer, string bookkeeping, UploadLayout layout, List<Item> items, long total, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    private static long WriteEntries(Stream output, PaxArchiveWriter[] writers, string bookkeeping, UploadLayout layout, List<Item> items, long total, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
-        long sent = 0;
-        writer.WriteBytes(PosixPath.Combine(bookkeeping, "list").TrimStart('/'), UnixFileMode.UserRead | UnixFileMode.UserWrite, DateTimeOffset.UnixEpoch, layout.Manifest);
-        for (var i = 0; i < items.Count; i++)
+        if (writers.Length == 1)
+        {
+            writers[0].WriteBytes(PosixPath.Combine(bookkeeping, "list").TrimStart('/'), UnixFileMode.UserRead | UnixFileMode.UserWrite, DateTimeOffset.UnixEpoch, layout.Manifest);
+        }
+        else
+        {
+            UploadFrames.Write(output, 'L', layout.Manifest);
+        }
+
+        // Split: stream 0 carries the first half of the files and stream 1 the rest, so a directory's files mostly
+        // go to one tar; the stream with fewer bytes so far takes its next file, so both tars stay busy.
+        var half = writers.Length == 1 ? items.Count : (items.Count + 1) / 2;
+        int next0 = 0, next1 = half;
+        long bytes0 = 0, bytes1 = 0, sent = 0;
+        for (var done = 0; done < items.Count; done++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var first = next0 < half && (next1 == items.Count || bytes0 <= bytes1);
+            var i = first ? next0++ : next1++;
             var item = items[i];
             using var source = UploadSource.Open(item.LocalPath, item.Mode, item.Modified);
             var size = source.Length;
-            writer.WriteFile(layout.StreamNames[i], source.Mode, source.Modified, size, source, item.LocalPath);
+            (first ? writers[0] : writers[1]).WriteFile(layout.StreamNames[i], source.Mode, source.Modified, size, source, item.LocalPath);
+            if (first)
+            {
+                bytes0 += size + 512; // a header block each
+            }
+            else
+            {
+                bytes1 += size + 512;
+            }
+
             sent += size;
-            progress?.Report(new TransferProgress(i + 1, items.Count, sent, total, item.Target));
+            progress?.Report(new TransferProgress(done + 1, items.Count, sent, total, item.Target));
         }
 
         return sent;

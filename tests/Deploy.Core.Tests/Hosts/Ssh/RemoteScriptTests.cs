@@ -500,48 +500,13 @@ public sealed class RemoteScriptTests : IDisposable
     private Task<CommandResult> FeedAsync(string script, string input)
         => _plain.RunAsync(CommandSpec.Of("/bin/sh", "-c", script) with { StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(input)) });
 
-    private async Task<CommandResult> UploadDirectAsync(List<FileUpload> uploads, string placer, bool cut, string? path = null)
-    {
-        var id = Guid.NewGuid().ToString("N")[..12];
-        var bookkeeping = _sandbox.Combine("book", ".deploy-up-" + id);
-        var items = UploadStream.Prepare(uploads, needSizes: true);
-        var targets = items.ConvertAll(i => i.Target);
-        var parents = UploadLayout.ParentsOf(targets);
-        var (missing, _) = await MissingLevelsAsync(parents);
-        var layout = UploadLayout.Create(targets, id, missing);
-        var streamFile = _sandbox.Combine("stream-" + id + ".tar");
-        await UploadStream.SendAsync(File.Create(streamFile), bookkeeping, layout, items, items.Sum(i => i.Size), null, null, default);
-        if (cut)
-        {
-            using var f = File.OpenWrite(streamFile);
-            f.SetLength(f.Length / 2); // cut mid-stream: neither the last files nor the commit mark arrive
-        }
-
-        using var input = File.OpenRead(streamFile);
-        var spec = new CommandSpec(RemoteScripts.UploadArgv(bookkeeping, placer)) { StandardInput = input };
-        return await _plain.RunAsync(path is null ? spec : spec.WithEnvironment("PATH", path));
-    }
+    private Task<CommandResult> UploadDirectAsync(List<FileUpload> uploads, string placer, bool cut, string? path = null)
+        => UploadScriptRun.RunAsync(_plain, _sandbox, uploads, placer, cut: cut ? length => length / 2 : null, path: path); // cut mid-stream: neither the last files nor the commit mark arrive
 
     private Task<CommandResult> Run(HostScript script, params string[] args) => _rooted.RunScriptAsync(script, args);
 
-    /// <summary>What RemoteFiles.MissingLevelsAsync does, on the plain local host: the script's answers and their reading.</summary>
-    private async Task<(Dictionary<string, int> Levels, List<string> Answers)> MissingLevelsAsync(IReadOnlyList<string> directories)
-    {
-        var query = MissingDirectories.Plan(directories);
-        var answers = new List<string>();
-        var missing = new List<int>();
-        var prefixMissing = 0;
-        foreach (var (first, args) in MissingDirectories.Batches(query))
-        {
-            var r = await _plain.RunScriptAsync(RemoteScripts.MissingLevels, args);
-            r.ExitCode.Should().Be(0, r.StandardError);
-            answers.Add(r.StandardOutput);
-            MissingDirectories.TryParse(r.StandardOutput, first, out prefixMissing, out var found).Should().BeTrue(r.StandardOutput);
-            missing.AddRange(found);
-        }
-
-        return (MissingDirectories.Read(query, directories, prefixMissing, missing)!, answers);
-    }
+    private Task<(Dictionary<string, int> Levels, List<string> Answers)> MissingLevelsAsync(IReadOnlyList<string> directories)
+        => UploadScriptRun.MissingLevelsAsync(_plain, directories);
 
     private void NoPwned()
         => Directory.EnumerateFileSystemEntries(_sandbox.Path, "pwned", SearchOption.AllDirectories).Should().BeEmpty();

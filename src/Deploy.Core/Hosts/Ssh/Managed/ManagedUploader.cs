@@ -60,6 +60,12 @@ internal sealed class ManagedUploader
     /// <summary>Tests: false lays every upload out on the destination check (see <see cref="SshUploader.Guess"/>).</summary>
     public bool Guess { get; set; } = true;
 
+    /// <summary>The fewest files an upload is split for (<see cref="UploadFrames"/>); tests lower it.</summary>
+    public int SplitFrom { get; set; } = UploadFrames.SplitFrom;
+
+    // Set once the host has refused a split stream (it has no perl): later uploads go in one stream.
+    private volatile bool _oneStream;
+
     private async Task<long> UploadOnceAsync(List<UploadStream.Item> items, Task? placeAfter, AfterPlacement? after, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var targets = items.ConvertAll(i => i.Target);
@@ -86,7 +92,8 @@ internal sealed class ManagedUploader
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
-        using var channel = await _commands.StartAsync(CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, "auto", after, check?.Args, anchor)]), "upload", input: true, cancellationToken).ConfigureAwait(false);
+        var split = !_oneStream && items.Count >= SplitFrom;
+        using var channel = await _commands.StartAsync(CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, "auto", after, check?.Args, anchor, split)]), "upload", input: true, cancellationToken).ConfigureAwait(false);
         var stderr = ReadErrorsAsync(channel);
         UploadLayout layout;
         try
@@ -105,7 +112,12 @@ internal sealed class ManagedUploader
         {
             try
             {
-                sent = await UploadStream.SendAsync(channel.Input, bookkeeping, layout, items, items.Sum(x => x.Size), placeAfter, progress, cancellationToken).ConfigureAwait(false);
+                if (split)
+                {
+                    SshLog.Split(_logger, Name, items.Count);
+                }
+
+                sent = await UploadStream.SendAsync(channel.Input, bookkeeping, layout, items, items.Sum(x => x.Size), split, placeAfter, progress, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException || ManagedErrors.IsTransport(e))
             {
@@ -143,6 +155,14 @@ internal sealed class ManagedUploader
         if (anchor is not null && exit == UploadStream.AnchorRefused)
         {
             return null;
+        }
+
+        if (split && exit == UploadFrames.SplitRefused)
+        {
+            // Nothing was read or created: the same transfer again, in one stream.
+            _oneStream = true;
+            SshLog.SplitRefused(_logger, Name);
+            return await TransferAsync(items, targets, parents, check is null ? missing : null, check, anchor, placeAfter, after, progress, cancellationToken).ConfigureAwait(false);
         }
 
         if (exit != 0)

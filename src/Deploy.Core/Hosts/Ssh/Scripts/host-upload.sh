@@ -15,11 +15,14 @@
 #     the upload fails), or "c"
 #     (on this script's answer: $6 is the text of host-missing-levels.sh and $7 its parameters as one list of
 #     shell-quoted words; the check runs first, and its answer is printed on stdout, then a line ".")
-# $8 (optional): a script this shell runs once every file is placed (AfterPlacement), $9...: its parameters
+# $8: empty (stdin is one tar stream), or the text of host-upload-split.pl: stdin is that script's frames, two tar
+#     streams extracted at once (the manifest comes in a frame of its own instead of the list entry)
+# $9 (optional): a script this shell runs once every file is placed (AfterPlacement), $10...: its parameters
 # Exit 2: the stream could not be extracted or was cut off; 3: placing failed; 4: the check failed; 5: the anchor is
 # not a writable directory and could not be made one (nothing was read: the client lays the stream out again, on a
-# check); the after-placement script's own failure exits with its status. Nothing but builtins runs before tar, but
-# mkdir for a missing anchor. A script killed outright leaves the directories it made for an anchor behind, empty.
+# check); 6: the stream is split but the host has no perl (nothing was read: the client sends one stream); the
+# after-placement script's own failure exits with its status. Nothing but builtins runs before tar, but mkdir for a
+# missing anchor. A script killed outright leaves the directories it made for an anchor behind, empty.
 made=; an=
 # Removes the directories made for the anchor ($an up to $made, the topmost), bottom-up, while they are empty.
 unmake() {
@@ -41,6 +44,8 @@ case $5 in
      [ -d "$an" ] && [ -w "$an" ] || { unmake; exit 5; } ;;
   c) ( c=$6; eval "set -- $7"; eval "$c" ) || exit 4; echo . ;;
 esac
+s=$8
+[ -z "$s" ] || command -v perl >/dev/null 2>&1 || { unmake; echo "there is no perl to extract a split upload" >&2; exit 6; }
 b=$1; m=$2; u=${b%/*}; x=$3
 unlist() {
   [ -f "$1/list" ] || return 0
@@ -80,7 +85,11 @@ trap 'exit 1' HUP INT TERM PIPE
 # GNU tar reads the pipe in records of 256 KiB instead of 10 KiB (its default): a tenth of the reads and wakeups,
 # 10-15% off an upload of many small files over SSH. Through TAR_OPTIONS, which GNU tar reads and BusyBox's tar (no
 # -b) and bsdtar ignore; it replaces any TAR_OPTIONS of the login, which could change the extraction relied on here.
-TAR_OPTIONS=--blocking-factor=512 tar -x -p --no-same-owner -f - -C / || exit 2
+if [ -n "$s" ]; then
+  TAR_OPTIONS=--blocking-factor=512 perl -e "$s" "$b" || exit 2
+else
+  TAR_OPTIONS=--blocking-factor=512 tar -x -p --no-same-owner -f - -C / || exit 2
+fi
 [ -f "$b/done" ] || { echo "the upload stream was cut off before its end" >&2; exit 2; }
 if [ "$m" != sh ] && command -v perl >/dev/null 2>&1; then
   perl -e "$4" "$b/list" "$b" "$w" || exit 3
@@ -93,7 +102,7 @@ else
     rm -rf -- "$1"' sh < "$b/list" || exit 3
 fi
 ok=1
-[ $# -ge 8 ] || exit 0
-a=$8; shift 8
+[ $# -ge 9 ] || exit 0
+a=$9; shift 9
 after() { eval "$a"; }
 after "$@"
