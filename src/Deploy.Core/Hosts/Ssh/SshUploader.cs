@@ -75,9 +75,6 @@ internal sealed class SshUploader
     /// <summary>Tests: false lays every upload out on the destination check, as before there was a guess.</summary>
     public bool Guess { get; set; } = true;
 
-    /// <summary>The fewest files an upload is split for (<see cref="UploadFrames"/>); tests lower it.</summary>
-    public int SplitFrom { get; set; } = UploadFrames.SplitFrom;
-
     // Set once the host has refused a split stream (it has no perl): later uploads go in one stream.
     private volatile bool _oneStream;
 
@@ -113,7 +110,7 @@ internal sealed class SshUploader
         var id = Guid.NewGuid().ToString("N")[..12];
         var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
         var job = AgentSession.NewJobId();
-        var split = !_oneStream && items.Count >= SplitFrom;
+        var split = !_oneStream && items.Count >= UploadFrames.SplitFrom;
         var channel = _channels.StartAsync(job, CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, Placer, after, check?.Args, anchor, split)]), cancellationToken);
         var missing = known;
         if (missing is null && check is null)

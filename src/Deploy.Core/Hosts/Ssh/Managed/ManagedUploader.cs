@@ -60,9 +60,6 @@ internal sealed class ManagedUploader
     /// <summary>Tests: false lays every upload out on the destination check (see <see cref="SshUploader.Guess"/>).</summary>
     public bool Guess { get; set; } = true;
 
-    /// <summary>The fewest files an upload is split for (<see cref="UploadFrames"/>); tests lower it.</summary>
-    public int SplitFrom { get; set; } = UploadFrames.SplitFrom;
-
     // Set once the host has refused a split stream (it has no perl): later uploads go in one stream.
     private volatile bool _oneStream;
 
@@ -92,7 +89,7 @@ internal sealed class ManagedUploader
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         var bookkeeping = PosixPath.Combine(_options.RemoteTempDirectory, ".deploy-up-" + id);
-        var split = !_oneStream && items.Count >= SplitFrom;
+        var split = !_oneStream && items.Count >= UploadFrames.SplitFrom;
         using var channel = await _commands.StartAsync(CommandLine.Join(["exec", .. RemoteScripts.UploadArgv(bookkeeping, "auto", after, check?.Args, anchor, split)]), "upload", input: true, cancellationToken).ConfigureAwait(false);
         var stderr = ReadErrorsAsync(channel);
         UploadLayout layout;
