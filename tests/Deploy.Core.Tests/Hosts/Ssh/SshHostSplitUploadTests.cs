@@ -43,7 +43,7 @@ public sealed class SshHostSplitUploadTests : IClassFixture<CleanShellSshServerF
         summary.Files.Should().Be(Count);
         AllExact(files.Concat(small));
         log.Messages.Should().ContainSingle(m => m.Contains("split into two streams", StringComparison.Ordinal), "an upload below the split's size goes in one stream");
-        TempFilesUnder(_remote.Path).Should().BeEmpty();
+        SshHostUploadTests.TempFilesUnder(_remote.Path).Should().BeEmpty();
     }
 
     [Theory]
@@ -66,7 +66,7 @@ public sealed class SshHostSplitUploadTests : IClassFixture<CleanShellSshServerF
         AllExact(first.Concat(second));
         log.Messages.Should().ContainSingle(m => m.Contains("has no perl to extract a split upload", StringComparison.Ordinal));
         log.Messages.Should().ContainSingle(m => m.Contains("split into two streams", StringComparison.Ordinal), "only the first upload tried");
-        TempFilesUnder(_remote.Path).Should().BeEmpty();
+        SshHostUploadTests.TempFilesUnder(_remote.Path).Should().BeEmpty();
     }
 
     private static IHost Host(SshServer server, SshTransport transport, Log log)
@@ -107,7 +107,4 @@ public sealed class SshHostSplitUploadTests : IClassFixture<CleanShellSshServerF
             File.GetLastWriteTimeUtc(f.TargetPath).Should().Be(f.ModifiedTime!.Value.UtcDateTime, f.TargetPath);
         }
     }
-
-    private static IEnumerable<string> TempFilesUnder(string root)
-        => Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories).Where(f => f.Contains("/.deploy-", StringComparison.Ordinal));
 }

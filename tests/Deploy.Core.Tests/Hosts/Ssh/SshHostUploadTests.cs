@@ -560,7 +560,8 @@ public sealed class SshHostUploadTests : IClassFixture<SshServerFixture>, IDispo
         result.ExitCode.Should().Be(0, $"chattr {flag} {path}: {result.StandardError}");
     }
 
-    private static IEnumerable<string> TempFilesUnder(string root)
+    /// <summary>The upload temps and bookkeeping (<c>.deploy-*</c>) left anywhere under <paramref name="root"/>.</summary>
+    internal static IEnumerable<string> TempFilesUnder(string root)
         => Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories).Where(f => f.Contains("/.deploy-", StringComparison.Ordinal));
 
     private static async Task WaitUntilAsync(Func<bool> condition)

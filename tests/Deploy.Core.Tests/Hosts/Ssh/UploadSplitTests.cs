@@ -224,6 +224,5 @@ public sealed class UploadSplitTests : IDisposable
         return entries;
     }
 
-    private static IEnumerable<string> Leftovers(string root)
-        => Directory.Exists(root) ? Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories).Where(f => f.Contains("/.deploy-", StringComparison.Ordinal)) : [];
+    private static IEnumerable<string> Leftovers(string root) => Directory.Exists(root) ? SshHostUploadTests.TempFilesUnder(root) : [];
 }
