@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using Deploy.Core.Hosts;
 
 namespace Deploy.Testing.Hosts;
@@ -17,6 +18,10 @@ internal sealed class NamespaceSshd
     private readonly StringBuilder _output = new();
     private readonly string _log;
     private string? _pidNamespace;
+
+    // The host's namespaces, held open until the stop has checked them: a namespace's number is freed with it and
+    // reused by the next namespace made (another test's host), whose processes the check would take for ours.
+    private SafeFileHandle[] _held = [];
 
     private NamespaceSshd(Process unshare, string log)
     {
@@ -89,6 +94,7 @@ internal sealed class NamespaceSshd
                 {
                     var init = Sshd.ChildrenOf(process.Id).Single();
                     host.Namespaces = (ProcStat.Namespace(init, "pid")!, ProcStat.Namespace(init, "mnt")!);
+                    host._held = [OpenNamespace(init, "pid"), OpenNamespace(init, "mnt")];
                     host._pidNamespace = host.Namespaces.Pid;
                     return host;
                 }
@@ -141,9 +147,22 @@ internal sealed class NamespaceSshd
         }
 
         // Then its mount namespace: unshare itself lives there (outside the PID namespace) until it is reaped.
-        await WaitEmptyAsync("pid", _pidNamespace);
-        await WaitEmptyAsync("mnt", Namespaces.Mount);
+        try
+        {
+            await WaitEmptyAsync("pid", _pidNamespace);
+            await WaitEmptyAsync("mnt", Namespaces.Mount);
+        }
+        finally
+        {
+            foreach (var handle in _held)
+            {
+                handle.Dispose();
+            }
+        }
     }
+
+    private static SafeFileHandle OpenNamespace(int pid, string kind)
+        => File.OpenHandle($"/proc/{pid}/ns/{kind}", FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
 
     /// <summary>Waits (up to 10 s) until no live process is left in the namespace <paramref name="id"/> of <paramref name="kind"/>; throws if one is.</summary>
     private static async Task WaitEmptyAsync(string kind, string id)
